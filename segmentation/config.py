@@ -1,0 +1,116 @@
+"""`AnalysisConfig`: every choice a user can make, in one JSON-serialisable object.
+
+The same JSON drives the CLI (``--config``), saved analyses and share links. Each stage owns
+its section (``segmentation/<stage>/settings.py``); this module only composes them and
+handles versions.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from segmentation.economics.settings import ConcentrationSettings
+from segmentation.errors import InputError
+from segmentation.intake.settings import IntakeSettings
+from segmentation.segments.settings import CriteriaSettings, SegmentationSettings
+from segmentation.service.settings import PotentialSettings, ServiceSettings
+
+CONFIG_VERSION = 1
+"""Bumped when a saved config's meaning changes; older versions are migrated in `_migrate`."""
+
+
+class ReportSettings(BaseModel):
+    """How results are presented: title, currency and revenue unit."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    title: str = "Customer segmentation"
+    currency: str = Field(default="USD", max_length=12)
+    """ISO code or symbol shown next to every money figure."""
+
+
+class AnalysisConfig(BaseModel):
+    """Every setting that changes the result. Frozen; build a changed copy with `updated`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: int = CONFIG_VERSION
+    intake: IntakeSettings = IntakeSettings()
+    criteria: CriteriaSettings = CriteriaSettings()
+    segmentation: SegmentationSettings = SegmentationSettings()
+    concentration: ConcentrationSettings = ConcentrationSettings()
+    potential: PotentialSettings = PotentialSettings()
+    service: ServiceSettings = ServiceSettings()
+    report: ReportSettings = ReportSettings()
+
+    def to_json(self) -> str:
+        """Return the settings as indented JSON, keys in a stable order."""
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the settings as plain JSON-compatible data."""
+        return self.model_dump(mode="json")
+
+    def section_json(self, *sections: str) -> str:
+        """Return the named sections as compact JSON: a cache key for the stages that read them."""
+        data = self.to_dict()
+        return json.dumps({name: data[name] for name in sections}, sort_keys=True)
+
+    def updated(self, **changes: Any) -> AnalysisConfig:
+        """Return a copy with dotted-path changes applied, e.g. ``updated(**{"segmentation.k": 5})``.
+
+        The copy is validated again, so a bad value raises `InputError`.
+        """
+        data = self.to_dict()
+        for path, value in changes.items():
+            node = data
+            *parents, leaf = path.split(".")
+            for part in parents:
+                node = node[part]
+            node[leaf] = value
+        return AnalysisConfig.from_dict(data)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AnalysisConfig:
+        """Build settings from plain data, migrating older versions.
+
+        Raises `InputError` naming the first setting that is wrong.
+        """
+        if not isinstance(data, dict):
+            raise InputError("The settings file must hold a JSON object; save the settings again from the Share page.")
+        version = data.get("schema_version", 1)
+        if not isinstance(version, int) or version > CONFIG_VERSION:
+            raise InputError(
+                f"These settings were saved by a newer version of the studio (settings version {version}, "
+                f"this one reads up to {CONFIG_VERSION}); upgrade the studio or save the settings again here."
+            )
+        data = _migrate(dict(data), version)
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "settings"
+            raise InputError(
+                f"Setting '{where}' is not valid: {first['msg']} "
+                f"({exc.error_count()} problem(s) in all); fix it in the settings file or save the settings again."
+            ) from None
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> AnalysisConfig:
+        """Parse settings JSON (as written by `to_json`). Raises `InputError` if it is not valid."""
+        try:
+            data = json.loads(text)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(
+                f"The settings file is not valid JSON ({exc}); use a file saved from the Share page or the CLI."
+            ) from None
+        return cls.from_dict(data)
+
+
+def _migrate(data: dict[str, Any], version: int) -> dict[str, Any]:
+    """Bring settings saved by an older version up to `CONFIG_VERSION` (none older exist yet)."""
+    data["schema_version"] = CONFIG_VERSION
+    return data

@@ -1,0 +1,1 @@
+"""economics stage of the pipeline."""

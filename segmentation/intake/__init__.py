@@ -1,0 +1,1 @@
+"""intake stage of the pipeline."""

@@ -1,0 +1,1 @@
+"""segments stage of the pipeline."""
