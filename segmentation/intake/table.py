@@ -1,0 +1,98 @@
+"""The customer table that intake hands to every later stage, with its roles and ledger."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+ROLES = (
+    "customer_id",
+    "customer_name",
+    "revenue",
+    "date",
+    "categorical",
+    "numeric",
+    "geographic",
+    "text",
+    "constant",
+    "boolean",
+)
+"""Every role a column can have."""
+
+
+@dataclass
+class ColumnRole:
+    """What a column is for, how sure we are, and why."""
+
+    column: str
+    role: str
+    confidence: float
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return role, confidence (0–1) and reason."""
+        return {"role": self.role, "confidence": round(float(self.confidence), 3), "reason": self.reason}
+
+
+@dataclass
+class LedgerEntry:
+    """Rows excluded or changed for one reason."""
+
+    reason: str
+    rows: int
+    action: str = "excluded"
+    examples: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return reason, rows, action and up to five examples."""
+        return {"reason": self.reason, "rows": int(self.rows), "action": self.action, "examples": self.examples[:5]}
+
+
+@dataclass
+class CustomerTable:
+    """One row per customer, ready for analysis, plus everything said about how it was built.
+
+    ``customers`` has ``customer_id`` (exact text), ``revenue`` (float64, never NaN) and every
+    other kept column with a parsed dtype. ``roles`` covers the other columns of ``customers``;
+    ``source_roles`` covers every column of the primary file as read.
+    """
+
+    customers: pd.DataFrame
+    roles: dict[str, ColumnRole]
+    id_column: str
+    revenue_column: str
+    revenue_unit: str
+    source_name: str
+    rows_read: int
+    grain: str = "customer"
+    ledger: list[LedgerEntry] = field(default_factory=list)
+    excluded_rows: pd.DataFrame = field(default_factory=pd.DataFrame)
+    notes: list[str] = field(default_factory=list)
+    column_quality: pd.DataFrame = field(default_factory=pd.DataFrame)
+    source_roles: dict[str, ColumnRole] = field(default_factory=dict)
+
+    @property
+    def n_customers(self) -> int:
+        """Number of analysed customers."""
+        return len(self.customers)
+
+    def columns_with_role(self, *roles: str) -> list[str]:
+        """Return the columns of ``customers`` whose role is one of `roles`, in table order."""
+        return [c for c in self.customers.columns if c in self.roles and self.roles[c].role in roles]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the ``input`` section of summary.json."""
+        return {
+            "file": self.source_name,
+            "rows": int(self.rows_read),
+            "customers": int(self.n_customers),
+            "grain": self.grain,
+            "id_column": self.id_column,
+            "revenue_column": self.revenue_column,
+            "revenue_unit": self.revenue_unit,
+            "excluded": [entry.to_dict() for entry in self.ledger],
+            "columns": {name: role.to_dict() for name, role in (self.source_roles or self.roles).items()},
+            "notes": list(self.notes),
+        }
