@@ -1,0 +1,167 @@
+"""`AnalysisResult`: everything the views, the CLI files and the report read.
+
+Views never recompute: they read this object. The shapes of ``customers.csv`` and
+``summary.json`` (the CLI contract) are defined here, so the app's downloads and the CLI's files
+are the same bytes for the same input and settings.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from segmentation import __version__
+
+if TYPE_CHECKING:
+    from segmentation.config import AnalysisConfig
+    from segmentation.economics import ConcentrationReport, SegmentEconomics
+    from segmentation.intake import CustomerTable
+    from segmentation.segments import FeatureMatrix, Segmentation
+    from segmentation.service import PotentialEstimate, ServicePlan
+
+FIXED_CUSTOMER_COLUMNS = [
+    "customer_id",
+    "revenue",
+    "segment",
+    "segment_name",
+    "service_model",
+    "short_term_potential",
+    "long_term_potential",
+    "priority_score",
+    "service_model_reason",
+]
+"""The first columns of customers.csv, in order; the features used follow them."""
+
+SERVICE_MODELS = ["high-touch", "medium-touch", "tech-touch"]
+
+
+@dataclass
+class AnalysisResult:
+    """The outcome of one analysis: the inputs as read, the segments, the money and the service plan."""
+
+    config: AnalysisConfig
+    table: CustomerTable
+    features: FeatureMatrix
+    segmentation: Segmentation
+    concentration: ConcentrationReport
+    economics: SegmentEconomics
+    potential: PotentialEstimate
+    service: ServicePlan
+    customers: pd.DataFrame
+    """One row per analysed customer: `FIXED_CUSTOMER_COLUMNS`, then the source columns used."""
+
+    @property
+    def currency(self) -> str:
+        """The currency label shown next to money."""
+        return self.config.report.currency
+
+    @property
+    def revenue_unit(self) -> str:
+        """What revenue means here (ARR, MRR, revenue …)."""
+        return self.table.revenue_unit
+
+    @property
+    def segment_names(self) -> dict[int, str]:
+        """Segment id → name, in id order."""
+        return {p.id: p.name for p in self.segmentation.profiles}
+
+    def service_mix(self) -> pd.DataFrame:
+        """Customers per segment (rows, by id) and service model (columns), zeros included."""
+        mix = pd.crosstab(self.customers["segment"], self.customers["service_model"])
+        return mix.reindex(columns=SERVICE_MODELS, fill_value=0)
+
+    def segments_frame(self) -> pd.DataFrame:
+        """The segment table written as segments.csv: one row per segment, shares 0–1."""
+        mix = self.service_mix()
+        rows = []
+        for profile in self.segmentation.profiles:
+            counts = mix.loc[profile.id] if profile.id in mix.index else pd.Series(0, index=SERVICE_MODELS)
+            rows.append(
+                {
+                    "segment": profile.id,
+                    "segment_name": profile.name,
+                    "customers": profile.customers,
+                    "customer_share": profile.customer_share,
+                    "revenue": profile.revenue,
+                    "revenue_share": profile.revenue_share,
+                    "revenue_per_customer": profile.revenue / profile.customers if profile.customers else 0.0,
+                    **{f"{model}_customers": int(counts[model]) for model in SERVICE_MODELS},
+                    "description": profile.description,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def service_models_summary(self) -> list[dict[str, Any]]:
+        """One entry per service model with at least name, customers and revenue."""
+        by_name = {entry["name"]: entry for entry in self.service.to_dict().get("models", [])}
+        out = []
+        for model in SERVICE_MODELS:
+            members = self.customers["service_model"] == model
+            entry = dict(by_name.get(model, {}))
+            entry.update(
+                {
+                    "name": model,
+                    "customers": int(members.sum()),
+                    "revenue": float(np.clip(self.customers.loc[members, "revenue"], 0, None).sum()),
+                }
+            )
+            out.append(entry)
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        """Return summary.json as a dict (JSON-compatible, no NaN)."""
+        mix = self.service_mix()
+        segments = []
+        for profile in self.segmentation.profiles:
+            entry = profile.to_dict()
+            counts = mix.loc[profile.id] if profile.id in mix.index else pd.Series(0, index=SERVICE_MODELS)
+            entry["service_model"] = {model: int(counts[model]) for model in SERVICE_MODELS}
+            segments.append(entry)
+        segmentation = self.segmentation.to_dict()
+        segmentation.pop("profiles", None)
+        summary = {
+            "software": {"name": "segmentation-studio", "version": __version__},
+            "input": self.table.to_dict(),
+            "settings": self.config.to_dict(),
+            "features": {
+                "columns": list(self.features.columns),
+                "families": dict(self.features.families),
+                "notes": list(self.features.notes),
+            },
+            "segmentation": segmentation,
+            "segments": segments,
+            "concentration": self.concentration.to_dict(),
+            "economics": self.economics.to_dict(),
+            "potential": self.potential.to_dict(),
+            "service": self.service.to_dict(),
+            "service_models": self.service_models_summary(),
+        }
+        return _json_safe(summary)
+
+    def summary_json(self) -> str:
+        """Return summary.json text (indented, stable key order)."""
+        return json.dumps(self.summary(), indent=2, sort_keys=True, allow_nan=False, ensure_ascii=False)
+
+
+def _json_safe(value: Any) -> Any:
+    """Turn NumPy scalars, NaN, timestamps and tuples into plain JSON values, recursively."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, pd.Timestamp | np.datetime64):
+        return None if pd.isna(value) else pd.Timestamp(value).isoformat()
+    if value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)

@@ -1,0 +1,67 @@
+"""AnalysisConfig: JSON round-trip, dotted updates, versions and clear errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from segmentation.config import CONFIG_VERSION, AnalysisConfig
+from segmentation.errors import InputError
+
+
+def test_default_round_trips_through_json() -> None:
+    config = AnalysisConfig()
+    assert AnalysisConfig.from_json(config.to_json()) == config
+
+
+def test_changed_settings_round_trip() -> None:
+    config = AnalysisConfig().updated(**{"segmentation.k": 6, "segmentation.seed": 7, "report.currency": "EUR"})
+    again = AnalysisConfig.from_json(config.to_json())
+    assert again.segmentation.k == 6
+    assert again.segmentation.seed == 7
+    assert again.report.currency == "EUR"
+    assert again == config
+
+
+def test_to_json_is_stable() -> None:
+    assert AnalysisConfig().to_json() == AnalysisConfig().to_json()
+    assert list(json.loads(AnalysisConfig().to_json())) == sorted(json.loads(AnalysisConfig().to_json()))
+
+
+def test_bad_value_names_the_setting() -> None:
+    with pytest.raises(InputError, match=r"segmentation\.k"):
+        AnalysisConfig().updated(**{"segmentation.k": 0})
+
+
+def test_unknown_setting_is_refused_clearly() -> None:
+    data = AnalysisConfig().to_dict()
+    data["segmentation"]["colour"] = "blue"
+    with pytest.raises(InputError, match="colour"):
+        AnalysisConfig.from_dict(data)
+
+
+def test_newer_version_fails_with_a_clear_message() -> None:
+    data = AnalysisConfig().to_dict()
+    data["schema_version"] = CONFIG_VERSION + 1
+    with pytest.raises(InputError, match="newer version"):
+        AnalysisConfig.from_dict(data)
+
+
+def test_settings_without_a_version_load_as_version_one() -> None:
+    data = AnalysisConfig().to_dict()
+    del data["schema_version"]
+    assert AnalysisConfig.from_dict(data).schema_version == CONFIG_VERSION
+
+
+@pytest.mark.parametrize("text", ["", "{not json", "[1, 2]", '"text"'])
+def test_not_json_or_not_an_object(text: str) -> None:
+    with pytest.raises(InputError):
+        AnalysisConfig.from_json(text)
+
+
+def test_section_json_is_a_cache_key_of_just_those_sections() -> None:
+    base = AnalysisConfig()
+    changed = base.updated(**{"report.currency": "EUR"})
+    assert base.section_json("intake", "segmentation") == changed.section_json("intake", "segmentation")
+    assert base.section_json("report") != changed.section_json("report")
