@@ -1,0 +1,29 @@
+"""The Streamlit app: page config and navigation only. Run with ``make run``."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import app_support
+
+st.set_page_config(page_title="Customer segmentation studio", page_icon="📊", layout="wide")
+app_support.init_session()
+
+pages = {
+    "Start": [
+        st.Page("pages/home.py", title="Overview", icon="🏠", default=True),
+        st.Page("pages/story.py", title="Story mode", icon="🎤"),
+    ],
+    "Analysis": [
+        st.Page("pages/data.py", title="Data", icon="📄"),
+        st.Page("pages/segments.py", title="Segments", icon="🧩"),
+        st.Page("pages/concentration.py", title="Revenue concentration", icon="💰"),
+        st.Page("pages/service_models.py", title="Service models", icon="🤝"),
+    ],
+    "Share": [st.Page("pages/share.py", title="Share", icon="📤")],
+}
+navigation = st.navigation(pages)
+with st.sidebar:
+    st.caption(f"Data: {app_support.file_label(app_support.current_file())}")
+navigation.run()
+app_support.sync_share_link()

@@ -1,0 +1,308 @@
+"""Glue between Streamlit and the core: session-state keys, cached stages, settings-bound widgets.
+
+Pages import from here and never from each other. User data lives only in ``st.session_state``
+(per browser session) and in ``st.cache_data`` (keyed by a digest of the file's bytes); never in
+module globals or ``st.cache_resource``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from segmentation.config import AnalysisConfig
+from segmentation.errors import InputError
+from segmentation.intake import CustomerTable, Source
+from segmentation.pipeline import complete_analysis, find_segments, load_customers
+from segmentation.result import AnalysisResult
+from segmentation.segments import FeatureMatrix, Segmentation
+
+ROOT = Path(__file__).resolve().parent
+SAMPLES = {
+    "sample_accounts": ("Sample: 3,000 SaaS accounts", ROOT / "sample_data" / "saas_accounts.csv"),
+    "sample_invoices": ("Sample: invoice lines (transactions)", ROOT / "sample_data" / "saas_invoices.csv"),
+}
+SOURCE_KEY = "source"
+RELATED_KEY = "related_source"
+CONFIG_KEY = "config"
+WIDGET_PREFIX = "w."
+SHARE_PARAM = "cfg"
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    """A file the user chose (or a bundled sample), kept in session state for this browser session."""
+
+    name: str
+    data: bytes
+    kind: str  # "upload" or a key of SAMPLES
+    digest: str
+
+    @classmethod
+    def of(cls, name: str, data: bytes, kind: str) -> LoadedFile:
+        """Return the file with a digest of its bytes (the cache key)."""
+        return cls(name=name, data=data, kind=kind, digest=hashlib.sha256(data).hexdigest())
+
+    def source(self) -> Source:
+        """Return the core's view of this file."""
+        return Source.from_bytes(self.name, self.data)
+
+
+# --- session state -------------------------------------------------------------------------
+
+
+def init_session() -> None:
+    """Set up a new session: default settings (or those from a share link) and the sample data."""
+    if CONFIG_KEY not in st.session_state:
+        st.session_state[CONFIG_KEY] = _config_from_link() or AnalysisConfig()
+    if SOURCE_KEY not in st.session_state:
+        use_sample("sample_accounts", reset_settings=False)
+
+
+def _config_from_link() -> AnalysisConfig | None:
+    """Return the settings carried by a share link, or None (a broken link is reported, not fatal)."""
+    encoded = st.query_params.get(SHARE_PARAM)
+    if not encoded:
+        return None
+    try:
+        return decode_config(encoded)
+    except InputError as exc:
+        st.session_state["link_error"] = str(exc)
+        return None
+
+
+def get_config() -> AnalysisConfig:
+    """Return the current settings."""
+    config = st.session_state.get(CONFIG_KEY)
+    if not isinstance(config, AnalysisConfig):
+        config = AnalysisConfig()
+        st.session_state[CONFIG_KEY] = config
+    return config
+
+
+def set_config(config: AnalysisConfig, *, reset_widgets: bool = False) -> None:
+    """Replace the settings; with `reset_widgets`, widgets re-read their values from them."""
+    st.session_state[CONFIG_KEY] = config
+    if reset_widgets:
+        for key in [k for k in st.session_state if str(k).startswith(WIDGET_PREFIX)]:
+            del st.session_state[key]
+
+
+def update_config(**changes: Any) -> AnalysisConfig:
+    """Apply dotted-path changes to the settings, e.g. ``update_config(**{"segmentation.k": 5})``."""
+    config = get_config().updated(**changes)
+    st.session_state[CONFIG_KEY] = config
+    return config
+
+
+def current_file() -> LoadedFile | None:
+    """Return the primary file in use, or None."""
+    return st.session_state.get(SOURCE_KEY)
+
+
+def related_file() -> LoadedFile | None:
+    """Return the optional second (related) table, or None."""
+    return st.session_state.get(RELATED_KEY)
+
+
+def use_sample(kind: str, *, reset_settings: bool = True) -> None:
+    """Make a bundled sample the current file (and, by default, start from default settings)."""
+    label, path = SAMPLES[kind]
+    st.session_state[SOURCE_KEY] = LoadedFile.of(path.name, path.read_bytes(), kind)
+    st.session_state.pop(RELATED_KEY, None)
+    if reset_settings:
+        set_config(AnalysisConfig(), reset_widgets=True)
+
+
+def use_upload(name: str, data: bytes) -> None:
+    """Make an uploaded file the current file; settings that name columns are cleared."""
+    st.session_state[SOURCE_KEY] = LoadedFile.of(name, data, "upload")
+    set_config(AnalysisConfig(), reset_widgets=True)
+
+
+def use_related(name: str | None, data: bytes | None) -> None:
+    """Set (or with None, clear) the second table joined by key."""
+    if name is None or data is None:
+        st.session_state.pop(RELATED_KEY, None)
+    else:
+        st.session_state[RELATED_KEY] = LoadedFile.of(name, data, "upload")
+
+
+def file_label(file: LoadedFile | None) -> str:
+    """A short phrase naming the file in use, for captions."""
+    if file is None:
+        return "no file"
+    if file.kind in SAMPLES:
+        return SAMPLES[file.kind][0]
+    return f"your file '{file.name}'"
+
+
+# --- settings-bound widgets ------------------------------------------------------------------
+
+
+def get_path(config: AnalysisConfig, path: str) -> Any:
+    """Return the settings value at a dotted path, e.g. ``segmentation.k``."""
+    node: Any = config
+    for part in path.split("."):
+        node = node[part] if isinstance(node, dict) else getattr(node, part)
+    return node
+
+
+def bound(widget: Callable[..., Any], label: str, path: str, *, to_widget: Callable[[Any], Any] | None = None,
+          from_widget: Callable[[Any], Any] | None = None, **kwargs: Any) -> Any:
+    """Render `widget` bound to the setting at `path`; a change updates the settings at once.
+
+    The widget's key is ``w.<path>``: stable for tests and share links. `to_widget` and
+    `from_widget` convert between the setting and what the widget shows (e.g. None ↔ "Detect").
+    Returns the setting's (converted) value.
+    """
+    key = WIDGET_PREFIX + path
+    to_widget = to_widget or (lambda v: v)
+    from_widget = from_widget or (lambda v: v)
+    if key not in st.session_state:
+        st.session_state[key] = to_widget(get_path(get_config(), path))
+    value = from_widget(widget(label, key=key, **kwargs))
+    if value != get_path(get_config(), path):
+        try:
+            update_config(**{path: value})
+        except InputError as exc:
+            st.error(str(exc))
+    return value
+
+
+# --- cached stages ---------------------------------------------------------------------------
+
+
+def _sources(file: LoadedFile, related: LoadedFile | None) -> tuple[Source, Source | None]:
+    return file.source(), related.source() if related else None
+
+
+@st.cache_data(max_entries=6, show_spinner=False)
+def _cached_table(digest: str, related_digest: str | None, intake_json: str,
+                  _file: LoadedFile, _related: LoadedFile | None) -> CustomerTable:
+    config = AnalysisConfig.from_dict(json.loads(intake_json))
+    primary, related = _sources(_file, _related)
+    return load_customers(primary, config, related)
+
+
+@st.cache_data(max_entries=12, show_spinner=False)
+def _cached_segments(digest: str, related_digest: str | None, segment_json: str,
+                     _file: LoadedFile, _related: LoadedFile | None) -> tuple[FeatureMatrix, Segmentation]:
+    config = AnalysisConfig.from_dict(json.loads(segment_json))
+    table = _cached_table(digest, related_digest, config.section_json("intake"), _file, _related)
+    return find_segments(table, config)
+
+
+@st.cache_data(max_entries=24, show_spinner=False)
+def _cached_result(digest: str, related_digest: str | None, config_json: str,
+                   _file: LoadedFile, _related: LoadedFile | None) -> AnalysisResult:
+    config = AnalysisConfig.from_json(config_json)
+    table = _cached_table(digest, related_digest, config.section_json("intake"), _file, _related)
+    features, segmentation = _cached_segments(
+        digest, related_digest, config.section_json("intake", "criteria", "segmentation"), _file, _related
+    )
+    return complete_analysis(table, features, segmentation, config)
+
+
+def customer_table() -> CustomerTable | None:
+    """Return the current file read as a customer table, or None after showing the error."""
+    file = current_file()
+    if file is None:
+        st.info("Choose a file on the **Data** page, or start with the sample data.")
+        return None
+    related = related_file()
+    try:
+        with st.spinner(f"Reading {file.name}…"):
+            return _cached_table(file.digest, related.digest if related else None,
+                                 get_config().section_json("intake"), file, related)
+    except InputError as exc:
+        st.error(str(exc))
+        return None
+
+
+def analysis() -> AnalysisResult | None:
+    """Return the full analysis for the current file and settings, or None after showing the error.
+
+    Every stage is cached by the file's digest and the settings it reads, so a widget change
+    reruns only what it touches.
+    """
+    file = current_file()
+    if file is None:
+        st.info("Choose a file on the **Data** page, or start with the sample data.")
+        return None
+    related = related_file()
+    config = get_config()
+    try:
+        with st.spinner("Analysing your customers…"):
+            return _cached_result(file.digest, related.digest if related else None, config.to_json(), file, related)
+    except InputError as exc:
+        st.error(str(exc))
+        return None
+
+
+# --- share links -----------------------------------------------------------------------------
+
+
+def _diff(current: dict[str, Any], default: dict[str, Any]) -> dict[str, Any]:
+    """Return only the settings that differ from the defaults (recursively by section)."""
+    out: dict[str, Any] = {}
+    for key, value in current.items():
+        base = default.get(key)
+        if isinstance(value, dict) and isinstance(base, dict):
+            nested = _diff(value, base)
+            if nested:
+                out[key] = nested
+        elif value != base:
+            out[key] = value
+    return out
+
+
+def _merge(default: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(default)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def encode_config(config: AnalysisConfig) -> str:
+    """Return the settings as a compact URL-safe token (only what differs from the defaults)."""
+    changes = _diff(config.to_dict(), AnalysisConfig().to_dict())
+    changes["schema_version"] = config.schema_version
+    raw = json.dumps(changes, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode().rstrip("=")
+
+
+def decode_config(token: str) -> AnalysisConfig:
+    """Return the settings carried by a share-link token; raises `InputError` if it is damaged."""
+    try:
+        raw = zlib.decompress(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        changes = json.loads(raw)
+    except (ValueError, zlib.error) as exc:
+        raise InputError(
+            f"The share link's settings are damaged ({type(exc).__name__}); ask for the link again."
+        ) from None
+    if not isinstance(changes, dict):
+        raise InputError("The share link's settings are damaged; ask for the link again.")
+    return AnalysisConfig.from_dict(_merge(AnalysisConfig().to_dict(), changes))
+
+
+def sync_share_link() -> None:
+    """Keep the address bar's settings token in step with the current settings (never the data)."""
+    config = get_config()
+    token = encode_config(config) if config != AnalysisConfig() else None
+    if token is None:
+        if SHARE_PARAM in st.query_params:
+            del st.query_params[SHARE_PARAM]
+    elif st.query_params.get(SHARE_PARAM) != token:
+        st.query_params[SHARE_PARAM] = token
