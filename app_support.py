@@ -115,7 +115,7 @@ def related_file() -> LoadedFile | None:
 
 def use_sample(kind: str, *, reset_settings: bool = True) -> None:
     """Make a bundled sample the current file (and, by default, start from default settings)."""
-    label, path = SAMPLES[kind]
+    path = SAMPLES[kind][1]
     st.session_state[SOURCE_KEY] = LoadedFile.of(path.name, path.read_bytes(), kind)
     st.session_state.pop(RELATED_KEY, None)
     if reset_settings:
@@ -156,8 +156,15 @@ def get_path(config: AnalysisConfig, path: str) -> Any:
     return node
 
 
-def bound(widget: Callable[..., Any], label: str, path: str, *, to_widget: Callable[[Any], Any] | None = None,
-          from_widget: Callable[[Any], Any] | None = None, **kwargs: Any) -> Any:
+def bound(
+    widget: Callable[..., Any],
+    label: str,
+    path: str,
+    *,
+    to_widget: Callable[[Any], Any] | None = None,
+    from_widget: Callable[[Any], Any] | None = None,
+    **kwargs: Any,
+) -> Any:
     """Render `widget` bound to the setting at `path`; a change updates the settings at once.
 
     The widget's key is ``w.<path>``: stable for tests and share links. `to_widget` and
@@ -186,24 +193,27 @@ def _sources(file: LoadedFile, related: LoadedFile | None) -> tuple[Source, Sour
 
 
 @st.cache_data(max_entries=6, show_spinner=False)
-def _cached_table(digest: str, related_digest: str | None, intake_json: str,
-                  _file: LoadedFile, _related: LoadedFile | None) -> CustomerTable:
+def _cached_table(
+    digest: str, related_digest: str | None, intake_json: str, _file: LoadedFile, _related: LoadedFile | None
+) -> CustomerTable:
     config = AnalysisConfig.from_dict(json.loads(intake_json))
     primary, related = _sources(_file, _related)
     return load_customers(primary, config, related)
 
 
 @st.cache_data(max_entries=12, show_spinner=False)
-def _cached_segments(digest: str, related_digest: str | None, segment_json: str,
-                     _file: LoadedFile, _related: LoadedFile | None) -> tuple[FeatureMatrix, Segmentation]:
+def _cached_segments(
+    digest: str, related_digest: str | None, segment_json: str, _file: LoadedFile, _related: LoadedFile | None
+) -> tuple[FeatureMatrix, Segmentation]:
     config = AnalysisConfig.from_dict(json.loads(segment_json))
     table = _cached_table(digest, related_digest, config.section_json("intake"), _file, _related)
     return find_segments(table, config)
 
 
 @st.cache_data(max_entries=24, show_spinner=False)
-def _cached_result(digest: str, related_digest: str | None, config_json: str,
-                   _file: LoadedFile, _related: LoadedFile | None) -> AnalysisResult:
+def _cached_result(
+    digest: str, related_digest: str | None, config_json: str, _file: LoadedFile, _related: LoadedFile | None
+) -> AnalysisResult:
     config = AnalysisConfig.from_json(config_json)
     table = _cached_table(digest, related_digest, config.section_json("intake"), _file, _related)
     features, segmentation = _cached_segments(
@@ -221,8 +231,9 @@ def customer_table() -> CustomerTable | None:
     related = related_file()
     try:
         with st.spinner(f"Reading {file.name}…"):
-            return _cached_table(file.digest, related.digest if related else None,
-                                 get_config().section_json("intake"), file, related)
+            return _cached_table(
+                file.digest, related.digest if related else None, get_config().section_json("intake"), file, related
+            )
     except InputError as exc:
         st.error(str(exc))
         return None
