@@ -6,7 +6,6 @@ Bad input prints one line on stderr and exits with status 2; never a traceback.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -59,15 +58,7 @@ def _load_config(path: str | None) -> AnalysisConfig:
     file = Path(path)
     if not file.is_file():
         raise InputError(f"Settings file '{path}' does not exist; check the path or leave out --config.")
-    try:
-        data = json.loads(file.read_text(encoding="utf-8-sig"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(
-            f"Settings file '{path}' is not valid JSON ({exc}); use a file saved from the app or an earlier run."
-        ) from None
-    if isinstance(data, dict) and isinstance(data.get("settings"), dict) and "input" in data:
-        data = data["settings"]
-    return AnalysisConfig.from_dict(data)
+    return AnalysisConfig.from_saved(file.read_bytes())
 
 
 def _config_from_args(args: argparse.Namespace) -> AnalysisConfig:

@@ -109,6 +109,24 @@ class AnalysisConfig(BaseModel):
             ) from None
         return cls.from_dict(data)
 
+    @classmethod
+    def from_saved(cls, text: str | bytes) -> AnalysisConfig:
+        """Parse saved settings: a settings JSON, or a summary.json whose ``settings`` are used.
+
+        Raises `InputError` if the text is neither.
+        """
+        if isinstance(text, bytes):
+            text = text.decode("utf-8-sig", errors="replace")
+        try:
+            data = json.loads(text)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(
+                f"The settings file is not valid JSON ({exc}); use a file saved from the Share page or the CLI."
+            ) from None
+        if isinstance(data, dict) and isinstance(data.get("settings"), dict) and "input" in data:
+            data = data["settings"]
+        return cls.from_dict(data)
+
 
 def _migrate(data: dict[str, Any], version: int) -> dict[str, Any]:
     """Bring settings saved by an older version up to `CONFIG_VERSION` (none older exist yet)."""

@@ -65,3 +65,10 @@ def test_section_json_is_a_cache_key_of_just_those_sections() -> None:
     changed = base.updated(**{"report.currency": "EUR"})
     assert base.section_json("intake", "segmentation") == changed.section_json("intake", "segmentation")
     assert base.section_json("report") != changed.section_json("report")
+
+
+def test_a_summary_json_is_accepted_as_saved_settings() -> None:
+    config = AnalysisConfig().updated(**{"segmentation.k": 3})
+    summary = json.dumps({"input": {"file": "x.csv"}, "settings": config.to_dict(), "segments": []})
+    assert AnalysisConfig.from_saved(summary) == config
+    assert AnalysisConfig.from_saved(config.to_json()) == config
