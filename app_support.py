@@ -317,3 +317,32 @@ def sync_share_link() -> None:
             del st.query_params[SHARE_PARAM]
     elif st.query_params.get(SHARE_PARAM) != token:
         st.query_params[SHARE_PARAM] = token
+
+
+# --- downloads (cached like the stages: by file digest and settings) ---------------------------
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _cached_downloads(
+    digest: str, related_digest: str | None, config_json: str, kind: str, _result: AnalysisResult
+) -> bytes:
+    from segmentation import export  # noqa: PLC0415
+    from segmentation.report import build_report  # noqa: PLC0415
+
+    builders: dict[str, Callable[[AnalysisResult], bytes]] = {
+        "report": lambda r: build_report(r).encode("utf-8"),
+        "customers_csv": export.customers_csv,
+        "segments_csv": export.segments_csv,
+        "exclusions_csv": export.exclusions_csv,
+        "workbook": export.workbook_bytes,
+    }
+    return builders[kind](_result)
+
+
+def download_bytes(result: AnalysisResult, kind: str) -> bytes:
+    """Return one export of `result` (report, customers_csv, segments_csv, exclusions_csv, workbook)."""
+    file = current_file()
+    related = related_file()
+    return _cached_downloads(
+        file.digest if file else "", related.digest if related else None, result.config.to_json(), kind, result
+    )

@@ -1,0 +1,135 @@
+"""Share: the offline report, exports, charts for slides, saved settings and the share link."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import app_support as support
+from segmentation.charts import report_charts, to_png, to_svg
+from segmentation.config import AnalysisConfig
+from segmentation.errors import InputError
+
+st.title("Share")
+st.caption(
+    "Everything here leaves the app intact: the report opens offline in any browser, and saved settings "
+    "reproduce the same segments and numbers with the same data."
+)
+
+result = support.analysis()
+if result is None:
+    st.stop()
+
+stem = result.table.source_name.rsplit(".", 1)[0] or "analysis"
+
+st.subheader("Report and exports")
+cols = st.columns(3)
+with st.spinner("Building the report…"):
+    report = support.download_bytes(result, "report")
+cols[0].download_button(
+    "Report (HTML, opens offline)",
+    report,
+    file_name=f"{stem}-report.html",
+    mime="text/html",
+    key="download_report",
+    icon="📑",
+    width="stretch",
+)
+cols[1].download_button(
+    "Customers (CSV)",
+    support.download_bytes(result, "customers_csv"),
+    file_name=f"{stem}-customers.csv",
+    mime="text/csv",
+    key="download_customers_csv",
+    icon="🧾",
+    width="stretch",
+)
+cols[2].download_button(
+    "Customers and segments (Excel)",
+    support.download_bytes(result, "workbook"),
+    file_name=f"{stem}-customers.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    key="download_workbook",
+    icon="📗",
+    width="stretch",
+)
+cols = st.columns(3)
+cols[0].download_button(
+    "Segment summary (CSV)",
+    support.download_bytes(result, "segments_csv"),
+    file_name=f"{stem}-segments.csv",
+    mime="text/csv",
+    key="download_segments_csv",
+    width="stretch",
+)
+cols[1].download_button(
+    "Excluded rows (CSV)",
+    support.download_bytes(result, "exclusions_csv"),
+    file_name=f"{stem}-excluded.csv",
+    mime="text/csv",
+    key="download_exclusions",
+    width="stretch",
+    disabled=result.table.excluded_rows.empty,
+)
+cols[2].download_button(
+    "Settings (JSON)",
+    result.config.to_json().encode(),
+    file_name=f"{stem}-settings.json",
+    mime="application/json",
+    key="download_settings",
+    icon="⚙️",
+    width="stretch",
+)
+st.caption(
+    "Text that a spreadsheet could run as a formula (starting with =, +, -, @) is neutralised in every export; "
+    "numbers stay numbers."
+)
+
+st.subheader("Charts for slides")
+charts = report_charts(result)
+chart_name = st.selectbox("Chart", list(charts), key="share_chart", format_func=lambda n: n.replace("_", " ").title())
+if chart_name:
+    chart = charts[chart_name]
+    st.altair_chart(chart)
+    cols = st.columns(2)
+    cols[0].download_button(
+        "PNG",
+        to_png(chart),
+        file_name=f"{stem}-{chart_name}.png",
+        mime="image/png",
+        key="download_chart_png",
+        width="stretch",
+    )
+    cols[1].download_button(
+        "SVG",
+        to_svg(chart).encode(),
+        file_name=f"{stem}-{chart_name}.svg",
+        mime="image/svg+xml",
+        key="download_chart_svg",
+        width="stretch",
+    )
+
+st.subheader("Reopen saved settings")
+uploaded = st.file_uploader(
+    "Settings JSON saved from this page (or a summary.json from the command line)",
+    type=["json"],
+    key="settings_upload",
+)
+if uploaded is not None and st.session_state.get("settings_loaded") != uploaded.file_id:
+    try:
+        config = AnalysisConfig.from_saved(uploaded.getvalue())
+    except InputError as exc:
+        st.error(str(exc))
+    else:
+        support.set_config(config, reset_widgets=True)
+        st.session_state["settings_loaded"] = uploaded.file_id
+        st.success("Settings loaded: every page now uses them. Use the same data file to get the same segments.")
+        st.rerun()
+
+st.subheader("Share link")
+token = support.encode_config(support.get_config())
+base = st.context.url.split("?", 1)[0] if st.context.url else ""
+st.write(
+    "This link carries the settings, never the data. Whoever opens it with the same file sees the same analysis; "
+    "it updates as you change settings."
+)
+st.code(f"{base}?{support.SHARE_PARAM}={token}", language=None)

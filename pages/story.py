@@ -1,0 +1,87 @@
+"""Story mode: walk a room through the analysis, one chapter at a time, with the current numbers."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import app_support as support
+from segmentation.charts import report_charts
+from segmentation.formatting import format_count, format_money, format_share
+
+CHAPTERS = ["Who are our customers?", "Where is the money?", "How should we serve them?", "What we do next"]
+STEP_KEY = "story_step"
+
+st.title("Story mode")
+result = support.analysis()
+if result is None:
+    st.stop()
+
+step = min(max(int(st.session_state.get(STEP_KEY, 0)), 0), len(CHAPTERS) - 1)
+st.progress((step + 1) / len(CHAPTERS), text=f"Chapter {step + 1} of {len(CHAPTERS)}: {CHAPTERS[step]}")
+money = lambda value: format_money(value, result.currency, result.revenue_unit)  # noqa: E731
+metrics = result.concentration.metrics
+profiles = result.segmentation.profiles
+charts = report_charts(result)
+models = {m["name"]: m for m in result.service_models_summary()}
+
+st.header(CHAPTERS[step])
+if step == 0:
+    st.markdown(
+        f"### {format_count(result.table.n_customers)} customers fall into {len(profiles)} groups that behave "
+        f"differently."
+    )
+    cols = st.columns(min(len(profiles), 4))
+    for column, profile in zip(cols, profiles[:4], strict=False):
+        with column.container(border=True):
+            st.markdown(f"**{profile.name}**")
+            st.metric("Customers", format_count(profile.customers), help="Share of all customers")
+            st.caption(profile.description)
+    if "segment_map" in charts:
+        st.altair_chart(charts["segment_map"])
+elif step == 1:
+    st.markdown(
+        f"### The top 20% of customers bring {format_share(metrics.top_20pct_revenue_share)} of "
+        f"{result.revenue_unit}; 80% of it comes from {format_share(metrics.customer_share_for_80pct_revenue)} "
+        "of customers."
+    )
+    top = profiles[0]
+    st.markdown(
+        f"*{top.name}* alone is {format_share(top.customer_share)} of customers but "
+        f"{format_share(top.revenue_share)} of revenue ({money(top.revenue)})."
+    )
+    if "pareto" in charts:
+        st.altair_chart(charts["pareto"])
+    if "segment_shares" in charts:
+        st.altair_chart(charts["segment_shares"])
+elif step == 2:
+    st.markdown(
+        f"### {format_count(models['high-touch']['customers'])} accounts earn a named CSM, "
+        f"{format_count(models['medium-touch']['customers'])} pooled coverage and "
+        f"{format_count(models['tech-touch']['customers'])} a digital programme."
+    )
+    st.markdown(
+        f"High-touch accounts hold {money(models['high-touch']['revenue'])} today; the decision weighs current "
+        f"{result.revenue_unit} and short- and long-term potential within the team's capacity."
+    )
+    if "service_grid" in charts:
+        st.altair_chart(charts["service_grid"])
+else:
+    move_up = getattr(result.service, "move_up", None)
+    move_down = getattr(result.service, "move_down", None)
+    st.markdown("### Three decisions for this room")
+    st.markdown(
+        f"1. Confirm the coverage: {format_count(models['high-touch']['customers'])} high-touch accounts.\n"
+        f"2. Review {format_count(0 if move_up is None else len(move_up))} under-served accounts with high potential "
+        "(the *move up* list on the Service models page).\n"
+        f"3. Review {format_count(0 if move_down is None else len(move_down))} over-served accounts "
+        "(the *move down* list)."
+    )
+    st.page_link("pages/share.py", label="Hand out the report", icon="📑")
+
+back, _, forward = st.columns([1, 4, 1])
+if back.button("◀ Back", key="story_back", disabled=step == 0, width="stretch"):
+    st.session_state[STEP_KEY] = step - 1
+    st.rerun()
+if forward.button("Next ▶", key="story_next", disabled=step == len(CHAPTERS) - 1, width="stretch", type="primary"):
+    st.session_state[STEP_KEY] = step + 1
+    st.rerun()

@@ -1,0 +1,34 @@
+"""Render charts offline (SVG for the report, PNG for slides) and pick the charts a report shows.
+
+Each stage builds its own charts (``segments/charts.py``, ``economics/charts.py``,
+``service/charts.py``) from result objects; this module only gathers and renders them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import altair as alt
+import vl_convert as vlc
+
+if TYPE_CHECKING:
+    from segmentation.result import AnalysisResult
+
+
+def to_svg(chart: alt.TopLevelMixin) -> str:
+    """Return the chart as standalone SVG text, rendered locally (no browser, no network)."""
+    return str(vlc.vegalite_to_svg(chart.to_dict()))
+
+
+def to_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
+    """Return the chart as a PNG image at `scale` × its size (2 suits slides)."""
+    return bytes(vlc.vegalite_to_png(chart.to_dict(), scale=scale))
+
+
+def report_charts(result: AnalysisResult) -> dict[str, alt.TopLevelMixin]:
+    """Return the charts that tell the story, by name, in reading order."""
+    from segmentation.economics import charts as money_charts  # noqa: PLC0415
+    from segmentation.segments import charts as segment_charts  # noqa: PLC0415
+    from segmentation.service import charts as service_charts  # noqa: PLC0415
+
+    raise NotImplementedError  # wired once the stage chart modules exist

@@ -1,0 +1,305 @@
+"""The offline HTML report: one self-contained file, charts embedded as SVG, no network request.
+
+Every number is read from `AnalysisResult.summary()`, the same data written to summary.json, so
+the report and the JSON always agree. All user text goes through `html.escape`.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import altair as alt
+
+from segmentation import __version__
+from segmentation.charts import report_charts, to_svg
+from segmentation.formatting import format_count, format_money, format_share
+from segmentation.result import SERVICE_MODELS, AnalysisResult
+
+_CSS = """
+body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:0;color:#1d2733;background:#f6f7f9}
+main{max-width:1100px;margin:0 auto;padding:24px 32px 64px;background:#fff}
+h1{font-size:28px;margin:8px 0 4px}h2{font-size:21px;margin:36px 0 12px;border-bottom:2px solid #2f5da8;
+padding-bottom:4px}h3{font-size:16px;margin:0 0 6px}.muted{color:#5b6675;font-size:13px}
+.findings li{margin:6px 0;font-size:16px}.metrics{display:flex;flex-wrap:wrap;gap:12px;margin:12px 0}
+.metric{border:1px solid #d8dde5;border-radius:8px;padding:10px 14px;min-width:150px}
+.metric b{display:block;font-size:22px}.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));
+gap:14px}.card{border:1px solid #d8dde5;border-radius:8px;padding:14px}.card p{margin:6px 0}
+table{border-collapse:collapse;width:100%;font-size:13px;margin:8px 0}th,td{border-bottom:1px solid #e3e7ee;
+padding:5px 8px;text-align:left;vertical-align:top}th{background:#f0f3f8}td.num{text-align:right;white-space:nowrap}
+.chart{margin:12px 0;overflow-x:auto}.flag{background:#fff4e5;border-left:4px solid #e08a00;padding:6px 10px;
+margin:6px 0}pre{background:#f3f5f8;padding:10px;overflow:auto;font-size:12px;max-height:420px}
+ul.plain{padding-left:18px}
+"""
+
+
+def build_report(result: AnalysisResult, *, charts: dict[str, alt.TopLevelMixin] | None = None) -> str:
+    """Return the report as one HTML document (UTF-8 text) that opens offline in any browser."""
+    summary = result.summary()
+    currency = result.currency
+    unit = result.revenue_unit
+    rendered = {name: to_svg(chart) for name, chart in (charts or report_charts(result)).items()}
+    money = _money(currency, unit)
+    title = result.config.report.title
+    body = [
+        f"<h1>{_e(title)}</h1>",
+        f"<p class='muted'>{_e(summary['input']['file'])} · {format_count(summary['input']['customers'])} customers "
+        f"· revenue is {_e(unit)} in {_e(currency)} · made with segmentation-studio {_e(__version__)}</p>",
+        _headline(result, summary, money),
+        _segments_section(result, summary, money, rendered),
+        _concentration_section(summary, money, rendered),
+        _service_section(result, summary, money, rendered),
+        _data_section(summary),
+        _settings_section(summary),
+    ]
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{_e(title)}</title><style>{_CSS}</style></head><body><main>"
+        + "\n".join(body)
+        + "</main></body></html>"
+    )
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _money(currency: str, unit: str) -> Any:
+    def money(value: float | None) -> str:
+        return "–" if value is None else format_money(float(value), currency, unit)
+
+    return money
+
+
+def _chart(rendered: dict[str, str], name: str) -> str:
+    svg = rendered.get(name)
+    return f"<div class='chart' data-chart='{_e(name)}'>{svg}</div>" if svg else ""
+
+
+def _table(headers: Iterable[str], rows: Iterable[Iterable[object]], numeric: set[int] | None = None) -> str:
+    numeric = numeric or set()
+    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
+    lines = []
+    for row in rows:
+        cells = "".join(
+            f"<td class='num'>{_e(v)}</td>" if i in numeric else f"<td>{_e(v)}</td>" for i, v in enumerate(row)
+        )
+        lines.append(f"<tr>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table>"
+
+
+def _headline(result: AnalysisResult, summary: dict[str, Any], money: Any) -> str:
+    conc = summary["concentration"]
+    n = summary["input"]["customers"]
+    segments = summary["segments"]
+    findings = [
+        f"{format_count(n)} customers bring {money(conc['total_revenue'])} in all.",
+        f"The top 20% of customers bring {format_share(conc['top_20pct_revenue_share'])} of revenue; "
+        f"80% of revenue comes from {format_share(conc['customer_share_for_80pct_revenue'])} of customers "
+        f"(Gini {conc['gini']:.2f}).",
+    ]
+    if segments:
+        top = segments[0]
+        findings.append(
+            f"The segment that earns most, “{top['name']}”, is {format_share(top['customer_share'])} of customers "
+            f"and {format_share(top['revenue_share'])} of revenue."
+        )
+    models = {m["name"]: m for m in summary["service_models"]}
+    mix = ", ".join(
+        f"{format_count(models[m]['customers'])} {m} ({money(models[m]['revenue'])})" for m in SERVICE_MODELS
+    )
+    findings.append(f"Suggested service models: {mix}.")
+    flags = [flag for flag in conc.get("risk_flags", []) if flag.get("triggered", True)]
+    items = "".join(f"<li>{_e(f)}</li>" for f in findings)
+    flag_html = "".join(f"<div class='flag'>{_e(flag.get('message', flag))}</div>" for flag in flags)
+    metrics = [
+        ("Customers", format_count(n)),
+        (f"Total {result.revenue_unit}", money(conc["total_revenue"])),
+        ("Top 20% share", format_share(conc["top_20pct_revenue_share"])),
+        ("Gini", f"{conc['gini']:.2f}"),
+        ("Segments", str(len(segments))),
+    ]
+    cards = "".join(f"<div class='metric'>{_e(label)}<b>{_e(value)}</b></div>" for label, value in metrics)
+    return f"<h2>Headline findings</h2><div class='metrics'>{cards}</div><ul class='findings'>{items}</ul>{flag_html}"
+
+
+def _segments_section(result: AnalysisResult, summary: dict[str, Any], money: Any, rendered: dict[str, str]) -> str:
+    playbooks = _playbooks(summary)
+    cards = []
+    for segment in summary["segments"]:
+        mix = segment.get("service_model", {})
+        dominant = max(mix, key=mix.get) if mix else None
+        playbook = playbooks.get(dominant or "", "")
+        cards.append(
+            "<div class='card'>"
+            f"<h3>{_e(segment['id'])}. {_e(segment['name'])}</h3>"
+            f"<p class='muted'>{format_count(segment['customers'])} customers "
+            f"({format_share(segment['customer_share'])}) · {money(segment['revenue'])} "
+            f"({format_share(segment['revenue_share'])} of revenue)</p>"
+            f"<p>{_e(segment.get('description', ''))}</p>"
+            + (
+                f"<p class='muted'>Service models: "
+                + ", ".join(f"{_e(k)} {format_count(v)}" for k, v in mix.items() if v)
+                + "</p>"
+                if mix
+                else ""
+            )
+            + (f"<p><b>Playbook ({_e(dominant)}):</b> {_e(playbook)}</p>" if playbook else "")
+            + "</div>"
+        )
+    rules = summary.get("segmentation", {}).get("rules") or []
+    rules_html = ""
+    if rules:
+        rule_items = "".join(f"<li>{_e(r if isinstance(r, str) else r.get('text', r))}</li>" for r in rules)
+        rules_html = f"<h3>How to recognise each segment</h3><ul class='plain'>{rule_items}</ul>"
+    return (
+        f"<h2>Who our customers are: {len(summary['segments'])} segments</h2>"
+        f"<p class='muted'>Method: {_e(summary.get('segmentation', {}).get('method', ''))}; "
+        f"criteria: {_e(', '.join(summary['features']['columns']))}.</p>"
+        f"<div class='cards'>{''.join(cards)}</div>{rules_html}"
+        + _chart(rendered, "segment_map")
+        + _chart(rendered, "profile_heatmap")
+    )
+
+
+def _playbooks(summary: dict[str, Any]) -> dict[str, str]:
+    playbooks = summary.get("service", {}).get("playbooks") or {}
+    out: dict[str, str] = {}
+    for model, text in playbooks.items():
+        out[model] = text if isinstance(text, str) else "; ".join(map(str, text))
+    return out
+
+
+def _concentration_section(summary: dict[str, Any], money: Any, rendered: dict[str, str]) -> str:
+    conc = summary["concentration"]
+    rows = [
+        ("Total revenue", money(conc["total_revenue"])),
+        ("Top 20% of customers' share", format_share(conc["top_20pct_revenue_share"], 1)),
+        ("Share of customers holding 80% of revenue", format_share(conc["customer_share_for_80pct_revenue"], 1)),
+        ("Top 10 customers' share", format_share(conc["top_10_customers_revenue_share"], 1)),
+        ("Largest customer's share", format_share(conc.get("largest_customer_share", 0.0), 1)),
+        ("Gini coefficient (0 = equal, 1 = one customer has all)", f"{conc['gini']:.3f}"),
+        ("HHI (sum of squared shares, 0–1)", f"{conc['hhi']:.4f}"),
+    ]
+    segments = summary["segments"]
+    seg_rows = [
+        (
+            s["id"],
+            s["name"],
+            format_count(s["customers"]),
+            format_share(s["customer_share"], 1),
+            money(s["revenue"]),
+            format_share(s["revenue_share"], 1),
+            f"{s['revenue_share'] / s['customer_share']:.2f}×" if s["customer_share"] else "–",
+        )
+        for s in segments
+    ]
+    return (
+        "<h2>Where the money is</h2>"
+        + _table(["Measure", "Value"], rows, {1})
+        + _chart(rendered, "pareto")
+        + _chart(rendered, "lorenz")
+        + "<h3>Revenue share against customer share, by segment</h3>"
+        + _table(
+            ["#", "Segment", "Customers", "Customer share", "Revenue", "Revenue share", "Revenue ÷ customer share"],
+            seg_rows,
+            {2, 3, 4, 5, 6},
+        )
+        + _chart(rendered, "segment_shares")
+    )
+
+
+def _service_section(result: AnalysisResult, summary: dict[str, Any], money: Any, rendered: dict[str, str]) -> str:
+    rows = []
+    for model in summary["service_models"]:
+        rows.append(
+            (
+                model["name"],
+                format_count(model["customers"]),
+                money(model["revenue"]),
+                money(model.get("short_term_potential")),
+                money(model.get("long_term_potential")),
+                _fmt_number(model.get("headcount_needed")),
+                money(model.get("cost")),
+            )
+        )
+    service = summary.get("service", {})
+    rules = service.get("rules_in_words") or []
+    rule_html = "".join(f"<li>{_e(r)}</li>" for r in rules)
+    playbooks = _playbooks(summary)
+    playbook_html = "".join(f"<li><b>{_e(m)}</b>: {_e(t)}</li>" for m, t in playbooks.items())
+    return (
+        "<h2>How to serve them</h2>"
+        + _table(
+            [
+                "Service model",
+                "Customers",
+                "Revenue",
+                "Short-term potential",
+                "Long-term potential",
+                "CSMs needed",
+                "Cost to serve",
+            ],
+            rows,
+            {1, 2, 3, 4, 5, 6},
+        )
+        + _chart(rendered, "service_grid")
+        + _chart(rendered, "capacity")
+        + (f"<h3>The policy in force</h3><ul class='plain'>{rule_html}</ul>" if rule_html else "")
+        + (f"<h3>Playbooks</h3><ul class='plain'>{playbook_html}</ul>" if playbook_html else "")
+    )
+
+
+def _fmt_number(value: object) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return str(value)
+
+
+def _data_section(summary: dict[str, Any]) -> str:
+    data = summary["input"]
+    ledger = data.get("excluded", [])
+    ledger_html = (
+        _table(
+            ["What happened", "Rows", "Action", "Examples"],
+            [
+                (e["reason"], format_count(e["rows"]), e.get("action", ""), ", ".join(map(str, e.get("examples", []))))
+                for e in ledger
+            ],
+            {1},
+        )
+        if ledger
+        else "<p>No rows were excluded or changed.</p>"
+    )
+    notes = "".join(f"<li>{_e(n)}</li>" for n in data.get("notes", []) + summary["features"].get("notes", []))
+    columns = [
+        (name, info.get("role", ""), f"{info.get('confidence', 0):.0%}", info.get("reason", ""))
+        for name, info in data.get("columns", {}).items()
+    ]
+    return (
+        "<h2>The data and what was excluded</h2>"
+        f"<p>{format_count(data['rows'])} rows read from {_e(data['file'])} ({_e(data.get('grain', ''))} grain); "
+        f"{format_count(data['customers'])} customers analysed. Customer ID: {_e(data.get('id_column', ''))}; "
+        f"revenue: {_e(data.get('revenue_column', ''))} ({_e(data.get('revenue_unit', ''))}).</p>"
+        + ledger_html
+        + (f"<h3>Notes</h3><ul class='plain'>{notes}</ul>" if notes else "")
+        + "<h3>Columns and their roles</h3>"
+        + _table(["Column", "Role", "Confidence", "Why"], columns)
+    )
+
+
+def _settings_section(summary: dict[str, Any]) -> str:
+    settings = json.dumps(summary["settings"], indent=2, sort_keys=True)
+    version = summary["software"]["version"]
+    return (
+        "<h2>Settings that reproduce this report</h2>"
+        f"<p class='muted'>segmentation-studio {_e(version)}. Save this JSON as settings.json and run "
+        "<code>python -m segmentation analyze FILE --out DIR --config settings.json</code>, or load it on the "
+        "Share page, with the same data.</p>"
+        f"<pre>{_e(settings)}</pre>"
+    )

@@ -1,0 +1,131 @@
+"""Every page runs on the sample data and shows what a user expects; bad input shows st.error."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT, SAMPLE_INVOICES
+
+PAGES = sorted(p.name for p in (ROOT / "pages").glob("*.py"))
+TIMEOUT = 120
+
+
+def start() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def visit(at: AppTest, page: str) -> AppTest:
+    at.switch_page(f"pages/{page}").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def markdown_text(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown) + "\n".join(c.value for c in at.caption)
+
+
+def test_every_page_is_tested() -> None:
+    assert set(PAGES) == {
+        "home.py",
+        "data.py",
+        "segments.py",
+        "concentration.py",
+        "service_models.py",
+        "share.py",
+        "story.py",
+    }
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_runs_on_sample_without_errors(page: str) -> None:
+    at = visit(start(), page)
+    assert not at.error, [e.value for e in at.error]
+    assert at.title, f"{page} shows a title"
+
+
+def test_overview_shows_headline_numbers() -> None:
+    at = start()
+    labels = {m.label: m.value for m in at.metric}
+    assert labels["Customers"] == "3,000" or labels["Customers"].replace(",", "").isdigit()
+    assert "Top 20% of customers hold" in labels
+    assert labels["Top 20% of customers hold"].endswith("%")
+    assert "top 20% of customers bring" in markdown_text(at)
+
+
+def test_transactions_sample_from_the_first_screen() -> None:
+    at = start()
+    at.button(key="home_sample_invoices").click().run()
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert "transactions" in markdown_text(at).lower() or SAMPLE_INVOICES.name in markdown_text(at)
+
+
+def test_segments_page_changes_with_k() -> None:
+    at = visit(start(), "segments.py")
+    at.slider(key="w.segmentation.k").set_value(3).run()
+    assert not at.exception
+    first = at.dataframe[0].value
+    assert len(first) == 3
+    at.slider(key="w.segmentation.k").set_value(5).run()
+    assert len(at.dataframe[0].value) == 5
+
+
+def test_choices_persist_across_pages() -> None:
+    at = visit(start(), "segments.py")
+    at.slider(key="w.segmentation.k").set_value(6).run()
+    visit(at, "concentration.py")
+    visit(at, "segments.py")
+    assert at.slider(key="w.segmentation.k").value == 6
+    assert at.session_state["config"].segmentation.k == 6
+
+
+def test_bad_upload_shows_a_clear_error() -> None:
+    at = visit(start(), "data.py")
+    at.file_uploader(key="upload").upload("broken.csv", b"customer,notes\nA,hello\nB,world\n", "text/csv").run()
+    assert not at.exception
+    assert at.error, "an error message is shown"
+    assert "revenue" in at.error[0].value.lower()
+
+
+def test_empty_upload_shows_a_clear_error() -> None:
+    at = visit(start(), "data.py")
+    at.file_uploader(key="upload").upload("empty.csv", b"", "text/csv").run()
+    assert not at.exception
+    assert at.error
+
+
+def test_good_upload_replaces_the_sample() -> None:
+    rows = ["account,industry,arr"] + [f"A{i:03d},{'Retail' if i % 2 else 'Media'},{1000 + i * 37}" for i in range(60)]
+    at = visit(start(), "data.py")
+    at.file_uploader(key="upload").upload("mine.csv", "\n".join(rows).encode(), "text/csv").run()
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    visit(at, "home.py")
+    assert {m.label: m.value for m in at.metric}["Customers"] == "60"
+
+
+def test_share_page_offers_every_download() -> None:
+    at = visit(start(), "share.py")
+    text = markdown_text(at)
+    assert "settings, never the data" in text
+    assert at.code and "?cfg=" in at.code[0].value
+    keys = {b.key for b in at.get("download_button")}
+    assert {"download_report", "download_customers_csv", "download_workbook", "download_settings"} <= keys
+
+
+def test_story_mode_walks_through_every_chapter() -> None:
+    at = visit(start(), "story.py")
+    seen, texts = [], []
+    for _ in range(4):
+        seen.append(at.header[0].value)
+        texts.append(markdown_text(at))
+        if not at.button(key="story_next").disabled:
+            at.button(key="story_next").click().run()
+            assert not at.exception
+    assert seen == ["Who are our customers?", "Where is the money?", "How should we serve them?", "What we do next"]
+    assert "top 20% of customers bring" in texts[1].lower()
+    assert "high-touch" in texts[3]
