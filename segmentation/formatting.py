@@ -1,0 +1,63 @@
+"""Numbers as people read them on slides: money with currency and unit, shares, counts.
+
+Every view (pages, report, story) formats through these functions so one figure reads the same
+everywhere. They never round what is stored: summary.json keeps full precision.
+"""
+
+from __future__ import annotations
+
+import math
+
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "AUD": "A$", "CAD": "C$"}
+
+
+def currency_prefix(currency: str) -> str:
+    """Return the symbol for a known currency code, else the code and a thin space ("CHF ")."""
+    code = (currency or "").strip()
+    if not code:
+        return ""
+    return CURRENCY_SYMBOLS.get(code.upper(), code if len(code) <= 1 else f"{code} ")
+
+
+def format_money(value: float | None, currency: str = "USD", unit: str | None = None, digits: int = 3) -> str:
+    """Return `value` as short money text: 1234567 → "$1.23M", with the unit after it when given.
+
+    Thousands, millions and billions are shortened to k, M and bn with `digits` significant
+    digits; amounts below 1,000 keep whole units. Negative amounts get a minus sign.
+    """
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    amount = float(value)
+    sign = "-" if amount < 0 else ""
+    amount = abs(amount)
+    text, suffix = f"{amount:,.0f}", ""
+    for size, name in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
+        if amount >= size * 0.9995:
+            scaled = amount / size
+            decimals = max(0, digits - len(str(int(scaled))))
+            text = f"{scaled:.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{scaled:.0f}"
+            suffix = name
+            break
+    tail = f" {unit}" if unit else ""
+    return f"{sign}{currency_prefix(currency)}{text}{suffix}{tail}"
+
+
+def format_share(share: float | None, decimals: int = 0) -> str:
+    """Return a 0–1 share as a percentage: 0.7412 → "74%" (or "74.1%" with one decimal)."""
+    if share is None or (isinstance(share, float) and not math.isfinite(share)):
+        return "–"
+    return f"{float(share) * 100:.{decimals}f}%"
+
+
+def format_count(count: float | None) -> str:
+    """Return a count with thousands separators: 23570 → "23,570"."""
+    if count is None or (isinstance(count, float) and not math.isfinite(count)):
+        return "–"
+    return f"{round(float(count)):,}"
+
+
+def format_ratio(ratio: float | None) -> str:
+    """Return a multiple: 3.14 → "3.1×"."""
+    if ratio is None or (isinstance(ratio, float) and not math.isfinite(ratio)):
+        return "–"
+    return f"{float(ratio):.1f}×"
