@@ -346,3 +346,54 @@ def download_bytes(result: AnalysisResult, kind: str) -> bytes:
     return _cached_downloads(
         file.digest if file else "", related.digest if related else None, result.config.to_json(), kind, result
     )
+
+
+# --- help choosing k (runs with a progress bar, so it is remembered per session, by input) -----
+
+_SCAN_KEY = "k_scans"
+
+
+def k_scan(k_min: int, k_max: int) -> Any:
+    """Return the k scan for the current file and criteria (a `KScan`), running it with a progress bar once."""
+    from segmentation.segments import scan_k  # noqa: PLC0415
+
+    file = current_file()
+    if file is None:
+        return None
+    related = related_file()
+    config = get_config()
+    key = (file.digest, related.digest if related else None, config.section_json("intake", "criteria"), k_min, k_max)
+    scans = st.session_state.setdefault(_SCAN_KEY, {})
+    if key in scans:
+        return scans[key]
+    try:
+        features, _segmentation = _cached_segments(
+            file.digest,
+            related.digest if related else None,
+            config.section_json("intake", "criteria", "segmentation"),
+            file,
+            related,
+        )
+        bar = st.progress(0.0, text="Trying each number of segments…")
+        scan = scan_k(features, config.segmentation, range(k_min, k_max + 1), progress=bar.progress)
+        bar.empty()
+    except InputError as exc:
+        st.error(str(exc))
+        return None
+    scans[key] = scan
+    return scan
+
+
+def default_policy_plan() -> Any:
+    """Return the service plan under the default policy for the current data and segments (cached)."""
+    file = current_file()
+    if file is None:
+        return None
+    related = related_file()
+    data = get_config().to_dict()
+    data["service"] = AnalysisConfig().to_dict()["service"]
+    config = AnalysisConfig.from_dict(data)
+    try:
+        return _cached_result(file.digest, related.digest if related else None, config.to_json(), file, related).service
+    except InputError:
+        return None

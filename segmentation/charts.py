@@ -31,4 +31,27 @@ def report_charts(result: AnalysisResult) -> dict[str, alt.TopLevelMixin]:
     from segmentation.segments import charts as segment_charts  # noqa: PLC0415
     from segmentation.service import charts as service_charts  # noqa: PLC0415
 
-    raise NotImplementedError  # wired once the stage chart modules exist
+    unit = result.revenue_unit
+    return {
+        "segment_map": segment_charts.segment_map(
+            result.features, result.segmentation, seed=result.config.segmentation.seed
+        ),
+        "profile_heatmap": segment_charts.profile_heatmap(result.segmentation),
+        "pareto": money_charts.pareto(result.concentration, unit),
+        "lorenz": money_charts.lorenz(result.concentration),
+        "segment_shares": money_charts.segment_shares(result.economics),
+        "service_grid": service_charts.service_grid(result.service),
+        "capacity": service_charts.capacity(result.service),
+    }
+
+
+CHART_TITLES = {
+    "segment_map": "Map of customers by segment",
+    "profile_heatmap": "What sets each segment apart",
+    "pareto": "Pareto: the largest customers' share of revenue",
+    "lorenz": "Lorenz curve and Gini",
+    "segment_shares": "Revenue share against customer share per segment",
+    "service_grid": "Service-model grid",
+    "capacity": "Service capacity against demand",
+}
+"""Plain names of the report charts, for download buttons and captions."""

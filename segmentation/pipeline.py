@@ -64,7 +64,13 @@ def complete_analysis(
             "segment_name": [names[int(label)] for label in labels],
         }
     )
-    concentration = analyse_concentration(base, config.concentration)
+    group = config.concentration.group_column
+    if group and group in table.customers.columns and group not in base.columns:
+        concentration = analyse_concentration(
+            base.assign(**{group: table.customers[group].to_numpy()}), config.concentration
+        )
+    else:
+        concentration = analyse_concentration(base, config.concentration)
     economics = segment_economics(base, table, config.concentration)
     potential = estimate_potential(table, labels, config.potential)
     service = plan_service(table, labels, names, potential, config.service)

@@ -1,0 +1,166 @@
+"""Revenue concentration: how much of the money sits in how few customers, and which segments earn it."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import app_support as support
+from segmentation.economics import charts as money_charts
+from segmentation.economics import concentration_metrics
+from segmentation.formatting import format_count, format_money, format_share
+
+st.title("Revenue concentration")
+st.caption("Where the company actually earns its money: the few customers and the segments that bring most of it.")
+
+result = support.analysis()
+if result is None:
+    st.stop()
+report = result.concentration
+metrics = report.metrics
+unit = result.revenue_unit
+money = lambda value: format_money(value, result.currency, unit)  # noqa: E731
+
+st.markdown(f"### {report.reading()}")
+cols = st.columns(6)
+cols[0].metric(f"Total {unit}", money(metrics.total_revenue), help="Negative revenue counts as 0.")
+cols[1].metric("Top 20% of customers hold", format_share(metrics.top_20pct_revenue_share, 1))
+cols[2].metric("Customers holding 80%", format_share(metrics.customer_share_for_80pct_revenue, 1))
+cols[3].metric(f"Top {metrics.top_n} customers hold", format_share(metrics.top_n_revenue_share, 1))
+cols[4].metric("Largest customer", format_share(metrics.largest_customer_share, 1))
+cols[5].metric(
+    "Gini",
+    f"{metrics.gini:.2f}",
+    help="0 = every customer pays the same; close to 1 = one customer pays everything.",
+)
+st.caption(
+    f"HHI (sum of squared revenue shares) {metrics.hhi:.4f}. Top {metrics.top_percent:g}% of customers: "
+    f"{format_share(metrics.top_percent_revenue_share, 1)}. Figures use all {format_count(metrics.customers)} "
+    f"customers; the curves are drawn from at most {result.config.concentration.chart_points:,} points."
+)
+for note in report.notes:
+    st.caption(f"ℹ️ {note}")
+
+left, right = st.columns(2)
+left.altair_chart(money_charts.pareto(report, unit))
+right.altair_chart(money_charts.lorenz(report))
+
+# --- risk flags ----------------------------------------------------------------------------
+st.subheader("Concentration risks")
+triggered = [flag for flag in report.flags if flag.triggered]
+if not triggered:
+    st.success("No concentration flag is raised at the current thresholds.")
+for flag in report.flags:
+    if flag.triggered:
+        st.warning(f"**{flag.message}** {flag.why}")
+    else:
+        st.caption(f"✓ {flag.message}")
+
+with st.expander("Adjust the views and thresholds"):
+    row = st.columns(3)
+    with row[0]:
+        support.bound(st.number_input, "Top N customers", "concentration.top_n", min_value=1, max_value=1000, step=1)
+    with row[1]:
+        support.bound(
+            st.slider, "Top x% of customers", "concentration.top_percent", min_value=1.0, max_value=50.0, step=1.0
+        )
+    with row[2]:
+        support.bound(
+            st.slider,
+            "ABC: class A is the first … of revenue",
+            "concentration.abc_a",
+            min_value=0.5,
+            max_value=0.9,
+            step=0.05,
+        )
+    row = st.columns(4)
+    with row[0]:
+        support.bound(
+            st.slider, "Flag one customer above", "concentration.flag_largest_customer", min_value=0.01, max_value=0.5
+        )
+    with row[1]:
+        support.bound(st.slider, "Flag top N above", "concentration.flag_top_n", min_value=0.1, max_value=1.0)
+    with row[2]:
+        support.bound(st.slider, "Flag top x% above", "concentration.flag_top_percent", min_value=0.3, max_value=1.0)
+    with row[3]:
+        support.bound(st.slider, "Flag one segment above", "concentration.flag_segment", min_value=0.2, max_value=1.0)
+
+# --- ABC and top customers -----------------------------------------------------------------
+left, right = st.columns(2)
+with left:
+    st.subheader("ABC classes")
+    st.dataframe(
+        report.abc,
+        hide_index=True,
+        column_config={
+            "customer_share": st.column_config.NumberColumn("Share of customers", format="percent"),
+            "revenue": st.column_config.NumberColumn(unit, format="compact"),
+            "revenue_share": st.column_config.NumberColumn(f"Share of {unit}", format="percent"),
+        },
+    )
+    st.caption("A: the customers that bring the first share of revenue set above; B: up to 95%; C: the rest.")
+with right:
+    st.subheader(f"Top {metrics.top_n} customers")
+    st.dataframe(
+        report.top_customers,
+        hide_index=True,
+        column_config={
+            "revenue": st.column_config.NumberColumn(unit, format="compact"),
+            "revenue_share": st.column_config.NumberColumn("Share", format="percent"),
+            "cumulative_share": st.column_config.NumberColumn("Cumulative", format="percent"),
+        },
+    )
+
+# --- segments ------------------------------------------------------------------------------
+st.subheader("Which segments earn the money")
+economics = result.economics
+st.altair_chart(money_charts.segment_shares(economics))
+st.dataframe(
+    economics.frame,
+    hide_index=True,
+    column_config={
+        "customer_share": st.column_config.NumberColumn("Share of customers", format="percent"),
+        "revenue": st.column_config.NumberColumn(unit, format="compact"),
+        "revenue_share": st.column_config.NumberColumn(f"Share of {unit}", format="percent"),
+        "revenue_per_customer": st.column_config.NumberColumn(f"{unit} per customer", format="compact"),
+        "share_ratio": st.column_config.NumberColumn(
+            "Revenue share ÷ customer share", format="%.2f", help="Above 1: the segment earns more than its size."
+        ),
+        "churn_rate": st.column_config.NumberColumn("Churn rate", format="percent"),
+        "gross_margin": st.column_config.NumberColumn("Gross margin", format="percent"),
+        "net_revenue_retention": st.column_config.NumberColumn("Net revenue retention", format="percent"),
+        "growth": st.column_config.NumberColumn("Growth", format="percent"),
+    },
+)
+if economics.icp.get("sentence"):
+    st.info(f"**Ideal customer profile.** {economics.icp['sentence']}")
+for line in economics.missing:
+    st.caption(f"Not shown: {line}")
+
+# --- inside a segment or a group -----------------------------------------------------------
+st.subheader("Concentration inside a segment or a group")
+left, right = st.columns(2)
+with left:
+    options = [p.id for p in result.segmentation.profiles]
+    segment = st.selectbox(
+        "Segment", options, format_func=lambda i: f"{i}. {result.segment_names[i]}", key="conc_segment"
+    )
+    inside = result.customers.loc[result.customers["segment"] == segment, "revenue"]
+    seg_metrics = concentration_metrics(inside.to_numpy(), top_n=metrics.top_n)
+    st.markdown(
+        f"Within *{result.segment_names.get(segment, segment)}* ({format_count(seg_metrics.customers)} customers): "
+        f"the top 20% bring {format_share(seg_metrics.top_20pct_revenue_share)}, Gini {seg_metrics.gini:.2f}, "
+        f"largest customer {format_share(seg_metrics.largest_customer_share)}."
+    )
+with right:
+    groupable = result.table.columns_with_role("categorical", "geographic", "boolean")
+    support.bound(
+        st.selectbox,
+        "Break down by",
+        "concentration.group_column",
+        options=[None, *groupable],
+        format_func=lambda v: "(choose a column)" if v is None else v,
+    )
+if report.by_group is not None and report.group_column:
+    st.altair_chart(money_charts.group_shares(report.by_group, report.group_column))
+    st.dataframe(pd.DataFrame(report.by_group), hide_index=True)

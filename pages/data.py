@@ -1,0 +1,249 @@
+"""Data: choose the file (sample or upload), see how it was read, correct the roles, see what was excluded."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import app_support as support
+from segmentation.errors import InputError
+from segmentation.export import to_csv_bytes
+from segmentation.formatting import format_count
+from segmentation.intake import ROLES, list_sheets, preview_source
+
+DETECT = "Detect automatically"
+
+st.title("Data")
+st.caption(
+    "One row per customer (an account export) or one row per invoice, order or subscription: both work. "
+    "CSV in any dialect, Excel and Parquet. Nothing is dropped without saying so."
+)
+
+# --- choose the file -----------------------------------------------------------------------
+choose = st.columns([2, 1, 1])
+upload = choose[0].file_uploader(
+    "Upload your customer export",
+    type=["csv", "txt", "tsv", "xlsx", "xlsm", "parquet"],
+    key="upload",
+    help="The file stays in this browser session; it is never sent anywhere else.",
+)
+if upload is not None:
+    data = upload.getvalue()
+    current = support.current_file()
+    if current is None or current.kind != "upload" or current.name != upload.name or current.data != data:
+        support.use_upload(upload.name, data)
+if choose[1].button("Use the sample accounts", key="data_sample_accounts", width="stretch"):
+    support.use_sample("sample_accounts")
+if choose[2].button("Use the invoice sample", key="data_sample_invoices", width="stretch"):
+    support.use_sample("sample_invoices")
+
+file = support.current_file()
+if file is None:
+    st.info("Upload a file or pick a sample to begin.")
+    st.stop()
+st.caption(f"In use: {support.file_label(file)} ({format_count(len(file.data))} bytes).")
+
+config = support.get_config()
+try:
+    sheets = list_sheets(file.source())
+except InputError as exc:
+    st.error(str(exc))
+    st.stop()
+if len(sheets) > 1:
+    support.bound(
+        st.selectbox,
+        "Sheet",
+        "intake.sheet",
+        options=[DETECT, *sheets],
+        to_widget=lambda v: v or DETECT,
+        from_widget=lambda v: None if v == DETECT else v,
+        help="The workbook has several sheets; the first one with a table is used unless you choose.",
+    )
+
+with st.expander("Add a second table joined by customer ID (e.g. subscriptions, usage events)"):
+    related_upload = st.file_uploader(
+        "Related table", type=["csv", "txt", "tsv", "xlsx", "parquet"], key="related_upload"
+    )
+    if related_upload is not None:
+        related_data = related_upload.getvalue()
+        known = support.related_file()
+        if known is None or known.data != related_data:
+            support.use_related(related_upload.name, related_data)
+    elif support.related_file() is not None and st.button("Remove the related table", key="related_remove"):
+        support.use_related(None, None)
+    support.bound(
+        st.text_input,
+        "Key column in the related table (blank = the same name as the customer ID)",
+        "intake.related_key",
+        to_widget=lambda v: v or "",
+        from_widget=lambda v: v.strip() or None,
+    )
+
+with st.expander("Preview of the file as read", expanded=False):
+    try:
+        st.dataframe(preview_source(file.source(), config.intake, rows=20), hide_index=True)
+    except InputError as exc:
+        st.error(str(exc))
+
+table = support.customer_table()
+if table is None:
+    st.stop()
+
+# --- what was read -------------------------------------------------------------------------
+excluded = sum(e.rows for e in table.ledger if e.action == "excluded")
+changed = sum(e.rows for e in table.ledger if e.action != "excluded")
+cols = st.columns(5)
+cols[0].metric("Rows read", format_count(table.rows_read))
+cols[1].metric("Customers", format_count(table.n_customers))
+cols[2].metric("Rows excluded", format_count(excluded))
+cols[3].metric("Rows changed", format_count(changed))
+cols[4].metric("Grain", "one row per customer" if table.grain == "customer" else "transactions")
+st.markdown(
+    f"Customer ID: **{table.id_column}** · revenue: **{table.revenue_column}** read as **{table.revenue_unit}**"
+    + (" · rows were aggregated to one per customer" if table.grain == "transactions" else "")
+)
+for note in table.notes:
+    st.caption(f"ℹ️ {note}")
+
+# --- overrides -----------------------------------------------------------------------------
+st.subheader("Columns and their roles")
+source_columns = list(table.source_roles or table.roles)
+with st.container(border=True):
+    row = st.columns(3)
+    with row[0]:
+        support.bound(
+            st.selectbox,
+            "Customer ID column",
+            "intake.id_column",
+            options=[DETECT, *source_columns],
+            to_widget=lambda v: v if v in source_columns else DETECT,
+            from_widget=lambda v: None if v == DETECT else v,
+        )
+    with row[1]:
+        support.bound(
+            st.selectbox,
+            "Revenue column",
+            "intake.revenue_column",
+            options=[DETECT, *source_columns],
+            to_widget=lambda v: v if v in source_columns else DETECT,
+            from_widget=lambda v: None if v == DETECT else v,
+        )
+    with row[2]:
+        support.bound(
+            st.selectbox,
+            "Revenue is",
+            "intake.revenue_unit",
+            options=["auto", "ARR", "MRR", "revenue"],
+            format_func=lambda v: {"auto": "Detect", "MRR": "MRR (turned into ARR ×12)"}.get(v, v),
+        )
+    row = st.columns(3)
+    with row[0]:
+        support.bound(
+            st.selectbox,
+            "Rows are",
+            "intake.grain",
+            options=["auto", "customer", "transactions"],
+            format_func=lambda v: {
+                "auto": "Detect",
+                "customer": "one per customer",
+                "transactions": "transactions (aggregate)",
+            }[v],
+        )
+    with row[1]:
+        support.bound(
+            st.selectbox,
+            "Dates are written",
+            "intake.date_order",
+            options=["auto", "day_first", "month_first"],
+            format_func=lambda v: {
+                "auto": "Decide from the data",
+                "day_first": "day first",
+                "month_first": "month first",
+            }[v],
+        )
+    with row[2]:
+        if table.grain == "transactions":
+            support.bound(
+                st.selectbox,
+                "Revenue counts",
+                "intake.revenue_window_months",
+                options=[None, 12],
+                format_func=lambda v: "all transactions" if v is None else f"the last {v} months",
+            )
+            support.bound(
+                st.selectbox,
+                "Attributes per customer (plan, country …)",
+                "intake.attribute_rule",
+                options=["most_frequent", "latest"],
+                format_func=lambda v: {"most_frequent": "most frequent value", "latest": "latest value"}[v],
+            )
+
+roles = table.source_roles or table.roles
+role_frame = pd.DataFrame(
+    [
+        {
+            "column": name,
+            "role": config.intake.roles.get(name, role.role),
+            "detected": role.role,
+            "confidence": round(role.confidence, 2),
+            "why": role.reason,
+        }
+        for name, role in roles.items()
+    ]
+)
+edited = st.data_editor(
+    role_frame,
+    key="role_editor",
+    hide_index=True,
+    disabled=["column", "detected", "confidence", "why"],
+    column_config={
+        "role": st.column_config.SelectboxColumn("role", options=[*ROLES, "ignore"], required=True),
+        "confidence": st.column_config.ProgressColumn("confidence", min_value=0.0, max_value=1.0, format="%.2f"),
+    },
+)
+changes = {
+    str(after["column"]): str(after["role"])
+    for before, after in zip(role_frame.to_dict(orient="records"), edited.to_dict(orient="records"), strict=True)
+    if after["role"] != before["role"]
+}
+if changes:
+    try:
+        support.update_config(**{"intake.roles": {**config.intake.roles, **changes}})
+        st.rerun()
+    except InputError as exc:
+        st.error(str(exc))
+if config.intake.roles and st.button("Go back to the detected roles", key="roles_reset"):
+    st.session_state.pop("role_editor", None)
+    support.update_config(**{"intake.roles": {}})
+    st.rerun()
+
+# --- what was excluded ---------------------------------------------------------------------
+st.subheader("What was excluded or changed, and why")
+if table.ledger:
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "reason": e.reason,
+                    "rows": e.rows,
+                    "action": e.action,
+                    "examples": ", ".join(map(str, e.examples[:5])),
+                }
+                for e in table.ledger
+            ]
+        ),
+        hide_index=True,
+    )
+    if not table.excluded_rows.empty:
+        st.download_button(
+            "Download the excluded and changed rows (CSV)",
+            to_csv_bytes(table.excluded_rows),
+            file_name=f"{file.name.rsplit('.', 1)[0]}-excluded.csv",
+            mime="text/csv",
+            key="data_download_excluded",
+        )
+else:
+    st.success("Every row was used as it was.")
+
+st.subheader("Column quality")
+st.dataframe(table.column_quality, hide_index=True)

@@ -1,0 +1,238 @@
+"""Segments: what to segment on, how, how many; then who is in each segment and what sets it apart."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import app_support as support
+from segmentation.formatting import format_count, format_money, format_share
+from segmentation.segments import charts as segment_charts
+from segmentation.segments import criteria_catalogue
+
+FAMILIES = ["firmographic", "geographic", "behavioural", "psychographic", "value"]
+FAMILY_LABELS = {
+    "firmographic": "Company (size, industry, plan)",
+    "geographic": "Geography",
+    "behavioural": "Behaviour (usage, engagement, purchases)",
+    "psychographic": "Attitude (NPS, surveys)",
+    "value": "Value (revenue, growth)",
+}
+METHODS = {
+    "kmeans": "Similar customers (k-means)",
+    "gmm": "Overlapping groups (Gaussian mixture)",
+    "hierarchical": "Family tree of customers (hierarchical, Ward)",
+    "hdbscan": "Dense groups, leave outliers unassigned (HDBSCAN)",
+    "mixed": "Numbers and categories together (k-prototypes)",
+    "rule_tiers": "Tiers by thresholds (e.g. Enterprise / Mid-market / SMB)",
+    "rfm": "RFM groups (recency, frequency, monetary; for transactions)",
+}
+K_METHODS = {"kmeans", "gmm", "hierarchical", "mixed"}
+
+
+def _thresholds(text: str) -> list[float] | None:
+    """Read "1000, 5000" as [1000.0, 5000.0]; blank or unreadable text means "pick from the data"."""
+    try:
+        values = sorted(float(part) for part in text.replace(";", ",").split(",") if part.strip())
+    except ValueError:
+        st.warning(f"Could not read '{text}' as numbers; thresholds are picked from the data.")
+        return None
+    return values or None
+
+
+st.title("Segments")
+st.caption("Pick what matters for grouping your customers, then see who is in each group and what sets it apart.")
+
+table = support.customer_table()
+if table is None:
+    st.stop()
+config = support.get_config()
+catalogue = criteria_catalogue(table)
+by_column = {c.column: c for c in catalogue}
+
+# --- criteria ------------------------------------------------------------------------------
+with st.sidebar:
+    st.header("Segment on")
+    families = {c.column: config.criteria.families.get(c.column, c.family) for c in catalogue}
+    default_columns = config.criteria.columns or [c.column for c in catalogue if c.default_selected]
+    chosen: list[str] = []
+    for family in FAMILIES:
+        members = [c for c in catalogue if families[c.column] == family]
+        if not members:
+            continue
+        picked = st.multiselect(
+            FAMILY_LABELS[family],
+            [c.column for c in members],
+            default=[c.column for c in members if c.column in default_columns],
+            key=f"criteria.{family}",
+            help="; ".join(f"{c.column}: {c.reason}" for c in members),
+        )
+        chosen.extend(picked)
+    ordered = [c.column for c in catalogue if c.column in chosen]
+    if not ordered:
+        st.warning("Nothing chosen: the default criteria are used.")
+    if not (config.criteria.columns is None and ordered == default_columns) and ordered != (
+        config.criteria.columns or []
+    ):
+        support.update_config(**{"criteria.columns": ordered or None})
+    with st.expander("Weights"):
+        st.caption("1 = normal, 2 = counts double, 0 = ignore. Applied after scaling.")
+        weights = dict(config.criteria.family_weights)
+        for family in FAMILIES:
+            if any(families[c] == family for c in ordered):
+                weight = st.slider(
+                    FAMILY_LABELS[family], 0.0, 3.0, float(weights.get(family, 1.0)), 0.25, key=f"weight.{family}"
+                )
+                if weight != weights.get(family, 1.0):
+                    weights[family] = weight
+        if weights != dict(config.criteria.family_weights):
+            support.update_config(**{"criteria.family_weights": weights})
+
+    st.header("Method")
+    method = support.bound(
+        st.selectbox, "How to form segments", "segmentation.method", options=list(METHODS), format_func=METHODS.get
+    )
+    if method in K_METHODS:
+        support.bound(st.slider, "Number of segments", "segmentation.k", min_value=2, max_value=12)
+    if method == "rule_tiers":
+        numeric = [c.column for c in catalogue if c.kind == "numeric"]
+        support.bound(
+            st.selectbox,
+            "Tier by",
+            "segmentation.tiers_column",
+            options=[None, *numeric],
+            format_func=lambda v: "revenue" if v is None else v,
+        )
+        support.bound(
+            st.text_input,
+            "Thresholds, low to high (comma-separated)",
+            "segmentation.tiers_thresholds",
+            to_widget=lambda v: ", ".join(f"{x:g}" for x in v) if v else "",
+            from_widget=_thresholds,
+            help="Blank = thresholds picked from the data.",
+        )
+    support.bound(st.number_input, "Seed (same seed, same segments)", "segmentation.seed", min_value=0, step=1)
+
+result = support.analysis()
+if result is None:
+    st.stop()
+segmentation = result.segmentation
+money = lambda value: format_money(value, result.currency, result.revenue_unit)  # noqa: E731
+
+st.markdown(
+    f"**{len(segmentation.profiles)} segments** of {format_count(result.table.n_customers)} customers "
+    f"({METHODS.get(segmentation.method, segmentation.method)}), on "
+    f"{', '.join(result.features.columns) or 'no criteria'}. Segment 1 earns the most."
+)
+
+frame = result.segments_frame()
+st.dataframe(
+    frame[
+        ["segment", "segment_name", "customers", "customer_share", "revenue", "revenue_share", "revenue_per_customer"]
+    ],
+    hide_index=True,
+    column_config={
+        "segment": st.column_config.NumberColumn("#", width="small"),
+        "segment_name": "Segment",
+        "customers": st.column_config.NumberColumn("Customers", format="localized"),
+        "customer_share": st.column_config.ProgressColumn(
+            "Share of customers", format="percent", min_value=0.0, max_value=1.0
+        ),
+        "revenue": st.column_config.NumberColumn(result.revenue_unit, format="compact"),
+        "revenue_share": st.column_config.ProgressColumn(
+            f"Share of {result.revenue_unit}", format="percent", min_value=0.0, max_value=1.0
+        ),
+        "revenue_per_customer": st.column_config.NumberColumn(f"{result.revenue_unit} per customer", format="compact"),
+    },
+)
+for note in [*result.features.notes, *segmentation.notes]:
+    st.caption(f"ℹ️ {note}")
+
+left, right = st.columns(2)
+with left:
+    st.altair_chart(segment_charts.segment_map(result.features, segmentation, seed=result.config.segmentation.seed))
+with right:
+    st.altair_chart(segment_charts.profile_heatmap(segmentation))
+
+# --- profiles ------------------------------------------------------------------------------
+st.subheader("What sets each segment apart")
+details = segmentation.to_dict()
+rules = {int(r["segment"]): r["text"] for r in details.get("rules", []) if isinstance(r, dict)}
+for profile in segmentation.profiles:
+    with st.expander(
+        f"{profile.id}. {profile.name} · {format_count(profile.customers)} customers · "
+        f"{format_share(profile.revenue_share)} of {result.revenue_unit}",
+        expanded=profile.id == 1,
+    ):
+        st.write(profile.description)
+        cols = st.columns(3)
+        cols[0].metric("Customers", format_count(profile.customers), format_share(profile.customer_share) + " of all")
+        cols[1].metric(result.revenue_unit, money(profile.revenue), format_share(profile.revenue_share) + " of all")
+        cols[2].metric("Per customer", money(profile.revenue / profile.customers if profile.customers else 0))
+        if profile.id in rules:
+            st.markdown(f"**Rule of thumb:** {rules[profile.id]}")
+        traits = profile.profile.get("traits") if isinstance(profile.profile, dict) else None
+        if traits:
+            st.markdown("\n".join(f"- {t if isinstance(t, str) else t.get('text', t)}" for t in traits))
+if details.get("rules_fidelity") is not None:
+    st.caption(
+        f"The rules of thumb put {format_share(details['rules_fidelity'])} of customers in the segment "
+        "the method chose (a shallow decision tree fitted to the segments)."
+    )
+
+# --- rename and merge ----------------------------------------------------------------------
+with st.expander("Rename or merge segments"):
+    names = dict(config.segmentation.names)
+    cols = st.columns(2)
+    for i, profile in enumerate(segmentation.profiles):
+        new = cols[i % 2].text_input(f"Segment {profile.id}", value=profile.name, key=f"rename.{profile.id}")
+        if new.strip() and new.strip() != profile.name:
+            names[str(profile.id)] = new.strip()
+    if names != dict(config.segmentation.names):
+        support.update_config(**{"segmentation.names": names})
+        st.rerun()
+    pair = st.multiselect(
+        "Merge these segments",
+        [p.id for p in segmentation.profiles],
+        format_func=lambda i: f"{i}. {result.segment_names[i]}",
+        key="merge_pick",
+        max_selections=2,
+    )
+    if st.button("Merge", key="merge_go", disabled=len(pair) != 2):
+        support.update_config(**{"segmentation.merges": [*config.segmentation.merges, sorted(pair)]})
+        st.rerun()
+    if (config.segmentation.merges or config.segmentation.names) and st.button(
+        "Undo renames and merges", key="merge_reset"
+    ):
+        for key in [k for k in st.session_state if str(k).startswith("rename.")]:
+            del st.session_state[key]
+        support.update_config(**{"segmentation.merges": [], "segmentation.names": {}})
+        st.rerun()
+
+# --- choosing k ----------------------------------------------------------------------------
+if result.config.segmentation.method in K_METHODS:
+    st.subheader("How many segments?")
+    st.caption(
+        "Tries each number of segments and scores how clearly customers separate and how stable the "
+        "segments stay when the data is resampled."
+    )
+    k_range = st.slider("Numbers to try", 2, 12, (2, 8), key="scan_range")
+    if st.button("Help me choose", key="scan_go", icon="🔎") or st.session_state.get("scan_shown"):
+        st.session_state["scan_shown"] = True
+        scan = support.k_scan(*k_range)
+        if scan is not None:
+            st.success(scan.reason)
+            st.altair_chart(segment_charts.k_scan_chart(scan))
+            st.dataframe(scan.to_frame(), hide_index=True)
+            if scan.recommended_k != result.config.segmentation.k and st.button(
+                f"Use {scan.recommended_k} segments", key="scan_apply"
+            ):
+                st.session_state.pop("w.segmentation.k", None)
+                support.update_config(**{"segmentation.k": int(scan.recommended_k)})
+                st.rerun()
+
+st.subheader("Customers and their segment")
+shown = result.customers[["customer_id", "segment", "segment_name", "revenue", *result.customers.columns[9:]]]
+st.dataframe(pd.DataFrame(shown).head(5000), hide_index=True)
+if len(shown) > 5000:
+    st.caption(f"Showing 5,000 of {format_count(len(shown))}; the Share page downloads them all.")

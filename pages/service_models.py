@@ -1,0 +1,241 @@
+"""Service models: high-, medium- or tech-touch per account, from current revenue and potential, within capacity."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import app_support as support
+from segmentation.formatting import format_count, format_money, format_share
+from segmentation.result import SERVICE_MODELS
+from segmentation.service import charts as service_charts
+from segmentation.service import compare_plans
+
+TIER_LABELS = {"high": "High", "mid": "Mid", "low": "Low"}
+NO_LIMIT = 0
+
+st.title("Service models")
+st.caption(
+    "Who gets a named CSM (high-touch), pooled CSMs and programmes (medium-touch) or automated, self-serve "
+    "service (tech-touch), judged on what each account pays today and what it could pay soon and in the long run."
+)
+
+result = support.analysis()
+if result is None:
+    st.stop()
+plan = result.service
+summary = plan.to_dict()
+unit = result.revenue_unit
+money = lambda value: format_money(value, result.currency, unit)  # noqa: E731
+models = {m["name"]: m for m in result.service_models_summary()}
+
+cols = st.columns(3)
+for col, model in zip(cols, SERVICE_MODELS, strict=True):
+    entry = models[model]
+    with col.container(border=True):
+        st.markdown(f"**{model.capitalize()}**")
+        st.metric("Accounts", format_count(entry["customers"]))
+        st.caption(
+            f"{money(entry['revenue'])} today · long-term potential {money(entry.get('long_term_potential'))} · "
+            f"CSMs needed {entry.get('headcount_needed', '–')} · cost to serve {money(entry.get('cost'))}"
+            + (
+                f" ({format_share(entry['cost_to_revenue'])} of {unit})"
+                if entry.get("cost_to_revenue") is not None
+                else ""
+            )
+        )
+
+left, right = st.columns(2)
+left.altair_chart(service_charts.service_grid(plan))
+right.altair_chart(service_charts.capacity(plan))
+
+st.subheader("The rules in force")
+st.markdown("\n".join(f"- {line}" for line in summary.get("rules_in_words", [])))
+
+# --- policy --------------------------------------------------------------------------------
+thresholds = summary.get("thresholds", {})
+with st.expander("Change the policy: tiers, grid, capacity, costs", expanded=False):
+    st.markdown("**Tiers.** Leave 0 to use the thresholds picked from the data (shown in the rules above).")
+    row = st.columns(5)
+    for col, (path, label) in zip(
+        row,
+        [
+            ("service.arr_high", f"High {unit} from"),
+            ("service.arr_low", f"Low {unit} below"),
+            ("service.potential_high", "High potential from"),
+            ("service.potential_low", "Low potential below"),
+        ],
+        strict=False,
+    ):
+        with col:
+            support.bound(
+                st.number_input,
+                label,
+                path,
+                min_value=0.0,
+                step=1000.0,
+                to_widget=lambda v: float(v or 0.0),
+                from_widget=lambda v: float(v) or None,
+            )
+    with row[4]:
+        support.bound(
+            st.selectbox,
+            "Potential means",
+            "service.potential_basis",
+            options=["long_term", "short_term", "blend"],
+            format_func=lambda v: {
+                "long_term": "worth at maturity",
+                "short_term": "growth in 12 months",
+                "blend": "a blend of both",
+            }[v],
+        )
+    st.markdown(f"**Grid** (rows: current {unit} tier; columns: potential tier)")
+    grid = {tier: dict(row) for tier, row in result.config.service.grid.items()}
+    header = st.columns(4)
+    header[0].caption(f"{unit} ↓ / potential →")
+    for i, tier in enumerate(("high", "mid", "low")):
+        header[i + 1].caption(TIER_LABELS[tier])
+    changed = False
+    for arr_tier in ("high", "mid", "low"):
+        line = st.columns(4)
+        line[0].markdown(TIER_LABELS[arr_tier])
+        for i, potential_tier in enumerate(("high", "mid", "low")):
+            choice = line[i + 1].selectbox(
+                f"{arr_tier}/{potential_tier}",
+                SERVICE_MODELS,
+                index=SERVICE_MODELS.index(grid[arr_tier][potential_tier]),
+                key=f"grid.{arr_tier}.{potential_tier}",
+                label_visibility="collapsed",
+            )
+            if choice != grid[arr_tier][potential_tier]:
+                grid[arr_tier][potential_tier] = choice
+                changed = True
+    if changed:
+        support.update_config(**{"service.grid": grid})
+        st.rerun()
+
+    st.markdown("**Capacity** (0 CSMs = no limit; the headcount needed is shown instead)")
+    row = st.columns(4)
+    with row[0]:
+        support.bound(
+            st.number_input,
+            "High-touch CSMs",
+            "service.high_touch_csms",
+            min_value=0,
+            step=1,
+            to_widget=lambda v: NO_LIMIT if v is None else int(v),
+            from_widget=lambda v: None if v == NO_LIMIT else int(v),
+        )
+    with row[1]:
+        support.bound(st.number_input, "Accounts per high-touch CSM", "service.accounts_per_csm_high", min_value=1)
+    with row[2]:
+        support.bound(
+            st.number_input,
+            "Medium-touch CSMs",
+            "service.medium_touch_csms",
+            min_value=0,
+            step=1,
+            to_widget=lambda v: NO_LIMIT if v is None else int(v),
+            from_widget=lambda v: None if v == NO_LIMIT else int(v),
+        )
+    with row[3]:
+        support.bound(st.number_input, "Accounts per medium-touch CSM", "service.accounts_per_csm_medium", min_value=1)
+    row = st.columns(5)
+    with row[0]:
+        support.bound(
+            st.slider, "Priority: weight of today's revenue", "service.weight_current", min_value=0.0, max_value=1.0
+        )
+    with row[1]:
+        support.bound(
+            st.slider, "Priority: weight of potential", "service.weight_potential", min_value=0.0, max_value=1.0
+        )
+    for col, (path, label) in zip(
+        row[2:],
+        [
+            ("service.cost_high", "Cost per high-touch account / year"),
+            ("service.cost_medium", "… medium-touch"),
+            ("service.cost_tech", "… tech-touch"),
+        ],
+        strict=True,
+    ):
+        with col:
+            support.bound(st.number_input, label, path, min_value=0.0, step=100.0)
+
+    st.markdown("**Per-segment overrides**")
+    overrides = dict(result.config.service.segment_overrides)
+    options = ["(policy)", *SERVICE_MODELS]
+    cols = st.columns(2)
+    for i, profile in enumerate(result.segmentation.profiles):
+        current = overrides.get(str(profile.id), "(policy)")
+        picked = cols[i % 2].selectbox(
+            f"{profile.id}. {profile.name}", options, index=options.index(current), key=f"override.{profile.id}"
+        )
+        if picked != current:
+            if picked == "(policy)":
+                overrides.pop(str(profile.id), None)
+            else:
+                overrides[str(profile.id)] = picked
+            support.update_config(**{"service.segment_overrides": overrides})
+            st.rerun()
+
+# --- what changed --------------------------------------------------------------------------
+baseline = support.default_policy_plan()
+if baseline is not None and result.config.service != type(result.config.service)():
+    st.subheader("What changes against the default policy")
+    moves = compare_plans(baseline, plan)
+    st.dataframe(moves, hide_index=False)
+
+# --- move up / move down -------------------------------------------------------------------
+left, right = st.columns(2)
+with left:
+    up = plan.move_up_frame()
+    st.subheader(f"Move up: {format_count(len(up))}")
+    st.caption("Served lightly today but with high potential: worth more attention.")
+    st.dataframe(up.head(200), hide_index=True)
+with right:
+    down = plan.move_down_frame()
+    st.subheader(f"Move down: {format_count(len(down))}")
+    st.caption("High-touch today but with low revenue and low potential: the CSM time is better spent elsewhere.")
+    st.dataframe(down.head(200), hide_index=True)
+
+# --- playbooks -----------------------------------------------------------------------------
+st.subheader("Playbooks")
+playbooks = dict(result.config.service.playbooks)
+defaults = summary.get("playbooks", {})
+cols = st.columns(3)
+for col, model in zip(cols, SERVICE_MODELS, strict=True):
+    text = col.text_area(model.capitalize(), value=defaults.get(model, ""), height=180, key=f"playbook.{model}")
+    if text != defaults.get(model, ""):
+        playbooks[model] = text
+if playbooks != dict(result.config.service.playbooks):
+    support.update_config(**{"service.playbooks": playbooks})
+    st.rerun()
+
+# --- the accounts --------------------------------------------------------------------------
+st.subheader("Every account with its model and the reason")
+choice = st.multiselect("Show", SERVICE_MODELS, default=list(SERVICE_MODELS), key="service_filter")
+accounts = result.customers[
+    [
+        "customer_id",
+        "segment_name",
+        "revenue",
+        "short_term_potential",
+        "long_term_potential",
+        "priority_score",
+        "service_model",
+        "service_model_reason",
+    ]
+]
+accounts = pd.DataFrame(accounts[accounts["service_model"].isin(choice)]).sort_values("priority_score", ascending=False)
+st.dataframe(
+    accounts.head(5000),
+    hide_index=True,
+    column_config={
+        "revenue": st.column_config.NumberColumn(unit, format="compact"),
+        "short_term_potential": st.column_config.NumberColumn("Extra in 12 months", format="compact"),
+        "long_term_potential": st.column_config.NumberColumn("Worth at maturity", format="compact"),
+        "priority_score": st.column_config.ProgressColumn("Priority", min_value=0, max_value=100, format="%.0f"),
+    },
+)
+for note in [*result.potential.notes, *summary.get("notes", [])]:
+    st.caption(f"ℹ️ {note}")
