@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import socket
 import subprocess
@@ -65,7 +64,7 @@ def app_url() -> Iterator[str]:
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:  # noqa: S310 (loopback)
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
                 if response.status == 200:
                     break
         except OSError:
@@ -108,11 +107,9 @@ def wait_idle(page: object) -> None:
     page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=90_000)  # type: ignore[attr-defined]
 
 
-def segment_rows(page: object) -> int:
-    """Number of rows in the segment table (read from its accessible grid)."""
-    grid = page.locator("[data-testid='stDataFrame']").first  # type: ignore[attr-defined]
-    grid.wait_for()
-    return int(grid.get_attribute("data-rows") or 0) or grid.locator("[role='row']").count() - 1
+def profile_count(page: object) -> int:
+    """Number of segment profiles listed (one expander per segment: "1. Name · 412 customers · …")."""
+    return int(page.locator("[data-testid='stExpander'] summary").filter(has_text=" customers · ").count())  # type: ignore[attr-defined]
 
 
 def test_sample_to_segments_k_change(page: object, app_url: str) -> None:
@@ -122,18 +119,79 @@ def test_sample_to_segments_k_change(page: object, app_url: str) -> None:
     wait_idle(page)
     page.goto(f"{app_url}/segments")  # type: ignore[attr-defined]
     wait_idle(page)
-    heading = page.get_by_role("heading", name="Segments").first  # type: ignore[attr-defined]
-    heading.wait_for()
-    slider = page.get_by_role("slider").first  # type: ignore[attr-defined]
-    before = int(slider.get_attribute("aria-valuenow"))
-    table_before = page.locator("[data-testid='stDataFrame']").first.inner_text()  # type: ignore[attr-defined]
+    page.locator("strong", has_text="4 segments").first.wait_for()  # type: ignore[attr-defined]
+    assert profile_count(page) == 4
+    slider = page.locator("[data-testid='stSlider']").filter(has_text="Number of segments").get_by_role("slider")  # type: ignore[attr-defined]
     slider.focus()
-    page.keyboard.press("ArrowRight")  # type: ignore[attr-defined]
+    slider.press("ArrowRight")
     wait_idle(page)
-    page.wait_for_function(  # type: ignore[attr-defined]
-        f"document.querySelector(\"[role='slider']\").getAttribute('aria-valuenow') == '{before + 1}'"
-    )
+    page.locator("strong", has_text="5 segments").first.wait_for()  # type: ignore[attr-defined]
+    assert profile_count(page) == 5
+    assert page.locator("[data-testid='stException']").count() == 0  # type: ignore[attr-defined]
+
+
+def _download(page: object, label: str, target: Path) -> Path:
+    with page.expect_download() as info:  # type: ignore[attr-defined]
+        page.get_by_role("button", name=label).click()  # type: ignore[attr-defined]
+    info.value.save_as(target)
+    return target
+
+
+def test_report_opens_offline_with_every_chart(page: object, browser: object, app_url: str, tmp_path: Path) -> None:
+    """Download the report from the Share page, open it with the network blocked, see every chart."""
+    page.goto(f"{app_url}/share")  # type: ignore[attr-defined]
     wait_idle(page)
-    assert f"{before + 1} segments" in page.locator("body").inner_text()  # type: ignore[attr-defined]
-    table_after = page.locator("[data-testid='stDataFrame']").first.inner_text()  # type: ignore[attr-defined]
-    assert table_after != table_before
+    report = _download(page, "Report (HTML, opens offline)", tmp_path / "report.html")
+    offline = browser.new_context()  # type: ignore[attr-defined]
+    requests: list[str] = []
+
+    def block(route: object) -> None:
+        url = route.request.url  # type: ignore[attr-defined]
+        if url.startswith("file://"):
+            route.continue_()  # type: ignore[attr-defined]
+        else:
+            requests.append(url)
+            route.abort()  # type: ignore[attr-defined]
+
+    offline.route("**/*", block)
+    viewer = offline.new_page()
+    viewer.goto(report.as_uri())
+    charts = viewer.locator("div.chart[data-chart]")
+    names = {charts.nth(i).get_attribute("data-chart") for i in range(charts.count())}
+    assert {"segment_map", "pareto", "lorenz", "segment_shares", "service_grid"} <= names
+    for i in range(charts.count()):
+        box = charts.nth(i).locator("svg").first.bounding_box()
+        assert box and box["width"] > 100 and box["height"] > 50, names
+    assert requests == [], requests
+    offline.close()
+
+
+def test_xlsx_download_keeps_formula_like_ids_as_text(page: object, app_url: str, tmp_path: Path) -> None:
+    """Upload a file whose customer ID is a formula; the Excel export keeps it as inert text."""
+    from openpyxl import load_workbook
+
+    evil = '=HYPERLINK("http://x.invalid","click")'
+    rows = ["account,industry,arr"]
+    rows += [f"A{i:03d},{'Retail' if i % 2 else 'Media'},{1000 + 37 * i}" for i in range(40)]
+    rows.append('"=HYPERLINK(""http://x.invalid"",""click"")",Media,5000')
+    upload = tmp_path / "evil.csv"
+    upload.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    page.goto(f"{app_url}/data")  # type: ignore[attr-defined]
+    wait_idle(page)
+    page.locator("[data-testid='stFileUploader'] input[type='file']").first.set_input_files(str(upload))  # type: ignore[attr-defined]
+    wait_idle(page)
+    metric = page.locator("[data-testid='stMetric']").filter(has_text="Customers")  # type: ignore[attr-defined]
+    metric.get_by_text("41", exact=True).wait_for()
+    # Navigate inside the app (a fresh page load would be a new session without the upload).
+    page.locator("[data-testid='stSidebarNav'] a").filter(has_text="Share").click()  # type: ignore[attr-defined]
+    wait_idle(page)
+    workbook = _download(page, "Customers and segments (Excel)", tmp_path / "customers.xlsx")
+    sheet = load_workbook(workbook).worksheets[0]
+    header = [c.value for c in sheet[1]]
+    column = header.index("customer_id") + 1
+    cells = [sheet.cell(row=r, column=column) for r in range(2, sheet.max_row + 1)]
+    texts = [c.value for c in cells]
+    assert any(isinstance(v, str) and v.endswith(evil) and not v.startswith("=") for v in texts), texts[-3:]
+    assert all(c.data_type == "s" for c in cells)
+    revenue = [sheet.cell(row=r, column=header.index("revenue") + 1).value for r in range(2, sheet.max_row + 1)]
+    assert all(isinstance(v, int | float) for v in revenue)
