@@ -68,6 +68,36 @@ def test_summary_shape_and_sums(sample_run: Path) -> None:
     assert summary["settings"]["segmentation"]["k"] == 4
 
 
+def test_summary_figures_recompute_from_customers_csv(sample_run: Path) -> None:
+    """Every concentration figure in summary.json follows from customers.csv by the stated definitions."""
+    import math
+
+    rows = read_rows(sample_run / "customers.csv")
+    conc = json.loads((sample_run / "summary.json").read_text())["concentration"]
+    revenue = sorted((max(float(r["revenue"]), 0.0) for r in rows), reverse=True)
+    n, total = len(revenue), sum(revenue)
+    top20 = sum(revenue[: math.ceil(0.2 * n)]) / total
+    running, k80 = 0.0, n
+    for i, value in enumerate(revenue, start=1):
+        running += value
+        if running >= 0.8 * total - 1e-9:
+            k80 = i
+            break
+    ascending = revenue[::-1]
+    gini = 2 * sum(i * x for i, x in enumerate(ascending, start=1)) / (n * total) - (n + 1) / n
+    expected = {
+        "total_revenue": total,
+        "top_20pct_revenue_share": top20,
+        "customer_share_for_80pct_revenue": k80 / n,
+        "top_10_customers_revenue_share": sum(revenue[:10]) / total,
+        "hhi": sum((x / total) ** 2 for x in revenue),
+        "gini": gini,
+    }
+    for key, value in expected.items():
+        # shares agree to six decimal places; the total to a relative 1e-12 (float summation order)
+        assert conc[key] == pytest.approx(value, rel=1e-12, abs=5e-7), key
+
+
 def test_same_settings_give_byte_identical_customers_csv(sample_run: Path, tmp_path: Path) -> None:
     assert main(["analyze", str(SAMPLE_ACCOUNTS), "--out", str(tmp_path), "--k", "4", "--quiet"]) == 0
     assert (tmp_path / "customers.csv").read_bytes() == (sample_run / "customers.csv").read_bytes()
