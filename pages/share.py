@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import app_support as support
-from segmentation.charts import report_charts, to_png, to_svg
+from segmentation.charts import CHART_TITLES, report_charts, to_png, to_svg
 from segmentation.config import AnalysisConfig
 from segmentation.errors import InputError
 
@@ -86,7 +86,7 @@ st.caption(
 
 st.subheader("Charts for slides")
 charts = report_charts(result)
-chart_name = st.selectbox("Chart", list(charts), key="share_chart", format_func=lambda n: n.replace("_", " ").title())
+chart_name = st.selectbox("Chart", list(charts), key="share_chart", format_func=lambda n: CHART_TITLES.get(n, n))
 if chart_name:
     chart = charts[chart_name]
     st.altair_chart(chart)

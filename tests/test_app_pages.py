@@ -129,3 +129,45 @@ def test_story_mode_walks_through_every_chapter() -> None:
     assert seen == ["Who are our customers?", "Where is the money?", "How should we serve them?", "What we do next"]
     assert "top 20% of customers bring" in texts[1].lower()
     assert "high-touch" in texts[3]
+
+
+def _segment_table(at: AppTest) -> list[list[object]]:
+    return visit(at, "segments.py").dataframe[0].value.to_numpy().tolist()
+
+
+def test_share_link_reproduces_the_analysis_in_a_new_session() -> None:
+    import app_support
+
+    first = visit(start(), "segments.py")
+    first.slider(key="w.segmentation.k").set_value(6).run()
+    config = first.session_state["config"]
+    token = app_support.encode_config(config)
+    assert "customer" not in token.lower()  # settings only, never data
+    second = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    second.query_params["cfg"] = token
+    second.run()
+    assert not second.exception
+    assert second.session_state["config"] == config
+    assert _segment_table(second) == _segment_table(first)
+
+
+def test_uploaded_settings_reproduce_the_analysis() -> None:
+    first = visit(start(), "segments.py")
+    first.slider(key="w.segmentation.k").set_value(3).run()
+    config = first.session_state["config"]
+    second = visit(start(), "share.py")
+    second.file_uploader(key="settings_upload").upload("settings.json", config.to_json().encode(), "application/json")
+    second.run()
+    assert not second.exception
+    assert second.session_state["config"] == config
+    assert _segment_table(second) == _segment_table(first)
+
+
+def test_damaged_settings_upload_is_a_clear_error() -> None:
+    at = visit(start(), "share.py")
+    at.file_uploader(key="settings_upload").upload(
+        "settings.json", b'{"segmentation": {"k": "many"}}', "application/json"
+    )
+    at.run()
+    assert not at.exception
+    assert at.error and "k" in at.error[0].value
