@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
+
+Family = Literal["firmographic", "geographic", "behavioural", "psychographic", "value"]
+"""The families people think in when they describe customers."""
+
+Method = Literal["kmeans", "gmm", "hierarchical", "hdbscan", "mixed", "rule_tiers", "rfm"]
+"""Every segmentation method the studio offers."""
 
 
 class CriteriaSettings(BaseModel):
@@ -12,6 +20,26 @@ class CriteriaSettings(BaseModel):
 
     columns: list[str] | None = None
     """Columns to segment on; None means a sensible default picked from the detected roles."""
+    families: dict[str, Family] = Field(default_factory=dict)
+    """Column → family, overriding the family guessed from the column's role and name."""
+    weights: dict[str, float] = Field(default_factory=dict)
+    """Column → weight (default 1); 2 makes a column count twice as much, 0 leaves it out."""
+    family_weights: dict[str, float] = Field(default_factory=dict)
+    """Family → weight (default 1), multiplied with the column weights."""
+    max_default_columns: int = Field(default=12, ge=1, le=100)
+    """How many columns the default selection takes at most."""
+    log_heavy_tails: bool = True
+    """Log-transform (log1p) heavy-tailed money and count columns, then scale by median and spread."""
+    heavy_tail_skew: float = Field(default=1.0, ge=0)
+    """Skewness above which a non-negative column counts as heavy-tailed."""
+    clip_quantile: float | None = Field(default=0.01, ge=0, lt=0.5)
+    """Clip numbers outside this quantile and its mirror (0.01 → 1st–99th percentile); None keeps outliers."""
+    clip_min_customers: int = Field(default=50, ge=0)
+    """Outliers are clipped only when there are at least this many customers."""
+    max_levels: int = Field(default=10, ge=1, le=100)
+    """A categorical column keeps at most this many categories; the rest become 'Other'."""
+    frequency_encode_above: int = Field(default=20, ge=2)
+    """A categorical column with more categories than this is encoded by how common each value is."""
 
 
 class SegmentationSettings(BaseModel):
@@ -19,6 +47,32 @@ class SegmentationSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    method: str = "kmeans"
+    method: Method = "kmeans"
+    """kmeans | gmm | hierarchical | hdbscan | mixed | rule_tiers | rfm."""
     k: int = Field(default=4, ge=1, le=50)
+    """Number of segments (ignored by hdbscan, rule_tiers and rfm)."""
     seed: int = 42
+    """Random seed: the same seed and data give the same segments."""
+    minibatch_above: int = Field(default=2_000_000, ge=1000)
+    """k-means switches to mini-batch k-means (batch 10,240) above this many customers."""
+    fit_sample_size: int = Field(default=50_000, ge=1000)
+    """Gaussian mixture and HDBSCAN fit on at most this many customers; the rest are assigned."""
+    hierarchical_sample_size: int = Field(default=10_000, ge=100, le=30_000)
+    """Ward clustering fits on at most this many customers; the rest join the nearest centre."""
+    min_cluster_size: int | None = Field(default=None, ge=2)
+    """HDBSCAN: the smallest group worth calling a segment; None means 2% of customers (at least 5)."""
+    mixed_gamma: float | None = Field(default=None, gt=0)
+    """Mixed method: how much one differing category counts against scaled numbers; None means 0.5."""
+    tiers_column: str | None = None
+    """Rule tiers: the column to cut; None means an employee/size column if present, else revenue."""
+    tiers_thresholds: list[float] | None = None
+    """Rule tiers: ascending cut points (a value at a cut point goes to the higher tier); None means
+    quantiles (the top 10% Enterprise, the next 30% Mid-market, the rest SMB)."""
+    tiers_names: list[str] | None = None
+    """Rule tiers: names from the lowest tier to the highest (one more than thresholds)."""
+    rules_max_depth: int = Field(default=3, ge=1, le=6)
+    """Depth of the decision tree that explains the segments in rules."""
+    names: dict[str, str] = Field(default_factory=dict)
+    """Segment id (as text) → the name the user gave it; applied after merges."""
+    merges: list[list[int]] = Field(default_factory=list)
+    """Groups of segment ids to merge into one; segments are renumbered by revenue afterwards."""

@@ -1,0 +1,229 @@
+"""The criteria a user can segment on: each usable column, its family and whether it is picked by default."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from segmentation.intake.table import CustomerTable
+    from segmentation.segments.settings import CriteriaSettings
+
+FAMILIES = ("firmographic", "geographic", "behavioural", "psychographic", "value")
+"""Families in the order they are shown."""
+
+DEFAULT_FAMILIES = ("behavioural", "psychographic", "firmographic")
+"""Families whose columns are picked when the user has not chosen columns."""
+
+NEVER_FEATURES = ("customer_id", "customer_name", "text", "constant")
+"""Roles that never become features (identifiers, names, free text, columns with one value)."""
+
+# Keywords per family, checked in this order; a keyword matches a word of the column name that
+# starts with it (long keywords) or equals it (short ones), so 'arr' does not match 'carrier'.
+_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "psychographic",
+        ("nps", "csat", "satisfaction", "survey", "score", "sentiment", "rating", "feedback", "promoter"),
+    ),
+    (
+        "behavioural",
+        (
+            "usage",
+            "use",
+            "used",
+            "login",
+            "logins",
+            "active",
+            "adoption",
+            "ticket",
+            "tickets",
+            "session",
+            "sessions",
+            "recency",
+            "frequency",
+            "monetary",
+            "visit",
+            "visits",
+            "event",
+            "events",
+            "feature",
+            "features",
+            "engagement",
+            "tenure",
+            "orders",
+            "order",
+            "purchase",
+            "purchases",
+            "last",
+            "days",
+            "churn",
+            "calls",
+            "clicks",
+            "support",
+        ),
+    ),
+    (
+        "value",
+        (
+            "revenue",
+            "arr",
+            "mrr",
+            "acv",
+            "tcv",
+            "ltv",
+            "cltv",
+            "clv",
+            "growth",
+            "spend",
+            "spent",
+            "spending",
+            "charge",
+            "charges",
+            "amount",
+            "price",
+            "billing",
+            "income",
+            "sales",
+            "value",
+        ),
+    ),
+    (
+        "geographic",
+        (
+            "country",
+            "region",
+            "city",
+            "state",
+            "zip",
+            "postal",
+            "postcode",
+            "territory",
+            "continent",
+            "geo",
+            "location",
+        ),
+    ),
+    (
+        "firmographic",
+        (
+            "employees",
+            "employee",
+            "headcount",
+            "industry",
+            "sector",
+            "vertical",
+            "plan",
+            "size",
+            "company",
+            "tier",
+            "segment",
+            "seats",
+            "contract",
+            "type",
+            "age",
+            "gender",
+            "senior",
+        ),
+    ),
+)
+_SHORT = 4  # keywords shorter than this must equal a word; longer ones may start it
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One column the user may segment on."""
+
+    column: str
+    family: str  # firmographic | geographic | behavioural | psychographic | value
+    kind: str  # numeric | categorical | date-derived
+    default_selected: bool
+    reason: str  # why it sits in this family, in words
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return column, family, kind, default_selected and reason."""
+        return asdict(self)
+
+
+def name_words(column: str) -> list[str]:
+    """Split a column name into lower-case words ('SeatsUsed' → ['seats', 'used'])."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", column)
+    return [w for w in re.split(r"[^a-z0-9]+", spaced.lower()) if w]
+
+
+def _keyword_family(column: str) -> tuple[str, str] | None:
+    """Return (family, matched keyword) from the column name, or None."""
+    words = name_words(column)
+    if "seats" in words and ("used" in words or "use" in words or "usage" in words):
+        return "behavioural", "seats used"
+    if "company" in words and "size" in words:
+        return "firmographic", "company size"
+    for family, keywords in _KEYWORDS:
+        for keyword in keywords:
+            for word in words:
+                if word == keyword or (len(keyword) >= _SHORT and word.startswith(keyword)):
+                    return family, keyword
+    return None
+
+
+def kind_for_role(role: str) -> str | None:
+    """Return the feature kind for a detected role, or None when the column can never be a feature."""
+    if role in ("numeric", "revenue"):
+        return "numeric"
+    if role in ("categorical", "geographic", "boolean"):
+        return "categorical"
+    if role == "date":
+        return "date-derived"
+    return None
+
+
+def family_for(column: str, role: str) -> tuple[str, str]:
+    """Return (family, reason) for a column from its name, then its role."""
+    if column == "revenue" or role == "revenue":
+        return "value", "it is the revenue the customer earns us"
+    if role == "geographic":
+        return "geographic", "detected as a place"
+    match = _keyword_family(column)
+    if match is not None:
+        return match[0], f"name contains '{match[1]}'"
+    if role == "date":
+        return "behavioural", "a date: used as days since"
+    if role == "numeric":
+        return "behavioural", "a number with no telling name: treated as behaviour"
+    return "firmographic", "a category with no telling name: treated as a trait of the company"
+
+
+def criteria_catalogue(table: CustomerTable, settings: CriteriaSettings | None = None) -> list[Criterion]:
+    """Return every column the user may segment on, with its family, kind and default selection.
+
+    IDs, names, free text and constant columns are left out. Dates are offered as "days since"
+    but never picked by default; the revenue column is offered as ``revenue`` and picked only when
+    nothing else is usable. `settings.families` moves columns to another family.
+    """
+    overrides = dict(settings.families) if settings is not None else {}
+    cap = settings.max_default_columns if settings is not None else 12
+    entries: list[tuple[str, str, str, str]] = []
+    for column in table.customers.columns:
+        if column == "customer_id":
+            continue
+        role = "revenue" if column == "revenue" else (table.roles[column].role if column in table.roles else "")
+        kind = kind_for_role(role)
+        if kind is None:
+            continue
+        family, reason = family_for(column, role)
+        if column in overrides:
+            family, reason = overrides[column], "moved here by you"
+        entries.append((column, family, kind, reason))
+    chosen = [
+        column
+        for column, family, kind, _ in entries
+        if family in DEFAULT_FAMILIES and kind != "date-derived" and column != "revenue"
+    ][:cap]
+    if not chosen:
+        chosen = [column for column, _, kind, _ in entries if kind != "date-derived" and column != "revenue"][:cap]
+    if not chosen and any(column == "revenue" for column, *_ in entries):
+        chosen = ["revenue"]
+    return [
+        Criterion(column=column, family=family, kind=kind, default_selected=column in chosen, reason=reason)
+        for column, family, kind, reason in entries
+    ]

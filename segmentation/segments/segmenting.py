@@ -1,0 +1,420 @@
+"""Run a segmentation method, number segments by revenue, apply merges and renames, profile and explain."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.mixture import GaussianMixture
+
+from segmentation.errors import InputError
+from segmentation.segments.criteria import name_words
+from segmentation.segments.methods import (
+    RFM_GROUPS,
+    KPrototypes,
+    RFMScorer,
+    RuleTiers,
+    SampledHDBSCAN,
+    SampledWard,
+    sample_indices,
+)
+from segmentation.segments.profiles import SegmentProfile, build_profiles
+from segmentation.segments.rules import explain_segments
+
+if TYPE_CHECKING:
+    from segmentation.intake.table import CustomerTable
+    from segmentation.segments.features import FeatureMatrix
+    from segmentation.segments.settings import SegmentationSettings
+
+Progress = Callable[[float, str], None]
+CLUSTERING_METHODS = ("kmeans", "gmm", "hierarchical", "mixed")
+"""Methods that take a number of segments k."""
+RFM_COLUMNS = ("recency_days", "frequency", "monetary")
+DEFAULT_TIER_NAMES = ("SMB", "Mid-market", "Enterprise")
+
+
+@dataclass
+class Segmentation:
+    """Segment labels per customer (table order), their profiles and how they were found."""
+
+    labels: np.ndarray
+    """int per customer: 1..K, segment 1 earns most; 0 = Unassigned (HDBSCAN noise only)."""
+    profiles: list[SegmentProfile]
+    """One per segment, ids 1..K in order, then Unassigned (id 0) if any."""
+    method: str
+    notes: list[str]
+    k: int = 0
+    """Number of segments, Unassigned not counted."""
+    rules: list[dict[str, Any]] = field(default_factory=list)
+    """Per segment {segment, text, coverage}: readable rules from a shallow decision tree."""
+    rules_fidelity: float | None = None
+    """Share of customers the rules put in their own segment."""
+    unassigned: int = 0
+    """Customers HDBSCAN left in no group (segment 0)."""
+    scores: pd.DataFrame | None = None
+    """RFM only: recency_score, frequency_score, monetary_score per customer (1–5)."""
+
+    @property
+    def names(self) -> dict[int, str]:
+        """Segment id → name."""
+        return {p.id: p.name for p in self.profiles}
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return method, k, notes, rules, rules_fidelity, unassigned and profiles (JSON-compatible)."""
+        return {
+            "method": self.method,
+            "k": int(self.k),
+            "notes": list(self.notes),
+            "rules": [
+                {"segment": int(r["segment"]), "text": str(r["text"]), "coverage": float(r.get("coverage", 0.0))}
+                for r in self.rules
+            ],
+            "rules_fidelity": None if self.rules_fidelity is None else float(self.rules_fidelity),
+            "unassigned": int(self.unassigned),
+            "profiles": [p.to_dict() for p in self.profiles],
+        }
+
+
+def renumber_by_revenue(raw_labels: np.ndarray, revenue: np.ndarray) -> tuple[np.ndarray, dict[int, int]]:
+    """Return labels 1..K (most revenue first, ties by size, then first appearance) and the raw → new map.
+
+    Raw label -1 (noise) becomes 0. Negative revenue counts as 0.
+    """
+    raw_labels = np.asarray(raw_labels)
+    money = np.clip(np.asarray(revenue, dtype=float), 0, None)
+    uniques, first, inverse = np.unique(raw_labels, return_index=True, return_inverse=True)
+    sizes = np.bincount(inverse, minlength=len(uniques))
+    totals = np.bincount(inverse, weights=money, minlength=len(uniques))
+    order = sorted(
+        (i for i in range(len(uniques)) if uniques[i] != -1),
+        key=lambda i: (-round(float(totals[i]), 6), -int(sizes[i]), int(first[i])),
+    )
+    mapping = {int(uniques[i]): rank + 1 for rank, i in enumerate(order)}
+    if -1 in uniques:
+        mapping[-1] = 0
+    lookup = np.array([mapping[int(u)] for u in uniques], dtype=np.int64)
+    return lookup[inverse.reshape(-1)], mapping
+
+
+def _kmeans(features: FeatureMatrix, settings: SegmentationSettings, notes: list[str]) -> np.ndarray:
+    n = len(features.matrix)
+    if n > settings.minibatch_above:
+        notes.append(f"{n:,} customers: used mini-batch k-means (batches of 10,240) to keep it fast.")
+        model: Any = MiniBatchKMeans(
+            n_clusters=settings.k, batch_size=10_240, n_init="auto", random_state=settings.seed
+        ).fit(features.matrix)
+    else:
+        model = KMeans(n_clusters=settings.k, n_init="auto", random_state=settings.seed).fit(features.matrix)
+    return np.asarray(model.labels_)
+
+
+def _gmm(features: FeatureMatrix, settings: SegmentationSettings, notes: list[str]) -> np.ndarray:
+    idx = sample_indices(len(features.matrix), settings.fit_sample_size, settings.seed)
+    model = GaussianMixture(n_components=settings.k, covariance_type="full", random_state=settings.seed, reg_covar=1e-4)
+    model.fit(features.matrix[idx])
+    if len(idx) < len(features.matrix):
+        notes.append(f"Gaussian mixture fitted on a sample of {len(idx):,} customers; everyone else assigned by it.")
+    return np.asarray(model.predict(features.matrix))
+
+
+def _hierarchical(features: FeatureMatrix, settings: SegmentationSettings, notes: list[str]) -> np.ndarray:
+    model = SampledWard(
+        n_clusters=settings.k, sample_size=settings.hierarchical_sample_size, random_state=settings.seed
+    )
+    model.fit(features.matrix)
+    if model.sample_size_used_ < len(features.matrix):
+        notes.append(
+            f"Ward clustering built on a sample of {model.sample_size_used_:,} customers; "
+            "the others joined the nearest segment centre."
+        )
+    return np.asarray(model.labels_)
+
+
+def _hdbscan(features: FeatureMatrix, settings: SegmentationSettings, notes: list[str]) -> np.ndarray:
+    n = len(features.matrix)
+    fit_n = min(n, settings.fit_sample_size)
+    size = settings.min_cluster_size or max(5, round(0.02 * fit_n))
+    size = min(size, max(2, fit_n))
+    model = SampledHDBSCAN(min_cluster_size=size, sample_size=settings.fit_sample_size, random_state=settings.seed)
+    model.fit(features.matrix)
+    notes.append(
+        f"HDBSCAN finds the number of segments itself (k is not used); the smallest segment it accepts has {size:,} "
+        "customers. Customers in no dense group form the 'Unassigned' segment (number 0)."
+    )
+    if fit_n < n:
+        notes.append(
+            f"HDBSCAN ran on a sample of {fit_n:,} customers; the others took their nearest neighbour's group."
+        )
+    return np.asarray(model.labels_)
+
+
+def _mixed(features: FeatureMatrix, settings: SegmentationSettings, notes: list[str]) -> np.ndarray:
+    # Numbers: the scaled matrix columns of numeric criteria; categories: their raw values as codes.
+    numeric_positions = [i for i, src in enumerate(features.feature_sources) if src in set(features.numeric_columns)]
+    parts = [features.matrix[:, numeric_positions]]
+    cat_weights = []
+    for column in features.categorical_columns:
+        codes = pd.factorize(pd.Series(features.raw[column].to_numpy(dtype=object)).astype(str), sort=True)[0]
+        parts.append(codes.astype(float)[:, None])
+        cat_weights.append(features.weights.get(column, 1.0))
+    x = np.hstack(parts)
+    categorical = list(range(len(numeric_positions), x.shape[1]))
+    gamma = settings.mixed_gamma if settings.mixed_gamma is not None else 0.5
+    model = KPrototypes(
+        n_clusters=settings.k,
+        categorical=categorical,
+        gamma=gamma,
+        category_weights=cat_weights,
+        random_state=settings.seed,
+    )
+    idx = sample_indices(len(x), settings.fit_sample_size, settings.seed)
+    model.fit(x[idx])
+    notes.append(
+        f"Mixed method (k-prototypes): numbers compared after scaling, each differing category counts {gamma:g}."
+    )
+    if len(idx) < len(x):
+        notes.append(f"k-prototypes fitted on a sample of {len(idx):,} customers; the others joined the nearest one.")
+    return np.asarray(model.predict(x))
+
+
+def _default_tier_column(table: CustomerTable) -> str:
+    for column in table.customers.columns:
+        role = table.roles.get(column)
+        if role is None or role.role != "numeric":
+            continue
+        words = set(name_words(column))
+        if words & {"employees", "employee", "headcount"} or {"company", "size"} <= words:
+            return column
+    return "revenue"
+
+
+def _rule_tiers(
+    table: CustomerTable, settings: SegmentationSettings, notes: list[str]
+) -> tuple[np.ndarray, dict[int, str]]:
+    column = settings.tiers_column or _default_tier_column(table)
+    if column not in table.customers.columns:
+        raise InputError(
+            f"Tier column '{column}' is not in the customer table; choose a numeric column to cut into tiers."
+        )
+    values = pd.to_numeric(table.customers[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    if np.isnan(values).all():
+        raise InputError(
+            f"Tier column '{column}' holds no numbers; choose a numeric column such as employees or revenue."
+        )
+    thresholds = settings.tiers_thresholds
+    if thresholds is not None and list(thresholds) != sorted(thresholds):
+        raise InputError(f"Tier thresholds {thresholds} must go from low to high, e.g. [100, 1000].")
+    model = RuleTiers(thresholds=None if thresholds is None else list(thresholds)).fit(values)
+    cuts = [float(c) for c in model.thresholds_]
+    count = len(cuts) + 1
+    if settings.tiers_names is not None:
+        names = list(settings.tiers_names)
+        if len(names) != count:
+            raise InputError(
+                f"Rule tiers need {count} names (one more than the {len(cuts)} thresholds) but got {len(names)}; "
+                "list one name per tier from the lowest to the highest."
+            )
+    elif count == len(DEFAULT_TIER_NAMES):
+        names = list(DEFAULT_TIER_NAMES)
+    else:
+        names = [f"Tier {i + 1}" for i in range(count)]
+    if len({n.casefold() for n in names}) != len(names):
+        raise InputError(f"Tier names {names} repeat a name; give every tier its own name.")
+    how = "set by you" if thresholds is not None else "the 60th and 90th percentiles"
+    bands = []
+    for i, name in enumerate(names):
+        if i == 0:
+            bands.append(f"{name} below {cuts[0]:,.6g}" if cuts else name)
+        elif i == len(cuts):
+            bands.append(f"{name} from {cuts[i - 1]:,.6g} up")
+        else:
+            bands.append(f"{name} from {cuts[i - 1]:,.6g} to below {cuts[i]:,.6g}")
+    notes.append(f"Rule tiers on '{column}' ({how}): " + "; ".join(bands) + ".")
+    labels = model.labels_
+    raw_names = dict(enumerate(names))
+    missing = int((labels == -1).sum())
+    if missing:
+        unknown = f"Unknown {column}"
+        labels = np.where(labels == -1, count, labels)
+        raw_names[count] = unknown
+        notes.append(f"{missing:,} customers have no '{column}' value and form the segment '{unknown}'.")
+    return labels, raw_names
+
+
+def _rfm(table: CustomerTable, notes: list[str]) -> tuple[np.ndarray, dict[int, str], pd.DataFrame]:
+    missing = [c for c in RFM_COLUMNS if c not in table.customers.columns]
+    if missing:
+        raise InputError(
+            f"RFM needs the columns {', '.join(RFM_COLUMNS)} (made from a transactions file); "
+            f"missing: {', '.join(missing)}. Load a file with one row per purchase, or choose another method."
+        )
+    frame = table.customers[list(RFM_COLUMNS)].apply(pd.to_numeric, errors="coerce")
+    values = frame.to_numpy(dtype=float, na_value=np.nan)
+    gaps = np.isnan(values)
+    if gaps.any():
+        fill = np.array([np.nanmax(values[:, 0]) if not np.isnan(values[:, 0]).all() else 0.0, 0.0, 0.0])
+        values = np.where(gaps, fill, values)
+        notes.append(
+            f"{int(gaps.any(axis=1).sum()):,} customers lack recency, frequency or spend: "
+            "scored as least recent / zero."
+        )
+    model = RFMScorer().fit(values)
+    notes.append(
+        "RFM: recency, frequency and spend each scored 1–5 by quintile (5 = most recent, most frequent, "
+        "highest spend); customers grouped by the usual RFM segments."
+    )
+    scores = pd.DataFrame(model.scores_, columns=["recency_score", "frequency_score", "monetary_score"])
+    names = {i: name for i, (name, _meaning) in enumerate(RFM_GROUPS)}
+    return np.asarray(model.labels_), names, scores
+
+
+def _apply_merges(labels: np.ndarray, merges: list[list[int]], notes: list[str]) -> tuple[np.ndarray, bool]:
+    """Merge groups of segment ids (each group takes its smallest id); return labels and whether anything merged."""
+    existing = {int(i) for i in np.unique(labels) if i != 0}
+    parent = {i: i for i in existing}
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    merged = False
+    for group in merges:
+        wanted = [int(i) for i in group]
+        unknown = [i for i in wanted if i not in existing]
+        if unknown:
+            notes.append(f"Merge of segments {wanted} skipped: segment(s) {unknown} do not exist in this segmentation.")
+            continue
+        roots = sorted({root(i) for i in wanted})
+        if len(roots) < 2:
+            continue
+        for r in roots[1:]:
+            parent[r] = roots[0]
+        merged = True
+        notes.append(f"Merged segments {', '.join(str(i) for i in wanted)} into one, as you asked.")
+    if not merged:
+        return labels, False
+    lookup = np.arange(labels.max() + 1)
+    for i in existing:
+        lookup[i] = root(i)
+    return lookup[labels], True
+
+
+def segment_customers(
+    table: CustomerTable,
+    features: FeatureMatrix,
+    settings: SegmentationSettings,
+    progress: Progress | None = None,
+) -> Segmentation:
+    """Segment the customers with the chosen method and return labels 1..K (segment 1 earns most), profiles and rules.
+
+    The same table, features and settings always give the same labels. Raises `InputError` when
+    k is larger than the number of customers, or a method's columns are missing.
+    """
+    report = progress or (lambda _fraction, _message: None)
+    n = table.n_customers
+    if features.matrix.shape[0] != n:
+        raise InputError(
+            f"The features have {features.matrix.shape[0]:,} rows but the table has {n:,} customers; "
+            "build the features again from this table."
+        )
+    if n == 0:
+        raise InputError("There are no customers to segment; check the customer ID and revenue columns.")
+    method = settings.method
+    notes: list[str] = []
+    fixed_names: dict[int, str] = {}
+    scores: pd.DataFrame | None = None
+    if method in CLUSTERING_METHODS and settings.k > n:
+        raise InputError(
+            f"Asked for {settings.k} segments but there are only {n:,} customers; choose k of at most {n:,}."
+        )
+    report(0.05, f"Finding segments with {method.replace('_', ' ')}")
+    raw_names: dict[int, str] = {}
+    if method == "kmeans":
+        raw = _kmeans(features, settings, notes)
+    elif method == "gmm":
+        raw = _gmm(features, settings, notes)
+    elif method == "hierarchical":
+        raw = _hierarchical(features, settings, notes)
+    elif method == "hdbscan":
+        raw = _hdbscan(features, settings, notes)
+    elif method == "mixed":
+        raw = _mixed(features, settings, notes)
+    elif method == "rule_tiers":
+        raw, raw_names = _rule_tiers(table, settings, notes)
+    elif method == "rfm":
+        raw, raw_names, scores = _rfm(table, notes)
+    else:  # pragma: no cover - the settings model only allows the methods above
+        raise InputError(
+            f"Unknown segmentation method '{method}'; "
+            "choose kmeans, gmm, hierarchical, hdbscan, mixed, rule_tiers or rfm."
+        )
+    report(0.6, "Numbering segments by revenue")
+    revenue = table.customers["revenue"].to_numpy(dtype=float)
+    labels, mapping = renumber_by_revenue(raw, revenue)
+    fixed_names = {mapping[r]: name for r, name in raw_names.items() if r in mapping}
+    notes.append("Segments are numbered by revenue: segment 1 earns the most.")
+    if settings.merges:
+        labels, merged = _apply_merges(labels, settings.merges, notes)
+        if merged:
+            before = fixed_names
+            labels, second = renumber_by_revenue(np.where(labels == 0, -1, labels), revenue)
+            fixed_names = {}
+            for old, name in sorted(before.items()):
+                new = second.get(old)
+                if new is not None and new not in fixed_names:
+                    fixed_names[new] = name
+            notes.append("After merging, segments were numbered again by revenue.")
+    k = len({int(i) for i in np.unique(labels) if i != 0})
+    for key, name in settings.names.items():
+        try:
+            segment = int(key)
+        except ValueError:
+            raise InputError(f"Segment rename key '{key}' is not a segment number; use numbers like \"1\".") from None
+        text = str(name).strip()
+        if not text:
+            continue
+        if segment not in np.unique(labels):
+            notes.append(f"Your name '{text}' for segment {segment} was not used: there is no segment {segment} now.")
+            continue
+        fixed_names[segment] = text
+    user_names = [v.casefold() for v in fixed_names.values()]
+    if len(set(user_names)) != len(user_names):
+        raise InputError("Two segments would get the same name; give each segment its own name.")
+    report(0.7, "Describing the segments")
+    extra: dict[int, dict[str, Any]] = {}
+    if scores is not None:
+        means = scores.groupby(labels).mean()
+        meanings = dict(RFM_GROUPS)
+        for position, segment_id in enumerate(means.index.to_numpy()):
+            segment = int(segment_id)
+            group_name = fixed_names.get(segment, "")
+            extra[segment] = {
+                "rfm": {col: float(means[col].iloc[position]) for col in scores.columns},
+                "meaning": meanings.get(group_name, ""),
+            }
+    profiles = build_profiles(table, features, labels, fixed_names, extra)
+    report(0.85, "Writing rules that explain the segments")
+    explained = explain_segments(features, labels, max_depth=settings.rules_max_depth, seed=settings.seed)
+    if explained.fidelity is not None:
+        notes.append(f"The rules put {explained.fidelity:.0%} of customers in their own segment.")
+    report(1.0, "Segments ready")
+    unassigned = int((labels == 0).sum())
+    return Segmentation(
+        labels=labels.astype(np.int64),
+        profiles=profiles,
+        method=method,
+        notes=notes,
+        k=k,
+        rules=explained.rules,
+        rules_fidelity=explained.fidelity,
+        unassigned=unassigned,
+        scores=scores,
+    )
+
+
+__all__ = ["Segmentation", "renumber_by_revenue", "segment_customers"]
