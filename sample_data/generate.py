@@ -186,7 +186,7 @@ INDUSTRY_WORDS = {
 
 @dataclass(frozen=True)
 class SampleData:
-    """The generated tables: the two exports, the truth file, and per-account billing facts."""
+    """The generated tables: the two exports and the truth file."""
 
     accounts: pd.DataFrame
     invoices: pd.DataFrame
@@ -250,7 +250,7 @@ def top_share(values: np.ndarray, share: float = 0.2) -> float:
 
 
 def generate_accounts(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The account export, the truth table and hidden billing facts (billing period, anchor day, churn)."""
+    """The account export, the truth table and hidden billing facts (signup, monthly or not, churn, plan)."""
     n = N_ACCOUNTS
     industry = _pick(rng, {k: v[0] for k, v in INDUSTRIES.items()}, n)
     region = _pick(rng, {k: v[0] for k, v in REGIONS.items()}, n)
