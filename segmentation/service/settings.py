@@ -2,7 +2,41 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SERVICE_MODELS = ("high-touch", "medium-touch", "tech-touch")
+"""Every service model, from the most to the least personal."""
+
+TIERS = ("high", "mid", "low")
+"""Tier names for current revenue and for potential, from the top down."""
+
+DEFAULT_GRID: dict[str, dict[str, str]] = {
+    "high": {"high": "high-touch", "mid": "high-touch", "low": "high-touch"},
+    "mid": {"high": "high-touch", "mid": "medium-touch", "low": "medium-touch"},
+    "low": {"high": "medium-touch", "mid": "tech-touch", "low": "tech-touch"},
+}
+"""Current-revenue tier → potential tier → service model, the default policy."""
+
+DEFAULT_PLAYBOOKS: dict[str, str] = {
+    "high-touch": (
+        "Named CSM; quarterly business reviews with an executive sponsor; a joint success plan with "
+        "goals the customer signs up to; expansion mapping across teams; early renewal talks 6 months out. "
+        "Message: we know your business and invest in your results."
+    ),
+    "medium-touch": (
+        "Pooled CSMs with a shared queue; onboarding and adoption programmes by cohort; webinars and "
+        "office hours; health-score alerts trigger a call; renewal outreach 90 days out. "
+        "Message: proven practices from companies like yours."
+    ),
+    "tech-touch": (
+        "Automated onboarding emails and in-app guides; a self-serve help centre and community; "
+        "usage-triggered nudges toward the next plan; digital renewal reminders. "
+        "Message: get value fast on your own, help is a click away."
+    ),
+}
+"""A short default playbook (motions and messaging) per service model."""
 
 
 class PotentialSettings(BaseModel):
@@ -13,8 +47,126 @@ class PotentialSettings(BaseModel):
     potential_column: str | None = None
     """A column with the user's own potential estimate (from the CRM); None means estimate it."""
 
+    short_term_column: str | None = None
+    """A column with the user's own short-term (next 12 months, additional) potential; None estimates it."""
+
+    mature_after_months: int = Field(default=24, ge=1, le=240)
+    """Accounts at least this many months old count as mature when fitting long-term potential."""
+
+    lookalike_percentile: float = Field(default=75.0, ge=50.0, le=99.0)
+    """Similar accounts' revenue at this percentile is what an account could reach."""
+
+    realisation_factor: float = Field(default=0.2, ge=0.0, le=1.0)
+    """Share of the look-alike gap an account can realistically close in the next 12 months."""
+
+    min_group_size: int = Field(default=10, ge=3, le=1000)
+    """Smallest group of similar accounts to trust; smaller groups fall back to a broader group."""
+
+    near_full_utilisation: float = Field(default=0.85, ge=0.3, le=2.0)
+    """Seat or usage utilisation from which an account is treated as ready to expand."""
+
+    seat_growth: float = Field(default=0.15, ge=0.0, le=3.0)
+    """Extra seats (share of seats bought) a near-full account is expected to add in 12 months."""
+
+    long_term_quantile: float = Field(default=0.75, ge=0.5, le=0.95)
+    """Quantile of what mature look-alikes reach that is taken as the long-term potential."""
+
+    seed: int = 0
+    """Seed for the held-out split used to measure the long-term model's fit."""
+
 
 class ServiceSettings(BaseModel):
     """The policy that maps value and potential to high-, medium- and tech-touch."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    arr_high: float | None = None
+    """Current revenue at or above which an account is in the high tier; None = the top 10% boundary."""
+
+    arr_low: float | None = None
+    """Current revenue below which an account is in the low tier; None = the bottom 50% boundary."""
+
+    potential_high: float | None = None
+    """Potential at or above which an account is in the high potential tier; None = the top 15% boundary."""
+
+    potential_low: float | None = None
+    """Potential below which an account is in the low potential tier; None = the bottom 50% boundary."""
+
+    potential_basis: Literal["long_term", "short_term", "blend"] = "long_term"
+    """Which potential sets the potential tier: long-term (total at maturity), short-term (extra in 12
+    months) or blend (the average of next year's total and the total at maturity)."""
+
+    grid: dict[str, dict[str, str]] = Field(default_factory=lambda: {k: dict(v) for k, v in DEFAULT_GRID.items()})
+    """Current-revenue tier (high/mid/low) → potential tier (high/mid/low) → service model."""
+
+    segment_overrides: dict[str, str] = Field(default_factory=dict)
+    """Segment id (as text) → service model that every customer of that segment gets."""
+
+    high_touch_csms: int | None = Field(default=None, ge=0)
+    """CSMs available for high-touch accounts; None = no limit (the headcount needed is reported)."""
+
+    accounts_per_csm_high: int = Field(default=25, ge=1)
+    """Accounts one high-touch CSM can look after."""
+
+    medium_touch_csms: int | None = Field(default=None, ge=0)
+    """CSMs available for medium-touch accounts; None = no limit (the headcount needed is reported)."""
+
+    accounts_per_csm_medium: int = Field(default=150, ge=1)
+    """Accounts one medium-touch CSM can look after."""
+
+    weight_current: float = Field(default=0.5, ge=0.0)
+    """Weight of current revenue (percentile) in the priority score."""
+
+    weight_potential: float = Field(default=0.5, ge=0.0)
+    """Weight of potential (percentile) in the priority score."""
+
+    cost_high: float = Field(default=12000.0, ge=0.0)
+    """Yearly cost to serve one high-touch account."""
+
+    cost_medium: float = Field(default=2500.0, ge=0.0)
+    """Yearly cost to serve one medium-touch account."""
+
+    cost_tech: float = Field(default=300.0, ge=0.0)
+    """Yearly cost to serve one tech-touch account."""
+
+    playbooks: dict[str, str] = Field(default_factory=dict)
+    """Service model → playbook text replacing the default one."""
+
+    segment_playbooks: dict[str, str] = Field(default_factory=dict)
+    """Segment id (as text) → extra playbook text for that segment."""
+
+    @field_validator("grid")
+    @classmethod
+    def _check_grid(cls, grid: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        """Fill missing cells with the default policy and reject unknown tiers or models."""
+        full = {k: dict(v) for k, v in DEFAULT_GRID.items()}
+        for arr_tier, row in grid.items():
+            if arr_tier not in TIERS:
+                raise ValueError(f"grid tier '{arr_tier}' is unknown; use high, mid or low")
+            for potential_tier, model in row.items():
+                if potential_tier not in TIERS:
+                    raise ValueError(f"grid tier '{potential_tier}' is unknown; use high, mid or low")
+                if model not in SERVICE_MODELS:
+                    raise ValueError(f"service model '{model}' is unknown; use {', '.join(SERVICE_MODELS)}")
+                full[arr_tier][potential_tier] = model
+        return full
+
+    @field_validator("segment_overrides")
+    @classmethod
+    def _check_overrides(cls, overrides: dict[str, str]) -> dict[str, str]:
+        """Reject overrides to an unknown model or for a segment id that is not a whole number."""
+        for segment, model in overrides.items():
+            if not str(segment).strip().lstrip("-").isdigit():
+                raise ValueError(f"segment override key '{segment}' must be a segment number")
+            if model not in SERVICE_MODELS:
+                raise ValueError(f"service model '{model}' is unknown; use {', '.join(SERVICE_MODELS)}")
+        return {str(int(k)): v for k, v in overrides.items()}
+
+    @field_validator("playbooks")
+    @classmethod
+    def _check_playbooks(cls, playbooks: dict[str, str]) -> dict[str, str]:
+        """Reject playbooks for an unknown service model."""
+        for model in playbooks:
+            if model not in SERVICE_MODELS:
+                raise ValueError(f"playbook for '{model}' is unknown; use {', '.join(SERVICE_MODELS)}")
+        return playbooks

@@ -1,0 +1,493 @@
+"""The service-model policy: revenue tier × potential tier → model, overrides, capacity, cost and move lists."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from segmentation.errors import InputError
+from segmentation.service.settings import DEFAULT_PLAYBOOKS, SERVICE_MODELS, TIERS
+from segmentation.service.text import money, plain_float
+
+if TYPE_CHECKING:
+    from segmentation.intake import CustomerTable
+    from segmentation.service.potential import PotentialEstimate
+    from segmentation.service.settings import ServiceSettings
+
+HIGH, MEDIUM, TECH = SERVICE_MODELS
+_ARR_WORDS = {"high": "top tier", "mid": "middle tier", "low": "lower tier"}
+_POTENTIAL_WORDS = {"high": "high", "mid": "middling", "low": "low"}
+_BASIS_WORDS = {
+    "long_term": "long-term potential",
+    "short_term": "12-month expansion potential",
+    "blend": "blended potential",
+}
+_DEFAULT_SHARES = {"arr_high": 0.90, "arr_low": 0.50, "potential_high": 0.85, "potential_low": 0.50}
+
+
+@dataclass
+class ServicePlan:
+    """Service model per customer, with the rules, capacity use, costs and move lists behind it."""
+
+    frame: pd.DataFrame
+    """Aligned with the customer table: service_model, priority_score (0–100), service_model_reason,
+    arr_tier, potential_tier, move ("up" | "down" | "")."""
+    thresholds: dict[str, Any]
+    capacity: dict[str, dict[str, Any]]
+    grid: dict[str, dict[str, str]]
+    rules_in_words: list[str]
+    playbooks: dict[str, str]
+    segment_playbooks: dict[str, str]
+    costs: dict[str, float]
+    revenue_unit: str = "revenue"
+    notes: list[str] = field(default_factory=list)
+    details: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """customer_id, segment, segment_name, revenue, short/long-term potential and the frame's columns."""
+
+    @property
+    def move_up(self) -> pd.DataFrame:
+        """Under-served accounts (tech- or medium-touch with high potential), best first."""
+        return self.move_up_frame()
+
+    @property
+    def move_down(self) -> pd.DataFrame:
+        """Over-served accounts (more touch than their revenue and potential earn), lowest priority first."""
+        return self.move_down_frame()
+
+    def move_up_frame(self) -> pd.DataFrame:
+        """Return the move-up list: customer, segment, revenue, potential, model, score and reason."""
+        rows = self.details[self.details["move"] == "up"]
+        return rows.sort_values("priority_score", ascending=False, kind="stable")[_LIST_COLUMNS].reset_index(drop=True)
+
+    def move_down_frame(self) -> pd.DataFrame:
+        """Return the move-down list: customer, segment, revenue, potential, model, score and reason."""
+        rows = self.details[self.details["move"] == "down"]
+        return rows.sort_values("priority_score", ascending=True, kind="stable")[_LIST_COLUMNS].reset_index(drop=True)
+
+    def grid_frame(self) -> pd.DataFrame:
+        """Return the 3×3 grid: arr_tier, potential_tier, model (policy), customers, revenue, assigned mix."""
+        rows = []
+        for arr_tier in TIERS:
+            for potential_tier in TIERS:
+                cell = self.details[
+                    (self.details["arr_tier"] == arr_tier) & (self.details["potential_tier"] == potential_tier)
+                ]
+                counts = cell["service_model"].value_counts()
+                rows.append(
+                    {
+                        "arr_tier": arr_tier,
+                        "potential_tier": potential_tier,
+                        "model": self.grid[arr_tier][potential_tier],
+                        "customers": len(cell),
+                        "revenue": float(cell["revenue"].sum()),
+                        **{f"{m}_customers": int(counts.get(m, 0)) for m in SERVICE_MODELS},
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def models_frame(self) -> pd.DataFrame:
+        """Return one row per service model: customers, revenue, potential, headcount, capacity and cost."""
+        rows = []
+        for model in SERVICE_MODELS:
+            members = self.details[self.details["service_model"] == model]
+            revenue = float(members["revenue"].sum())
+            cost = self.costs[model] * len(members)
+            capacity = self.capacity[model]
+            rows.append(
+                {
+                    "name": model,
+                    "customers": len(members),
+                    "revenue": revenue,
+                    "short_term_potential": float(members["short_term_potential"].sum()),
+                    "long_term_potential": float(members["long_term_potential"].sum()),
+                    "headcount_needed": capacity.get("headcount_needed"),
+                    "capacity": capacity.get("capacity"),
+                    "cost": cost,
+                    "cost_to_revenue": cost / revenue if revenue > 0 else None,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def segment_frame(self) -> pd.DataFrame:
+        """Return customers, revenue and cost per segment and service model (zeros included)."""
+        rows = []
+        for (segment, name), members in self.details.groupby(["segment", "segment_name"], sort=True):
+            for model in SERVICE_MODELS:
+                chosen = members[members["service_model"] == model]
+                revenue = float(chosen["revenue"].sum())
+                cost = self.costs[model] * len(chosen)
+                rows.append(
+                    {
+                        "segment": int(str(segment)),
+                        "segment_name": str(name),
+                        "model": model,
+                        "customers": len(chosen),
+                        "revenue": revenue,
+                        "cost": cost,
+                        "cost_to_revenue": cost / revenue if revenue > 0 else None,
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return models, grid, thresholds, capacity, rules, playbooks, move counts, by_segment and notes."""
+        return _json_safe(
+            {
+                "models": self.models_frame().to_dict(orient="records"),
+                "grid": self.grid_frame().to_dict(orient="records"),
+                "thresholds": self.thresholds,
+                "capacity": self.capacity,
+                "rules_in_words": list(self.rules_in_words),
+                "playbooks": dict(self.playbooks),
+                "segment_playbooks": dict(self.segment_playbooks),
+                "move_up": int((self.frame["move"] == "up").sum()),
+                "move_down": int((self.frame["move"] == "down").sum()),
+                "by_segment": self.segment_frame().to_dict(orient="records"),
+                "notes": list(self.notes),
+            }
+        )
+
+
+_LIST_COLUMNS = [
+    "customer_id",
+    "segment_name",
+    "revenue",
+    "short_term_potential",
+    "long_term_potential",
+    "service_model",
+    "priority_score",
+    "service_model_reason",
+]
+
+
+def _json_safe(value: Any) -> Any:
+    """Turn numpy scalars into Python ones and NaN/inf into None, recursively."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return plain_float(float(value), 6)
+    return value
+
+
+def _threshold(setting: float | None, values: np.ndarray, share: float) -> tuple[float, str]:
+    if setting is not None:
+        return float(setting), "set"
+    if len(values) == 0:
+        return 0.0, "data"
+    return float(np.quantile(values, share)), "data"
+
+
+def _tiers(values: np.ndarray, high: float, low: float) -> np.ndarray:
+    return np.where(values >= high, "high", np.where(values < low, "low", "mid")).astype(object)
+
+
+def _percentile_rank(values: np.ndarray) -> np.ndarray:
+    if len(values) == 0:
+        return values.astype(float)
+    return pd.Series(values).rank(method="average", pct=True).to_numpy(dtype=float)
+
+
+def plan_service(
+    table: CustomerTable,
+    labels: np.ndarray,
+    segment_names: dict[int, str],
+    potential: PotentialEstimate,
+    settings: ServiceSettings,
+) -> ServicePlan:
+    """Assign every customer exactly one service model within the team's capacity, with a reason.
+
+    The model comes from the grid (current-revenue tier × potential tier), then per-segment
+    overrides, then capacity: when more accounts call for high- (or medium-) touch than the CSMs
+    can serve, the highest priority scores keep it and the rest fall to the next model. Raises
+    `InputError` for thresholds in the wrong order or mismatched inputs.
+    """
+    customers = table.customers
+    n = len(customers)
+    labels = np.asarray(labels)
+    if labels.shape != (n,) or len(potential.frame) != n:
+        raise InputError(
+            f"The segments ({labels.size}) or potential ({len(potential.frame)}) do not match the {n} customers; "
+            "run the analysis again."
+        )
+    unit = table.revenue_unit or "revenue"
+    revenue = np.clip(customers["revenue"].to_numpy(dtype=float), 0.0, None)
+    short = potential.frame["short_term_potential"].to_numpy(dtype=float)
+    long = potential.frame["long_term_potential"].to_numpy(dtype=float)
+    basis = {"long_term": long, "short_term": short, "blend": (revenue + short + long) / 2.0}[settings.potential_basis]
+    notes: list[str] = []
+
+    arr_high, arr_high_from = _threshold(settings.arr_high, revenue, _DEFAULT_SHARES["arr_high"])
+    arr_low, arr_low_from = _threshold(settings.arr_low, revenue, _DEFAULT_SHARES["arr_low"])
+    pot_high, pot_high_from = _threshold(settings.potential_high, basis, _DEFAULT_SHARES["potential_high"])
+    pot_low, pot_low_from = _threshold(settings.potential_low, basis, _DEFAULT_SHARES["potential_low"])
+    if arr_low > arr_high:
+        raise InputError(
+            f"The low {unit} threshold ({money(arr_low)}) is above the high one ({money(arr_high)}); "
+            "lower it or raise the high threshold."
+        )
+    if pot_low > pot_high:
+        raise InputError(
+            f"The low potential threshold ({money(pot_low)}) is above the high one ({money(pot_high)}); "
+            "lower it or raise the high threshold."
+        )
+    arr_tier = _tiers(revenue, arr_high, arr_low)
+    potential_tier = _tiers(basis, pot_high, pot_low)
+
+    model = np.empty(n, dtype=object)
+    reason = np.empty(n, dtype=object)
+    basis_word = _BASIS_WORDS[settings.potential_basis]
+    for a in TIERS:
+        for p in TIERS:
+            mask = (arr_tier == a) & (potential_tier == p)
+            if not mask.any():
+                continue
+            chosen = settings.grid[a][p]
+            model[mask] = chosen
+            reason[mask] = [
+                f"{unit} {money(r)} ({_ARR_WORDS[a]}) and {basis_word} {money(v)} ({_POTENTIAL_WORDS[p]}) → {chosen}"
+                for r, v in zip(revenue[mask], basis[mask], strict=True)
+            ]
+
+    present = {int(x) for x in np.unique(labels)}
+    for key, chosen in settings.segment_overrides.items():
+        segment = int(key)
+        if segment not in present:
+            notes.append(f"The override for segment {segment} was not used: there is no such segment now.")
+            continue
+        mask = labels == segment
+        name = segment_names.get(segment, f"segment {segment}")
+        model[mask] = chosen
+        reason[mask] = f"segment {segment} ({name}) is set to {chosen} by an override"
+
+    weight_total = settings.weight_current + settings.weight_potential
+    w_current, w_potential = (
+        (settings.weight_current / weight_total, settings.weight_potential / weight_total)
+        if weight_total > 0
+        else (0.5, 0.5)
+    )
+    if weight_total <= 0:
+        notes.append("Both priority weights are zero, so current revenue and potential count equally.")
+    score = 100.0 * (w_current * _percentile_rank(revenue) + w_potential * _percentile_rank(basis))
+
+    capacity: dict[str, dict[str, Any]] = {}
+    capacity[HIGH] = _apply_capacity(
+        model,
+        reason,
+        score,
+        revenue,
+        name=HIGH,
+        fallback=MEDIUM,
+        csms=settings.high_touch_csms,
+        per_csm=settings.accounts_per_csm_high,
+    )
+    capacity[MEDIUM] = _apply_capacity(
+        model,
+        reason,
+        score,
+        revenue,
+        name=MEDIUM,
+        fallback=TECH,
+        csms=settings.medium_touch_csms,
+        per_csm=settings.accounts_per_csm_medium,
+    )
+    tech_count = int((model == TECH).sum())
+    capacity[TECH] = {
+        "demand": tech_count,
+        "capacity": None,
+        "used": tech_count,
+        "spilled": 0,
+        "csms": None,
+        "accounts_per_csm": None,
+        "headcount_needed": 0,
+        "cut_score": None,
+        "fell_to": None,
+    }
+
+    move = np.full(n, "", dtype=object)
+    move[np.isin(model, [MEDIUM, TECH]) & (potential_tier == "high")] = "up"
+    over_high = (model == HIGH) & (arr_tier != "high") & (potential_tier == "low")
+    over_medium = (model == MEDIUM) & (arr_tier == "low") & (potential_tier == "low")
+    move[over_high | over_medium] = "down"
+
+    frame = pd.DataFrame(
+        {
+            "service_model": model.astype(str),
+            "priority_score": np.round(score, 2),
+            "service_model_reason": reason.astype(str),
+            "arr_tier": arr_tier.astype(str),
+            "potential_tier": potential_tier.astype(str),
+            "move": move.astype(str),
+        },
+        index=customers.index,
+    )
+    details = frame.reset_index(drop=True).assign(
+        customer_id=customers["customer_id"].astype(str).to_numpy(),
+        segment=labels.astype(int),
+        segment_name=[segment_names.get(int(x), "Unassigned" if int(x) == 0 else f"Segment {int(x)}") for x in labels],
+        revenue=revenue,
+        short_term_potential=short,
+        long_term_potential=long,
+    )
+    thresholds = {
+        "arr_high": arr_high,
+        "arr_low": arr_low,
+        "potential_high": pot_high,
+        "potential_low": pot_low,
+        "potential_basis": settings.potential_basis,
+        "from": {
+            "arr_high": arr_high_from,
+            "arr_low": arr_low_from,
+            "potential_high": pot_high_from,
+            "potential_low": pot_low_from,
+        },
+    }
+    playbooks = {m: settings.playbooks.get(m, DEFAULT_PLAYBOOKS[m]) for m in SERVICE_MODELS}
+    costs = {HIGH: settings.cost_high, MEDIUM: settings.cost_medium, TECH: settings.cost_tech}
+    rules = _rules_in_words(settings, thresholds, capacity, segment_names, unit)
+    return ServicePlan(
+        frame=frame,
+        thresholds=thresholds,
+        capacity=capacity,
+        grid={a: dict(settings.grid[a]) for a in TIERS},
+        rules_in_words=rules,
+        playbooks=playbooks,
+        segment_playbooks=dict(settings.segment_playbooks),
+        costs=costs,
+        revenue_unit=unit,
+        notes=notes,
+        details=details,
+    )
+
+
+def _apply_capacity(
+    model: np.ndarray,
+    reason: np.ndarray,
+    score: np.ndarray,
+    revenue: np.ndarray,
+    *,
+    name: str,
+    fallback: str,
+    csms: int | None,
+    per_csm: int,
+) -> dict[str, Any]:
+    """Keep the highest-priority accounts within capacity; move the rest to `fallback` (in place)."""
+    members = np.flatnonzero(model == name)
+    demand = len(members)
+    limit = None if csms is None else csms * per_csm
+    entry: dict[str, Any] = {
+        "demand": demand,
+        "capacity": limit,
+        "used": demand,
+        "spilled": 0,
+        "csms": csms,
+        "accounts_per_csm": per_csm,
+        "headcount_needed": math.ceil(demand / per_csm),
+        "cut_score": None,
+        "fell_to": None,
+    }
+    if limit is None or demand <= limit:
+        return entry
+    # Highest score first; ties by revenue, then table order, so the cut is deterministic.
+    order = members[np.lexsort((members, -revenue[members], -score[members]))]
+    kept, fell = order[:limit], order[limit:]
+    model[fell] = fallback
+    places = f"the {limit:,} {name} places ({csms} CSMs × {per_csm})"
+    for rank, index in enumerate(fell, start=limit + 1):
+        previous = str(reason[index])
+        if previous.startswith("would be"):
+            reason[index] = (
+                f"{previous.rsplit(' → ', 1)[0]}, and {places} are full too (rank {rank:,} of {demand:,}) → {fallback}"
+            )
+        else:
+            reason[index] = f"would be {name} but {places} are full (rank {rank:,} of {demand:,}) → {fallback}"
+    entry.update(
+        {
+            "used": limit,
+            "spilled": len(fell),
+            "cut_score": float(score[kept[-1]]) if len(kept) else None,
+            "fell_to": fallback,
+        }
+    )
+    return entry
+
+
+def _rules_in_words(
+    settings: ServiceSettings,
+    thresholds: dict[str, Any],
+    capacity: dict[str, dict[str, Any]],
+    segment_names: dict[int, str],
+    unit: str,
+) -> list[str]:
+    """The policy in force as plain sentences a sales leader can check."""
+    basis = _BASIS_WORDS[settings.potential_basis]
+    origin = {"set": "set by you", "data": "from the data"}
+    rules = [
+        f"Top {unit} tier: {money(thresholds['arr_high'])} or more ({origin[thresholds['from']['arr_high']]}); "
+        f"lower tier: below {money(thresholds['arr_low'])} ({origin[thresholds['from']['arr_low']]}).",
+        f"High {basis}: {money(thresholds['potential_high'])} or more "
+        f"({origin[thresholds['from']['potential_high']]}); low: below {money(thresholds['potential_low'])} "
+        f"({origin[thresholds['from']['potential_low']]}).",
+    ]
+    for model in SERVICE_MODELS:
+        cells = [
+            f"{_ARR_WORDS[a]} {unit} with {_POTENTIAL_WORDS[p]} potential"
+            for a in TIERS
+            for p in TIERS
+            if settings.grid[a][p] == model
+        ]
+        if cells:
+            rules.append(f"{model.capitalize()}: {'; '.join(cells)}.")
+    for key, model in settings.segment_overrides.items():
+        name = segment_names.get(int(key), f"segment {key}")
+        rules.append(f"Every customer in segment {key} ({name}) gets {model}, whatever the grid says.")
+    for model in (HIGH, MEDIUM):
+        entry = capacity[model]
+        if entry["capacity"] is None:
+            rules.append(
+                f"{model.capitalize()} has no capacity limit; serving its {entry['demand']:,} accounts takes "
+                f"{entry['headcount_needed']:,} CSMs at {entry['accounts_per_csm']} accounts each."
+            )
+        else:
+            rules.append(
+                f"{model.capitalize()} capacity: {entry['csms']} CSMs × {entry['accounts_per_csm']} accounts = "
+                f"{entry['capacity']:,} places; beyond that the lowest priority scores move to "
+                f"{entry['fell_to'] or _next(model)}."
+            )
+    rules.append(
+        f"Priority score = {settings.weight_current:g} × {unit} percentile + {settings.weight_potential:g} × "
+        f"{basis} percentile, scaled to 0–100."
+    )
+    rules.append(
+        f"Cost to serve per account per year: high-touch {money(settings.cost_high)}, "
+        f"medium-touch {money(settings.cost_medium)}, tech-touch {money(settings.cost_tech)}."
+    )
+    return rules
+
+
+def _next(model: str) -> str:
+    return MEDIUM if model == HIGH else TECH
+
+
+def compare_plans(before: ServicePlan, after: ServicePlan) -> pd.DataFrame:
+    """Return customers by model before (rows) × model after (columns): what changes when a setting moves."""
+    if len(before.frame) != len(after.frame):
+        raise InputError("The two plans cover different customers; compare plans made from the same file.")
+    table = pd.crosstab(
+        pd.Categorical(before.frame["service_model"].to_numpy(), categories=list(SERVICE_MODELS)),
+        pd.Categorical(after.frame["service_model"].to_numpy(), categories=list(SERVICE_MODELS)),
+        dropna=False,
+    )
+    table = table.reindex(index=list(SERVICE_MODELS), columns=list(SERVICE_MODELS), fill_value=0).astype(int)
+    table.index.name = "before"
+    table.columns.name = "after"
+    return table

@@ -1,0 +1,638 @@
+"""Short-term (next 12 months, additional) and long-term (total at maturity) revenue potential per account.
+
+Short-term potential is the larger of the expansion headroom an account shows itself (seats or usage
+near their limit: extra seats at its own seat price, or the step to the next plan) and its look-alike
+headroom (what similar accounts pay at a high percentile, less what it pays, times a realisation
+factor). Long-term potential comes from a ridge regression of log revenue on firmographics (size,
+industry, geography) fitted on mature accounts and read at a high quantile of what they reach.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import Ridge
+from sklearn.model_selection import KFold
+
+from segmentation.errors import InputError
+from segmentation.service.columns import (
+    PotentialColumns,
+    account_age_months,
+    find_potential_columns,
+    size_bands,
+    size_values,
+)
+from segmentation.service.text import money, plain_float
+
+if TYPE_CHECKING:
+    from segmentation.intake import CustomerTable
+    from segmentation.service.settings import PotentialSettings
+
+POTENTIAL_COLUMNS = ("short_term_potential", "long_term_potential", "potential_confidence", "potential_drivers")
+"""The columns every `PotentialEstimate.frame` has, aligned with the customer table."""
+
+_MAX_TRAINING_ROWS = 200_000
+_MAX_CV_ROWS = 50_000
+_MAX_LEVELS = 30
+_CHUNK = 100_000
+
+
+@dataclass
+class PotentialEstimate:
+    """Potential per customer, with how it was estimated and how well the model fits."""
+
+    frame: pd.DataFrame
+    """short_term_potential, long_term_potential, potential_confidence, potential_drivers (+ interval)."""
+    method: str
+    """"regression on mature accounts", "look-alikes within segment" or "your column '…'"."""
+    columns_used: dict[str, Any] = field(default_factory=dict)
+    fit: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return method, columns used, model fit (held-out R² of log revenue), totals and notes."""
+        short = self.frame["short_term_potential"].to_numpy(dtype=float)
+        long = self.frame["long_term_potential"].to_numpy(dtype=float)
+        confidence = self.frame["potential_confidence"].value_counts()
+        return {
+            "method": self.method,
+            "columns_used": self.columns_used,
+            "fit": self.fit,
+            "totals": {
+                "customers": len(self.frame),
+                "short_term_potential": plain_float(short.sum(), 2),
+                "long_term_potential": plain_float(long.sum(), 2),
+            },
+            "confidence": {level: int(confidence.get(level, 0)) for level in ("high", "medium", "low")},
+            "notes": list(self.notes),
+        }
+
+
+@dataclass
+class _Headroom:
+    amount: np.ndarray
+    phrases: list[np.ndarray]
+
+
+@dataclass
+class _LongTerm:
+    value: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    r2: float | None
+    method: str
+    fit: dict[str, Any]
+    notes: list[str]
+
+
+def estimate_potential(table: CustomerTable, labels: np.ndarray, settings: PotentialSettings) -> PotentialEstimate:
+    """Return short- and long-term potential per customer (same unit as revenue), aligned with the table.
+
+    Short-term is additional revenue reachable in the next 12 months (≥ 0); long-term is the total
+    the account could be worth at maturity (≥ current revenue). Raises `InputError` when a named
+    potential column is missing or not numeric.
+    """
+    frame = table.customers
+    n = len(frame)
+    labels = np.asarray(labels)
+    if labels.shape != (n,):
+        raise InputError(
+            f"Got {labels.size} segment labels for {n} customers; run the segmentation again on this file."
+        )
+    revenue = np.clip(frame["revenue"].to_numpy(dtype=float), 0.0, None)
+    columns = find_potential_columns(table)
+    notes: list[str] = []
+    size = size_values(frame, columns.size)
+    band = size_bands(size)
+    industry = _category(frame, columns.industry)
+    usage = _usage_headroom(frame, columns, revenue, settings)
+    long_term = _long_term(table, columns, revenue, size=size, industry=industry, labels=labels, settings=settings)
+    mature_value = long_term.value if long_term.r2 is not None else None
+    look, look_level, look_phrase = _lookalike_headroom(
+        revenue, band, industry, labels, settings=settings, mature_value=mature_value
+    )
+    short = np.maximum(usage.amount, look)
+    notes.extend(_signal_notes(columns))
+    notes.extend(long_term.notes)
+    long = np.maximum(long_term.value, revenue + short)
+    confidence = _confidence(
+        long_term, size=size, industry=industry, look_level=look_level, columns=columns, revenue=revenue
+    )
+    phrases = [*usage.phrases, look_phrase, _long_term_phrase(long, revenue)]
+    drivers = _join_phrases(phrases, n)
+    method = long_term.method
+    short, long, confidence, drivers, method = _apply_user_columns(
+        frame,
+        settings,
+        revenue=revenue,
+        short=short,
+        long=long,
+        confidence=confidence,
+        drivers=drivers,
+        method=method,
+        notes=notes,
+    )
+    result = pd.DataFrame(
+        {
+            "short_term_potential": short,
+            "long_term_potential": long,
+            "potential_confidence": confidence,
+            "potential_drivers": drivers,
+            "long_term_low": np.round(np.maximum(long_term.low, revenue), 2),
+            "long_term_high": np.round(np.maximum(long_term.high, long), 2),
+        },
+        index=frame.index,
+    )
+    fit = dict(long_term.fit)
+    fit["short_term_sources"] = {
+        "usage_or_seats": int(((usage.amount >= look) & (usage.amount > 0)).sum()),
+        "look_alikes": int(((look > usage.amount) & (look > 0)).sum()),
+        "none": int((short <= 0).sum()),
+    }
+    return PotentialEstimate(frame=result, method=method, columns_used=columns.to_dict(), fit=fit, notes=notes)
+
+
+def _category(frame: pd.DataFrame, column: str | None) -> np.ndarray:
+    """Return the column as text ('' where missing), or all '' when there is no such column."""
+    if column is None:
+        return np.full(len(frame), "", dtype=object)
+    values = frame[column]
+    text = values.astype("string").fillna("").str.strip().to_numpy(dtype=object, na_value="")
+    return np.asarray(text, dtype=object)
+
+
+def _numbers(frame: pd.DataFrame, column: str | None) -> np.ndarray:
+    if column is None:
+        return np.full(len(frame), np.nan)
+    return pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+
+
+def _usage_headroom(
+    frame: pd.DataFrame, columns: PotentialColumns, revenue: np.ndarray, settings: PotentialSettings
+) -> _Headroom:
+    """Expansion the account shows itself: seats or usage near the limit → extra seats or the next plan."""
+    n = len(frame)
+    amount = np.zeros(n)
+    phrases: list[np.ndarray] = []
+    near = np.zeros(n, dtype=bool)
+    utilisation = np.full(n, np.nan)
+    bought = _numbers(frame, columns.seats_bought)
+    if columns.seats_bought and (columns.seats_used or columns.seat_utilisation):
+        if columns.seats_used:
+            used = _numbers(frame, columns.seats_used)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                utilisation = np.where(bought > 0, used / bought, np.nan)
+        else:
+            utilisation = _numbers(frame, columns.seat_utilisation)
+            if np.nanmax(np.abs(utilisation), initial=0.0) > 3:  # given in percent
+                utilisation = utilisation / 100.0
+            used = utilisation * bought
+        with np.errstate(divide="ignore", invalid="ignore"):
+            seat_price = np.where(bought > 0, revenue / bought, 0.0)
+        near_seats = np.nan_to_num(utilisation, nan=0.0) >= settings.near_full_utilisation
+        extra_seats = np.where(near_seats, np.maximum(used - bought, 0.0) + bought * settings.seat_growth, 0.0)
+        amount = np.maximum(amount, np.nan_to_num(extra_seats * seat_price))
+        near |= near_seats
+        known = ~np.isnan(utilisation)
+        phrase = np.full(n, "", dtype=object)
+        phrase[known] = [
+            f"uses {u:.0%} of its {b:,.0f} seats" for u, b in zip(utilisation[known], bought[known], strict=True)
+        ]
+        phrases.append(phrase)
+    if columns.usage and columns.usage_limit:
+        used_amount = _numbers(frame, columns.usage)
+        limit = _numbers(frame, columns.usage_limit)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            usage_share = np.where(limit > 0, used_amount / limit, np.nan)
+        near_usage = np.nan_to_num(usage_share, nan=0.0) >= settings.near_full_utilisation
+        with np.errstate(divide="ignore", invalid="ignore"):
+            unit_price = np.where(limit > 0, revenue / limit, 0.0)
+        extra = np.where(near_usage, np.maximum(used_amount - limit, 0.0) + limit * settings.seat_growth, 0.0)
+        amount = np.maximum(amount, np.nan_to_num(extra * unit_price))
+        near |= near_usage
+        phrase = np.full(n, "", dtype=object)
+        phrase[near_usage] = [f"uses {u:.0%} of its {columns.usage_limit}" for u in usage_share[near_usage]]
+        phrases.append(phrase)
+    if columns.plan and near.any():
+        uplift, plan_phrase = _next_plan_uplift(frame, columns.plan, revenue, near, bought)
+        amount = np.maximum(amount, uplift)
+        phrases.append(plan_phrase)
+    return _Headroom(amount=amount, phrases=phrases)
+
+
+def _next_plan_uplift(
+    frame: pd.DataFrame, plan_column: str, revenue: np.ndarray, near: np.ndarray, seats: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The step to the next plan for accounts near their limit, scaled to the account's size.
+
+    Plans are ordered by median revenue. With seat counts the step is the ratio of the plans'
+    median price per seat applied to the account's revenue; without them, the ratio of median
+    revenues, capped at the difference of the medians so a small account is not priced as a big one.
+    """
+    plan = _category(frame, plan_column)
+    medians = pd.Series(revenue).groupby(plan).median().drop("", errors="ignore").sort_values()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_seat = np.where(seats > 0, revenue / seats, np.nan)
+    seat_medians = pd.Series(per_seat).groupby(plan).median()
+    order = list(medians.index)
+    uplift = np.zeros(len(plan))
+    phrase = np.full(len(plan), "", dtype=object)
+    for own, upper in itertools.pairwise(order):
+        mask = near & (plan == own)
+        if not mask.any() or medians[own] <= 0:
+            continue
+        own_seat, upper_seat = seat_medians.get(own, np.nan), seat_medians.get(upper, np.nan)
+        if np.isfinite(own_seat) and np.isfinite(upper_seat) and own_seat > 0:
+            ratio = float(upper_seat / own_seat)
+            step = revenue[mask] * max(ratio - 1.0, 0.0)
+            words = f"on {own}; {upper} costs {ratio:.1f}× as much per seat"
+        else:
+            ratio = float(medians[upper] / medians[own])
+            step = np.minimum(revenue[mask] * max(ratio - 1.0, 0.0), float(medians[upper] - medians[own]))
+            words = f"on {own}; {upper} accounts typically pay {ratio:.1f}× as much"
+        if ratio <= 1.0:
+            continue
+        uplift[mask] = step
+        phrase[mask] = words
+    return uplift, phrase
+
+
+def _lookalike_headroom(
+    revenue: np.ndarray,
+    band: np.ndarray,
+    industry: np.ndarray,
+    labels: np.ndarray,
+    *,
+    settings: PotentialSettings,
+    mature_value: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What similar accounts pay at a high percentile less own revenue, times the realisation factor.
+
+    With a long-term model (`mature_value`), similar accounts are mature ones of the same size,
+    industry and place, read at the model's quantile: smoother than small groups. Without it,
+    the P-th percentile of groups: size band × industry, else size band, industry, segment, everyone.
+    Returns (headroom, level used per account: 0 size×industry, 1 size, 2 industry, 3 segment,
+    4 everyone, and a phrase per account).
+    """
+    n = len(revenue)
+    segment = np.asarray([str(label) if label != 0 else "" for label in labels], dtype=object) if n else labels
+    has_band = band != ""
+    has_industry = industry != ""
+    if mature_value is not None:
+        level = np.where(has_band, np.where(has_industry, 0, 1), np.where(has_industry, 2, 4)).astype(np.int8)
+        headroom = np.maximum(mature_value - revenue, 0.0) * settings.realisation_factor
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(revenue > 0, mature_value / revenue, np.inf)
+        phrase = np.asarray(
+            [
+                _lookalike_phrase(int(lv), b, i, s, float(r), mature=True)
+                for lv, b, i, s, r in zip(level, band, industry, segment, ratio, strict=True)
+            ],
+            dtype=object,
+        )
+        return headroom, level, phrase
+    q = settings.lookalike_percentile / 100.0
+    levels: list[tuple[list[np.ndarray], np.ndarray]] = [
+        ([band, industry], has_band & has_industry),
+        ([band], has_band),
+        ([industry], has_industry),
+        ([segment], segment != ""),
+        ([np.zeros(n, dtype=np.int8)], np.ones(n, dtype=bool)),
+    ]
+    target = np.full(n, np.nan)
+    level = np.full(n, 4, dtype=np.int8)
+    for index, (keys, eligible) in enumerate(levels):
+        todo = np.isnan(target) & eligible
+        if not todo.any():
+            continue
+        data = pd.DataFrame({f"k{i}": key for i, key in enumerate(keys)})
+        data["revenue"] = revenue
+        grouped = data.groupby([f"k{i}" for i in range(len(keys))], sort=False)["revenue"]
+        percentile = grouped.transform("quantile", q).to_numpy(dtype=float)
+        count = grouped.transform("size").to_numpy()
+        minimum = 1 if index == len(levels) - 1 else settings.min_group_size
+        take = todo & (count >= minimum)
+        target[take] = percentile[take]
+        level[take] = index
+    target = np.nan_to_num(target, nan=0.0)
+    headroom = np.maximum(target - revenue, 0.0) * settings.realisation_factor
+    phrase = np.full(n, "", dtype=object)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(revenue > 0, target / revenue, np.inf)
+    for i in range(n):
+        phrase[i] = _lookalike_phrase(int(level[i]), band[i], industry[i], segment[i], float(ratio[i]))
+    return headroom, level, phrase
+
+
+def _lookalike_phrase(level: int, band: str, industry: str, segment: str, ratio: float, *, mature: bool = False) -> str:
+    similar = "mature" if mature else "similar"
+    who = {
+        0: f"{similar} {industry} accounts of {band} employees",
+        1: f"{similar} accounts of {band} employees",
+        2: f"{similar} {industry} accounts",
+        3: f"similar accounts in segment {segment}",
+        4: f"{similar} accounts like it" if mature else "the typical account",
+    }[level]
+    if ratio == np.inf:
+        return f"{who} pay more"
+    if ratio >= 1.1:
+        return f"{who} pay {ratio:.1f}× more"
+    return f"already pays as much as {who}"
+
+
+def _long_term_phrase(long: np.ndarray, revenue: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        growth = np.where(revenue > 0, long / revenue, np.inf)
+    phrase = np.full(len(long), "", dtype=object)
+    grows = growth >= 1.1
+    phrase[grows] = [f"could reach {money(v)} at maturity" for v in long[grows]]
+    return phrase
+
+
+def _join_phrases(phrases: list[np.ndarray], n: int) -> np.ndarray:
+    if not phrases:
+        return np.full(n, "", dtype=object)
+    joined = np.full(n, "", dtype=object)
+    for i in range(n):
+        joined[i] = "; ".join(p[i] for p in phrases if p[i])
+    return joined
+
+
+def _signal_notes(columns: PotentialColumns) -> list[str]:
+    notes = []
+    if columns.seats_bought and (columns.seats_used or columns.seat_utilisation):
+        used = columns.seats_used or columns.seat_utilisation
+        notes.append(f"Seat headroom from '{columns.seats_bought}' and '{used}'.")
+    else:
+        notes.append("No seats-bought/seats-used columns found, so seat headroom was not used.")
+    if columns.usage and columns.usage_limit:
+        notes.append(f"Usage headroom from '{columns.usage}' against '{columns.usage_limit}'.")
+    if columns.plan:
+        notes.append(f"Plans in '{columns.plan}' ordered by their median revenue for the next-plan step.")
+    missing = [
+        name for name, column in (("company size", columns.size), ("industry", columns.industry)) if column is None
+    ]
+    if not columns.geography:
+        missing.append("region/country")
+    if missing:
+        notes.append(f"Not in the data: {', '.join(missing)}; look-alikes use what there is.")
+    return notes
+
+
+def _design_spec(
+    size: np.ndarray, categories: list[tuple[str, np.ndarray]]
+) -> tuple[float | None, list[tuple[str, np.ndarray, list[str]]]]:
+    """Return the median log size used for imputing (None without size) and the levels of each category."""
+    known = ~np.isnan(size)
+    log_median = float(np.median(np.log(size[known]))) if known.any() else None
+    specs = []
+    for name, values in categories:
+        counts = pd.Series(values[values != ""]).value_counts()
+        levels = [str(v) for v in counts.index[:_MAX_LEVELS] if counts[v] >= 2]
+        if levels:
+            specs.append((name, values, levels))
+    return log_median, specs
+
+
+def _design(
+    rows: np.ndarray,
+    size: np.ndarray,
+    log_median: float | None,
+    specs: list[tuple[str, np.ndarray, list[str]]],
+) -> np.ndarray:
+    """Build the regression design for `rows`: log size, its square, a missing flag, one-hot categories."""
+    parts: list[np.ndarray] = []
+    if log_median is not None:
+        log_size = np.log(size[rows])
+        missing = np.isnan(log_size)
+        log_size = np.where(missing, log_median, log_size) - log_median
+        parts.extend([log_size, log_size**2, missing.astype(float)])
+    for _name, values, levels in specs:
+        chunk = values[rows]
+        parts.extend((chunk == level).astype(float) for level in levels[1:])
+    if not parts:
+        return np.zeros((len(rows), 0))
+    return np.column_stack(parts)
+
+
+def _long_term(
+    table: CustomerTable,
+    columns: PotentialColumns,
+    revenue: np.ndarray,
+    *,
+    size: np.ndarray,
+    industry: np.ndarray,
+    labels: np.ndarray,
+    settings: PotentialSettings,
+) -> _LongTerm:
+    """Long-term (total at maturity) potential: regression on mature accounts, else segment look-alikes."""
+    n = len(revenue)
+    categories = [("industry", industry)] if columns.industry else []
+    categories += [(c, _category(table.customers, c)) for c in columns.geography]
+    log_median, specs = _design_spec(size, categories)
+    positive = revenue > 0
+    if (log_median is None and not specs) or positive.sum() < 30:
+        return _segment_long_term(revenue, labels, settings, columns)
+    age, age_note = account_age_months(table, columns)
+    notes: list[str] = []
+    if age is not None and np.isfinite(age).mean() >= 0.5:
+        mature = positive & (np.nan_to_num(age, nan=-1.0) >= settings.mature_after_months)
+        training_basis = f"accounts at least {settings.mature_after_months} months old ({age_note})"
+    else:
+        mature = np.zeros(n, dtype=bool)
+        training_basis = ""
+    rng = np.random.default_rng(settings.seed)
+    min_rows = max(30, 5 * (3 + sum(len(s[2]) for s in specs)))
+    top_penetration = mature.sum() < min_rows
+    if top_penetration:
+        mature = positive
+        if training_basis:
+            notes.append(
+                f"Only {int(mature.sum())} accounts are {settings.mature_after_months}+ months old, too few to fit on; "
+                "long-term potential was fitted on the best-penetrated half of all accounts instead."
+            )
+        else:
+            notes.append(
+                "No sign-up or tenure column, so account age is unknown; long-term potential was fitted on the "
+                "best-penetrated half of all accounts (those paying most for their size, industry and place)."
+            )
+    train = np.flatnonzero(mature)
+    if len(train) > _MAX_TRAINING_ROWS:
+        train = np.sort(rng.choice(train, _MAX_TRAINING_ROWS, replace=False))
+    target = np.log(revenue[train])
+    design = _design(train, size, log_median, specs)
+    if top_penetration:
+        first = Ridge(alpha=1.0).fit(design, target)
+        keep = target - first.predict(design) >= np.median(target - first.predict(design))
+        train, target, design = train[keep], target[keep], design[keep]
+        training_basis = "the best-penetrated half of all accounts"
+    model = Ridge(alpha=1.0).fit(design, target)
+    residuals, r2 = _held_out(design, target, settings.seed, rng)
+    shift = float(np.quantile(residuals, settings.long_term_quantile))
+    low_shift = float(np.quantile(residuals, 0.1))
+    high_shift = float(np.quantile(residuals, 0.9))
+    prediction = np.empty(n)
+    for start in range(0, n, _CHUNK):
+        rows = np.arange(start, min(start + _CHUNK, n))
+        prediction[rows] = model.predict(_design(rows, size, log_median, specs))
+    prediction = np.clip(prediction, -50, 50)
+    used = (["company size '" + str(columns.size) + "'"] if log_median is not None else []) + [
+        f"'{name}'" if name != "industry" else f"industry '{columns.industry}'" for name, _v, _l in specs
+    ]
+    notes.append(
+        f"Long-term potential: log revenue regressed on {', '.join(used)} over {len(train):,} {training_basis}, "
+        f"read at their {settings.long_term_quantile:.0%} quantile"
+        + (f"; held-out R² {r2:.2f}." if r2 is not None else ".")
+    )
+    return _LongTerm(
+        value=np.maximum(np.exp(prediction + shift), revenue),
+        low=np.exp(prediction + low_shift),
+        high=np.exp(prediction + high_shift),
+        r2=r2,
+        method="regression on mature accounts" if not top_penetration else "regression on best-penetrated accounts",
+        fit={
+            "model": "ridge regression of log revenue",
+            "features": used,
+            "training_accounts": len(train),
+            "training_basis": training_basis,
+            "mature_after_months": settings.mature_after_months,
+            "quantile": settings.long_term_quantile,
+            "r2_held_out": plain_float(r2),
+            "residual_sd": plain_float(float(np.std(residuals))),
+        },
+        notes=notes,
+    )
+
+
+def _held_out(
+    design: np.ndarray, target: np.ndarray, seed: int, rng: np.random.Generator
+) -> tuple[np.ndarray, float | None]:
+    """Out-of-fold residuals (5 folds, seeded) and the held-out R² of log revenue."""
+    rows = np.arange(len(target))
+    if len(rows) > _MAX_CV_ROWS:
+        rows = np.sort(rng.choice(rows, _MAX_CV_ROWS, replace=False))
+    x, y = design[rows], target[rows]
+    predicted = np.empty(len(y))
+    for fit_rows, test_rows in KFold(n_splits=5, shuffle=True, random_state=seed).split(x):
+        predicted[test_rows] = Ridge(alpha=1.0).fit(x[fit_rows], y[fit_rows]).predict(x[test_rows])
+    residuals = y - predicted
+    spread = float(np.sum((y - y.mean()) ** 2))
+    r2 = 1.0 - float(np.sum(residuals**2)) / spread if spread > 0 else None
+    return residuals, r2
+
+
+def _segment_long_term(
+    revenue: np.ndarray, labels: np.ndarray, settings: PotentialSettings, columns: PotentialColumns
+) -> _LongTerm:
+    """Without firmographics: the high percentile of the account's own segment, with low confidence."""
+    q = settings.long_term_quantile
+    keys = np.where(labels != 0, labels, -1)
+    reach = pd.Series(revenue).groupby(keys).transform("quantile", q).to_numpy(dtype=float)
+    high = pd.Series(revenue).groupby(keys).transform("quantile", 0.9).to_numpy(dtype=float)
+    low = pd.Series(revenue).groupby(keys).transform("quantile", 0.5).to_numpy(dtype=float)
+    reason = (
+        "no company size, industry or region/country column"
+        if not columns.has_firmographics
+        else "too few accounts with revenue"
+    )
+    return _LongTerm(
+        value=np.maximum(reach, revenue),
+        low=low,
+        high=high,
+        r2=None,
+        method="look-alikes within segment",
+        fit={"model": "segment percentile", "quantile": q, "r2_held_out": None},
+        notes=[
+            f"Long-term potential falls back to look-alikes within each segment ({reason}): "
+            f"what the segment's top accounts pay at its {q:.0%} quantile. Confidence is low."
+        ],
+    )
+
+
+def _confidence(
+    long_term: _LongTerm,
+    *,
+    size: np.ndarray,
+    industry: np.ndarray,
+    look_level: np.ndarray,
+    columns: PotentialColumns,
+    revenue: np.ndarray,
+) -> np.ndarray:
+    """high: good fit and the account's size and industry known with a close look-alike group; low: fallback."""
+    n = len(revenue)
+    if long_term.r2 is None:
+        return np.full(n, "low", dtype=object)
+    known_size = ~np.isnan(size) if columns.size else np.zeros(n, dtype=bool)
+    known_industry = industry != ""
+    described = (known_size | (columns.size is None)) & (known_industry | (columns.industry is None))
+    high = (long_term.r2 >= 0.5) & described & (look_level <= 1) & (revenue > 0)
+    medium = (long_term.r2 >= 0.2) & (known_size | known_industry | bool(columns.geography))
+    return np.where(high, "high", np.where(medium, "medium", "low")).astype(object)
+
+
+def _find_column(frame: pd.DataFrame, name: str, setting: str) -> str:
+    if name in frame.columns:
+        return name
+    matches = [c for c in frame.columns if str(c).strip().lower() == name.strip().lower()]
+    if not matches:
+        raise InputError(
+            f"The {setting} column '{name}' is not in the customer table; pick one of its columns or clear the setting."
+        )
+    return str(matches[0])
+
+
+def _user_numbers(frame: pd.DataFrame, column: str, setting: str) -> np.ndarray:
+    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+    if np.isnan(values).all():
+        raise InputError(f"The {setting} column '{column}' holds no numbers; choose a numeric column.")
+    return values
+
+
+def _apply_user_columns(
+    frame: pd.DataFrame,
+    settings: PotentialSettings,
+    *,
+    revenue: np.ndarray,
+    short: np.ndarray,
+    long: np.ndarray,
+    confidence: np.ndarray,
+    drivers: np.ndarray,
+    method: str,
+    notes: list[str],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str]:
+    """Replace the estimates with the user's own potential columns where they hold a number."""
+    if settings.short_term_column:
+        column = _find_column(frame, settings.short_term_column, "short-term potential")
+        values = _user_numbers(frame, column, "short-term potential")
+        given = ~np.isnan(values)
+        short = np.where(given, np.clip(values, 0.0, None), short)
+        drivers = drivers.copy()
+        drivers[given] = f"short-term potential from your column '{column}'"
+        notes.append(
+            f"Short-term potential is your column '{column}' for {int(given.sum()):,} customers"
+            + (f"; estimated for the {int((~given).sum()):,} left blank." if (~given).any() else ".")
+        )
+    if settings.potential_column:
+        column = _find_column(frame, settings.potential_column, "potential")
+        values = _user_numbers(frame, column, "potential")
+        given = ~np.isnan(values)
+        below = given & (values < revenue)
+        long = np.where(given, np.maximum(values, revenue), long)
+        confidence = confidence.copy()
+        confidence[given] = "high"
+        drivers = drivers.copy()
+        drivers[given] = [
+            f"{d}; long-term potential from your column '{column}'" if d else f"from your column '{column}'"
+            for d in drivers[given]
+        ]
+        method = f"your column '{column}'"
+        notes.append(
+            f"Long-term potential is your column '{column}' for {int(given.sum()):,} customers"
+            + (f" ({int(below.sum()):,} below current revenue were raised to it)" if below.any() else "")
+            + (f"; estimated for the {int((~given).sum()):,} left blank." if (~given).any() else ".")
+        )
+    return short, long, confidence, drivers, method

@@ -1,0 +1,508 @@
+"""Tests for segmentation.service: potential, the service-model policy, capacity, moves and charts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.stats import spearmanr
+
+from segmentation.errors import InputError
+from segmentation.intake.table import ColumnRole, CustomerTable
+from segmentation.service import (
+    SERVICE_MODELS,
+    PotentialEstimate,
+    PotentialSettings,
+    ServiceSettings,
+    compare_plans,
+    estimate_potential,
+    plan_service,
+)
+from segmentation.service import charts as service_charts
+from segmentation.service.columns import find_potential_columns, size_bands
+from segmentation.service.text import money
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "sample_data" / "saas_accounts.csv"
+TRUTH = ROOT / "sample_data" / "truth" / "accounts_truth.csv"
+
+
+def make_table(frame: pd.DataFrame, roles: dict[str, str], unit: str = "ARR") -> CustomerTable:
+    """A CustomerTable built by hand: customer_id and revenue, plus columns with the given roles."""
+    customers = frame.copy()
+    customers["customer_id"] = customers["customer_id"].astype(str)
+    customers["revenue"] = customers["revenue"].astype(float)
+    return CustomerTable(
+        customers=customers,
+        roles={column: ColumnRole(column, role, 1.0, "set in the test") for column, role in roles.items()},
+        id_column="customer_id",
+        revenue_column="revenue",
+        revenue_unit=unit,
+        source_name="test.csv",
+        rows_read=len(customers),
+    )
+
+
+def hand_potential(short: list[float], long: list[float]) -> PotentialEstimate:
+    """A PotentialEstimate with the given figures, for testing the policy on its own."""
+    frame = pd.DataFrame(
+        {
+            "short_term_potential": np.asarray(short, dtype=float),
+            "long_term_potential": np.asarray(long, dtype=float),
+            "potential_confidence": "high",
+            "potential_drivers": "set in the test",
+        }
+    )
+    return PotentialEstimate(frame=frame, method="test")
+
+
+# Eight accounts; thresholds set by hand: ARR high ≥ 100, low < 20; potential high ≥ 500, low < 100.
+POLICY_REVENUE = [150.0, 120.0, 50.0, 50.0, 50.0, 10.0, 10.0, 10.0]
+POLICY_LONG = [160.0, 900.0, 600.0, 200.0, 60.0, 800.0, 300.0, 15.0]
+POLICY_EXPECTED = [
+    "high-touch",  # high ARR, mid potential
+    "high-touch",  # high ARR, high potential
+    "high-touch",  # mid ARR, high potential
+    "medium-touch",  # mid ARR, mid potential
+    "medium-touch",  # mid ARR, low potential
+    "medium-touch",  # low ARR, high potential
+    "tech-touch",  # low ARR, mid potential
+    "tech-touch",  # low ARR, low potential
+]
+POLICY_THRESHOLDS = {"arr_high": 100.0, "arr_low": 20.0, "potential_high": 500.0, "potential_low": 100.0}
+
+
+def policy_case(
+    labels: list[int] | None = None, **changes: object
+) -> tuple[CustomerTable, np.ndarray, PotentialEstimate, ServiceSettings]:
+    table = make_table(
+        pd.DataFrame({"customer_id": [f"C{i}" for i in range(1, 9)], "revenue": POLICY_REVENUE}), roles={}
+    )
+    potential = hand_potential([0.0] * 8, POLICY_LONG)
+    settings_ = ServiceSettings(**{**POLICY_THRESHOLDS, **changes})  # type: ignore[arg-type]
+    return table, np.asarray(labels or [1, 1, 1, 1, 2, 2, 2, 2]), potential, settings_
+
+
+NAMES = {1: "Big spenders", 2: "Small accounts"}
+
+
+def test_policy_grid_on_literal_frame_matches_hand_answer() -> None:
+    table, labels, potential, settings_ = policy_case()
+    plan = plan_service(table, labels, NAMES, potential, settings_)
+    assert plan.frame["service_model"].tolist() == POLICY_EXPECTED
+    assert plan.frame["arr_tier"].tolist() == ["high", "high", "mid", "mid", "mid", "low", "low", "low"]
+    assert plan.frame["potential_tier"].tolist() == ["mid", "high", "high", "mid", "low", "high", "mid", "low"]
+    assert plan.frame["service_model_reason"].iloc[1] == (
+        "ARR 120 (top tier) and long-term potential 900 (high) → high-touch"
+    )
+    # Medium/tech-touch with high potential → move up; nothing is over-served under the default grid.
+    assert plan.frame["move"].tolist() == ["", "", "", "", "", "up", "", ""]
+    assert plan.thresholds["from"]["arr_high"] == "set"
+    models = {m["name"]: m for m in plan.to_dict()["models"]}
+    assert [m["name"] for m in plan.to_dict()["models"]] == list(SERVICE_MODELS)
+    assert models["high-touch"]["customers"] == 3
+    assert models["high-touch"]["revenue"] == pytest.approx(320.0)
+    assert models["high-touch"]["cost"] == pytest.approx(3 * 12000.0)
+    assert models["tech-touch"]["cost_to_revenue"] == pytest.approx(600.0 / 20.0)
+    assert models["high-touch"]["headcount_needed"] == 1
+    assert models["high-touch"]["capacity"] is None
+
+
+def test_priority_score_weights_revenue_and_potential_percentiles() -> None:
+    table, labels, potential, settings_ = policy_case(weight_current=1.0, weight_potential=0.0)
+    plan = plan_service(table, labels, NAMES, potential, settings_)
+    # Percentile rank of revenue (average ties): 150 → 8/8, 120 → 7/8, the three 50s → 5/8, the three 10s → 2/8.
+    assert plan.frame["priority_score"].tolist() == [100.0, 87.5, 62.5, 62.5, 62.5, 25.0, 25.0, 25.0]
+
+
+def test_capacity_keeps_highest_priority_and_says_who_fell() -> None:
+    table, labels, potential, settings_ = policy_case(high_touch_csms=1, accounts_per_csm_high=2)
+    plan = plan_service(table, labels, NAMES, potential, settings_)
+    models = plan.frame["service_model"].tolist()
+    # Demand 3 (C1, C2, C3); scores: C2 (ARR 7/8, potential 8/8) and C1 (8/8, 2/8 … ) outrank C3.
+    assert models.count("high-touch") == 2
+    assert models[2] == "medium-touch"
+    assert plan.frame["service_model_reason"].iloc[2].startswith("would be high-touch but the 2 high-touch places")
+    assert "(rank 3 of 3) → medium-touch" in plan.frame["service_model_reason"].iloc[2]
+    cap = plan.to_dict()["capacity"]["high-touch"]
+    assert (cap["demand"], cap["capacity"], cap["used"], cap["spilled"]) == (3, 2, 2, 1)
+    assert cap["cut_score"] is not None
+    assert plan.frame["move"].iloc[2] == "up"
+
+
+def test_medium_capacity_spills_to_tech_touch_too() -> None:
+    table, labels, potential, settings_ = policy_case(high_touch_csms=0, medium_touch_csms=1, accounts_per_csm_medium=2)
+    plan = plan_service(table, labels, NAMES, potential, settings_)
+    counts = plan.frame["service_model"].value_counts()
+    assert "high-touch" not in counts
+    assert counts["medium-touch"] == 2
+    assert counts["tech-touch"] == 6
+    double = [r for r in plan.frame["service_model_reason"] if "full too" in r]
+    assert double
+    assert all(r.endswith("→ tech-touch") for r in double)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    revenue=st.lists(st.floats(min_value=0, max_value=1e7, allow_nan=False), min_size=1, max_size=60),
+    high_csms=st.one_of(st.none(), st.integers(min_value=0, max_value=4)),
+    per_high=st.integers(min_value=1, max_value=5),
+    medium_csms=st.one_of(st.none(), st.integers(min_value=0, max_value=3)),
+    per_medium=st.integers(min_value=1, max_value=10),
+    growth=st.floats(min_value=1.0, max_value=20.0),
+)
+def test_capacity_is_never_exceeded_and_everyone_gets_one_model(
+    revenue: list[float],
+    high_csms: int | None,
+    per_high: int,
+    medium_csms: int | None,
+    per_medium: int,
+    growth: float,
+) -> None:
+    n = len(revenue)
+    table = make_table(pd.DataFrame({"customer_id": [f"C{i}" for i in range(n)], "revenue": revenue}), roles={})
+    long = [r * growth + (i % 7) * 100 for i, r in enumerate(revenue)]
+    potential = hand_potential([x / 10 for x in long], long)
+    service = ServiceSettings(
+        high_touch_csms=high_csms,
+        accounts_per_csm_high=per_high,
+        medium_touch_csms=medium_csms,
+        accounts_per_csm_medium=per_medium,
+    )
+    plan = plan_service(table, np.ones(n, dtype=int), {1: "All"}, potential, service)
+    models = plan.frame["service_model"]
+    assert models.isin(SERVICE_MODELS).all()
+    assert (plan.frame["service_model_reason"].str.len() > 0).all()
+    if high_csms is not None:
+        assert (models == "high-touch").sum() <= high_csms * per_high
+    if medium_csms is not None:
+        assert (models == "medium-touch").sum() <= medium_csms * per_medium
+    assert plan.frame["priority_score"].between(0, 100).all()
+    summary = plan.to_dict()
+    assert sum(m["customers"] for m in summary["models"]) == n
+    json.dumps(summary, allow_nan=False)
+
+
+def test_segment_override_and_move_down() -> None:
+    table, labels, potential, settings_ = policy_case(segment_overrides={"2": "high-touch"})
+    plan = plan_service(table, labels, NAMES, potential, settings_)
+    assert plan.frame["service_model"].tolist()[4:] == ["high-touch"] * 4
+    assert plan.frame["service_model_reason"].iloc[7] == (
+        "segment 2 (Small accounts) is set to high-touch by an override"
+    )
+    # High-touch with revenue below the top tier and low potential → over-served: C5 (mid ARR) and C8 (low ARR).
+    assert plan.frame["move"].tolist() == ["", "", "", "", "down", "", "", "down"]
+    down = plan.move_down_frame()
+    assert set(down["customer_id"]) == {"C5", "C8"}
+    assert len(plan.move_down) == 2
+    assert plan.to_dict()["move_down"] == 2
+    assert any("segment 2 (Small accounts)" in rule for rule in plan.rules_in_words)
+
+
+def test_override_for_missing_segment_is_noted_not_applied() -> None:
+    table, labels, potential, settings_ = policy_case(segment_overrides={"9": "tech-touch"})
+    plan = plan_service(table, labels, NAMES, potential, settings_)
+    assert plan.frame["service_model"].tolist() == POLICY_EXPECTED
+    assert any("segment 9" in note for note in plan.notes)
+
+
+def test_custom_grid_and_bad_settings() -> None:
+    table, labels, potential, settings_ = policy_case(grid={"low": {"high": "high-touch"}})
+    plan = plan_service(table, labels, NAMES, potential, settings_)
+    assert plan.frame["service_model"].iloc[5] == "high-touch"
+    assert plan.grid["mid"]["mid"] == "medium-touch"  # unspecified cells keep the default
+    with pytest.raises(ValueError, match="unknown"):
+        ServiceSettings(grid={"top": {"high": "high-touch"}})
+    with pytest.raises(ValueError, match="unknown"):
+        ServiceSettings(segment_overrides={"1": "white-glove"})
+    table, labels, potential, settings_ = policy_case(arr_high=10.0, arr_low=50.0)
+    with pytest.raises(InputError, match="threshold"):
+        plan_service(table, labels, NAMES, potential, settings_)
+
+
+def test_compare_plans_counts_moves_between_models() -> None:
+    table, labels, potential, before_settings = policy_case()
+    before = plan_service(table, labels, NAMES, potential, before_settings)
+    after = plan_service(table, labels, NAMES, potential, before_settings.model_copy(update={"arr_high": 130.0}))
+    change = compare_plans(before, after)
+    assert list(change.index) == list(SERVICE_MODELS)
+    assert list(change.columns) == list(SERVICE_MODELS)
+    # Raising the top-tier bar to 130 makes C2 (ARR 120) middle tier, but its high potential keeps it high-touch.
+    assert int(np.trace(change.to_numpy())) == 8
+    after_low = plan_service(table, labels, NAMES, potential, before_settings.model_copy(update={"arr_high": 200.0}))
+    change = compare_plans(before, after_low)
+    # C1 (ARR 150, potential 160: mid × mid) falls from high- to medium-touch.
+    assert change.loc["high-touch", "medium-touch"] == 1
+    assert change.loc["high-touch", "high-touch"] == 2
+
+
+def test_default_thresholds_come_from_the_data_and_are_reported() -> None:
+    revenue = [float(x) for x in range(1, 21)]
+    table = make_table(pd.DataFrame({"customer_id": [f"C{i}" for i in range(20)], "revenue": revenue}), roles={})
+    plan = plan_service(table, np.ones(20, dtype=int), {1: "All"}, hand_potential([0] * 20, revenue), ServiceSettings())
+    thresholds = plan.to_dict()["thresholds"]
+    assert thresholds["arr_high"] == pytest.approx(np.quantile(revenue, 0.9))
+    assert thresholds["arr_low"] == pytest.approx(np.quantile(revenue, 0.5))
+    assert thresholds["from"]["arr_high"] == "data"
+    assert (plan.frame["arr_tier"] == "high").sum() == 2
+
+
+def test_plan_to_dict_has_the_contract_keys_and_is_json() -> None:
+    table, labels, potential, settings_ = policy_case(playbooks={"tech-touch": "Emails only."})
+    summary = plan_service(table, labels, NAMES, potential, settings_).to_dict()
+    for key in ("models", "grid", "thresholds", "capacity", "rules_in_words", "playbooks", "move_up", "move_down"):
+        assert key in summary
+    assert len(summary["grid"]) == 9
+    assert {"arr_tier", "potential_tier", "model", "customers", "revenue"} <= set(summary["grid"][0])
+    assert summary["playbooks"]["tech-touch"] == "Emails only."
+    assert summary["playbooks"]["high-touch"]
+    assert len(summary["by_segment"]) == 6
+    json.dumps(summary, allow_nan=False)
+
+
+# --- potential -------------------------------------------------------------------------------------
+
+
+def test_seat_headroom_and_segment_lookalikes_by_hand() -> None:
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["A", "B", "C", "D"],
+            "revenue": [1000.0, 2000.0, 3000.0, 4000.0],
+            "Licenses Purchased": [10.0, 10.0, 10.0, 10.0],
+            "Licenses Assigned": [10.0, 5.0, 12.0, 4.0],
+        }
+    )
+    table = make_table(frame, {"Licenses Purchased": "numeric", "Licenses Assigned": "numeric"})
+    potential_settings = PotentialSettings(seat_growth=0.5, realisation_factor=0.2, min_group_size=3)
+    estimate = estimate_potential(table, np.ones(4, dtype=int), potential_settings)
+    short = estimate.frame["short_term_potential"].tolist()
+    # Look-alike: segment P75 = 3250. A: seats 100% used → (0 + 10·0.5) seats × 100 = 500 > (3250−1000)·0.2 = 450.
+    # B: 50% used, no seat headroom → 1250·0.2 = 250. C: 120% → (2 + 5) × 300 = 2100. D: 40% → 0.
+    assert short == pytest.approx([500.0, 250.0, 2100.0, 0.0])
+    long = estimate.frame["long_term_potential"].to_numpy()
+    assert (long >= frame["revenue"].to_numpy() + np.asarray(short) - 1e-6).all()
+    assert (estimate.frame["potential_confidence"] == "low").all()  # no firmographics
+    assert estimate.frame["potential_drivers"].iloc[0].startswith("uses 100% of its 10 seats")
+    assert any("no company size, industry or region/country" in note for note in estimate.notes)
+    json.dumps(estimate.to_dict(), allow_nan=False)
+
+
+def test_column_detection_by_role_and_name() -> None:
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["A", "B"],
+            "revenue": [1.0, 2.0],
+            "No. of Employees": [10.0, 20.0],
+            "Vertical": ["Retail", "Banking"],
+            "Sales Territory": ["EMEA", "APAC"],
+            "Customer Since": pd.to_datetime(["2020-01-01", "2024-01-01"]),
+            "Renewal Date": pd.to_datetime(["2027-01-01", "2027-01-01"]),
+            "Edition": ["Pro", "Basic"],
+            "api_calls_used": [90.0, 10.0],
+            "api_calls_limit": [100.0, 100.0],
+        }
+    )
+    roles = {
+        "No. of Employees": "numeric",
+        "Vertical": "categorical",
+        "Sales Territory": "geographic",
+        "Customer Since": "date",
+        "Renewal Date": "date",
+        "Edition": "categorical",
+        "api_calls_used": "numeric",
+        "api_calls_limit": "numeric",
+    }
+    found = find_potential_columns(make_table(frame, roles))
+    assert found.size == "No. of Employees"
+    assert found.industry == "Vertical"
+    assert found.geography == ["Sales Territory"]
+    assert found.start_date == "Customer Since"
+    assert found.plan == "Edition"
+    assert (found.usage, found.usage_limit) == ("api_calls_used", "api_calls_limit")
+    assert found.seats_bought is None
+
+
+def test_size_bands_and_money_words() -> None:
+    assert size_bands(np.array([5.0, 10.0, 11.0, 350.0, 20000.0, np.nan])).tolist() == [
+        "1–10",
+        "1–10",
+        "11–50",
+        "201–500",
+        "10,000+",
+        "",
+    ]
+    assert [money(x) for x in (950.0, 18240.0, 182000.0, 1_400_000.0)] == ["950", "18.2k", "182k", "1.4M"]
+
+
+def synthetic_firmographic_table(n: int = 400, seed: int = 1) -> tuple[CustomerTable, np.ndarray]:
+    """Accounts whose mature value follows size and industry; current revenue is a share of it by age."""
+    rng = np.random.default_rng(seed)
+    employees = np.exp(rng.uniform(np.log(10), np.log(5000), n)).round()
+    industry = rng.choice(["Bank", "Shop", "Clinic"], n)
+    mature_value = 200 * employees**0.9 * np.select([industry == "Bank", industry == "Shop"], [2.0, 0.6], 1.0)
+    mature_value *= np.exp(rng.normal(0, 0.2, n))
+    age_months = rng.uniform(1, 72, n)
+    revenue = mature_value / (1 + np.exp(-(age_months - 18) / 6))
+    signup = pd.Timestamp("2026-01-01") - pd.to_timedelta(age_months * 30.4375, unit="D")
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"C{i}" for i in range(n)],
+            "revenue": revenue,
+            "employees": employees,
+            "industry": industry,
+            "signup_date": signup,
+        }
+    )
+    table = make_table(frame, {"employees": "numeric", "industry": "categorical", "signup_date": "date"})
+    return table, mature_value
+
+
+def test_long_term_regression_recovers_mature_value() -> None:
+    table, mature_value = synthetic_firmographic_table()
+    estimate = estimate_potential(table, np.ones(table.n_customers, dtype=int), PotentialSettings())
+    long = estimate.frame["long_term_potential"].to_numpy()
+    revenue = table.customers["revenue"].to_numpy()
+    assert (long >= revenue - 1e-6).all()
+    assert (estimate.frame["short_term_potential"] >= 0).all()
+    assert spearmanr(long, mature_value).statistic > 0.9
+    summary = estimate.to_dict()
+    assert summary["method"] == "regression on mature accounts"
+    assert summary["fit"]["r2_held_out"] > 0.8
+    assert summary["confidence"]["high"] > 0
+    drivers = estimate.frame["potential_drivers"].iloc[0]
+    assert "employees" in drivers
+    json.dumps(summary, allow_nan=False)
+
+
+def test_without_dates_fits_on_best_penetrated_accounts() -> None:
+    table, mature_value = synthetic_firmographic_table()
+    table.customers = table.customers.drop(columns=["signup_date"])
+    table.roles.pop("signup_date")
+    estimate = estimate_potential(table, np.ones(table.n_customers, dtype=int), PotentialSettings())
+    assert estimate.method == "regression on best-penetrated accounts"
+    assert any("best-penetrated" in note for note in estimate.notes)
+    assert spearmanr(estimate.frame["long_term_potential"], mature_value).statistic > 0.8
+
+
+def test_transaction_only_data_falls_back_to_segment_lookalikes() -> None:
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"C{i}" for i in range(6)],
+            "revenue": [100.0, 200.0, 300.0, 1000.0, 2000.0, 3000.0],
+            "recency_days": [10.0, 20.0, 30.0, 5.0, 6.0, 7.0],
+            "frequency": [1.0, 2.0, 3.0, 10.0, 12.0, 14.0],
+            "monetary": [100.0, 200.0, 300.0, 1000.0, 2000.0, 3000.0],
+        }
+    )
+    table = make_table(frame, {"recency_days": "numeric", "frequency": "numeric", "monetary": "numeric"})
+    estimate = estimate_potential(table, np.array([2, 2, 2, 1, 1, 1]), PotentialSettings(min_group_size=3))
+    assert estimate.method == "look-alikes within segment"
+    assert (estimate.frame["potential_confidence"] == "low").all()
+    # Segment 2's 75th percentile is 250: the 100 account could reach 250; segment 1's is 2500.
+    assert estimate.frame["long_term_potential"].tolist()[:4] == pytest.approx([250.0, 250.0, 300.0, 2500.0])
+    assert "segment 2" in estimate.frame["potential_drivers"].iloc[0]
+
+
+def test_user_potential_column_replaces_the_estimate() -> None:
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["A", "B", "C"],
+            "revenue": [100.0, 200.0, 300.0],
+            "crm_potential": [1000.0, 150.0, np.nan],
+            "crm_upsell": [50.0, -5.0, 10.0],
+        }
+    )
+    table = make_table(frame, {"crm_potential": "numeric", "crm_upsell": "numeric"})
+    potential_settings = PotentialSettings(potential_column="CRM_Potential", short_term_column="crm_upsell")
+    estimate = estimate_potential(table, np.ones(3, dtype=int), potential_settings)
+    long = estimate.frame["long_term_potential"].tolist()
+    assert long[0] == 1000.0
+    assert long[1] == 200.0  # below current revenue → raised to it
+    assert long[2] >= 300.0  # blank → estimated
+    assert estimate.frame["short_term_potential"].tolist() == [50.0, 0.0, 10.0]
+    assert estimate.method == "your column 'crm_potential'"
+    assert any("your column 'crm_potential'" in note for note in estimate.notes)
+    with pytest.raises(InputError, match="not in the customer table"):
+        estimate_potential(table, np.ones(3, dtype=int), PotentialSettings(potential_column="nope"))
+
+
+def test_label_count_mismatch_is_an_input_error() -> None:
+    table = make_table(pd.DataFrame({"customer_id": ["A", "B"], "revenue": [1.0, 2.0]}), roles={})
+    with pytest.raises(InputError, match="labels"):
+        estimate_potential(table, np.ones(3, dtype=int), PotentialSettings())
+
+
+def test_charts_build_from_aggregates() -> None:
+    table, labels, potential, settings_ = policy_case(high_touch_csms=1, accounts_per_csm_high=2)
+    plan = plan_service(table, labels, NAMES, potential, settings_)
+    grid = service_charts.service_grid(plan).to_dict()
+    assert len(next(iter(grid["datasets"].values()))) == 9
+    capacity_spec = json.dumps(service_charts.capacity(plan).to_dict())
+    assert "high-touch" in capacity_spec
+    frame = pd.DataFrame(
+        {
+            "customer_id": table.customers["customer_id"],
+            "revenue": POLICY_REVENUE,
+            "long_term_potential": POLICY_LONG,
+            "service_model": plan.frame["service_model"],
+        }
+    )
+    scatter = service_charts.potential_scatter(frame, max_points=5).to_dict()
+    assert len(next(iter(scatter["datasets"].values()))) == 5
+    assert "sampled" in json.dumps(scatter["title"])
+
+
+# --- the bundled sample data -----------------------------------------------------------------------
+
+
+def sample_table() -> CustomerTable:
+    """The sample accounts as intake would hand them over (roles set by hand)."""
+    raw = pd.read_csv(SAMPLE)
+    roles = {
+        "account_name": "customer_name",
+        "industry": "categorical",
+        "country": "geographic",
+        "region": "geographic",
+        "employees": "numeric",
+        "plan": "categorical",
+        "seats_purchased": "numeric",
+        "seats_used": "numeric",
+        "signup_date": "date",
+        "monthly_active_users": "numeric",
+        "logins_30d": "numeric",
+        "feature_adoption_pct": "numeric",
+        "support_tickets_90d": "numeric",
+        "nps_score": "numeric",
+        "renewal_date": "date",
+    }
+    frame = pd.DataFrame({"customer_id": raw["account_id"], "revenue": raw["arr"]})
+    for column, role in roles.items():
+        values = raw[column]
+        if role == "date":
+            values = pd.to_datetime(values)
+        elif role == "numeric":
+            values = values.astype(float)
+        frame[column] = values.to_numpy()
+    return make_table(frame, roles)
+
+
+@pytest.mark.skipif(not (SAMPLE.exists() and TRUTH.exists()), reason="sample data not generated yet")
+def test_sample_data_potential_tracks_the_planted_truth() -> None:
+    table = sample_table()
+    truth = pd.read_csv(TRUTH).set_index("account_id").loc[table.customers["customer_id"]]
+    labels = np.ones(table.n_customers, dtype=int)
+    estimate = estimate_potential(table, labels, PotentialSettings())
+    short = spearmanr(estimate.frame["short_term_potential"], truth["true_short_term_potential"]).statistic
+    long = spearmanr(estimate.frame["long_term_potential"], truth["true_long_term_potential"]).statistic
+    assert short >= 0.6, f"short-term Spearman {short:.3f}"
+    assert long >= 0.6, f"long-term Spearman {long:.3f}"
+    assert estimate.columns_used["seats_bought"] == "seats_purchased"
+    assert estimate.columns_used["company_size"] == "employees"
+    plan = plan_service(table, labels, {1: "All"}, estimate, ServiceSettings(high_touch_csms=8))
+    assert (plan.frame["service_model"] == "high-touch").sum() <= 8 * 25
+    json.dumps(plan.to_dict(), allow_nan=False)
