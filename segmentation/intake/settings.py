@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class IntakeSettings(BaseModel):
@@ -13,4 +15,28 @@ class IntakeSettings(BaseModel):
     id_column: str | None = None
     """Column holding the customer ID; None means detect it."""
     revenue_column: str | None = None
-    """Column holding revenue; None means detect it."""
+    """Column holding revenue; None means detect it. ``"Quantity * UnitPrice"`` multiplies two columns."""
+    sheet: str | None = None
+    """Excel sheet to read; None means the first sheet that holds data."""
+    roles: dict[str, str] = Field(default_factory=dict)
+    """Column → role override (one of the roles, or ``"ignore"`` to leave the column out of the analysis)."""
+    date_order: Literal["auto", "day_first", "month_first"] = "auto"
+    """How dates like 03/04/2024 are read; ``auto`` decides from the data and says which in the notes."""
+    revenue_unit: Literal["auto", "ARR", "MRR", "revenue"] = "auto"
+    """What the revenue column holds; MRR is turned into ARR (×12). ``auto`` decides from the column name."""
+    grain: Literal["auto", "customer", "transactions"] = "auto"
+    """One row per customer, or many rows per customer (invoices, orders) that are added up."""
+    revenue_window_months: int | None = Field(default=None, ge=1, le=600)
+    """Transactions only: count revenue from the last N months of the data (None: all of it)."""
+    attribute_rule: Literal["most_frequent", "latest"] = "most_frequent"
+    """Transactions: which value of a descriptive column describes the customer."""
+    related_key: str | None = None
+    """Column of the related table holding the customer ID; None means detect it."""
+    max_file_mb: int = Field(default=1024, ge=1)
+    """Largest file read, in megabytes."""
+    header_row: int | None = Field(default=None, ge=1)
+    """Line number (1 = first) of the header row in a text or Excel file; None means detect it."""
+    delimiter: str | None = Field(default=None, max_length=1)
+    """Field separator of a text file; None means detect it."""
+    encoding: str | None = None
+    """Text encoding such as ``utf-8`` or ``cp1252``; None means detect it."""

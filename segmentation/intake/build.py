@@ -1,0 +1,682 @@
+"""`build_customer_table`: read the file(s), pick the ID and revenue, fix the grain, keep the ledger."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from segmentation.errors import InputError
+from segmentation.intake.aggregate import Columns, aggregate
+from segmentation.intake.parsing import integral_id_text, is_missing, parse_booleans, parse_dates, parse_numbers
+from segmentation.intake.reading import RawTable, read_raw
+from segmentation.intake.roles import (
+    _COORD,
+    _DATE_NAME,
+    ColumnProfile,
+    RevenueChoice,
+    apply_override,
+    check_overrides,
+    choose_id,
+    choose_revenue,
+    compact,
+    describe_role,
+    id_name_score,
+    profile_columns,
+    tokens,
+)
+from segmentation.intake.settings import IntakeSettings
+from segmentation.intake.sources import Source
+from segmentation.intake.table import ColumnRole, CustomerTable, LedgerEntry
+
+RFM_COLUMNS = (
+    "first_purchase",
+    "last_purchase",
+    "recency_days",
+    "tenure_days",
+    "frequency",
+    "monetary",
+    "average_order_value",
+)
+_RFM_REASONS = {
+    "first_purchase": ("date", "date of the customer's first row"),
+    "last_purchase": ("date", "date of the customer's latest row"),
+    "recency_days": ("numeric", "days from the latest purchase to the latest date in the file"),
+    "tenure_days": ("numeric", "days from the first purchase to the latest date in the file"),
+    "frequency": ("numeric", "number of purchases (distinct orders, or purchase days)"),
+    "monetary": ("numeric", "net amount over all rows"),
+    "average_order_value": ("numeric", "net amount per purchase"),
+}
+_CANCELLED = r"(?i)\b(cancel+ed|cancel+ation|refund(ed)?|returned|void(ed)?|reversed|chargeback)\b"
+_ORDER_WORDS = ("invoice", "order", "transaction", "receipt", "basket")
+
+
+@dataclass
+class _Ledger:
+    """Collects ledger entries and the excluded/changed source rows."""
+
+    source: pd.DataFrame
+    entries: list[LedgerEntry] = field(default_factory=list)
+    parts: list[pd.DataFrame] = field(default_factory=list)
+
+    def add(self, mask: pd.Series, reason: str, action: str, example_column: str | None) -> None:
+        count = int(mask.sum())
+        if count == 0:
+            return
+        rows = self.source.loc[mask.to_numpy()]
+        examples: list[str] = []
+        if example_column is not None:
+            examples = [str(v) for v in rows[example_column].head(5).tolist()]
+        else:
+            examples = [f"row {int(i) + 1}" for i in rows.index[:5]]
+        self.entries.append(LedgerEntry(reason=reason, rows=count, action=action, examples=examples))
+        part = rows.copy()
+        part.insert(0, "source_row", rows.index.to_numpy() + 1)
+        part.insert(0, "action", action)
+        part.insert(0, "reason", reason)
+        self.parts.append(part)
+
+    def frame(self) -> pd.DataFrame:
+        if not self.parts:
+            return pd.DataFrame(columns=["reason", "action", "source_row", *self.source.columns])
+        return pd.concat(self.parts, ignore_index=True)
+
+
+def build_customer_table(primary: Source, settings: IntakeSettings, related: Source | None = None) -> CustomerTable:
+    """Read `primary` (and `related`, joined by customer key) into one row per customer.
+
+    Returns a `CustomerTable` whose ``revenue`` is annual when the file says ARR or MRR (MRR ×12).
+    Raises `InputError` for unreadable, empty or oversized files and when no revenue column exists.
+    """
+    raw = read_raw(primary, settings)
+    frame = raw.frame
+    notes = list(raw.notes)
+    notes += check_overrides(settings.roles, list(frame.columns))
+    profiles = profile_columns(frame, settings.date_order)
+
+    wanted_id = settings.id_column or _override_for(settings, "customer_id")
+    id_role = choose_id(profiles, len(frame), primary.name, wanted_id)
+    ignored = {c for c, r in settings.roles.items() if r == "ignore" and c in profiles}
+    not_revenue = {c for c, r in settings.roles.items() if r not in {"revenue"} and c in profiles}
+    wanted_revenue = settings.revenue_column or _override_for(settings, "revenue")
+    revenue = choose_revenue(
+        profiles, {id_role.column} | ignored | not_revenue, wanted_revenue, primary.name, required=related is None
+    )
+    source_roles = _source_roles(profiles, id_role, revenue, settings, len(frame))
+    if ignored:
+        notes.append(f"Left out of the analysis as set: {', '.join(sorted(ignored))}.")
+
+    ids, id_note = integral_id_text(frame[id_role.column])
+    if id_note:
+        notes.append(f"Customer IDs in '{id_role.column}' were written like 12345.0; read as whole numbers (12345).")
+    ledger = _Ledger(frame)
+    grain = _decide_grain(ids, source_roles, settings)
+    if grain == "transactions":
+        table = _transactions(
+            frame,
+            ids=ids,
+            id_role=id_role,
+            revenue=revenue,
+            roles=source_roles,
+            profiles=profiles,
+            settings=settings,
+            ledger=ledger,
+            notes=notes,
+            primary=primary,
+        )
+    else:
+        table = _customer_grain(
+            frame,
+            ids=ids,
+            id_role=id_role,
+            revenue=revenue,
+            roles=source_roles,
+            profiles=profiles,
+            settings=settings,
+            ledger=ledger,
+            notes=notes,
+        )
+    customers, roles, revenue_column, unit = table
+    if related is not None:
+        customers, roles, revenue_column, unit = _join_related(
+            customers,
+            roles=roles,
+            revenue_column=revenue_column,
+            unit=unit,
+            related=related,
+            settings=settings,
+            ledger=ledger,
+            notes=notes,
+            primary=primary,
+            need_revenue=revenue is None,
+        )
+    customers = customers.reset_index(drop=True)
+    _date_notes(profiles, source_roles, notes, settings)
+    negative = int((customers["revenue"] < 0).sum())
+    if negative:
+        notes.append(
+            f"{negative:,} customer(s) have negative revenue (refunds larger than purchases); kept as they are, "
+            "and counted as 0 in the concentration figures."
+        )
+    return CustomerTable(
+        customers=customers,
+        roles=roles,
+        id_column=id_role.column,
+        revenue_column=revenue_column,
+        revenue_unit=unit,
+        source_name=primary.name,
+        rows_read=len(frame),
+        grain=grain,
+        ledger=ledger.entries,
+        excluded_rows=ledger.frame(),
+        notes=notes,
+        column_quality=column_quality(frame, profiles, source_roles),
+        source_roles=source_roles,
+    )
+
+
+def _override_for(settings: IntakeSettings, role: str) -> str | None:
+    return next((column for column, r in settings.roles.items() if r == role), None)
+
+
+def _source_roles(
+    profiles: dict[str, ColumnProfile],
+    id_role: ColumnRole,
+    revenue: RevenueChoice | None,
+    settings: IntakeSettings,
+    n_rows: int,
+) -> dict[str, ColumnRole]:
+    roles: dict[str, ColumnRole] = {}
+    revenue_columns = set(revenue.factors) if revenue is not None and len(revenue.factors) == 1 else set()
+    for name, profile in profiles.items():
+        if name == id_role.column:
+            roles[name] = id_role
+        elif name in revenue_columns and revenue is not None:
+            roles[name] = ColumnRole(name, "revenue", revenue.confidence, revenue.reason)
+        else:
+            role = describe_role(profile, n_rows)
+            override = settings.roles.get(name)
+            roles[name] = apply_override(role, override) if override else role
+    return roles
+
+
+def _decide_grain(ids: pd.Series, roles: dict[str, ColumnRole], settings: IntakeSettings) -> str:
+    if settings.grain != "auto":
+        return settings.grain
+    present = ids[~is_missing(ids)]
+    if present.empty:
+        return "customer"
+    unique_share = present.nunique() / len(present)
+    has_date = any(r.role == "date" for r in roles.values())
+    if unique_share < 0.5 or (unique_share < 0.9 and has_date):
+        return "transactions"
+    return "customer"
+
+
+# --------------------------------------------------------------------------- parsing kept columns
+
+
+def _parsed(text: pd.Series, role: ColumnRole, profile: ColumnProfile, settings: IntakeSettings) -> pd.Series:
+    """Return a column parsed for its role: float64, datetime64, bool or str (missing as NA)."""
+    if role.role == "date":
+        return parse_dates(text, settings.date_order, allow_serial=bool(_DATE_NAME.search(role.column))).values
+    if role.role == "boolean":
+        flags = parse_booleans(text)
+        return flags if flags is not None else text.where(~is_missing(text))
+    if role.role == "numeric" or (role.role == "geographic" and _COORD.search(role.column) and profile.numeric):
+        return parse_numbers(text).values
+    if role.role == "constant" and profile.numeric:
+        return parse_numbers(text).values
+    return text.where(~is_missing(text)).astype("str")
+
+
+def _revenue_values(frame: pd.DataFrame, revenue: RevenueChoice) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Return (values, blank mask, not-a-number mask) for the revenue column or product."""
+    parses = [parse_numbers(frame[f]) for f in revenue.factors]
+    values = parses[0].values
+    blank = parses[0].missing
+    unparsed = parses[0].unparsed
+    for extra in parses[1:]:
+        values = values * extra.values
+        blank = blank | extra.missing
+        unparsed = unparsed | extra.unparsed
+    return values, blank & ~unparsed, unparsed
+
+
+def _unit(revenue: RevenueChoice, settings: IntakeSettings, grain: str) -> tuple[float, str, str | None]:
+    """Return (multiplier, unit shown, note)."""
+    unit = revenue.unit if settings.revenue_unit == "auto" else settings.revenue_unit
+    if unit == "MRR" and (grain != "transactions" or settings.revenue_unit == "MRR"):
+        return 12.0, "ARR", f"'{revenue.column}' holds monthly amounts (MRR); turned into ARR (×12)."
+    if unit == "MRR":
+        return 1.0, "revenue", None
+    return 1.0, unit, None
+
+
+# --------------------------------------------------------------------------- customer grain
+
+
+def _customer_grain(
+    frame: pd.DataFrame,
+    *,
+    ids: pd.Series,
+    id_role: ColumnRole,
+    revenue: RevenueChoice | None,
+    roles: dict[str, ColumnRole],
+    profiles: dict[str, ColumnProfile],
+    settings: IntakeSettings,
+    ledger: _Ledger,
+    notes: list[str],
+) -> tuple[pd.DataFrame, dict[str, ColumnRole], str, str]:
+    no_id = is_missing(ids)
+    ledger.add(no_id, "No customer ID", "excluded", None)
+    keep = ~no_id
+    if revenue is not None:
+        values, blank, unparsed = _revenue_values(frame, revenue)
+        bad = unparsed & keep
+        ledger.add(bad, f"Revenue is not a number in '{revenue.column}'", "excluded", revenue.factors[0])
+        keep &= ~bad
+    else:
+        values = pd.Series(0.0, index=frame.index)
+        blank = pd.Series(data=False, index=frame.index)
+    identical = frame[keep].duplicated(keep="first").reindex(frame.index, fill_value=False)
+    ledger.add(identical, "Duplicate identical row (merged into the first)", "excluded", id_role.column)
+    keep &= ~identical
+    repeated = ids[keep].duplicated(keep="first").reindex(frame.index, fill_value=False)
+    ledger.add(repeated, "Duplicate customer ID with different values (kept the first row)", "excluded", id_role.column)
+    keep &= ~repeated
+    if revenue is not None:
+        ledger.add(blank & keep, f"Blank revenue in '{revenue.column}' counted as 0", "changed", id_role.column)
+    multiplier, unit, note = _unit(revenue, settings, "customer") if revenue else (1.0, "revenue", None)
+    if note:
+        notes.append(note)
+    customers = pd.DataFrame(
+        {"customer_id": ids[keep].astype("str"), "revenue": (values[keep].fillna(0.0) * multiplier).astype("float64")}
+    )
+    kept_roles: dict[str, ColumnRole] = {}
+    for name, role in roles.items():
+        if role.role in {"customer_id", "revenue", "ignore"}:
+            continue
+        column = name if name not in customers.columns else f"{name}_source"
+        customers[column] = _parsed(frame.loc[keep, name], role, profiles[name], settings)
+        kept_roles[column] = role if column == name else ColumnRole(column, role.role, role.confidence, role.reason)
+    revenue_column = revenue.column if revenue else ""
+    return customers, kept_roles, revenue_column, unit
+
+
+# --------------------------------------------------------------------------- transactions
+
+
+def _prepare_rows(
+    frame: pd.DataFrame,
+    roles: dict[str, ColumnRole],
+    profiles: dict[str, ColumnProfile],
+    settings: IntakeSettings,
+    skip: set[str],
+) -> tuple[pd.DataFrame, Columns]:
+    """Return the parsed attribute columns of `frame` and which kind each is."""
+    prepared: dict[str, pd.Series] = {}
+    kinds = Columns(numeric=[], categorical=[], boolean=[], dates=[])
+    for name, role in roles.items():
+        if name in skip or role.role in {"customer_id", "revenue", "ignore", "constant", "text", "customer_name"}:
+            continue
+        if role.role == "categorical" and id_name_score(name) >= 0.5:  # other IDs (order, subscription)
+            continue
+        values = _parsed(frame[name], role, profiles[name], settings)
+        prepared[name] = values
+        if pd.api.types.is_bool_dtype(values):
+            kinds.boolean.append(name)
+        elif pd.api.types.is_datetime64_any_dtype(values):
+            kinds.dates.append(name)
+        elif pd.api.types.is_float_dtype(values):
+            kinds.numeric.append(name)
+        else:
+            kinds.categorical.append(name)
+    return pd.DataFrame(prepared, index=frame.index), kinds
+
+
+def _order_key(roles: dict[str, ColumnRole], frame: pd.DataFrame) -> str | None:
+    for name in roles:
+        words = tokens(name)
+        if any(w in _ORDER_WORDS for w in words) and any(
+            w in {"id", "no", "number", "nr", "key", "ref"} for w in words
+        ):
+            return name
+        if compact(name) in {"invoice", "invoiceno", "orderid", "order"}:
+            return name
+    del frame
+    return None
+
+
+def _transactions(
+    frame: pd.DataFrame,
+    *,
+    ids: pd.Series,
+    id_role: ColumnRole,
+    revenue: RevenueChoice | None,
+    roles: dict[str, ColumnRole],
+    profiles: dict[str, ColumnProfile],
+    settings: IntakeSettings,
+    ledger: _Ledger,
+    notes: list[str],
+    primary: Source,
+) -> tuple[pd.DataFrame, dict[str, ColumnRole], str, str]:
+    if revenue is None:
+        raise InputError(
+            f"'{primary.name}' has many rows per customer but no revenue column; "
+            "pass --revenue-column or pick one on the Data page."
+        )
+    no_id = is_missing(ids)
+    ledger.add(no_id, "No customer ID", "excluded", None)
+    keep = ~no_id
+    values, blank, unparsed = _revenue_values(frame, revenue)
+    bad = unparsed & keep
+    ledger.add(bad, f"Amount is not a number in '{revenue.column}'", "excluded", revenue.factors[0])
+    keep &= ~bad
+    ledger.add(blank & keep, f"Blank amount in '{revenue.column}' counted as 0", "changed", id_role.column)
+    values = values.fillna(0.0)
+    for name, role in roles.items():
+        if role.role == "categorical" and name != id_role.column:
+            cancelled = frame[name].str.contains(_CANCELLED, regex=True, na=False) & keep & (values > 0)
+            if cancelled.any():
+                ledger.add(cancelled, f"Cancelled or refunded ('{name}'): not counted as revenue", "changed", name)
+                values = values.where(~cancelled, 0.0)
+    negative = (values < 0) & keep
+    ledger.add(negative, "Refund or negative amount netted against the customer's purchases", "changed", id_role.column)
+    duplicates = int(frame[keep].duplicated().sum())
+    if duplicates:
+        notes.append(f"{duplicates:,} rows repeat another row exactly; kept as separate purchases.")
+
+    dates = [n for n, r in roles.items() if r.role == "date"]
+    event_date = _event_date(dates)
+    order_key = _order_key(roles, frame)
+    multiplier, unit, unit_note = _unit(revenue, settings, "transactions")
+    if unit_note:
+        notes.append(unit_note)
+    prepared, kinds = _prepare_rows(frame, roles, profiles, settings, skip={order_key or ""} | set(revenue.factors))
+    rows = prepared.loc[keep]
+    rows.insert(0, "_row", np.flatnonzero(keep.to_numpy()).astype("int64"))
+    rows.insert(0, "_key", ids[keep].astype("str"))
+    rows["_amount"] = values[keep].to_numpy() * multiplier
+    if order_key:
+        rows["_order"] = frame.loc[keep, order_key].astype("str")
+    if event_date:
+        kinds.dates = [d for d in kinds.dates if d != event_date]
+    result = aggregate(
+        rows,
+        kinds,
+        settings.attribute_rule,
+        amount="_amount",
+        event_date=event_date,
+        order_key="_order" if order_key else None,
+        window_months=settings.revenue_window_months,
+    )
+    customers = pd.DataFrame({"customer_id": result["_key"].astype("str"), "revenue": result["revenue"]})
+    out_roles: dict[str, ColumnRole] = {}
+    for column in RFM_COLUMNS:
+        if column in result.columns:
+            customers[column] = result[column]
+            role_name, reason = _RFM_REASONS[column]
+            out_roles[column] = ColumnRole(column, role_name, 1.0, reason)
+    for column in result.columns:
+        if column in customers.columns or column.startswith("_") or column in {"revenue", *RFM_COLUMNS}:
+            continue
+        base = column.removesuffix("_mean").removesuffix("_share").removesuffix("_latest")
+        source_role = roles.get(base) or roles.get(column)
+        role_name = source_role.role if source_role else "numeric"
+        if column.endswith("_share"):
+            role_name = "numeric"
+        rule = "most frequent" if settings.attribute_rule == "most_frequent" else "latest"
+        how = {"categorical": f"{rule} value per customer", "geographic": f"{rule} value per customer"}.get(
+            role_name, "summed or averaged per customer"
+        )
+        customers[column] = result[column]
+        out_roles[column] = ColumnRole(column, role_name, source_role.confidence if source_role else 0.8, how)
+    for date_column in ("first_purchase", "last_purchase"):
+        if date_column in customers.columns:
+            customers[date_column] = pd.to_datetime(customers[date_column]).astype("datetime64[ns]")
+    if settings.revenue_window_months and event_date:
+        notes.append(f"Revenue counts the last {settings.revenue_window_months} months of '{event_date}' only.")
+    notes.append(
+        f"{int(keep.sum()):,} rows with a customer ID were added up into {len(customers):,} customers "
+        f"(many rows per customer: {'orders' if order_key else 'purchases'})."
+    )
+    return customers, out_roles, revenue.column, unit
+
+
+def _event_date(dates: list[str]) -> str | None:
+    """The date that marks a purchase: one named like order/invoice/purchase date, else the first date."""
+    for name in dates:
+        if any(w in tokens(name) for w in ("order", "invoice", "purchase", "transaction", "payment", "date")):
+            return name
+    return dates[0] if dates else None
+
+
+# --------------------------------------------------------------------------- related table
+
+
+def _join_related(
+    customers: pd.DataFrame,
+    *,
+    roles: dict[str, ColumnRole],
+    revenue_column: str,
+    unit: str,
+    related: Source,
+    settings: IntakeSettings,
+    ledger: _Ledger,
+    notes: list[str],
+    primary: Source,
+    need_revenue: bool,
+) -> tuple[pd.DataFrame, dict[str, ColumnRole], str, str]:
+    raw: RawTable = read_raw(related, settings.model_copy(update={"sheet": None, "header_row": None}))
+    frame = raw.frame
+    profiles = profile_columns(frame, settings.date_order)
+    key = _related_key(frame, customers=customers, settings=settings, related=related, primary=primary)
+    keys, _ = integral_id_text(frame[key])
+    stem = _stem(related.name)
+    revenue = (
+        choose_revenue(
+            profiles, {key}, settings.revenue_column if need_revenue else None, related.name, required=need_revenue
+        )
+        if need_revenue
+        else None
+    )
+    if need_revenue and revenue is None:
+        raise InputError(
+            f"No usable revenue column in '{primary.name}' or '{related.name}'; "
+            "pass --revenue-column or pick one on the Data page."
+        )
+    related_roles = {
+        name: ColumnRole(name, "customer_id", 1.0, "key")
+        if name == key
+        else (
+            ColumnRole(name, "revenue", revenue.confidence, revenue.reason)
+            if revenue is not None and name in revenue.factors
+            else describe_role(profile, len(frame))
+        )
+        for name, profile in profiles.items()
+    }
+    known = set(customers["customer_id"])
+    matched = keys.isin(known) & ~is_missing(keys)
+    unmatched = ~matched
+    if unmatched.any():
+        examples = keys[unmatched].head(5).tolist()
+        ledger.entries.append(
+            LedgerEntry(
+                reason=f"Rows of '{related.name}' whose key is not a customer of '{primary.name}'",
+                rows=int(unmatched.sum()),
+                action="excluded",
+                examples=[str(e) for e in examples],
+            )
+        )
+        notes.append(f"{int(unmatched.sum()):,} rows of '{related.name}' have a '{key}' that matches no customer.")
+    skip = {key}
+    prepared, kinds = _prepare_rows(frame, related_roles, profiles, settings, skip=skip)
+    rows = prepared.loc[matched]
+    rows.insert(0, "_row", np.flatnonzero(matched.to_numpy()).astype("int64"))
+    rows.insert(0, "_key", keys[matched].astype("str"))
+    amount = None
+    active_until = None
+    event_date = None
+    multiplier, new_unit = 1.0, unit
+    if revenue is not None:
+        values, _blank, unparsed = _revenue_values(frame, revenue)
+        if unparsed.any():
+            notes.append(f"{int(unparsed.sum()):,} amounts in '{related.name}' are not numbers; counted as 0.")
+        multiplier, new_unit, unit_note = _unit(revenue, settings, "customer")
+        if unit_note:
+            notes.append(unit_note)
+        rows["_amount"] = values[matched].fillna(0.0).to_numpy() * multiplier
+        amount = "_amount"
+        kinds.numeric = [c for c in kinds.numeric if c not in revenue.factors]
+        dates = list(kinds.dates)
+        event_date = next(
+            (d for d in dates if any(w in tokens(d) for w in ("start", "begin", "created", "date"))), None
+        )
+        end = next((d for d in dates if any(w in tokens(d) for w in ("end", "ended", "cancelled", "canceled"))), None)
+        if new_unit in {"ARR", "MRR"} and end is not None:
+            active_until = end
+            notes.append(
+                f"Revenue is the {new_unit} of the rows of '{related.name}' still active "
+                f"('{end}' empty or on/after the latest date in the table)."
+            )
+    result = aggregate(
+        rows,
+        kinds,
+        settings.attribute_rule,
+        amount=amount,
+        event_date=event_date,
+        order_key=None,
+        window_months=None,
+        active_until=active_until,
+        prefix=f"{stem}_",
+        rfm=False,
+    )
+    result = result.rename(columns={"_rows": f"{stem}_rows"})
+    base = customers.drop(columns=["revenue"]) if revenue is not None else customers
+    merged = base.merge(result.drop(columns=["_first_row"]), left_on="customer_id", right_on="_key", how="left")
+    merged = merged.drop(columns=["_key"])
+    merged[f"{stem}_rows"] = merged[f"{stem}_rows"].fillna(0).astype("float64")
+    roles = dict(roles)
+    roles[f"{stem}_rows"] = ColumnRole(f"{stem}_rows", "numeric", 1.0, f"rows of '{related.name}' per customer")
+    for column in result.columns:
+        if column.startswith("_") or column in {"revenue", "monetary", f"{stem}_rows"}:
+            continue
+        source_column = column.removeprefix(f"{stem}_").removesuffix("_mean").removesuffix("_share")
+        source_role = related_roles.get(source_column.removesuffix("_latest"))
+        role_name = "numeric" if column.endswith("_share") or source_role is None else source_role.role
+        roles[column] = ColumnRole(column, role_name, 0.8, f"from '{related.name}', per customer")
+    without = merged[f"{stem}_rows"] == 0
+    if without.any():
+        notes.append(f"{int(without.sum()):,} customers have no rows in '{related.name}'.")
+    if revenue is not None:
+        rel_revenue = merged.pop("revenue").fillna(0.0).astype("float64")
+        merged = merged.drop(columns=["monetary"], errors="ignore")
+        merged["revenue"] = rel_revenue
+        if without.any():
+            missing_ids = merged.loc[without, "customer_id"]
+            ledger.entries.append(
+                LedgerEntry(
+                    reason=f"No rows in '{related.name}': revenue counted as 0",
+                    rows=int(without.sum()),
+                    action="changed",
+                    examples=[str(v) for v in missing_ids.head(5)],
+                )
+            )
+        revenue_column = f"{related.name}: {revenue.column}"
+        unit = new_unit
+        notes.append(f"Revenue comes from '{revenue.column}' in '{related.name}', added up per customer.")
+    for column in merged.columns:
+        if column in roles and roles[column].role == "numeric" and column.startswith(f"{stem}_"):
+            merged[column] = merged[column].astype("float64")
+    order = ["customer_id", "revenue", *[c for c in merged.columns if c not in {"customer_id", "revenue"}]]
+    notes.append(f"Joined '{related.name}' by '{key}' ({int(matched.sum()):,} of {len(frame):,} rows matched).")
+    return merged[order], roles, revenue_column, unit
+
+
+def _stem(name: str) -> str:
+    stem = Path(name).stem.lower()
+    return "".join(ch if ch.isalnum() else "_" for ch in stem).strip("_") or "related"
+
+
+def _related_key(
+    frame: pd.DataFrame,
+    *,
+    customers: pd.DataFrame,
+    settings: IntakeSettings,
+    related: Source,
+    primary: Source,
+) -> str:
+    """Return the related table's column holding the primary table's customer IDs."""
+    if settings.related_key is not None:
+        if settings.related_key not in frame.columns:
+            raise InputError(
+                f"Key column '{settings.related_key}' is not in '{related.name}'; "
+                f"its columns are {', '.join(map(str, frame.columns[:15]))}."
+            )
+        return settings.related_key
+    known = set(customers["customer_id"].head(100_000))
+    best: tuple[float, str] | None = None
+    for name in frame.columns:
+        values = frame[name].head(50_000)
+        values = values[values != ""]
+        if values.empty:
+            continue
+        overlap = float(values.isin(known).mean())
+        score = overlap + 0.1 * id_name_score(name)
+        if overlap >= 0.5 and (best is None or score > best[0]):
+            best = (score, name)
+    if best is None:
+        raise InputError(
+            f"No column of '{related.name}' holds the customer IDs of '{primary.name}'; "
+            "name the key column with related_key in the settings."
+        )
+    return best[1]
+
+
+# --------------------------------------------------------------------------- notes and quality
+
+
+def _date_notes(
+    profiles: dict[str, ColumnProfile], roles: dict[str, ColumnRole], notes: list[str], settings: IntakeSettings
+) -> None:
+    for name, role in roles.items():
+        if role.role != "date":
+            continue
+        dates = profiles[name].dates
+        if dates.order in {"day_first", "month_first"}:
+            order = dates.order.replace("_", "-")
+            if settings.date_order != "auto":
+                notes.append(f"Dates in '{name}' read {order}, as set.")
+            elif dates.ambiguous:
+                notes.append(
+                    f"Dates in '{name}' read {order}: the data cannot tell day from month; "
+                    "switch date_order on the Data page if that is wrong."
+                )
+            else:
+                notes.append(f"Dates in '{name}' read {order} (a value above 12 decides).")
+        elif dates.order == "excel_serial":
+            notes.append(f"Dates in '{name}' are Excel day numbers; read as dates.")
+
+
+def column_quality(
+    frame: pd.DataFrame, profiles: dict[str, ColumnProfile], roles: dict[str, ColumnRole]
+) -> pd.DataFrame:
+    """Return one row per source column: column, type (role), missing_share, distinct, examples."""
+    rows = []
+    for name, profile in profiles.items():
+        column = frame[name]
+        present = column[~is_missing(column)]
+        examples = ", ".join(str(v) for v in present.drop_duplicates().head(3))
+        rows.append(
+            {
+                "column": name,
+                "type": roles[name].role if name in roles else "",
+                "missing_share": round(1.0 - float(len(present)) / max(len(column), 1), 4),
+                "distinct": int(profile.distinct),
+                "examples": examples,
+            }
+        )
+    return pd.DataFrame(rows, columns=["column", "type", "missing_share", "distinct", "examples"])

@@ -1,0 +1,540 @@
+"""Read a source into a table of text: encoding, dialect, header row, Excel sheets and Parquet.
+
+Every field is read as text so nothing is coerced before `parsing` looks at it. Libraries do the
+heavy lifting: pyarrow's multithreaded CSV reader for delimited text, pandas' C reader for
+whitespace-aligned columns, python-calamine for Excel, pyarrow for Parquet, charset-normalizer
+for encodings that are neither UTF-8 nor UTF-16.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+
+from segmentation.errors import InputError
+from segmentation.intake.settings import IntakeSettings
+from segmentation.intake.sources import Source
+
+SAMPLE_BYTES = 1 << 20
+"""How much of a text file is looked at to detect its encoding, delimiter and header."""
+DELIMITERS = (",", ";", "\t", "|")
+WHITESPACE = "whitespace"
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+PARQUET_SUFFIXES = {".parquet", ".pq"}
+_LOOKS_LIKE_DATA = re.compile(r"^[-+(]?[$€£]?\s*\d[\d.,/: -]*%?\)?$")
+
+
+@dataclass
+class RawTable:
+    """A file read as text: one column per source column (unique names), one row per data row."""
+
+    frame: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    header_row: int = 1
+    delimiter: str | None = None
+    encoding: str | None = None
+    file_format: str = "text"
+
+
+def file_format(source: Source) -> str:
+    """Return ``excel``, ``parquet`` or ``text`` from the file's first bytes and its name."""
+    head = _head_bytes(source, 8)
+    if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        return "excel"
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if source.suffix in EXCEL_SUFFIXES:
+        return "excel"
+    if source.suffix in PARQUET_SUFFIXES:
+        return "parquet"
+    return "text"
+
+
+def list_sheets(source: Source) -> list[str]:
+    """Return the sheet names of an Excel workbook, in workbook order; [] for other formats."""
+    if file_format(source) != "excel":
+        return []
+    return list(_open_workbook(source).sheet_names)
+
+
+def read_raw(source: Source, settings: IntakeSettings) -> RawTable:
+    """Read `source` as text. Raises `InputError` for empty, oversized, unreadable or header-only files."""
+    _check_size(source, settings)
+    kind = file_format(source)
+    if kind == "excel":
+        raw = _read_excel(source, settings)
+    elif kind == "parquet":
+        raw = _read_parquet(source)
+    else:
+        raw = _read_text(source, settings)
+    raw.file_format = kind
+    _tidy(raw, source)
+    return raw
+
+
+# --------------------------------------------------------------------------- checks and helpers
+
+
+def _head_bytes(source: Source, size: int) -> bytes:
+    if source.data is not None:
+        return source.data[:size]
+    assert source.path is not None
+    with Path(source.path).open("rb") as handle:
+        return handle.read(size)
+
+
+def _check_size(source: Source, settings: IntakeSettings) -> None:
+    size = source.size
+    limit = settings.max_file_mb * 1024 * 1024
+    if size > limit:
+        raise InputError(
+            f"'{source.name}' is {size / 1024 / 1024:,.0f} MB, more than the {settings.max_file_mb:,} MB limit; "
+            "export fewer rows or columns, or raise max_file_mb in the settings."
+        )
+    if size == 0:
+        raise InputError(f"'{source.name}' is empty (0 bytes); export the file again with its rows.")
+
+
+def _empty_error(source: Source) -> InputError:
+    return InputError(f"'{source.name}' holds no table (no rows with values); check that you chose the right file.")
+
+
+def _header_only_error(source: Source) -> InputError:
+    return InputError(f"'{source.name}' has a header row but no data rows; export the file again including its rows.")
+
+
+def make_unique(names: list[str]) -> tuple[list[str], list[str]]:
+    """Return names made unique and non-blank (``Amount``, ``Amount_2``), and a note per change."""
+    seen: dict[str, int] = {}
+    result: list[str] = []
+    notes: list[str] = []
+    for position, raw_name in enumerate(names, start=1):
+        name = str(raw_name).strip() or f"column_{position}"
+        base = name
+        count = seen.get(base.lower(), 0)
+        while name.lower() in seen:
+            count += 1
+            name = f"{base}_{count}"
+        seen[base.lower()] = max(count, 1)
+        seen[name.lower()] = 1
+        if name != base:
+            notes.append(f"Column name '{base}' appears more than once; the repeat is called '{name}'.")
+        result.append(name)
+    return result, notes
+
+
+# --------------------------------------------------------------------------- text files
+
+
+def _detect_encoding(sample: bytes, source: Source) -> str:
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if len(sample) >= 4 and sample[1:4:2] == b"\x00\x00" and sample[0:4:2] != b"\x00\x00":
+        return "utf-16-le"
+    if len(sample) >= 4 and sample[0:4:2] == b"\x00\x00" and sample[1:4:2] != b"\x00\x00":
+        return "utf-16-be"
+    if b"\x00" in sample:
+        raise InputError(
+            f"'{source.name}' is not a text table (it holds binary data); "
+            "upload a CSV, text, Excel (.xlsx) or Parquet file."
+        )
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # a multi-byte character cut at the end of the sample is still UTF-8
+        if exc.start < len(sample) - 4:
+            return _guess_single_byte(sample)
+    return "utf-8"
+
+
+def _guess_single_byte(sample: bytes) -> str:
+    from charset_normalizer import from_bytes  # noqa: PLC0415 - only needed for rare encodings
+
+    best = from_bytes(sample[: 1 << 16]).best()
+    name = (best.encoding if best is not None else "cp1252").lower().replace("_", "-")
+    # cp1252 is a superset of latin-1's printable range and the usual export of Excel on Windows
+    if name in {"latin-1", "iso8859-1", "iso-8859-1", "ascii"}:
+        return "cp1252"
+    return name
+
+
+def _control_share(text: str) -> float:
+    if not text:
+        return 0.0
+    bad = sum(1 for ch in text if ord(ch) < 32 and ch not in "\r\n\t\f")
+    return bad / len(text)
+
+
+def _read_text(source: Source, settings: IntakeSettings) -> RawTable:
+    sample = _head_bytes(source, SAMPLE_BYTES)
+    encoding = settings.encoding or _detect_encoding(sample, source)
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise InputError(f"Encoding '{encoding}' is not known; use a name such as utf-8, utf-16 or cp1252.") from None
+    sample_text = sample.decode(encoding, errors="replace")
+    if len(sample) == SAMPLE_BYTES:  # drop a line cut in half at the end of the sample
+        sample_text = sample_text[: max(sample_text.rfind("\n"), 0)] or sample_text
+    if _control_share(sample_text) > 0.01:
+        raise InputError(
+            f"'{source.name}' is not a text table (it holds binary data); "
+            "upload a CSV, text, Excel (.xlsx) or Parquet file."
+        )
+    if not sample_text.strip():
+        raise _empty_error(source)
+    notes: list[str] = []
+    if encoding not in {"utf-8", "utf-8-sig"}:
+        notes.append(f"The file is encoded as {encoding.upper()}; it was read as such.")
+    delimiter = settings.delimiter or _sniff_delimiter(sample_text)
+    records = _sample_records(sample_text, delimiter)
+    if not records:
+        raise _empty_error(source)
+    header_index, has_header = _find_header(records, settings)
+    if header_index > 0:
+        notes.append(f"Skipped {header_index} line(s) above the header (titles or notes).")
+    if not has_header:
+        notes.append("The file has no header row; columns are named column_1, column_2, …")
+
+    if delimiter == WHITESPACE:
+        frame = _read_whitespace(source, encoding, header_index, has_header, records)
+    else:
+        frame = _read_delimited(
+            source, encoding, delimiter, header_index=header_index, has_header=has_header, records=records
+        )
+    raw = RawTable(frame=frame, notes=notes, header_row=header_index + 1, delimiter=delimiter, encoding=encoding)
+    name = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe", WHITESPACE: "whitespace-aligned"}
+    raw.notes.insert(0, f"Read as {name.get(delimiter, repr(delimiter))}-separated text.")
+    return raw
+
+
+def _split_whitespace(line: str) -> list[str]:
+    return line.split()
+
+
+def _sample_records(text: str, delimiter: str, limit: int = 500) -> list[list[str]]:
+    """Return up to `limit` non-empty records of the sample."""
+    records: list[list[str]] = []
+    if delimiter == WHITESPACE:
+        for line in text.splitlines():
+            if line.strip():
+                records.append(_split_whitespace(line))
+            if len(records) >= limit:
+                break
+        return records
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for record in reader:
+            if record and "".join(record).strip():
+                records.append(record)
+            elif record:
+                records.append([""])
+            if len(records) >= limit:
+                break
+    except csv.Error:
+        pass
+    return records
+
+
+def _nonempty(record: list[str]) -> int:
+    return sum(1 for cell in record if cell.strip())
+
+
+def _width(record: list[str]) -> int:
+    """Number of fields up to the last non-empty one."""
+    width = len(record)
+    while width and not record[width - 1].strip():
+        width -= 1
+    return width
+
+
+def _consistency(records: list[list[str]]) -> tuple[float, int]:
+    """Return the share of body records with the modal width, and that width."""
+    if not records:
+        return 0.0, 0
+    body = records[len(records) // 5 :] or records
+    widths = pd.Series([len(r) for r in body])
+    mode = int(widths.mode().iloc[0])
+    return float((widths == mode).mean()), mode
+
+
+def _sniff_delimiter(text: str) -> str:
+    best: tuple[float, int, str] = (0.0, 0, ",")
+    for delimiter in DELIMITERS:
+        records = _sample_records(text, delimiter, limit=200)
+        share, width = _consistency(records)
+        if width >= 2 and (share, width) > best[:2]:
+            best = (share, width, delimiter)
+    if best[1] >= 2 and best[0] >= 0.8:
+        return best[2]
+    share, width = _consistency(_sample_records(text, WHITESPACE, limit=200))
+    if width >= 2 and share >= max(0.8, best[0]):
+        return WHITESPACE
+    return best[2] if best[1] >= 2 else ","
+
+
+def _looks_like_data(cell: str) -> bool:
+    return bool(_LOOKS_LIKE_DATA.match(cell.strip()))
+
+
+def _find_header(records: list[list[str]], settings: IntakeSettings) -> tuple[int, bool]:
+    """Return the index of the header record among `records` and whether it is a header at all."""
+    if settings.header_row is not None:
+        return min(settings.header_row - 1, len(records) - 1), True
+    body = records[len(records) // 5 :] or records
+    typical = sorted(_nonempty(r) for r in body)[len(body) // 2]
+    needed = max(2, math.ceil(0.5 * typical)) if typical >= 2 else 1
+    index = 0
+    for index, record in enumerate(records):  # noqa: B007 - index is used after the loop
+        if _nonempty(record) >= needed:
+            break
+    header = [cell for cell in records[index] if cell.strip()]
+    data_like = sum(_looks_like_data(cell) for cell in header)
+    has_header = not (header and data_like >= max(1, math.ceil(len(header) / 2)))
+    return index, has_header
+
+
+def _transcoded(source: Source, encoding: str) -> bytes | None:
+    """Return UTF-8 bytes of the file, or None when it can be read as it is from disk."""
+    if encoding == "utf-8" and source.path is not None:
+        return None
+    data = source.read_bytes()
+    if encoding == "utf-8":
+        return data
+    return data.decode(encoding, errors="replace").encode("utf-8")
+
+
+def _read_delimited(
+    source: Source, encoding: str, delimiter: str, *, header_index: int, has_header: bool, records: list[list[str]]
+) -> pd.DataFrame:
+    data = _transcoded(source, encoding)
+    header = records[header_index]
+    width = max(_width(header), max((_width(r) for r in records[header_index:]), default=0))
+    names = [f"column_{i}" for i in range(1, width + 1)]
+    skip = _line_count_before(source, data, header_index) + (1 if has_header else 0)
+    try:
+        table = pa_csv.read_csv(
+            io.BytesIO(data) if data is not None else str(source.path),
+            read_options=pa_csv.ReadOptions(skip_rows=skip, column_names=names, block_size=1 << 24),
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=True),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                null_values=[],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        frame = table.to_pandas()
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        frame = _read_delimited_slowly(source, data, encoding, delimiter, header_index + (1 if has_header else 0))
+    header_names = [cell.strip() for cell in header] if has_header else []
+    return _name_columns(frame, header_names)
+
+
+def _read_delimited_slowly(
+    source: Source, data: bytes | None, encoding: str, delimiter: str, skip: int
+) -> pd.DataFrame:
+    """Read ragged or oddly quoted files with Python's csv module, padding short rows."""
+    raw = data if data is not None else source.read_bytes()
+    text = raw.decode("utf-8" if data is not None or encoding == "utf-8" else encoding, errors="replace")
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    rows = [r for r in rows if r][skip:]  # blank lines are not records, as in the sample
+    width = max((len(r) for r in rows), default=0)
+    padded = [r + [""] * (width - len(r)) for r in rows]
+    return pd.DataFrame(padded, columns=[f"column_{i}" for i in range(1, width + 1)], dtype="str")
+
+
+def _read_whitespace(
+    source: Source, encoding: str, header_index: int, has_header: bool, records: list[list[str]]
+) -> pd.DataFrame:
+    data = _transcoded(source, encoding)
+    width = max(len(r) for r in records[header_index:])
+    names = [f"column_{i}" for i in range(1, width + 1)]
+    frame = pd.read_csv(
+        io.BytesIO(data) if data is not None else Path(str(source.path)),
+        sep=r"\s+",
+        header=None,
+        names=names,
+        skiprows=_line_count_before(source, data, header_index) + (1 if has_header else 0),
+        dtype=str,
+        keep_default_na=False,
+        na_filter=False,
+        quoting=csv.QUOTE_NONE,
+        engine="c",
+        skip_blank_lines=True,
+    )
+    frame = frame.fillna("")
+    header_names = records[header_index] if has_header else []
+    return _name_columns(frame, header_names)
+
+
+def _line_count_before(source: Source, data: bytes | None, header_index: int) -> int:
+    """Physical lines (blank ones included) before the `header_index`-th non-blank line."""
+    if header_index == 0:
+        head = data[:SAMPLE_BYTES] if data is not None else _head_bytes(source, SAMPLE_BYTES)
+        lines = head.decode("utf-8", errors="replace").splitlines()
+        count = 0
+        for line in lines:
+            if line.strip():
+                return count
+            count += 1
+        return count
+    head = data[:SAMPLE_BYTES] if data is not None else _head_bytes(source, SAMPLE_BYTES)
+    seen = 0
+    for number, line in enumerate(head.decode("utf-8", errors="replace").splitlines()):
+        if line.strip():
+            if seen == header_index:
+                return number
+            seen += 1
+    return header_index
+
+
+def _name_columns(frame: pd.DataFrame, header: list[str]) -> pd.DataFrame:
+    names = [header[i] if i < len(header) else "" for i in range(frame.shape[1])]
+    frame.columns = pd.Index(names)
+    return frame
+
+
+# --------------------------------------------------------------------------- Excel
+
+
+def _open_workbook(source: Source) -> Any:
+    import python_calamine  # noqa: PLC0415 - Excel support is loaded only when needed
+
+    try:
+        if source.data is not None:
+            return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(source.data))
+        return python_calamine.CalamineWorkbook.from_path(str(source.path))
+    except Exception as exc:  # calamine raises several unrelated types for damaged files
+        raise InputError(
+            f"'{source.name}' cannot be opened as an Excel workbook ({type(exc).__name__}); "
+            "save it again as .xlsx or export it as CSV."
+        ) from None
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ") if (value.hour or value.minute or value.second) else value.date().isoformat()
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return str(value)
+    return str(value)
+
+
+def _read_excel(source: Source, settings: IntakeSettings) -> RawTable:
+    workbook = _open_workbook(source)
+    names = list(workbook.sheet_names)
+    if settings.sheet is not None:
+        if settings.sheet not in names:
+            raise InputError(f"'{source.name}' has no sheet '{settings.sheet}'; its sheets are {', '.join(names)}.")
+        candidates = [settings.sheet]
+    else:
+        candidates = names
+    rows: list[list[str]] = []
+    chosen = candidates[0] if candidates else ""
+    for sheet_name in candidates:
+        values = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+        rows = [[_cell_text(v) for v in row] for row in values]
+        rows = [r for r in rows if any(cell.strip() for cell in r)]
+        if rows:
+            chosen = sheet_name
+            break
+    if not rows:
+        raise _empty_error(source)
+    header_index, has_header = _find_header(rows[:500], settings)
+    body = rows[header_index + (1 if has_header else 0) :]
+    width = max(len(r) for r in rows[header_index:])
+    frame = pd.DataFrame([r + [""] * (width - len(r)) for r in body], dtype="str")
+    if frame.shape[1] == 0:
+        frame = pd.DataFrame(columns=range(width), dtype="str")
+    header = rows[header_index] if has_header else []
+    frame = _name_columns(frame, header)
+    notes = [f"Read sheet '{chosen}'" + (f" of {len(names)}." if len(names) > 1 else ".")]
+    if header_index > 0:
+        notes.append(f"Skipped {header_index} row(s) above the header (titles or notes).")
+    return RawTable(frame=frame, notes=notes, header_row=header_index + 1)
+
+
+# --------------------------------------------------------------------------- Parquet
+
+
+def _read_parquet(source: Source) -> RawTable:
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    try:
+        target = io.BytesIO(source.data) if source.data is not None else str(source.path)
+        table = pq.read_table(target)
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(
+            f"'{source.name}' cannot be read as Parquet ({str(exc)[:80]}); export it again or use CSV."
+        ) from None
+    columns = {}
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        kind = column.type
+        if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
+            text = pd.Series(column.to_pandas()).dt.strftime("%Y-%m-%d %H:%M:%S").str.replace(" 00:00:00", "")
+        elif pa.types.is_floating(kind):
+            text = pd.Series(column.to_pandas()).map(lambda v: "" if pd.isna(v) else _cell_text(float(v)))
+        else:
+            text = pd.Series(column.cast(pa.string()).to_pandas())
+        columns[str(name)] = text.fillna("").astype("str")
+    return RawTable(frame=pd.DataFrame(columns), notes=["Read as Parquet."])
+
+
+# --------------------------------------------------------------------------- tidy
+
+
+def _tidy(raw: RawTable, source: Source) -> None:
+    """Strip cells, drop empty rows and empty unnamed columns, make names unique."""
+    frame = raw.frame
+    if frame.shape[1] == 0:
+        raise _empty_error(source)
+    for column in frame.columns:
+        frame[column] = frame[column].astype("str").str.strip()
+    original = [str(c) for c in frame.columns]
+    blank_columns = [
+        i for i, name in enumerate(original) if not name.strip() and not frame.iloc[:, i].str.len().gt(0).any()
+    ]
+    if blank_columns:
+        frame = frame.drop(columns=frame.columns[blank_columns])
+        raw.notes.append(f"Ignored {len(blank_columns)} empty column(s) without a name.")
+        original = [str(c) for c in frame.columns]
+    names, rename_notes = make_unique(original)
+    frame.columns = pd.Index(names)
+    raw.notes.extend(rename_notes)
+    if frame.shape[1] == 0:
+        raise _empty_error(source)
+    nonempty = pd.concat([frame[c].str.len().gt(0) for c in frame.columns], axis=1).any(axis=1)
+    empty_rows = int((~nonempty).sum())
+    if empty_rows:
+        frame = frame.loc[nonempty].reset_index(drop=True)
+        raw.notes.append(f"Ignored {empty_rows} empty row(s).")
+    if len(frame) == 0:
+        raise _header_only_error(source)
+    raw.frame = frame
+
+
+def preview(raw: RawTable, rows: int) -> pd.DataFrame:
+    """Return the first `rows` rows of a raw table."""
+    return raw.frame.head(rows).copy()

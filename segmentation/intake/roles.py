@@ -1,0 +1,322 @@
+"""Decide what each column is for: customer ID, revenue, date, category … with a confidence and a reason.
+
+Detection looks at a deterministic sample of rows (the head plus evenly spaced rows), so a
+million-row file costs the same as a twenty-thousand-row one; the chosen parsers then run on
+the whole column.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from segmentation.errors import InputError
+from segmentation.intake.parsing import DateParse, NumberParse, is_missing, parse_booleans, parse_dates, parse_numbers
+from segmentation.intake.table import ROLES, ColumnRole
+
+SAMPLE_ROWS = 20_000
+OVERRIDE_ROLES = (*ROLES, "ignore")
+
+_ID_NAMES = {
+    "customerid", "custid", "clientid", "accountid", "accountnumber", "customernumber", "customerno", "custno",
+    "customercode", "clientnumber", "clientcode", "companyid", "organizationid", "organisationid", "orgid", "userid",
+    "memberid", "subscriberid", "buyerid", "shopperid", "customerkey", "accountkey", "customer", "account", "client",
+    "accountcode", "debtorid", "debtornumber", "partnerid", "tenantid", "workspaceid",
+}  # fmt: skip
+_TRANSACTION_WORDS = (
+    "invoice", "order", "transaction", "subscription", "ticket", "usage", "event", "line", "item", "product",
+    "sku", "stock", "payment", "session", "receipt", "feature", "churn",
+)  # fmt: skip
+_GEO = re.compile(
+    r"(?i)(country|state|city|region|zip|postal|postcode|province|territory|county|latitude|longitude|"
+    r"^lat$|^lon$|^lng$|lat.?long|location|address|geo|continent|market|iso2|iso3)"
+)
+_COORD = re.compile(r"(?i)(latitude|longitude|^lat$|^lon$|^lng$)")
+_DATE_NAME = re.compile(
+    r"(?i)(date|datetime|timestamp|_at$|^at$|^day$|created|signup|signed|joined|since|^start|^end|started|ended)"
+)
+_NAME_COLUMN = re.compile(r"(?i)^(customer|account|company|client|org|organi[sz]ation|business|firm)?[ _-]?name$")
+_NOT_MONEY = {
+    "score", "rate", "pct", "percent", "percentage", "count", "age", "id", "number", "num", "no", "qty",
+    "quantity", "tenure", "months", "days", "discount", "tax", "zip", "code", "income", "seats", "users",
+    "index", "rank", "ratio", "share", "probability", "flag", "year", "latitude", "longitude",
+}  # fmt: skip
+
+
+def tokens(name: str) -> list[str]:
+    """Split a column name into lower-case words (``MonthlyCharges`` → monthly, charges)."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
+    spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", spaced)
+    return [t for t in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if t]
+
+
+def compact(name: str) -> str:
+    """Lower-case letters and digits only (``Customer ID`` → customerid)."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def sample_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the head plus evenly spaced rows: at most `SAMPLE_ROWS`, always the same for the same frame."""
+    if len(frame) <= SAMPLE_ROWS:
+        return frame
+    half = SAMPLE_ROWS // 2
+    spaced = np.linspace(half, len(frame) - 1, SAMPLE_ROWS - half).astype(np.int64)
+    return frame.iloc[np.concatenate([np.arange(half), spaced])]
+
+
+@dataclass
+class ColumnProfile:
+    """What a text column looks like (from the sample) and its distinct count (from all rows)."""
+
+    name: str
+    present_share: float
+    distinct: int
+    numbers: NumberParse
+    dates: DateParse
+    boolean: bool
+    mean_length: float
+    integral: bool
+    sample_present: int
+
+    @property
+    def numeric(self) -> bool:
+        """Nearly every non-blank cell is a number."""
+        return self.sample_present > 0 and self.numbers.parse_rate >= 0.9
+
+    @property
+    def datelike(self) -> bool:
+        """Nearly every non-blank cell is a date (numbers only when written as YYYYMMDD or named as dates)."""
+        if self.sample_present == 0 or self.dates.parse_rate < 0.9:
+            return False
+        if self.numeric and self.dates.order not in {"yyyymmdd", "excel_serial"}:
+            return False
+        return not (self.dates.order == "excel_serial" and not _DATE_NAME.search(self.name))
+
+
+def profile_columns(frame: pd.DataFrame, date_order: str) -> dict[str, ColumnProfile]:
+    """Profile every column of a raw text frame."""
+    sample = sample_rows(frame)
+    profiles: dict[str, ColumnProfile] = {}
+    for name in frame.columns:
+        column = sample[name]
+        missing = is_missing(column)
+        present = column[~missing]
+        numbers = parse_numbers(column)
+        dates = parse_dates(column, date_order, allow_serial=bool(_DATE_NAME.search(str(name))))
+        values = numbers.values.dropna()
+        profiles[str(name)] = ColumnProfile(
+            name=str(name),
+            present_share=float(1 - missing.mean()) if len(column) else 0.0,
+            distinct=int(frame[name][~is_missing(frame[name])].nunique()),
+            numbers=numbers,
+            dates=dates,
+            boolean=parse_booleans(column) is not None,
+            mean_length=float(present.str.len().mean()) if len(present) else 0.0,
+            integral=bool(len(values) and np.all(np.mod(values, 1) == 0)),
+            sample_present=len(present),
+        )
+    return profiles
+
+
+# --------------------------------------------------------------------------- customer ID
+
+
+def id_name_score(name: str) -> float:
+    """How much a column's name says "customer ID" (0–1)."""
+    key = compact(name)
+    words = tokens(name)
+    if key in _ID_NAMES:
+        return 1.0
+    if any(word in key for word in _TRANSACTION_WORDS):
+        return 0.1
+    if key == "id":
+        return 0.75
+    if any(w in {"customer", "account", "client", "cust", "company"} for w in words) and (
+        words[-1] in {"id", "no", "number", "code", "key", "ref"}
+    ):
+        return 0.95
+    if words and words[-1] in {"id", "key"}:
+        return 0.5
+    return 0.0
+
+
+def choose_id(profiles: dict[str, ColumnProfile], n_rows: int, source_name: str, wanted: str | None) -> ColumnRole:
+    """Return the customer-ID column's role. Raises `InputError` when none can be found."""
+    if wanted is not None:
+        if wanted not in profiles:
+            raise InputError(
+                f"Customer ID column '{wanted}' is not in '{source_name}'; its columns are "
+                f"{_listing(profiles)}. Choose one of those (--id-column or the Data page)."
+            )
+        return ColumnRole(wanted, "customer_id", 1.0, "chosen in the settings")
+    best: tuple[float, str] | None = None
+    for name, profile in profiles.items():
+        score = id_name_score(name)
+        if score == 0 or profile.distinct < 2 or (profile.numeric and not profile.integral) or profile.datelike:
+            continue
+        score += 0.05 * min(profile.present_share, 1.0)
+        if best is None or score > best[0]:
+            best = (score, name)
+    if best is not None and best[0] >= 0.5:
+        name = best[1]
+        share = profiles[name].distinct / max(n_rows, 1)
+        return ColumnRole(
+            name,
+            "customer_id",
+            min(best[0], 1.0),
+            f"name looks like a customer ID; {share:.0%} of rows have distinct values",
+        )
+    for name, profile in profiles.items():  # a file without headers: the first identifier-like column
+        if profile.distinct >= 2 and not profile.datelike and not (profile.numeric and not profile.integral):
+            if profile.present_share < 0.5 or profile.boolean:
+                continue
+            return ColumnRole(name, "customer_id", 0.4, "first column that looks like an identifier (no ID-like name)")
+    raise InputError(
+        f"No customer ID column was found in '{source_name}' (columns: {_listing(profiles)}); "
+        "choose one with --id-column or on the Data page."
+    )
+
+
+# --------------------------------------------------------------------------- revenue
+
+
+@dataclass
+class RevenueChoice:
+    """The revenue column (or product of two columns), its unit and why."""
+
+    column: str
+    factors: tuple[str, ...]  # one column, or (quantity, price)
+    unit: str  # "ARR" | "MRR" | "revenue"
+    confidence: float
+    reason: str
+
+
+def revenue_name_score(name: str) -> tuple[float, str]:
+    """Return how much a name says "money the customer pays" (0–1) and the unit it implies."""
+    words = tokens(name)
+    key = compact(name)
+    if not words or any(w in _NOT_MONEY for w in words):
+        return 0.0, "revenue"
+    if "arr" in words or "annualrecurring" in key:
+        return 1.0, "ARR"
+    money = {"charge", "charges", "fee", "fees", "revenue", "amount", "price", "payment", "spend", "bill", "billing"}
+    if "mrr" in words or ("monthly" in words and any(w in money or w == "value" for w in words)):
+        return 0.95, "MRR"
+    if any(w in {"revenue", "revenues", "sales", "turnover", "gmv", "bookings", "acv", "tcv"} for w in words):
+        return 0.9, "revenue"
+    if any(
+        w in {"amount", "charges", "charge", "spend", "spent", "billed", "billing", "paid", "monetary"} for w in words
+    ):
+        return 0.75 if "total" not in words else 0.7, "revenue"
+    if any(w in {"dollar", "dollars", "value", "net", "gross", "payment", "payments", "fees", "fee"} for w in words):
+        return 0.6, "revenue"
+    if "total" in words or "price" in words:
+        return 0.4, "revenue"
+    return 0.0, "revenue"
+
+
+def choose_revenue(
+    profiles: dict[str, ColumnProfile], exclude: set[str], wanted: str | None, source_name: str, required: bool
+) -> RevenueChoice | None:
+    """Return the revenue column, a quantity × price product, or None (raises when `required`)."""
+    if wanted is not None:
+        factors = tuple(part.strip() for part in wanted.split("*"))
+        missing = [f for f in factors if f not in profiles]
+        if missing or len(factors) > 2:
+            if not required:
+                return None
+            raise InputError(
+                f"Revenue column '{wanted}' is not in '{source_name}'; its columns are {_listing(profiles)}. "
+                "Choose one of those (--revenue-column or the Data page)."
+            )
+        unit = revenue_name_score(factors[0])[1] if len(factors) == 1 else "revenue"
+        return RevenueChoice(wanted, factors, unit, 1.0, "chosen in the settings")
+    candidates: list[tuple[float, str, str]] = []
+    for name, profile in profiles.items():
+        if name in exclude or not profile.numeric or profile.present_share < 0.5 or profile.datelike:
+            continue
+        score, unit = revenue_name_score(name)
+        if score >= 0.6:
+            rate = profile.numbers.parse_rate
+            candidates.append((score + 0.05 * rate, name, unit))
+    if candidates:
+        score, name, unit = max(candidates, key=lambda c: c[0])
+        rate = profiles[name].numbers.parse_rate
+        return RevenueChoice(
+            name, (name,), unit, min(score, 1.0), f"name says money ({unit}); {rate:.0%} of values are numbers"
+        )
+    quantity = _first(profiles, exclude, {"quantity", "qty", "units", "volume"})
+    price = _first(profiles, exclude, {"price", "unitprice", "rate"})
+    if quantity and price:
+        return RevenueChoice(
+            f"{quantity} * {price}", (quantity, price), "revenue", 0.8, "quantity × price (no revenue column)"
+        )
+    if not required:
+        return None
+    numeric = [n for n, p in profiles.items() if p.numeric and n not in exclude]
+    raise InputError(
+        f"No usable revenue column in '{source_name}': looked at {_listing(profiles)} "
+        f"(numeric: {', '.join(numeric) or 'none'}) and none is named like revenue, ARR, MRR, amount or charges; "
+        "pass --revenue-column or pick one on the Data page."
+    )
+
+
+def _first(profiles: dict[str, ColumnProfile], exclude: set[str], words: set[str]) -> str | None:
+    for name, profile in profiles.items():
+        if name not in exclude and profile.numeric and (compact(name) in words or set(tokens(name)) & words):
+            return name
+    return None
+
+
+def _listing(profiles: dict[str, ColumnProfile]) -> str:
+    names = list(profiles)
+    shown = ", ".join(f"'{n}'" for n in names[:15])
+    return shown + (f" and {len(names) - 15} more" if len(names) > 15 else "")
+
+
+# --------------------------------------------------------------------------- other roles
+
+
+def describe_role(profile: ColumnProfile, n_rows: int) -> ColumnRole:
+    """Return the role of a column that is neither the customer ID nor revenue."""
+    name = profile.name
+    if profile.distinct <= 1:
+        return ColumnRole(name, "constant", 1.0, "one value in every row")
+    if profile.boolean:
+        return ColumnRole(name, "boolean", 0.95, "only yes/no (or true/false, 1/0) values")
+    if profile.datelike:
+        order = profile.dates.order.replace("_", "-")
+        return ColumnRole(name, "date", 0.9, f"{profile.dates.parse_rate:.0%} of values are dates ({order})")
+    if _GEO.search(name):
+        return ColumnRole(name, "geographic", 0.85, "name says it is a place")
+    if _NAME_COLUMN.match(name.strip()) and profile.distinct > 0.5 * max(n_rows * profile.present_share, 1):
+        return ColumnRole(name, "customer_name", 0.85, "name says customer name; mostly distinct values")
+    if profile.numeric:
+        return ColumnRole(name, "numeric", 0.9, f"{profile.numbers.parse_rate:.0%} of values are numbers")
+    present_rows = max(n_rows * profile.present_share, 1)
+    if profile.mean_length > 25 and profile.distinct > 0.3 * present_rows:
+        return ColumnRole(name, "text", 0.8, f"long free text (average {profile.mean_length:.0f} characters)")
+    if profile.distinct > 0.9 * present_rows and present_rows > 50:
+        return ColumnRole(name, "text", 0.6, "almost every value is different (labels or notes)")
+    return ColumnRole(name, "categorical", 0.8, f"{profile.distinct:,} distinct values")
+
+
+def apply_override(role: ColumnRole, override: str) -> ColumnRole:
+    """Return the role set by the user."""
+    return ColumnRole(role.column, override, 1.0, f"set in the settings (detected: {role.role})")
+
+
+def check_overrides(roles: dict[str, str], columns: list[str]) -> list[str]:
+    """Validate role overrides; return notes about overrides naming columns this file does not have."""
+    notes = []
+    for column, role in roles.items():
+        if role not in OVERRIDE_ROLES:
+            raise InputError(
+                f"Role '{role}' for column '{column}' is not known; use one of {', '.join(OVERRIDE_ROLES)}."
+            )
+        if column not in columns:
+            notes.append(f"The settings give column '{column}' a role, but the file has no such column.")
+    return notes
