@@ -87,15 +87,24 @@ def readable(column: str) -> str:
     return " ".join(name_words(column)) or column
 
 
-def trait_phrase(column: str, high: bool) -> tuple[str, bool]:
-    """Return (phrase, leads) describing a high or low value of `column`; leads means it goes first."""
+def trait_phrase(column: str, high: bool) -> tuple[str, bool, int]:
+    """Return (phrase, leads, group) for a high or low value of `column`.
+
+    `leads` means the phrase goes first ("Large …"); `group` numbers the kind of phrase (-1 for the
+    generic "high <column>"), so a name never says two things of one kind ("light users, heavy users").
+    """
     words = set(name_words(column))
     if column.endswith("(days since)"):
-        return ("long inactive" if high else "recently active"), False
-    for keys, high_text, low_text, leads in _PHRASES:
+        return ("long inactive" if high else "recently active"), False, 2
+    for group, (keys, high_text, low_text, leads) in enumerate(_PHRASES):
         if words & set(keys):
-            return (high_text if high else low_text), leads
-    return (f"high {readable(column)}" if high else f"low {readable(column)}"), False
+            return (high_text if high else low_text), leads, group
+    return generic_phrase(column, high), False, -1
+
+
+def generic_phrase(column: str, high: bool) -> str:
+    """Return 'high <column>' or 'low <column>' in words."""
+    return f"high {readable(column)}" if high else f"low {readable(column)}"
 
 
 def category_phrase(column: str, level: str) -> str:
@@ -149,8 +158,7 @@ def _numeric_stats(
             medians[segment][column] = {"segment": _clean(seg), "base": _clean(base), "ratio": _clean(ratio or np.nan)}
             effect = float(seg_means.get(segment, 0.0))
             if abs(effect) >= TRAIT_EFFECT:
-                phrase, leads = trait_phrase(label, effect > 0)
-                traits[segment].append((abs(effect), phrase, column, leads))
+                traits[segment].append((abs(effect), label, column, effect > 0))
     return medians, traits
 
 
@@ -202,7 +210,12 @@ def _compose(
 ) -> str:
     """Return a name from the strongest `depth` traits: leading adjectives, a category, then phrases."""
     picked: list[tuple[float, str, str, bool, bool]] = []
-    for effect, phrase, column, leads in number_traits:
+    groups_used: set[int] = set()
+    for effect, label, column, high in number_traits:
+        phrase, leads, group = trait_phrase(label, high)
+        if group in groups_used:
+            phrase, leads = generic_phrase(label, high), False
+        groups_used.add(group)
         picked.append((effect, phrase, column, leads, False))
     for trait in category_traits[:1]:
         picked.append((float(trait[0]), trait[1], trait[2], False, True))
@@ -256,6 +269,13 @@ def _describe(
         return first + " Close to the average customer on the chosen criteria."
     text = "; ".join(details)
     return f"{first} {text[0].upper()}{text[1:]}."
+
+
+def _trait_list(number_traits: list[tuple[float, str, str, bool]], category_traits: list[tuple[Any, ...]]) -> list[str]:
+    """Return every trait of a segment in words, strongest first."""
+    scored = [(effect, trait_phrase(label, high)[0]) for effect, label, _column, high in number_traits]
+    scored += [(float(t[0]), str(t[1])) for t in category_traits]
+    return [phrase for _effect, phrase in sorted(scored, key=lambda t: -t[0])]
 
 
 def build_profiles(
@@ -322,9 +342,7 @@ def build_profiles(
         profile: dict[str, Any] = {
             "medians": medians[segment],
             "categories": lifts[segment],
-            "traits": [
-                t[1] for t in sorted([*number_traits[segment], *category_traits[segment]], key=lambda t: -float(t[0]))
-            ],
+            "traits": _trait_list(number_traits[segment], category_traits[segment]),
         }
         if extra and segment in extra:
             profile.update(extra[segment])

@@ -107,7 +107,11 @@ def _path_text(conditions: list[tuple[int, bool, float]], meta: list[tuple[str, 
             high_text = (
                 (f"≤ {_number(math.floor(high))}" if integer else f"≤ {_number(high)}") if high is not None else None
             )
-            if low_text and high_text:
+            if low is not None and high is not None and integer and math.floor(low) + 1 == math.floor(high):
+                parts.append(f"{column} = {_number(math.floor(high))}")
+            elif low is not None and high is not None and integer:
+                parts.append(f"{column} {_number(math.floor(low) + 1)} to {_number(math.floor(high))}")
+            elif low_text and high_text:
                 parts.append(f"{column} {low_text} and {high_text}")
             elif low_text:
                 parts.append(f"{column} {low_text}")
@@ -132,10 +136,24 @@ def explain_segments(features: FeatureMatrix, labels: np.ndarray, max_depth: int
     structure = tree.tree_
     leaves: list[tuple[int, int, list[tuple[int, bool, float]]]] = []  # (segment, customers, conditions)
 
+    predicted_below: dict[int, set[int]] = {}
+
+    def classes_below(node: int) -> set[int]:
+        """Return the segments predicted by the leaves under `node`."""
+        left, right = int(structure.children_left[node]), int(structure.children_right[node])
+        if left == right:
+            found = {int(tree.classes_[int(np.argmax(structure.value[node][0]))])}
+        else:
+            found = classes_below(left) | classes_below(right)
+        predicted_below[node] = found
+        return found
+
+    classes_below(0)
+
     def walk(node: int, conditions: list[tuple[int, bool, float]]) -> None:
         left, right = int(structure.children_left[node]), int(structure.children_right[node])
-        if left == right:  # a leaf
-            segment = int(tree.classes_[int(np.argmax(structure.value[node][0]))])
+        if left == right or len(predicted_below[node]) == 1:  # a leaf, or a split that changes nothing
+            segment = next(iter(predicted_below[node]))
             leaves.append((segment, int(structure.n_node_samples[node]), conditions))
             return
         feature, threshold = int(structure.feature[node]), float(structure.threshold[node])

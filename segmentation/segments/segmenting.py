@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 
 from segmentation.errors import InputError
@@ -154,28 +156,38 @@ def _hdbscan(features: FeatureMatrix, settings: SegmentationSettings, notes: lis
 
 def _mixed(features: FeatureMatrix, settings: SegmentationSettings, notes: list[str]) -> np.ndarray:
     # Numbers: the scaled matrix columns of numeric criteria; categories: their raw values as codes.
-    numeric_positions = [i for i, src in enumerate(features.feature_sources) if src in set(features.numeric_columns)]
+    numeric_sources = set(features.numeric_columns)
+    numeric_positions = [i for i, src in enumerate(features.feature_sources) if src in numeric_sources]
     parts = [features.matrix[:, numeric_positions]]
     cat_weights = []
     for column in features.categorical_columns:
         codes = pd.factorize(pd.Series(features.raw[column].to_numpy(dtype=object)).astype(str), sort=True)[0]
         parts.append(codes.astype(float)[:, None])
-        cat_weights.append(features.weights.get(column, 1.0))
+        shares = np.bincount(codes) / len(codes)
+        weight = features.weights.get(column, 1.0)
+        if settings.mixed_gamma is None:
+            # Two random customers differ on a standardised number by 2 on average (squared); a
+            # category gets the same average pull, so it counts like one number (as in the one-hot).
+            cat_weights.append(2.0 * weight**2 / max(1.0 - float((shares**2).sum()), 0.05))
+        else:
+            cat_weights.append(settings.mixed_gamma * weight**2)
     x = np.hstack(parts)
     categorical = list(range(len(numeric_positions), x.shape[1]))
-    gamma = settings.mixed_gamma if settings.mixed_gamma is not None else 0.5
     model = KPrototypes(
         n_clusters=settings.k,
         categorical=categorical,
-        gamma=gamma,
+        gamma=1.0,
         category_weights=cat_weights,
         random_state=settings.seed,
     )
     idx = sample_indices(len(x), settings.fit_sample_size, settings.seed)
     model.fit(x[idx])
-    notes.append(
-        f"Mixed method (k-prototypes): numbers compared after scaling, each differing category counts {gamma:g}."
+    how = (
+        "each category counts as much as one number"
+        if settings.mixed_gamma is None
+        else f"a differing category counts {settings.mixed_gamma:g}"
     )
+    notes.append(f"Mixed method (k-prototypes): numbers compared after scaling, {how}.")
     if len(idx) < len(x):
         notes.append(f"k-prototypes fitted on a sample of {len(idx):,} customers; the others joined the nearest one.")
     return np.asarray(model.predict(x))
@@ -304,6 +316,35 @@ def _apply_merges(labels: np.ndarray, merges: list[list[int]], notes: list[str])
     return lookup[labels], True
 
 
+def _run_method(
+    table: CustomerTable, features: FeatureMatrix, settings: SegmentationSettings, notes: list[str]
+) -> tuple[np.ndarray, dict[int, str], pd.DataFrame | None]:
+    """Run the chosen method; return raw labels (-1 = noise), fixed names by raw label, and RFM scores."""
+    method = settings.method
+    raw_names: dict[int, str] = {}
+    scores: pd.DataFrame | None = None
+    if method == "kmeans":
+        raw = _kmeans(features, settings, notes)
+    elif method == "gmm":
+        raw = _gmm(features, settings, notes)
+    elif method == "hierarchical":
+        raw = _hierarchical(features, settings, notes)
+    elif method == "hdbscan":
+        raw = _hdbscan(features, settings, notes)
+    elif method == "mixed":
+        raw = _mixed(features, settings, notes)
+    elif method == "rule_tiers":
+        raw, raw_names = _rule_tiers(table, settings, notes)
+    elif method == "rfm":
+        raw, raw_names, scores = _rfm(table, notes)
+    else:  # pragma: no cover - the settings model only allows the methods above
+        raise InputError(
+            f"Unknown segmentation method '{method}'; "
+            "choose kmeans, gmm, hierarchical, hdbscan, mixed, rule_tiers or rfm."
+        )
+    return raw, raw_names, scores
+
+
 def segment_customers(
     table: CustomerTable,
     features: FeatureMatrix,
@@ -326,32 +367,20 @@ def segment_customers(
         raise InputError("There are no customers to segment; check the customer ID and revenue columns.")
     method = settings.method
     notes: list[str] = []
-    fixed_names: dict[int, str] = {}
-    scores: pd.DataFrame | None = None
     if method in CLUSTERING_METHODS and settings.k > n:
         raise InputError(
             f"Asked for {settings.k} segments but there are only {n:,} customers; choose k of at most {n:,}."
         )
     report(0.05, f"Finding segments with {method.replace('_', ' ')}")
-    raw_names: dict[int, str] = {}
-    if method == "kmeans":
-        raw = _kmeans(features, settings, notes)
-    elif method == "gmm":
-        raw = _gmm(features, settings, notes)
-    elif method == "hierarchical":
-        raw = _hierarchical(features, settings, notes)
-    elif method == "hdbscan":
-        raw = _hdbscan(features, settings, notes)
-    elif method == "mixed":
-        raw = _mixed(features, settings, notes)
-    elif method == "rule_tiers":
-        raw, raw_names = _rule_tiers(table, settings, notes)
-    elif method == "rfm":
-        raw, raw_names, scores = _rfm(table, notes)
-    else:  # pragma: no cover - the settings model only allows the methods above
-        raise InputError(
-            f"Unknown segmentation method '{method}'; "
-            "choose kmeans, gmm, hierarchical, hdbscan, mixed, rule_tiers or rfm."
+    with warnings.catch_warnings():
+        # Fewer distinct groups than k is reported in the notes below, in words.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        raw, raw_names, scores = _run_method(table, features, settings, notes)
+    found = len({int(i) for i in np.unique(raw) if i != -1})
+    if method in CLUSTERING_METHODS and found < settings.k:
+        notes.append(
+            f"Asked for {settings.k} segments but only {found} distinct groups exist "
+            "(many customers have identical values on the chosen criteria)."
         )
     report(0.6, "Numbering segments by revenue")
     revenue = table.customers["revenue"].to_numpy(dtype=float)

@@ -62,7 +62,8 @@ class SegmentationSettings(BaseModel):
     min_cluster_size: int | None = Field(default=None, ge=2)
     """HDBSCAN: the smallest group worth calling a segment; None means 2% of customers (at least 5)."""
     mixed_gamma: float | None = Field(default=None, gt=0)
-    """Mixed method: how much one differing category counts against scaled numbers; None means 0.5."""
+    """Mixed method: how much one differing category counts against scaled numbers; None means as much as
+    one number on average (2 ÷ the chance two customers differ on it)."""
     tiers_column: str | None = None
     """Rule tiers: the column to cut; None means an employee/size column if present, else revenue."""
     tiers_thresholds: list[float] | None = None
