@@ -49,7 +49,7 @@ _RFM_REASONS = {
     "monetary": ("numeric", "net amount over all rows"),
     "average_order_value": ("numeric", "net amount per purchase"),
 }
-_CANCELLED = r"(?i)\b(cancel+ed|cancel+ation|refund(ed)?|returned|void(ed)?|reversed|chargeback)\b"
+_CANCELLED = r"(?i)\b(?:cancel+ed|cancel+ation|refund(?:ed)?|returned|void(?:ed)?|reversed|chargeback)\b"
 _ORDER_WORDS = ("invoice", "order", "transaction", "receipt", "basket")
 
 
@@ -322,7 +322,7 @@ def _prepare_rows(
     for name, role in roles.items():
         if name in skip or role.role in {"customer_id", "revenue", "ignore", "constant", "text", "customer_name"}:
             continue
-        if role.role == "categorical" and id_name_score(name) >= 0.5:  # other IDs (order, subscription)
+        if role.role in {"categorical", "numeric"} and _other_id(name):  # order, subscription … numbers
             continue
         values = _parsed(frame[name], role, profiles[name], settings)
         prepared[name] = values
@@ -335,6 +335,12 @@ def _prepare_rows(
         else:
             kinds.categorical.append(name)
     return pd.DataFrame(prepared, index=frame.index), kinds
+
+
+def _other_id(name: str) -> bool:
+    """The column names an identifier of something other than the customer (order, subscription, line)."""
+    words = tokens(name)
+    return id_name_score(name) >= 0.5 or bool(words and words[-1] in {"id", "key", "uuid", "guid"})
 
 
 def _order_key(roles: dict[str, ColumnRole], frame: pd.DataFrame) -> str | None:

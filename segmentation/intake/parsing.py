@@ -85,7 +85,13 @@ def parse_numbers(text: pd.Series) -> NumberParse:
     as_comma = cleaned.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
     both = has_dot & has_comma
     comma_last = cleaned.str.rfind(",") > cleaned.str.rfind(".")
-    use_comma = (both & comma_last) | (~both & decimal_comma)
+    # a lone mark followed by other than three digits, or repeated, says what it is in that very value
+    comma_alone_decimal = has_comma & ~has_dot & cleaned.str.match(r"^[-+]?\d*,(\d{1,2}|\d{4,})$", na=False)
+    dot_alone_thousands = has_dot & ~has_comma & cleaned.str.match(r"^[-+]?\d{1,3}(\.\d{3}){2,}$", na=False)
+    comma_alone_thousands = has_comma & ~has_dot & cleaned.str.match(r"^[-+]?\d{1,3}(,\d{3}){2,}$", na=False)
+    dot_alone_decimal = has_dot & ~has_comma & cleaned.str.match(r"^[-+]?\d*\.(\d{1,2}|\d{4,})$", na=False)
+    decided = both | comma_alone_decimal | dot_alone_thousands | comma_alone_thousands | dot_alone_decimal
+    use_comma = (both & comma_last) | comma_alone_decimal | dot_alone_thousands | (~decided & decimal_comma)
     chosen = as_dot.where(~use_comma, as_comma)
     chosen = chosen.where(chosen.str.match(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$", na=False), "")
     values = pd.to_numeric(chosen.where(chosen != ""), errors="coerce").astype("float64")

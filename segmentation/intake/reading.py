@@ -163,7 +163,11 @@ def _detect_encoding(sample: bytes, source: Source) -> str:
 def _guess_single_byte(sample: bytes) -> str:
     from charset_normalizer import from_bytes  # noqa: PLC0415 - only needed for rare encodings
 
-    best = from_bytes(sample[: 1 << 16]).best()
+    matches = from_bytes(sample[: 1 << 16])
+    # Western exports are mostly Windows-1252; prefer it whenever it reads the bytes as well as the best guess
+    if any(match.encoding == "cp1252" for match in matches):
+        return "cp1252"
+    best = matches.best()
     name = (best.encoding if best is not None else "cp1252").lower().replace("_", "-")
     # cp1252 is a superset of latin-1's printable range and the usual export of Excel on Windows
     if name in {"latin-1", "iso8859-1", "iso-8859-1", "ascii"}:
@@ -493,7 +497,8 @@ def _read_parquet(source: Source) -> RawTable:
     for name, column in zip(table.column_names, table.columns, strict=True):
         kind = column.type
         if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
-            text = pd.Series(column.to_pandas()).dt.strftime("%Y-%m-%d %H:%M:%S").str.replace(" 00:00:00", "")
+            stamps = pd.to_datetime(pd.Series(column.to_pandas()))
+            text = stamps.dt.strftime("%Y-%m-%d %H:%M:%S").str.replace(" 00:00:00", "")
         elif pa.types.is_floating(kind):
             text = pd.Series(column.to_pandas()).map(lambda v: "" if pd.isna(v) else _cell_text(float(v)))
         else:
@@ -510,16 +515,15 @@ def _tidy(raw: RawTable, source: Source) -> None:
     frame = raw.frame
     if frame.shape[1] == 0:
         raise _empty_error(source)
-    for column in frame.columns:
-        frame[column] = frame[column].astype("str").str.strip()
     original = [str(c) for c in frame.columns]
-    blank_columns = [
-        i for i, name in enumerate(original) if not name.strip() and not frame.iloc[:, i].str.len().gt(0).any()
-    ]
+    frame.columns = pd.Index(range(frame.shape[1]))
+    for position in range(frame.shape[1]):
+        frame[position] = frame[position].astype("str").str.strip()
+    blank_columns = [i for i, name in enumerate(original) if not name.strip() and not frame[i].str.len().gt(0).any()]
     if blank_columns:
-        frame = frame.drop(columns=frame.columns[blank_columns])
+        frame = frame.drop(columns=blank_columns)
         raw.notes.append(f"Ignored {len(blank_columns)} empty column(s) without a name.")
-        original = [str(c) for c in frame.columns]
+        original = [name for i, name in enumerate(original) if i not in set(blank_columns)]
     names, rename_notes = make_unique(original)
     frame.columns = pd.Index(names)
     raw.notes.extend(rename_notes)

@@ -46,11 +46,22 @@ _NOT_MONEY = {
 }  # fmt: skip
 
 
+_AMOUNT_WORDS = {
+    "amount", "charges", "charge", "spend", "spent", "billed", "billing", "paid", "monetary",
+    "betrag", "importe", "montant", "importo", "bedrag", "valor",
+}  # fmt: skip
+_REVENUE_WORDS = {
+    "revenue", "revenues", "sales", "turnover", "gmv", "bookings", "acv", "tcv",
+    "umsatz", "umsatzerlöse", "erlös", "erlöse", "ingresos", "ventas", "fatturato", "omzet", "receita", "ca", "chiffre",
+}  # fmt: skip
+"""Words that say revenue, in English and the languages of common European exports."""
+
+
 def tokens(name: str) -> list[str]:
     """Split a column name into lower-case words (``MonthlyCharges`` → monthly, charges)."""
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
     spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", spaced)
-    return [t for t in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if t]
+    return [t for t in re.split(r"[^\w]+|_", spaced.lower()) if t]
 
 
 def compact(name: str) -> str:
@@ -205,7 +216,7 @@ def revenue_name_score(name: str) -> tuple[float, str]:
     money = {"charge", "charges", "fee", "fees", "revenue", "amount", "price", "payment", "spend", "bill", "billing"}
     if "mrr" in words or ("monthly" in words and any(w in money or w == "value" for w in words)):
         return 0.95, "MRR"
-    if any(w in {"revenue", "revenues", "sales", "turnover", "gmv", "bookings", "acv", "tcv"} for w in words):
+    if any(w in _REVENUE_WORDS for w in words):
         return 0.9, "revenue"
     if any(
         w in {"amount", "charges", "charge", "spend", "spent", "billed", "billing", "paid", "monetary"} for w in words
@@ -236,10 +247,11 @@ def choose_revenue(
         return RevenueChoice(wanted, factors, unit, 1.0, "chosen in the settings")
     candidates: list[tuple[float, str, str]] = []
     for name, profile in profiles.items():
-        if name in exclude or not profile.numeric or profile.present_share < 0.5 or profile.datelike:
+        if name in exclude or profile.present_share < 0.3 or profile.datelike:
             continue
         score, unit = revenue_name_score(name)
-        if score >= 0.6:
+        # a clear money name with a few text cells is still the revenue column: those rows go to the ledger
+        if (score >= 0.6 and profile.numeric) or (score >= 0.75 and profile.numbers.parse_rate >= 0.5):
             rate = profile.numbers.parse_rate
             candidates.append((score + 0.05 * rate, name, unit))
     if candidates:
@@ -248,6 +260,12 @@ def choose_revenue(
         return RevenueChoice(
             name, (name,), unit, min(score, 1.0), f"name says money ({unit}); {rate:.0%} of values are numbers"
         )
+    if all(re.fullmatch(r"column_\d+", name) for name in profiles):  # no header: the rightmost amount column
+        amounts = [
+            n for n, p in profiles.items() if n not in exclude and p.numeric and not p.integral and not p.datelike
+        ]
+        if amounts:
+            return RevenueChoice(amounts[-1], (amounts[-1],), "revenue", 0.4, "no header: rightmost column of amounts")
     quantity = _first(profiles, exclude, {"quantity", "qty", "units", "volume"})
     price = _first(profiles, exclude, {"price", "unitprice", "rate"})
     if quantity and price:
@@ -283,8 +301,10 @@ def _listing(profiles: dict[str, ColumnProfile]) -> str:
 def describe_role(profile: ColumnProfile, n_rows: int) -> ColumnRole:
     """Return the role of a column that is neither the customer ID nor revenue."""
     name = profile.name
-    if profile.distinct <= 1:
+    if profile.distinct <= 1 and profile.present_share >= 0.99:
         return ColumnRole(name, "constant", 1.0, "one value in every row")
+    if profile.distinct == 0:
+        return ColumnRole(name, "constant", 1.0, "empty in every row")
     if profile.boolean:
         return ColumnRole(name, "boolean", 0.95, "only yes/no (or true/false, 1/0) values")
     if profile.datelike:

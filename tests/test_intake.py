@@ -1,0 +1,265 @@
+"""Intake: the messy corpus (expected answers made independently), parsers, and the shared datasets."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from segmentation.errors import InputError
+from segmentation.intake import (
+    ROLES,
+    CustomerTable,
+    IntakeSettings,
+    Source,
+    build_customer_table,
+    list_sheets,
+    preview_source,
+)
+from segmentation.intake.parsing import parse_dates, parse_numbers
+from tests.conftest import SHARED_DATA
+
+MESSY = Path(__file__).resolve().parent / "messy"
+EXPECTED: dict[str, dict] = json.loads((MESSY / "expected.json").read_text(encoding="utf-8"))
+GOOD = sorted(name for name, case in EXPECTED.items() if "error" not in case)
+BAD = sorted(name for name, case in EXPECTED.items() if "error" in case)
+
+
+def _build(name: str, **overrides: object) -> CustomerTable:
+    case = EXPECTED.get(name, {})
+    config = IntakeSettings(**{**case.get("settings", {}), **overrides})
+    related = Source.from_path(MESSY / case["related"]) if "related" in case else None
+    return build_customer_table(Source.from_path(MESSY / name), config, related)
+
+
+def _check_contract(table: CustomerTable) -> None:
+    frame = table.customers
+    assert list(frame.columns[:2]) == ["customer_id", "revenue"]
+    assert frame["revenue"].dtype == np.float64 and not frame["revenue"].isna().any()
+    assert frame["customer_id"].map(type).eq(str).all()
+    assert frame["customer_id"].is_unique
+    assert set(table.roles) == set(frame.columns) - {"customer_id", "revenue"}
+    assert all(role.role in ROLES for role in table.roles.values())
+    assert all(0 <= role.confidence <= 1 for role in table.roles.values())
+    assert set(table.column_quality.columns) == {"column", "type", "missing_share", "distinct", "examples"}
+    json.dumps(table.to_dict())  # JSON-compatible
+
+
+@pytest.mark.parametrize("name", GOOD)
+def test_corpus_counts_and_totals(name: str) -> None:
+    case = EXPECTED[name]
+    table = _build(name)
+    _check_contract(table)
+    assert table.n_customers == case["customers"]
+    assert math.isclose(table.customers["revenue"].sum(), case["revenue_total"], rel_tol=1e-9, abs_tol=1e-6)
+    assert table.grain == case.get("grain", "customer")
+    if "rows" in case:
+        assert table.rows_read == case["rows"]
+    if table.grain == "customer" and "related" not in case:
+        excluded = sum(e.rows for e in table.ledger if e.action == "excluded")
+        assert table.rows_read == table.n_customers + excluded  # nothing dropped silently
+        assert len(table.excluded_rows[table.excluded_rows["action"] == "excluded"]) == excluded
+    for fragment, rows in case.get("ledger", {}).items():
+        matching = [e for e in table.ledger if fragment in e.reason]
+        assert matching and sum(e.rows for e in matching) == rows, (fragment, [e.to_dict() for e in table.ledger])
+    for example in case.get("id_examples", []):
+        assert example in set(table.customers["customer_id"])
+    if "unit" in case:
+        assert table.revenue_unit == case["unit"]
+    if "note" in case:
+        assert any(case["note"] in note for note in table.notes), table.notes
+    for column in case.get("columns", []):
+        assert column in table.customers.columns
+    if "names" in case:
+        name_column = next(c for c in table.customers.columns if table.roles.get(c) and c not in {"notes"})
+        values = set(table.customers.astype("str").to_numpy().ravel())
+        assert set(case["names"]) <= values, name_column
+    if "negative" in case:
+        assert int((table.customers["revenue"] < 0).sum()) == case["negative"]
+        assert any("negative revenue" in note for note in table.notes)
+
+
+@pytest.mark.parametrize("name", BAD)
+def test_corpus_errors_are_one_clear_line(name: str) -> None:
+    with pytest.raises(InputError) as info:
+        _build(name)
+    message = str(info.value)
+    assert name in message and EXPECTED[name]["error"] in message.lower()
+    assert "\n" not in message
+
+
+def test_transactions_are_aggregated_per_customer() -> None:
+    table = _build("transactions_day_first.csv")
+    c1 = table.customers.set_index("customer_id").loc["C1"]
+    assert c1["frequency"] == 3 and c1["recency_days"] == 0
+    assert c1["first_purchase"] == pd.Timestamp("2024-01-03")  # day-first: 03/01 is 3 January
+    assert c1["revenue"] == 175.0 and c1["average_order_value"] == pytest.approx(175 / 3)
+    assert table.roles["frequency"].role == "numeric"
+    assert pd.api.types.is_datetime64_any_dtype(table.customers["last_purchase"])
+    flipped = _build("transactions_day_first.csv", date_order="month_first")
+    # month-first cannot read 15/02/2024, so the column is no longer taken as dates
+    assert flipped.source_roles["order_date"].role != "date" and "first_purchase" not in flipped.customers
+
+
+def test_revenue_window_counts_recent_months_only() -> None:
+    table = _build("transactions_day_first.csv", revenue_window_months=1)
+    revenue = table.customers.set_index("customer_id")["revenue"]
+    # latest date 2024-03-28; the window keeps rows after 2024-02-28
+    assert revenue["C1"] == 25.0 and revenue["C3"] == 30.0 and revenue["C2"] == 0.0
+    assert any("last 1 months" in note for note in table.notes)
+
+
+def test_latest_attribute_rule() -> None:
+    table = _build("transactions_day_first.csv", attribute_rule="latest")
+    assert table.customers.set_index("customer_id").loc["C3", "status"] == "paid"
+    frequent = _build("transactions_day_first.csv")
+    assert frequent.customers.set_index("customer_id").loc["C1", "status"] == "paid"
+
+
+def test_roles_and_overrides() -> None:
+    table = _build("excel_title.xlsx")
+    assert table.source_roles["Customer ID"].role == "customer_id"
+    assert table.source_roles["Customer Name"].role == "customer_name"
+    assert table.source_roles["Signup Date"].role == "date"
+    assert table.customers["Signup Date"].iloc[2] == pd.Timestamp("2024-02-29")
+    ignored = _build("excel_title.xlsx", roles={"Customer Name": "ignore"})
+    assert "Customer Name" not in ignored.customers.columns
+    with pytest.raises(InputError, match="not known"):
+        _build("excel_title.xlsx", roles={"Customer Name": "wizard"})
+
+
+def test_chosen_columns_and_unknown_names() -> None:
+    table = _build("comma_basic.csv", revenue_column="arr", id_column="customer_id", revenue_unit="MRR")
+    assert table.customers["revenue"].sum() == pytest.approx(12 * 2050.75)
+    with pytest.raises(InputError, match=r"'nope' is not in 'comma_basic\.csv'"):
+        _build("comma_basic.csv", revenue_column="nope")
+    with pytest.raises(InputError, match="Customer ID column 'nope'"):
+        _build("comma_basic.csv", id_column="nope")
+
+
+def test_sheets_preview_and_size_limit() -> None:
+    assert list_sheets(Source.from_path(MESSY / "excel_title.xlsx")) == EXPECTED["excel_title.xlsx"]["sheets"]
+    assert list_sheets(Source.from_path(MESSY / "comma_basic.csv")) == []
+    preview = preview_source(Source.from_path(MESSY / "title_rows.csv"), IntakeSettings(), rows=2)
+    assert list(preview.columns) == ["Customer ID", "Name", "ARR", "Segment", "Segment_2"]
+    assert len(preview) == 2 and preview.iloc[0, 0] == "K1"
+    with pytest.raises(InputError, match="no sheet 'Missing'"):
+        _build("excel_title.xlsx", sheet="Missing")
+    big = Source.from_bytes("big.csv", b"customer_id,arr\n" + b"C1,1\n" * 300_000)
+    with pytest.raises(InputError, match="more than the 1 MB limit"):
+        build_customer_table(big, IntakeSettings(max_file_mb=1))
+
+
+def test_uploaded_bytes_read_like_the_path() -> None:
+    path = MESSY / "semicolon_cp1252.csv"
+    config = IntakeSettings(**EXPECTED["semicolon_cp1252.csv"]["settings"])
+    from_bytes = build_customer_table(Source.from_bytes(path.name, path.read_bytes()), config)
+    from_path = build_customer_table(Source.from_path(path), config)
+    pd.testing.assert_frame_equal(from_bytes.customers, from_path.customers)
+    assert any("CP1252" in note for note in from_path.notes)
+
+
+def test_duplicate_ledger_keeps_the_first_and_lists_rows() -> None:
+    table = _build("duplicates.csv")
+    assert table.customers.set_index("customer_id").loc["008", "Name"] == "Q"
+    reasons = set(table.excluded_rows["reason"])
+    assert any("kept the first" in r for r in reasons)
+    assert "source_row" in table.excluded_rows.columns
+
+
+def test_related_table_joined_with_prefix() -> None:
+    table = _build("related_accounts.csv")
+    assert "related_subscriptions_rows" in table.customers.columns
+    rows = table.customers.set_index("customer_id")["related_subscriptions_rows"]
+    assert rows.to_dict() == {"AC1": 2.0, "AC2": 2.0, "AC3": 0.0}
+    assert table.revenue_column.startswith("related_subscriptions.csv")
+
+
+# --------------------------------------------------------------------------- parsers
+
+
+def test_parse_numbers_by_hand() -> None:
+    text = pd.Series(["$1,234.50", "€ 1.234,50", "1 234,50 EUR", "12k", "1.2M", "(1,200)", "15%", "N/A", "x"])
+    parsed = parse_numbers(text)
+    expected = [1234.5, 1234.5, 1234.5, 12000, 1.2e6, -1200, 15, None, None]
+    for got, want in zip(parsed.values.tolist(), expected, strict=True):
+        assert (want is None and math.isnan(got)) or got == pytest.approx(want)
+    assert parsed.unparsed.tolist() == [False] * 8 + [True]
+    assert parse_numbers(pd.Series(["1.234,5", "2,5"])).decimal_comma
+
+
+def test_parse_dates_by_hand() -> None:
+    iso = parse_dates(pd.Series(["2024-01-31", "2024-02-01T10:00:00", ""]))
+    assert iso.values.iloc[0] == pd.Timestamp("2024-01-31") and pd.isna(iso.values.iloc[2])
+    day_first = parse_dates(pd.Series(["13/01/2024", "02/03/2024"]))
+    assert day_first.order == "day_first" and day_first.values.iloc[1] == pd.Timestamp("2024-03-02")
+    month_first = parse_dates(pd.Series(["01/13/2024", "02/03/2024"]))
+    assert month_first.order == "month_first" and month_first.values.iloc[1] == pd.Timestamp("2024-02-03")
+    compact = parse_dates(pd.Series(["19970101", "19981231"]))
+    assert compact.values.iloc[1] == pd.Timestamp("1998-12-31")
+    serial = parse_dates(pd.Series(["45000"]), allow_serial=True)
+    assert serial.values.iloc[0] == pd.Timestamp("2023-03-15")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.floats(min_value=-1e7, max_value=1e7, allow_nan=False).map(lambda v: round(v, 2)),
+    st.sampled_from(["us", "eu", "space", "plain"]),
+)
+def test_parse_numbers_round_trips_written_amounts(value: float, style: str) -> None:
+    text = f"{abs(value):,.2f}"
+    if style == "eu":
+        text = text.replace(",", "_").replace(".", ",").replace("_", ".")
+    elif style == "space":
+        text = text.replace(",", " ")
+    elif style == "plain":
+        text = f"{abs(value):.2f}"
+    if value < 0:
+        text = f"({text})"
+    parsed = parse_numbers(pd.Series([text, "1.234,56" if style == "eu" else "1,234.56"])).values.iloc[0]
+    assert parsed == pytest.approx(value, abs=1e-9)
+
+
+# --------------------------------------------------------------------------- shared datasets
+
+
+SHARED_CASES = {
+    "telco csv": ("telco_churn/Telco-Customer-Churn.csv", None, 7043, 7043),
+    "telco xlsx": ("telco_churn/Telco_customer_churn.xlsx", None, 7043, 7043),
+    "cdnow": ("cdnow/CDNOW_master.txt", None, 69659, 23570),
+    "ravenstack": ("ravenstack/ravenstack_accounts.csv", "ravenstack/ravenstack_subscriptions.csv", 500, 500),
+}
+
+
+@pytest.mark.parametrize("case", list(SHARED_CASES))
+def test_shared_datasets(case: str, shared_data: Path) -> None:
+    primary, related, rows, customers = SHARED_CASES[case]
+    table = build_customer_table(
+        Source.from_path(shared_data / primary),
+        IntakeSettings(),
+        Source.from_path(shared_data / related) if related else None,
+    )
+    _check_contract(table)
+    assert table.rows_read == rows and table.n_customers == customers
+    if case == "cdnow":
+        assert table.grain == "transactions"
+        assert table.customers["customer_id"].iloc[0] == "00001"
+        assert table.customers["revenue"].sum() == pytest.approx(2500315.63)
+    if case.startswith("telco"):
+        assert table.revenue_unit == "ARR" and any("×12" in note for note in table.notes)
+
+
+def test_mall_customers_has_no_revenue(shared_data: Path) -> None:
+    with pytest.raises(InputError, match="revenue") as info:
+        build_customer_table(Source.from_path(shared_data / "mall_customers" / "Mall_Customers.csv"), IntakeSettings())
+    assert "Mall_Customers.csv" in str(info.value) and "--revenue-column" in str(info.value)
+
+
+def test_shared_data_constant_is_used() -> None:
+    assert SHARED_DATA.name == "data"
