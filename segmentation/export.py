@@ -71,7 +71,9 @@ def exclusions_csv(result: AnalysisResult) -> bytes:
 def workbook_bytes(result: AnalysisResult) -> bytes:
     """Return an XLSX workbook: Customers, Segments, Service models and Exclusions sheets.
 
-    Text is written as string cells (never formulas or links); numbers stay numeric.
+    Text is written as string cells (never formulas or links), and text a spreadsheet would run as
+    a formula gets a leading apostrophe as in the CSV exports, so it stays inert when copied or
+    re-saved; numbers stay numeric.
     """
     buffer = io.BytesIO()
     options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
@@ -83,7 +85,7 @@ def workbook_bytes(result: AnalysisResult) -> bytes:
             "Exclusions": _ledger_frame(result),
         }
         for name, frame in sheets.items():
-            _excel_ready(frame).to_excel(writer, sheet_name=name, index=False)
+            _excel_ready(neutralise_frame(frame)).to_excel(writer, sheet_name=name, index=False)
             sheet = writer.sheets[name]
             sheet.freeze_panes(1, 0)
             for position, column in enumerate(frame.columns):

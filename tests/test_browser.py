@@ -107,9 +107,12 @@ def wait_idle(page: object) -> None:
     page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=90_000)  # type: ignore[attr-defined]
 
 
-def profile_count(page: object) -> int:
-    """Number of segment profiles listed (one expander per segment: "1. Name · 412 customers · …")."""
-    return int(page.locator("[data-testid='stExpander'] summary").filter(has_text=" customers · ").count())  # type: ignore[attr-defined]
+def expect_profiles(page: object, count: int) -> None:
+    """Wait until `count` segment profiles are listed (one expander each: "1. Name · 412 customers · …")."""
+    from playwright.sync_api import expect
+
+    profiles = page.locator("[data-testid='stExpander'] summary").filter(has_text=" customers · ")  # type: ignore[attr-defined]
+    expect(profiles).to_have_count(count, timeout=60_000)
 
 
 def test_sample_to_segments_k_change(page: object, app_url: str) -> None:
@@ -120,13 +123,13 @@ def test_sample_to_segments_k_change(page: object, app_url: str) -> None:
     page.goto(f"{app_url}/segments")  # type: ignore[attr-defined]
     wait_idle(page)
     page.locator("strong", has_text="4 segments").first.wait_for()  # type: ignore[attr-defined]
-    assert profile_count(page) == 4
+    expect_profiles(page, 4)
     slider = page.locator("[data-testid='stSlider']").filter(has_text="Number of segments").get_by_role("slider")  # type: ignore[attr-defined]
     slider.focus()
     slider.press("ArrowRight")
     wait_idle(page)
     page.locator("strong", has_text="5 segments").first.wait_for()  # type: ignore[attr-defined]
-    assert profile_count(page) == 5
+    expect_profiles(page, 5)
     assert page.locator("[data-testid='stException']").count() == 0  # type: ignore[attr-defined]
 
 
