@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 MISSING_TOKENS = frozenset(
     {"", "n/a", "na", "nan", "null", "none", "-", "--", "---", "—", "–", "?", "#n/a", "nil", "(blank)", "missing"}
@@ -60,18 +62,56 @@ def parse_numbers(text: pd.Series) -> NumberParse:
     """
     source = text.astype("str")
     missing = is_missing(source)
+    # fast path: most cells of most columns are plain numbers that pandas reads directly
+    plain = _plain_numbers(source, missing)
+    rest = plain.isna() & ~missing
+    if not rest.any():
+        return NumberParse(values=plain, missing=missing, decimal_comma=False, percent=False, currency=False)
+    written = _parse_written(source[rest], missing[rest])
+    if written.decimal_comma and plain.notna().any():
+        # "1.234" read as plain means 1234 in a column that writes decimals with a comma
+        return _parse_written(source, missing)
+    values = plain.copy()
+    values[rest] = written.values
+    return NumberParse(
+        values=values,
+        missing=missing,
+        decimal_comma=written.decimal_comma,
+        percent=written.percent,
+        currency=written.currency,
+    )
+
+
+_PLAIN = r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"
+
+
+def _plain_numbers(source: pd.Series, missing: pd.Series) -> pd.Series:
+    """Cells that are plain numbers (``-12.5``, ``3e4``) as float64, NaN elsewhere; in Arrow, without Python loops."""
+    array = pa.array(source.to_numpy(dtype=object, na_value=""), type=pa.string())
+    plain = pc.match_substring_regex(array, _PLAIN)
+    values = pc.cast(pc.if_else(plain, array, pa.scalar(None, pa.string())), pa.float64())
+    result = pd.Series(values.to_numpy(zero_copy_only=False), index=source.index, dtype="float64")
+    return result.where(~missing)
+
+
+def _parse_written(source: pd.Series, missing: pd.Series) -> NumberParse:
+    """Parse numbers with currency, separators, suffixes and brackets (the slow path of `parse_numbers`)."""
     cleaned = source.str.strip()
     currency = cleaned.str.contains(_CURRENCY, regex=True, na=False)
     cleaned = cleaned.str.replace(_CURRENCY, "", regex=True)
-    negative = cleaned.str.match(r"^\s*\(.*\)\s*$", na=False) | cleaned.str.match(r"^.*\d\s*-$", na=False)
-    cleaned = cleaned.str.replace(r"^\s*\((.*)\)\s*$", r"\1", regex=True).str.replace(r"(\d)\s*-$", r"\1", regex=True)
     # spaces of every kind and apostrophes are thousands separators (1 234,50 / 1'234.50)
-    cleaned = cleaned.str.replace(r"[\s\u00a0\u202f']", "", regex=True)
+    cleaned = cleaned.str.replace("[\\s\u00a0\u202f']", "", regex=True)
+    # (1,200) and 1,200- are negative; patterns without groups keep pandas on its fast Arrow path
+    negative = cleaned.str.match(r"^\(.*\)$", na=False) | cleaned.str.match(r"^.*\d-$", na=False)
+    cleaned = cleaned.where(~negative, cleaned.str.replace(r"^\(|\)$|-$", "", regex=True))
     percent = cleaned.str.endswith("%")
     cleaned = cleaned.str.removesuffix("%")
-    suffix = cleaned.str.extract(r"(?i)^[-+]?[\d.,]+(k|mm|mn|m|bn|b)$", expand=False).str.lower()
-    multiplier = suffix.map(_SUFFIX).astype("float64").fillna(1.0)
-    cleaned = cleaned.str.replace(r"(?i)(?<=[\d.])(k|mm|mn|m|bn|b)$", "", regex=True)
+    has_suffix = cleaned.str.match(r"(?i)^[-+]?[\d.,]*\d[\d.,]*(k|mm|mn|m|bn|b)$", na=False)
+    multiplier = pd.Series(1.0, index=cleaned.index)
+    if has_suffix.any():
+        suffix = cleaned[has_suffix].str.lower().str.replace(r"^[-+]?[\d.,]+", "", regex=True)
+        multiplier[has_suffix] = suffix.map(_SUFFIX).astype("float64").fillna(1.0)
+        cleaned = cleaned.where(~has_suffix, cleaned.str.replace(r"(?i)(k|mm|mn|m|bn|b)$", "", regex=True))
 
     has_dot = cleaned.str.contains(".", regex=False)
     has_comma = cleaned.str.contains(",", regex=False)
@@ -144,16 +184,21 @@ def parse_dates(text: pd.Series, date_order: str = "auto", allow_serial: bool = 
 
     iso = source.str.match(_ISO, na=False) & ~missing
     if iso.any():
-        normal = source[iso].str.replace(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})", r"\1-\2-\3", regex=True)
+        normal = source[iso]
+        slashed = normal.str.match(r"^\d{4}[/.]", na=False)
+        if slashed.any():
+            normal = normal.where(
+                ~slashed, normal.str.slice(0, 10).str.replace(r"[/.]", "-", regex=True) + normal.str.slice(10)
+            )
         parsed = pd.to_datetime(normal, errors="coerce", format="ISO8601", utc=True).dt.tz_localize(None)
         result[iso] = parsed.astype("datetime64[ns]")
         orders.append("iso")
 
-    parts = source.str.extract(_DMY)
-    dmy = parts[0].notna() & ~missing
+    dmy = source.str.match(_DMY, na=False) & ~missing
     if dmy.any():
-        first = pd.to_numeric(parts.loc[dmy, 0], errors="coerce")
-        second = pd.to_numeric(parts.loc[dmy, 1], errors="coerce")
+        parts = source[dmy].str.extract(_DMY)
+        first = pd.to_numeric(parts[0], errors="coerce")
+        second = pd.to_numeric(parts[1], errors="coerce")
         order = date_order
         if order == "auto":
             if (first > 12).any() and not (second > 12).any():
@@ -163,12 +208,10 @@ def parse_dates(text: pd.Series, date_order: str = "auto", allow_serial: bool = 
             else:
                 order = "month_first"
                 ambiguous = not ((first > 12).any() and (second > 12).any())
-        day, month = (
-            (parts.loc[dmy, 0], parts.loc[dmy, 1]) if order == "day_first" else (parts.loc[dmy, 1], parts.loc[dmy, 0])
-        )
-        year = parts.loc[dmy, 2].where(parts.loc[dmy, 2].str.len() == 4, "20" + parts.loc[dmy, 2])
+        day, month = (parts[0], parts[1]) if order == "day_first" else (parts[1], parts[0])
+        year = parts[2].where(parts[2].str.len() == 4, "20" + parts[2])
         stamp = year + "-" + month.str.zfill(2) + "-" + day.str.zfill(2)
-        stamp = stamp.where(parts.loc[dmy, 3].isna(), stamp + " " + parts.loc[dmy, 3].fillna(""))
+        stamp = stamp.where(parts[3].isna(), stamp + " " + parts[3].fillna(""))
         result[dmy] = pd.to_datetime(stamp, errors="coerce", format="ISO8601").astype("datetime64[ns]")
         orders.append(order)
 

@@ -178,8 +178,7 @@ def _guess_single_byte(sample: bytes) -> str:
 def _control_share(text: str) -> float:
     if not text:
         return 0.0
-    bad = sum(1 for ch in text if ord(ch) < 32 and ch not in "\r\n\t\f")
-    return bad / len(text)
+    return len(re.findall(r"[\x00-\x08\x0b\x0e-\x1f]", text)) / len(text)
 
 
 def _read_text(source: Source, settings: IntakeSettings) -> RawTable:

@@ -115,8 +115,15 @@ def profile_columns(frame: pd.DataFrame, date_order: str) -> dict[str, ColumnPro
         column = sample[name]
         missing = is_missing(column)
         present = column[~missing]
-        numbers = parse_numbers(column)
-        dates = parse_dates(column, date_order, allow_serial=bool(_DATE_NAME.search(str(name))))
+        # text without digits is neither numbers nor dates: skip the costly parsers for it
+        digits = float(present.head(1000).str.contains(r"\d", regex=True).mean()) if len(present) else 0.0
+        if digits >= 0.5:
+            numbers = parse_numbers(column)
+            dates = parse_dates(column, date_order, allow_serial=bool(_DATE_NAME.search(str(name))))
+        else:
+            nothing = pd.Series(np.nan, index=column.index, dtype="float64")
+            numbers = NumberParse(nothing, missing, decimal_comma=False, percent=False, currency=False)
+            dates = DateParse(nothing.astype("datetime64[ns]"), missing, order="none", ambiguous=False)
         values = numbers.values.dropna()
         profiles[str(name)] = ColumnProfile(
             name=str(name),

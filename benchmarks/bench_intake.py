@@ -1,0 +1,145 @@
+"""Intake vs DuckDB run bare on the same files: seconds, peak memory and the ratio.
+
+Run from the project root: ``.venv/bin/python benchmarks/bench_intake.py [--customers N] [--lines N]``.
+
+Two generated files (in a temporary folder, deleted afterwards):
+- a customer CSV (default 1,000,000 rows × 13 columns: ID, ARR with currency text in 1% of
+  rows, dates, categoricals, numbers);
+- a transactions CSV (default 5,000,000 lines: customer ID, ISO date, amount, quantity, country).
+
+Each measurement runs in a fresh process (imports excluded from the timing; peak RSS of the
+process included) so one run cannot warm the next:
+- ours: `build_customer_table` (encoding/dialect sniffing, text read, parsing, roles, ledger,
+  and for transactions the DuckDB aggregation);
+- bare: DuckDB `read_csv` + the equivalent ``GROUP BY`` (transactions) or ``SELECT *`` into
+  pandas (customers), the least a script would do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+
+OURS = """
+import json, resource, sys, time
+from segmentation.intake import IntakeSettings, Source, build_customer_table
+started = time.perf_counter()
+table = build_customer_table(Source.from_path(sys.argv[1]), IntakeSettings())
+seconds = time.perf_counter() - started
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": seconds, "peak_mb": peak, "customers": table.n_customers, "rows": table.rows_read}))
+"""
+
+BARE = """
+import json, resource, sys, time
+import duckdb
+started = time.perf_counter()
+path, kind = sys.argv[1], sys.argv[2]
+if kind == "transactions":
+    frame = duckdb.sql(
+        f"SELECT customer_id, sum(amount) AS revenue, min(order_date) AS first_purchase, "
+        f"max(order_date) AS last_purchase, count(DISTINCT order_date) AS frequency, "
+        f"mode(country) AS country FROM read_csv('{path}', types={{'customer_id': 'VARCHAR'}}) "
+        f"GROUP BY customer_id"
+    ).df()
+else:
+    frame = duckdb.sql(f"SELECT * FROM read_csv('{path}', types={{'customer_id': 'VARCHAR'}})").df()
+seconds = time.perf_counter() - started
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": seconds, "peak_mb": peak, "customers": len(frame), "rows": None}))
+"""
+
+
+def make_customers(path: Path, rows: int, seed: int = 7) -> None:
+    """Write a 13-column customer CSV with some messy money cells."""
+    rng = np.random.default_rng(seed)
+    arr = np.round(rng.lognormal(8, 1.2, rows), 2)
+    arr_text = pd.Series(arr).map("{:.2f}".format)
+    messy = rng.random(rows) < 0.01
+    arr_text[messy] = pd.Series(arr[messy]).map("${:,.2f}".format).to_numpy()
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"C{i:07d}" for i in range(rows)],
+            "arr": arr_text,
+            "signup_date": (
+                pd.Timestamp("2018-01-01") + pd.to_timedelta(rng.integers(0, 2500, rows), unit="D")
+            ).strftime("%Y-%m-%d"),
+            "industry": rng.choice(["FinTech", "EdTech", "Retail", "Health", "Media"], rows),
+            "country": rng.choice(["US", "DE", "FR", "GB", "NL", "ES"], rows),
+            "plan": rng.choice(["Basic", "Pro", "Enterprise"], rows),
+            "seats": rng.integers(1, 500, rows),
+            "employees": rng.integers(1, 20000, rows),
+            "logins_30d": rng.integers(0, 3000, rows),
+            "tickets_90d": rng.integers(0, 40, rows),
+            "nps": rng.integers(-100, 101, rows),
+            "usage_hours": np.round(rng.gamma(2, 30, rows), 1),
+            "is_trial": rng.choice(["True", "False"], rows, p=[0.1, 0.9]),
+        }
+    )
+    frame.to_csv(path, index=False)
+
+
+def make_transactions(path: Path, lines: int, customers: int = 195_000, seed: int = 11) -> None:
+    """Write a transactions CSV: customer ID, ISO date, amount, quantity, country."""
+    rng = np.random.default_rng(seed)
+    ids = rng.zipf(1.3, lines) % customers
+    frame = pd.DataFrame(
+        {
+            "customer_id": pd.Series(ids).map("{:06d}".format),
+            "order_date": (
+                pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 900, lines), unit="D")
+            ).strftime("%Y-%m-%d"),
+            "amount": np.round(rng.gamma(2, 40, lines), 2),
+            "quantity": rng.integers(1, 10, lines),
+            "country": rng.choice(["US", "DE", "FR", "GB"], lines),
+        }
+    )
+    frame.to_csv(path, index=False)
+
+
+def measure(script: str, *args: str) -> dict[str, float]:
+    """Run `script` in a fresh process and return its JSON report."""
+    proc = subprocess.run(
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=ROOT, check=False, timeout=3600
+    )
+    if proc.returncode != 0:
+        raise SystemExit(proc.stderr[-2000:])
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    """Generate the files, measure both ways, print a table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--lines", type=int, default=5_000_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-intake-") as folder:
+        customers_csv = Path(folder) / "customers.csv"
+        transactions_csv = Path(folder) / "transactions.csv"
+        make_customers(customers_csv, args.customers)
+        make_transactions(transactions_csv, args.lines)
+        print(f"{'file':<32}{'ours s':>9}{'bare s':>9}{'ratio':>7}{'ours MB':>9}{'bare MB':>9}{'ratio':>7}  customers")
+        for label, path, kind in (
+            (f"customers {args.customers:,} rows", customers_csv, "customers"),
+            (f"transactions {args.lines:,} lines", transactions_csv, "transactions"),
+        ):
+            ours = measure(OURS, str(path))
+            bare = measure(BARE, str(path), kind)
+            print(
+                f"{label:<32}{ours['seconds']:>9.2f}{bare['seconds']:>9.2f}{ours['seconds'] / bare['seconds']:>7.2f}"
+                f"{ours['peak_mb']:>9.0f}{bare['peak_mb']:>9.0f}{ours['peak_mb'] / bare['peak_mb']:>7.2f}"
+                f"  {ours['customers']:,} (bare {bare['customers']:,})"
+            )
+
+
+if __name__ == "__main__":
+    main()
