@@ -75,12 +75,18 @@ class AnalysisResult:
         mix = pd.crosstab(self.customers["segment"], self.customers["service_model"])
         return mix.reindex(columns=SERVICE_MODELS, fill_value=0)
 
+    @staticmethod
+    def _mix_counts(mix: pd.DataFrame, segment: int) -> dict[str, int]:
+        """Customers per service model in one segment (zeros included)."""
+        row = mix.loc[segment].to_dict() if segment in mix.index else {}
+        return {model: int(row.get(model, 0)) for model in SERVICE_MODELS}
+
     def segments_frame(self) -> pd.DataFrame:
         """The segment table written as segments.csv: one row per segment, shares 0–1."""
         mix = self.service_mix()
         rows = []
         for profile in self.segmentation.profiles:
-            counts = mix.loc[profile.id] if profile.id in mix.index else pd.Series(0, index=SERVICE_MODELS)
+            counts = self._mix_counts(mix, profile.id)
             rows.append(
                 {
                     "segment": profile.id,
@@ -90,7 +96,7 @@ class AnalysisResult:
                     "revenue": profile.revenue,
                     "revenue_share": profile.revenue_share,
                     "revenue_per_customer": profile.revenue / profile.customers if profile.customers else 0.0,
-                    **{f"{model}_customers": int(counts[model]) for model in SERVICE_MODELS},
+                    **{f"{model}_customers": counts[model] for model in SERVICE_MODELS},
                     "description": profile.description,
                 }
             )
@@ -119,8 +125,8 @@ class AnalysisResult:
         segments = []
         for profile in self.segmentation.profiles:
             entry = profile.to_dict()
-            counts = mix.loc[profile.id] if profile.id in mix.index else pd.Series(0, index=SERVICE_MODELS)
-            entry["service_model"] = {model: int(counts[model]) for model in SERVICE_MODELS}
+            counts = self._mix_counts(mix, profile.id)
+            entry["service_model"] = {model: counts[model] for model in SERVICE_MODELS}
             segments.append(entry)
         segmentation = self.segmentation.to_dict()
         segmentation.pop("profiles", None)
