@@ -6,21 +6,21 @@ import streamlit as st
 
 import app_support
 
-st.set_page_config(page_title="Customer segmentation studio", page_icon="📊", layout="wide")
+st.set_page_config(page_title="Customer segmentation studio", page_icon=":material/insights:", layout="wide")
 app_support.init_session()
 
 pages = {
     "Start": [
-        st.Page("pages/home.py", title="Overview", icon="🏠", default=True),
-        st.Page("pages/story.py", title="Story mode", icon="🎤"),
+        st.Page("pages/home.py", title="Overview", icon=":material/home:", default=True),
+        st.Page("pages/story.py", title="Story mode", icon=":material/co_present:"),
     ],
     "Analysis": [
-        st.Page("pages/data.py", title="Data", icon="📄"),
-        st.Page("pages/segments.py", title="Segments", icon="🧩"),
-        st.Page("pages/concentration.py", title="Revenue concentration", icon="💰"),
-        st.Page("pages/service_models.py", title="Service models", icon="🤝"),
+        st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),
+        st.Page("pages/segments.py", title="Segments", icon=":material/category:"),
+        st.Page("pages/concentration.py", title="Revenue concentration", icon=":material/payments:"),
+        st.Page("pages/service_models.py", title="Service models", icon=":material/handshake:"),
     ],
-    "Share": [st.Page("pages/share.py", title="Share", icon="📤")],
+    "Share": [st.Page("pages/share.py", title="Share", icon=":material/ios_share:")],
 }
 navigation = st.navigation(pages)
 with st.sidebar:

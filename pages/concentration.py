@@ -23,10 +23,20 @@ money = lambda value: format_money(value, result.currency, unit)  # noqa: E731
 
 st.markdown(f"### {report.reading()}")
 cols = st.columns(6)
-cols[0].metric(f"Total {unit}", money(metrics.total_revenue), help="Negative revenue counts as 0.")
-cols[1].metric("Top 20% of customers hold", format_share(metrics.top_20pct_revenue_share, 1))
-cols[2].metric("Customers holding 80%", format_share(metrics.customer_share_for_80pct_revenue, 1))
-cols[3].metric(f"Top {metrics.top_n} customers hold", format_share(metrics.top_n_revenue_share, 1))
+cols[0].metric(
+    f"Total {unit}", format_money(metrics.total_revenue, result.currency), help="Negative revenue counts as 0."
+)
+cols[1].metric(
+    "Top 20% hold",
+    format_share(metrics.top_20pct_revenue_share, 1),
+    help="Share of revenue from the ⌈0.2·n⌉ customers with the most revenue.",
+)
+cols[2].metric(
+    "80% comes from",
+    format_share(metrics.customer_share_for_80pct_revenue, 1),
+    help="The smallest share of customers (largest first) that together bring 80% of revenue.",
+)
+cols[3].metric(f"Top {metrics.top_n} hold", format_share(metrics.top_n_revenue_share, 1))
 cols[4].metric("Largest customer", format_share(metrics.largest_customer_share, 1))
 cols[5].metric(
     "Gini",

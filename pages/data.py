@@ -97,7 +97,7 @@ cols[0].metric("Rows read", format_count(table.rows_read))
 cols[1].metric("Customers", format_count(table.n_customers))
 cols[2].metric("Rows excluded", format_count(excluded))
 cols[3].metric("Rows changed", format_count(changed))
-cols[4].metric("Grain", "one row per customer" if table.grain == "customer" else "transactions")
+cols[4].metric("One row per", "customer" if table.grain == "customer" else "transaction")
 st.markdown(
     f"Customer ID: **{table.id_column}** · revenue: **{table.revenue_column}** read as **{table.revenue_unit}**"
     + (" · rows were aggregated to one per customer" if table.grain == "transactions" else "")

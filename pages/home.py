@@ -14,11 +14,15 @@ st.write(
 )
 
 start = st.columns(3)
-if start[0].button("Analyse the sample accounts", key="home_sample_accounts", icon="▶️", width="stretch"):
+if start[0].button(
+    "Analyse the sample accounts", key="home_sample_accounts", icon=":material/play_arrow:", width="stretch"
+):
     support.use_sample("sample_accounts")
-if start[1].button("Try the transactions sample", key="home_sample_invoices", icon="🧾", width="stretch"):
+if start[1].button(
+    "Try the transactions sample", key="home_sample_invoices", icon=":material/receipt_long:", width="stretch"
+):
     support.use_sample("sample_invoices")
-start[2].page_link("pages/data.py", label="Upload your own file", icon="📄")
+start[2].page_link("pages/data.py", label="Upload your own file", icon=":material/upload_file:")
 
 result = support.analysis()
 if result is None:
@@ -29,7 +33,7 @@ metrics = result.concentration.metrics
 money = lambda value: format_money(value, result.currency, result.revenue_unit)  # noqa: E731
 cols = st.columns(5)
 cols[0].metric("Customers", format_count(result.table.n_customers))
-cols[1].metric(f"Total {result.revenue_unit}", money(metrics.total_revenue))
+cols[1].metric(f"Total {result.revenue_unit}", format_money(metrics.total_revenue, result.currency))
 cols[2].metric("Top 20% of customers hold", format_share(metrics.top_20pct_revenue_share))
 cols[3].metric("Segments", len(result.segmentation.profiles))
 high_touch = int((result.customers["service_model"] == "high-touch").sum())
@@ -50,10 +54,10 @@ st.markdown(
     f"{format_count(models['tech-touch']['customers'])} tech-touch accounts."
 )
 nav = st.columns(4)
-nav[0].page_link("pages/segments.py", label="Segments", icon="🧩")
-nav[1].page_link("pages/concentration.py", label="Revenue concentration", icon="💰")
-nav[2].page_link("pages/service_models.py", label="Service models", icon="🤝")
-nav[3].page_link("pages/story.py", label="Story mode for a workshop", icon="🎤")
+nav[0].page_link("pages/segments.py", label="Segments", icon=":material/category:")
+nav[1].page_link("pages/concentration.py", label="Revenue concentration", icon=":material/payments:")
+nav[2].page_link("pages/service_models.py", label="Service models", icon=":material/handshake:")
+nav[3].page_link("pages/story.py", label="Story mode for a workshop", icon=":material/co_present:")
 
 if ledger := result.table.ledger:
     excluded = sum(e.rows for e in ledger if e.action == "excluded")

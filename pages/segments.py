@@ -145,8 +145,10 @@ st.dataframe(
         "revenue_per_customer": st.column_config.NumberColumn(f"{result.revenue_unit} per customer", format="compact"),
     },
 )
-for note in [*result.features.notes, *segmentation.notes]:
-    st.caption(f"ℹ️ {note}")
+notes = [*result.features.notes, *segmentation.notes]
+if notes:
+    with st.expander(f"How the criteria were prepared ({len(notes)} notes: scaling, missing values, outliers)"):
+        st.markdown("\n".join(f"- {note}" for note in notes))
 
 left, right = st.columns(2)
 with left:
@@ -217,7 +219,7 @@ if result.config.segmentation.method in K_METHODS:
         "segments stay when the data is resampled."
     )
     k_range = st.slider("Numbers to try", 2, 12, (2, 8), key="scan_range")
-    if st.button("Help me choose", key="scan_go", icon="🔎") or st.session_state.get("scan_shown"):
+    if st.button("Help me choose", key="scan_go", icon=":material/search:") or st.session_state.get("scan_shown"):
         st.session_state["scan_shown"] = True
         scan = support.k_scan(*k_range)
         if scan is not None:

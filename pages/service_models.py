@@ -37,7 +37,8 @@ for col, model in zip(cols, SERVICE_MODELS, strict=True):
         st.metric("Accounts", format_count(entry["customers"]))
         st.caption(
             f"{money(entry['revenue'])} today · long-term potential {money(entry.get('long_term_potential'))} · "
-            f"CSMs needed {entry.get('headcount_needed', '–')} · cost to serve {money(entry.get('cost'))}"
+            f"CSMs needed {entry.get('headcount_needed', '–')} · "
+            f"cost to serve {format_money(entry.get('cost'), result.currency)} a year"
             + (
                 f" ({format_share(entry['cost_to_revenue'])} of {unit})"
                 if entry.get("cost_to_revenue") is not None

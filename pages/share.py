@@ -31,7 +31,7 @@ cols[0].download_button(
     file_name=f"{stem}-report.html",
     mime="text/html",
     key="download_report",
-    icon="📑",
+    icon=":material/description:",
     width="stretch",
 )
 cols[1].download_button(
@@ -40,7 +40,7 @@ cols[1].download_button(
     file_name=f"{stem}-customers.csv",
     mime="text/csv",
     key="download_customers_csv",
-    icon="🧾",
+    icon=":material/receipt_long:",
     width="stretch",
 )
 cols[2].download_button(
@@ -49,7 +49,7 @@ cols[2].download_button(
     file_name=f"{stem}-customers.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     key="download_workbook",
-    icon="📗",
+    icon=":material/table_view:",
     width="stretch",
 )
 cols = st.columns(3)
@@ -76,7 +76,7 @@ cols[2].download_button(
     file_name=f"{stem}-settings.json",
     mime="application/json",
     key="download_settings",
-    icon="⚙️",
+    icon=":material/settings:",
     width="stretch",
 )
 st.caption(

@@ -76,7 +76,7 @@ else:
         f"3. Review {format_count(0 if move_down is None else len(move_down))} over-served accounts "
         "(the *move down* list)."
     )
-    st.page_link("pages/share.py", label="Hand out the report", icon="📑")
+    st.page_link("pages/share.py", label="Hand out the report", icon=":material/description:")
 
 back, _, forward = st.columns([1, 4, 1])
 if back.button("◀ Back", key="story_back", disabled=step == 0, width="stretch"):
