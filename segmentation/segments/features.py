@@ -177,11 +177,16 @@ def _numeric_block(name: str, values: np.ndarray, criteria: CriteriaSettings) ->
     heavy = criteria.log_heavy_tails and float(x.min()) >= 0 and _skew(x) > criteria.heavy_tail_skew
     if heavy:
         x = np.log1p(x)
-        q1, median, q3 = np.quantile(x, [0.25, 0.5, 0.75])
+        q1, centre, q3 = np.quantile(x, [0.25, 0.5, 0.75])
         spread = float(q3 - q1) or float(x.std())
         notes.append(f"'{name}' is heavy-tailed (a few very large values): log-scaled, then scaled by its median.")
-        return (x - median) / spread, notes
-    return (x - x.mean()) / x.std(), notes
+    else:
+        centre, spread = float(x.mean()), float(x.std())
+    with np.errstate(all="ignore"):
+        scaled = (x - centre) / spread if spread > 0 else np.full_like(x, np.nan)
+    if not np.isfinite(scaled).all():
+        return None, [*notes, f"'{name}' barely differs between customers, so it was left out."]
+    return scaled, notes
 
 
 def _categorical_block(

@@ -56,8 +56,15 @@ class SampledWard(ClusterMixin, BaseEstimator):
 class SampledHDBSCAN(ClusterMixin, BaseEstimator):
     """HDBSCAN on at most `sample_size` rows; other rows take the label of their nearest sampled row."""
 
-    def __init__(self, min_cluster_size: int = 5, sample_size: int = 50_000, random_state: int | None = None) -> None:
+    def __init__(
+        self,
+        min_cluster_size: int = 5,
+        min_samples: int | None = None,
+        sample_size: int = 20_000,
+        random_state: int | None = None,
+    ) -> None:
         self.min_cluster_size = min_cluster_size
+        self.min_samples = min_samples
         self.sample_size = sample_size
         self.random_state = random_state
 
@@ -65,7 +72,8 @@ class SampledHDBSCAN(ClusterMixin, BaseEstimator):
         """Fit and set `labels_` (-1 is noise: customers that belong to no dense group)."""
         x = np.asarray(x, dtype=float)
         idx = sample_indices(len(x), self.sample_size, self.random_state)
-        model = HDBSCAN(min_cluster_size=self.min_cluster_size, copy=True).fit(x[idx])
+        min_samples = None if self.min_samples is None else min(self.min_samples, self.min_cluster_size)
+        model = HDBSCAN(min_cluster_size=self.min_cluster_size, min_samples=min_samples, copy=True).fit(x[idx])
         self.sample_X_ = x[idx]
         self.sample_labels_ = model.labels_.astype(int)
         if len(idx) == len(x):

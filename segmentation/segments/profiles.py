@@ -169,16 +169,14 @@ def _category_stats(
     lifts: dict[int, dict[str, list[dict[str, Any]]]] = {i: {} for i in ids}
     traits: dict[int, list[tuple[float, str, str, float, float]]] = {i: [] for i in ids}
     for column in features.categorical_columns:
-        values = pd.Series(features.raw[column].to_numpy(dtype=object)).astype(str)
-        table = pd.crosstab(pd.Series(labels, name="segment"), values)
-        levels = [str(level) for level in table.columns]
-        counts_matrix = table.to_numpy(dtype=float)
+        codes, uniques = pd.factorize(pd.Series(features.raw[column].to_numpy(dtype=object)).astype(str), sort=True)
+        levels = [str(level) for level in uniques]
+        width = len(levels)
+        top = int(labels.max()) + 1
+        counts_matrix = np.bincount(labels * width + codes, minlength=top * width).reshape(top, width).astype(float)
         base_shares = counts_matrix.sum(axis=0) / counts_matrix.sum()
-        rows = {int(segment): position for position, segment in enumerate(table.index.to_numpy())}
         for segment in ids:
-            if segment not in rows:
-                continue
-            counts = counts_matrix[rows[segment]]
+            counts = counts_matrix[segment]
             size = float(counts.sum())
             entries: list[dict[str, Any]] = []
             for level, count, base in zip(levels, counts.tolist(), base_shares.tolist(), strict=True):
@@ -203,6 +201,11 @@ def _category_stats(
             if entries:
                 lifts[segment][column] = entries[:6]
     return lifts, traits
+
+
+def name_key(name: str) -> frozenset[str]:
+    """Return what a name says regardless of order, so 'A, b' and 'B, a' count as the same name."""
+    return frozenset(part.strip().casefold() for part in name.replace(" customers", "").split(",") if part.strip())
 
 
 def _compose(
@@ -254,12 +257,12 @@ def _describe(
 ) -> str:
     """Return one or two sentences with numbers on what sets a segment apart."""
     first = f"{customers:,} customers ({customer_share:.0%}) earning {revenue_share:.0%} of revenue."
-    details = []
-    for _effect, _phrase, column, _leads in sorted(number_traits, key=lambda t: -t[0])[:2]:
+    details: list[str] = []
+    for _effect, _phrase, column, _leads in sorted(number_traits, key=lambda t: -t[0]):
         stats = medians.get(column, {})
         seg, base = stats.get("segment"), stats.get("base")
-        if seg is None or base is None:
-            continue
+        if seg is None or base is None or seg == base or len(details) == 2:
+            continue  # medians equal: the difference is in the spread, not worth a sentence
         ratio = stats.get("ratio")
         times = f" ({ratio:.1f}×)" if ratio is not None and base > 0 and seg > 0 else ""
         details.append(f"median {readable(column)} {_fmt(seg)} vs {_fmt(base)} overall{times}")
@@ -304,7 +307,7 @@ def build_profiles(
         number_traits[segment].sort(key=lambda t: -t[0])
         category_traits[segment].sort(key=lambda t: -t[0])
     names: dict[int, str] = {}
-    taken = {name.casefold() for name in fixed_names.values()}
+    taken = {name_key(name) for name in fixed_names.values()}
     for segment in ids:
         if segment in fixed_names:
             names[segment] = fixed_names[segment]
@@ -314,13 +317,13 @@ def build_profiles(
         else:
             name = _compose(number_traits[segment], category_traits[segment], depth=2)
             for depth in (3, 4):
-                if name.casefold() not in taken:
+                if name_key(name) not in taken:
                     break
                 name = _compose(number_traits[segment], category_traits[segment], depth=depth)
-            if name.casefold() in taken:
+            if name_key(name) in taken:
                 name = f"{name} (segment {segment})"
         names[segment] = name
-        taken.add(name.casefold())
+        taken.add(name_key(name))
     profiles = []
     for segment in ids:
         customers = int(sizes[segment])

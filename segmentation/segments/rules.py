@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from segmentation.segments.features import FeatureMatrix
 
 MAX_LEVELS = 10
-FIT_SAMPLE = 100_000
+FIT_SAMPLE = 20_000
+"""A depth-3 tree barely changes beyond this many customers; fidelity is still measured on everyone."""
 MAX_PATHS = 3
 
 
@@ -37,11 +38,11 @@ def _design(features: FeatureMatrix) -> tuple[np.ndarray, list[tuple[str, str, s
     meta: list[tuple[str, str, str | None, bool]] = []
     for column in features.columns:
         if features.kinds.get(column) == "categorical":
-            values = pd.Series(features.raw[column].to_numpy(dtype=object)).astype(str)
-            counts = values.value_counts().sort_index(kind="stable").sort_values(ascending=False, kind="stable")
-            for level in counts.index[:MAX_LEVELS]:
-                blocks.append((values == level).to_numpy(dtype=float))
-                meta.append((column, "categorical", str(level), True))
+            codes, levels = pd.factorize(pd.Series(features.raw[column].to_numpy(dtype=object)).astype(str), sort=True)
+            counts = np.bincount(codes, minlength=len(levels))
+            for code in np.argsort(-counts, kind="stable")[:MAX_LEVELS]:
+                blocks.append((codes == code).astype(float))
+                meta.append((column, "categorical", str(levels[code]), True))
         else:
             numbers = features.raw[column].to_numpy(dtype=float).copy()
             missing = np.isnan(numbers)
@@ -123,7 +124,7 @@ def _path_text(conditions: list[tuple[int, bool, float]], meta: list[tuple[str, 
 def explain_segments(features: FeatureMatrix, labels: np.ndarray, max_depth: int = 3, seed: int = 42) -> SegmentRules:
     """Fit a decision tree (depth `max_depth`) on the original criteria and return rules per segment.
 
-    The tree is fitted on at most 100,000 customers (seeded sample); fidelity is measured on all.
+    The tree is fitted on at most 20,000 customers (seeded sample); fidelity is measured on all.
     """
     design, meta = _design(features)
     ids = sorted(int(i) for i in np.unique(labels))

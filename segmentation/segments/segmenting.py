@@ -104,8 +104,8 @@ def renumber_by_revenue(raw_labels: np.ndarray, revenue: np.ndarray) -> tuple[np
 
 def _kmeans(features: FeatureMatrix, settings: SegmentationSettings, notes: list[str]) -> np.ndarray:
     n = len(features.matrix)
-    if n > settings.minibatch_above:
-        notes.append(f"{n:,} customers: used mini-batch k-means (batches of 10,240) to keep it fast.")
+    if settings.minibatch_above is not None and n > settings.minibatch_above:
+        notes.append(f"{n:,} customers: used mini-batch k-means (batches of 10,240), as set.")
         model: Any = MiniBatchKMeans(
             n_clusters=settings.k, batch_size=10_240, n_init="auto", random_state=settings.seed
         ).fit(features.matrix)
@@ -138,10 +138,15 @@ def _hierarchical(features: FeatureMatrix, settings: SegmentationSettings, notes
 
 def _hdbscan(features: FeatureMatrix, settings: SegmentationSettings, notes: list[str]) -> np.ndarray:
     n = len(features.matrix)
-    fit_n = min(n, settings.fit_sample_size)
+    fit_n = min(n, settings.hdbscan_sample_size)
     size = settings.min_cluster_size or max(5, round(0.02 * fit_n))
     size = min(size, max(2, fit_n))
-    model = SampledHDBSCAN(min_cluster_size=size, sample_size=settings.fit_sample_size, random_state=settings.seed)
+    model = SampledHDBSCAN(
+        min_cluster_size=size,
+        min_samples=settings.min_samples,
+        sample_size=settings.hdbscan_sample_size,
+        random_state=settings.seed,
+    )
     model.fit(features.matrix)
     notes.append(
         f"HDBSCAN finds the number of segments itself (k is not used); the smallest segment it accepts has {size:,} "
