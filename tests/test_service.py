@@ -403,8 +403,9 @@ def test_transaction_only_data_falls_back_to_segment_lookalikes() -> None:
     estimate = estimate_potential(table, np.array([2, 2, 2, 1, 1, 1]), PotentialSettings(min_group_size=3))
     assert estimate.method == "look-alikes within segment"
     assert (estimate.frame["potential_confidence"] == "low").all()
-    # Segment 2's 75th percentile is 250: the 100 account could reach 250; segment 1's is 2500.
-    assert estimate.frame["long_term_potential"].tolist()[:4] == pytest.approx([250.0, 250.0, 300.0, 2500.0])
+    # Half-way to the segment's 75th percentile: segment 2's is 250 (100 → 175, 200 → 225, 300 stays);
+    # segment 1's is 2500 (1000 → 1750).
+    assert estimate.frame["long_term_potential"].tolist()[:4] == pytest.approx([175.0, 225.0, 300.0, 1750.0])
     assert "segment 2" in estimate.frame["potential_drivers"].iloc[0]
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from segmentation.errors import InputError
 from segmentation.service.settings import DEFAULT_PLAYBOOKS, SERVICE_MODELS, TIERS
-from segmentation.service.text import money, plain_float
+from segmentation.service.text import concat, money, money_each, plain_float
 
 if TYPE_CHECKING:
     from segmentation.intake import CustomerTable
@@ -70,40 +70,50 @@ class ServicePlan:
 
     def grid_frame(self) -> pd.DataFrame:
         """Return the 3×3 grid: arr_tier, potential_tier, model (policy), customers, revenue, assigned mix."""
+        slim = self.details[["arr_tier", "potential_tier", "service_model", "revenue"]]
+        by_cell = slim.groupby(["arr_tier", "potential_tier"], sort=False)["revenue"]
+        sizes: dict[Any, int] = by_cell.size().to_dict()
+        sums: dict[Any, float] = by_cell.sum().to_dict()
+        mix: dict[Any, int] = slim.groupby(["arr_tier", "potential_tier", "service_model"], sort=False).size().to_dict()
         rows = []
         for arr_tier in TIERS:
             for potential_tier in TIERS:
-                cell = self.details[
-                    (self.details["arr_tier"] == arr_tier) & (self.details["potential_tier"] == potential_tier)
-                ]
-                counts = cell["service_model"].value_counts()
+                key = (arr_tier, potential_tier)
                 rows.append(
                     {
                         "arr_tier": arr_tier,
                         "potential_tier": potential_tier,
                         "model": self.grid[arr_tier][potential_tier],
-                        "customers": len(cell),
-                        "revenue": float(cell["revenue"].sum()),
-                        **{f"{m}_customers": int(counts.get(m, 0)) for m in SERVICE_MODELS},
+                        "customers": int(sizes.get(key, 0)),
+                        "revenue": float(sums.get(key, 0.0)),
+                        **{f"{m}_customers": int(mix.get((arr_tier, potential_tier, m), 0)) for m in SERVICE_MODELS},
                     }
                 )
         return pd.DataFrame(rows)
 
     def models_frame(self) -> pd.DataFrame:
         """Return one row per service model: customers, revenue, potential, headcount, capacity and cost."""
+        sums: dict[Any, dict[Any, float]] = (
+            self.details.groupby("service_model", sort=False)[
+                ["revenue", "short_term_potential", "long_term_potential"]
+            ]
+            .sum()
+            .to_dict()
+        )
+        counts: dict[Any, int] = self.details["service_model"].value_counts().to_dict()
         rows = []
         for model in SERVICE_MODELS:
-            members = self.details[self.details["service_model"] == model]
-            revenue = float(members["revenue"].sum())
-            cost = self.costs[model] * len(members)
+            customers = int(counts.get(model, 0))
+            revenue = float(sums["revenue"].get(model, 0.0))
+            cost = self.costs[model] * customers
             capacity = self.capacity[model]
             rows.append(
                 {
                     "name": model,
-                    "customers": len(members),
+                    "customers": customers,
                     "revenue": revenue,
-                    "short_term_potential": float(members["short_term_potential"].sum()),
-                    "long_term_potential": float(members["long_term_potential"].sum()),
+                    "short_term_potential": float(sums["short_term_potential"].get(model, 0.0)),
+                    "long_term_potential": float(sums["long_term_potential"].get(model, 0.0)),
                     "headcount_needed": capacity.get("headcount_needed"),
                     "capacity": capacity.get("capacity"),
                     "cost": cost,
@@ -114,18 +124,24 @@ class ServicePlan:
 
     def segment_frame(self) -> pd.DataFrame:
         """Return customers, revenue and cost per segment and service model (zeros included)."""
+        slim = self.details[["segment", "segment_name", "service_model", "revenue"]]
+        by_pair = slim.groupby(["segment", "service_model"], sort=False)["revenue"]
+        sizes: dict[Any, int] = by_pair.size().to_dict()
+        sums: dict[Any, float] = by_pair.sum().to_dict()
+        names: dict[Any, str] = slim.drop_duplicates("segment").set_index("segment")["segment_name"].to_dict()
         rows = []
-        for (segment, name), members in self.details.groupby(["segment", "segment_name"], sort=True):
+        for segment in sorted(int(x) for x in names):
             for model in SERVICE_MODELS:
-                chosen = members[members["service_model"] == model]
-                revenue = float(chosen["revenue"].sum())
-                cost = self.costs[model] * len(chosen)
+                key = (segment, model)
+                customers = int(sizes.get(key, 0))
+                revenue = float(sums.get(key, 0.0))
+                cost = self.costs[model] * customers
                 rows.append(
                     {
-                        "segment": int(str(segment)),
-                        "segment_name": str(name),
+                        "segment": segment,
+                        "segment_name": str(names[segment]),
                         "model": model,
-                        "customers": len(chosen),
+                        "customers": customers,
                         "revenue": revenue,
                         "cost": cost,
                         "cost_to_revenue": cost / revenue if revenue > 0 else None,
@@ -246,6 +262,8 @@ def plan_service(
     model = np.empty(n, dtype=object)
     reason = np.empty(n, dtype=object)
     basis_word = _BASIS_WORDS[settings.potential_basis]
+    revenue_words = money_each(revenue)
+    basis_words = money_each(basis)
     for a in TIERS:
         for p in TIERS:
             mask = (arr_tier == a) & (potential_tier == p)
@@ -253,10 +271,13 @@ def plan_service(
                 continue
             chosen = settings.grid[a][p]
             model[mask] = chosen
-            reason[mask] = [
-                f"{unit} {money(r)} ({_ARR_WORDS[a]}) and {basis_word} {money(v)} ({_POTENTIAL_WORDS[p]}) → {chosen}"
-                for r, v in zip(revenue[mask], basis[mask], strict=True)
-            ]
+            reason[mask] = concat(
+                f"{unit} ",
+                revenue_words[mask],
+                f" ({_ARR_WORDS[a]}) and {basis_word} ",
+                basis_words[mask],
+                f" ({_POTENTIAL_WORDS[p]}) → {chosen}",
+            )
 
     present = {int(x) for x in np.unique(labels)}
     for key, chosen in settings.segment_overrides.items():
@@ -321,19 +342,19 @@ def plan_service(
 
     frame = pd.DataFrame(
         {
-            "service_model": model.astype(str),
+            "service_model": model,
             "priority_score": np.round(score, 2),
-            "service_model_reason": reason.astype(str),
-            "arr_tier": arr_tier.astype(str),
-            "potential_tier": potential_tier.astype(str),
-            "move": move.astype(str),
+            "service_model_reason": reason,
+            "arr_tier": arr_tier,
+            "potential_tier": potential_tier,
+            "move": move,
         },
         index=customers.index,
     )
     details = frame.reset_index(drop=True).assign(
         customer_id=customers["customer_id"].astype(str).to_numpy(),
         segment=labels.astype(int),
-        segment_name=[segment_names.get(int(x), "Unassigned" if int(x) == 0 else f"Segment {int(x)}") for x in labels],
+        segment_name=_segment_name_each(labels, segment_names),
         revenue=revenue,
         short_term_potential=short,
         long_term_potential=long,
@@ -369,6 +390,15 @@ def plan_service(
     )
 
 
+def _segment_name_each(labels: np.ndarray, segment_names: dict[int, str]) -> np.ndarray:
+    """The segment name per customer ('Unassigned' for 0), looked up once per segment."""
+    unique, inverse = np.unique(labels.astype(int), return_inverse=True)
+    names = np.array(
+        [segment_names.get(int(x), "Unassigned" if int(x) == 0 else f"Segment {int(x)}") for x in unique], dtype=object
+    )
+    return names[inverse.reshape(-1)]
+
+
 def _apply_capacity(
     model: np.ndarray,
     reason: np.ndarray,
@@ -402,14 +432,15 @@ def _apply_capacity(
     kept, fell = order[:limit], order[limit:]
     model[fell] = fallback
     places = f"the {limit:,} {name} places ({csms} CSMs × {per_csm})"
-    for rank, index in enumerate(fell, start=limit + 1):
-        previous = str(reason[index])
-        if previous.startswith("would be"):
-            reason[index] = (
-                f"{previous.rsplit(' → ', 1)[0]}, and {places} are full too (rank {rank:,} of {demand:,}) → {fallback}"
-            )
-        else:
-            reason[index] = f"would be {name} but {places} are full (rank {rank:,} of {demand:,}) → {fallback}"
+    rank_words = np.empty(len(fell), dtype=object)
+    rank_words[:] = [f" (rank {rank:,} of {demand:,}) → {fallback}" for rank in range(limit + 1, demand + 1)]
+    previous = reason[fell]
+    again = np.fromiter((text.startswith("would be") for text in previous), dtype=bool, count=len(fell))
+    first_time = concat(f"would be {name} but {places} are full", rank_words)
+    if again.any():
+        earlier = np.asarray([text.rsplit(" → ", 1)[0] for text in previous[again]], dtype=object)
+        first_time[again] = concat(earlier, f", and {places} are full too", rank_words[again])
+    reason[fell] = first_time
     entry.update(
         {
             "used": limit,

@@ -26,7 +26,15 @@ from segmentation.service.columns import (
     size_bands,
     size_values,
 )
-from segmentation.service.text import money, plain_float
+from segmentation.service.text import (
+    concat,
+    format_each,
+    format_rows,
+    group_codes,
+    join_nonempty,
+    money_each,
+    plain_float,
+)
 
 if TYPE_CHECKING:
     from segmentation.intake import CustomerTable
@@ -39,6 +47,17 @@ _MAX_TRAINING_ROWS = 200_000
 _MAX_CV_ROWS = 50_000
 _MAX_LEVELS = 30
 _CHUNK = 100_000
+_FALLBACK_SHARE = 0.5
+_MIN_R2 = 0.1
+_NOISE_RATIO = 1.1
+"""Below 10% more, a gap to look-alikes is noise, not a driver worth naming."""
+
+
+def _percent_each(shares: np.ndarray) -> np.ndarray:
+    return format_each(shares, lambda u: f"{u:.0%}", key=np.round(shares * 100))
+
+
+"""Below this held-out R² the firmographic model is no better than segment look-alikes."""
 
 
 @dataclass
@@ -123,7 +142,7 @@ def estimate_potential(table: CustomerTable, labels: np.ndarray, settings: Poten
         long_term, size=size, industry=industry, look_level=look_level, columns=columns, revenue=revenue
     )
     phrases = [*usage.phrases, look_phrase, _long_term_phrase(long, revenue)]
-    drivers = _join_phrases(phrases, n)
+    drivers = join_nonempty(phrases, n)
     method = long_term.method
     short, long, confidence, drivers, method = _apply_user_columns(
         frame,
@@ -199,9 +218,11 @@ def _usage_headroom(
         near |= near_seats
         known = ~np.isnan(utilisation)
         phrase = np.full(n, "", dtype=object)
-        phrase[known] = [
-            f"uses {u:.0%} of its {b:,.0f} seats" for u, b in zip(utilisation[known], bought[known], strict=True)
-        ]
+        phrase[known] = format_rows(
+            lambda share, seats: f"uses {share / 100:.0%} of its {seats:,.0f} seats",
+            np.round(utilisation[known] * 100),
+            np.round(bought[known]),
+        )
         phrases.append(phrase)
     if columns.usage and columns.usage_limit:
         used_amount = _numbers(frame, columns.usage)
@@ -215,7 +236,7 @@ def _usage_headroom(
         amount = np.maximum(amount, np.nan_to_num(extra * unit_price))
         near |= near_usage
         phrase = np.full(n, "", dtype=object)
-        phrase[near_usage] = [f"uses {u:.0%} of its {columns.usage_limit}" for u in usage_share[near_usage]]
+        phrase[near_usage] = concat("uses ", _percent_each(usage_share[near_usage]), f" of its {columns.usage_limit}")
         phrases.append(phrase)
     if columns.plan and near.any():
         uplift, plan_phrase = _next_plan_uplift(frame, columns.plan, revenue, near, bought)
@@ -279,7 +300,7 @@ def _lookalike_headroom(
     4 everyone, and a phrase per account).
     """
     n = len(revenue)
-    segment = np.asarray([str(label) if label != 0 else "" for label in labels], dtype=object) if n else labels
+    segment = _segment_text(labels)
     has_band = band != ""
     has_industry = industry != ""
     if mature_value is not None:
@@ -287,13 +308,7 @@ def _lookalike_headroom(
         headroom = np.maximum(mature_value - revenue, 0.0) * settings.realisation_factor
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(revenue > 0, mature_value / revenue, np.inf)
-        phrase = np.asarray(
-            [
-                _lookalike_phrase(int(lv), b, i, s, float(r), mature=True)
-                for lv, b, i, s, r in zip(level, band, industry, segment, ratio, strict=True)
-            ],
-            dtype=object,
-        )
+        phrase = _lookalike_phrases(level, band, industry, segment, ratio, mature=True)
         return headroom, level, phrase
     q = settings.lookalike_percentile / 100.0
     levels: list[tuple[list[np.ndarray], np.ndarray]] = [
@@ -309,9 +324,7 @@ def _lookalike_headroom(
         todo = np.isnan(target) & eligible
         if not todo.any():
             continue
-        data = pd.DataFrame({f"k{i}": key for i, key in enumerate(keys)})
-        data["revenue"] = revenue
-        grouped = data.groupby([f"k{i}" for i in range(len(keys))], sort=False)["revenue"]
+        grouped = pd.Series(revenue).groupby(group_codes(*keys), sort=False)
         percentile = grouped.transform("quantile", q).to_numpy(dtype=float)
         count = grouped.transform("size").to_numpy()
         minimum = 1 if index == len(levels) - 1 else settings.min_group_size
@@ -320,46 +333,48 @@ def _lookalike_headroom(
         level[take] = index
     target = np.nan_to_num(target, nan=0.0)
     headroom = np.maximum(target - revenue, 0.0) * settings.realisation_factor
-    phrase = np.full(n, "", dtype=object)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(revenue > 0, target / revenue, np.inf)
-    for i in range(n):
-        phrase[i] = _lookalike_phrase(int(level[i]), band[i], industry[i], segment[i], float(ratio[i]))
-    return headroom, level, phrase
+    return headroom, level, _lookalike_phrases(level, band, industry, segment, ratio, mature=False)
 
 
-def _lookalike_phrase(level: int, band: str, industry: str, segment: str, ratio: float, *, mature: bool = False) -> str:
-    similar = "mature" if mature else "similar"
-    who = {
-        0: f"{similar} {industry} accounts of {band} employees",
-        1: f"{similar} accounts of {band} employees",
-        2: f"{similar} {industry} accounts",
-        3: f"similar accounts in segment {segment}",
-        4: f"{similar} accounts like it" if mature else "the typical account",
-    }[level]
-    if ratio == np.inf:
-        return f"{who} pay more"
-    if ratio >= 1.1:
-        return f"{who} pay {ratio:.1f}× more"
-    return f"already pays as much as {who}"
+def _segment_text(labels: np.ndarray) -> np.ndarray:
+    """Segment id as text per customer ('' for 0, unassigned), formatted once per segment."""
+    unique, inverse = np.unique(labels, return_inverse=True)
+    words = np.array([str(x) if x != 0 else "" for x in unique.tolist()], dtype=object)
+    return words[inverse.reshape(-1)]
+
+
+def _lookalike_phrases(
+    level: np.ndarray, band: np.ndarray, industry: np.ndarray, segment: np.ndarray, ratio: np.ndarray, *, mature: bool
+) -> np.ndarray:
+    """ "similar FinTech accounts of 201–500 employees pay 3.1× more" per account, once per distinct phrase."""
+    shown_ratio = np.where(np.isfinite(ratio), np.round(ratio, 1), -1.0)
+
+    def phrase(code: int, size_band: str, sector: str, group: str, times: float) -> str:
+        similar = "mature" if mature else "similar"
+        who = {
+            0: f"{similar} {sector} accounts of {size_band} employees",
+            1: f"{similar} accounts of {size_band} employees",
+            2: f"{similar} {sector} accounts",
+            3: f"similar accounts in segment {group}",
+        }.get(code, "mature accounts like it" if mature else "the typical account")
+        if times < 0:
+            return f"{who} pay more"
+        if times >= _NOISE_RATIO:
+            return f"{who} pay {times:.1f}× more"
+        return f"already pays as much as {who}"
+
+    return format_rows(phrase, level, band, industry, segment, shown_ratio)
 
 
 def _long_term_phrase(long: np.ndarray, revenue: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         growth = np.where(revenue > 0, long / revenue, np.inf)
     phrase = np.full(len(long), "", dtype=object)
-    grows = growth >= 1.1
-    phrase[grows] = [f"could reach {money(v)} at maturity" for v in long[grows]]
+    grows = growth >= _NOISE_RATIO
+    phrase[grows] = concat("could reach ", money_each(long[grows]), " at maturity")
     return phrase
-
-
-def _join_phrases(phrases: list[np.ndarray], n: int) -> np.ndarray:
-    if not phrases:
-        return np.full(n, "", dtype=object)
-    joined = np.full(n, "", dtype=object)
-    for i in range(n):
-        joined[i] = "; ".join(p[i] for p in phrases if p[i])
-    return joined
 
 
 def _signal_notes(columns: PotentialColumns) -> list[str]:
@@ -391,10 +406,14 @@ def _design_spec(
     log_median = float(np.median(np.log(size[known]))) if known.any() else None
     specs = []
     for name, values in categories:
-        counts = pd.Series(values[values != ""]).value_counts()
-        levels = [str(v) for v in counts.index[:_MAX_LEVELS] if counts[v] >= 2]
-        if levels:
-            specs.append((name, values, levels))
+        codes, uniques = pd.factorize(values)
+        counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+        ranked = [i for i in np.argsort(-counts, kind="stable") if uniques[i] != "" and counts[i] >= 2][:_MAX_LEVELS]
+        if not ranked:
+            continue
+        lookup = np.full(len(uniques) + 1, -1, dtype=np.int64)
+        lookup[np.asarray(ranked)] = np.arange(len(ranked))
+        specs.append((name, lookup[codes], [str(uniques[i]) for i in ranked]))
     return log_median, specs
 
 
@@ -411,9 +430,9 @@ def _design(
         missing = np.isnan(log_size)
         log_size = np.where(missing, log_median, log_size) - log_median
         parts.extend([log_size, log_size**2, missing.astype(float)])
-    for _name, values, levels in specs:
-        chunk = values[rows]
-        parts.extend((chunk == level).astype(float) for level in levels[1:])
+    for _name, codes, levels in specs:
+        chunk = codes[rows]
+        parts.extend((chunk == j).astype(float) for j in range(1, len(levels)))
     if not parts:
         return np.zeros((len(rows), 0))
     return np.column_stack(parts)
@@ -472,6 +491,9 @@ def _long_term(
         training_basis = "the best-penetrated half of all accounts"
     model = Ridge(alpha=1.0).fit(design, target)
     residuals, r2 = _held_out(design, target, settings.seed, rng)
+    if r2 is None or r2 < _MIN_R2:
+        weak = f"company size, industry and place explain little of revenue (held-out R² {r2 or 0.0:.2f})"
+        return _segment_long_term(revenue, labels, settings, columns, reason=weak)
     shift = float(np.quantile(residuals, settings.long_term_quantile))
     low_shift = float(np.quantile(residuals, 0.1))
     high_shift = float(np.quantile(residuals, 0.9))
@@ -526,21 +548,30 @@ def _held_out(
 
 
 def _segment_long_term(
-    revenue: np.ndarray, labels: np.ndarray, settings: PotentialSettings, columns: PotentialColumns
+    revenue: np.ndarray,
+    labels: np.ndarray,
+    settings: PotentialSettings,
+    columns: PotentialColumns,
+    reason: str | None = None,
 ) -> _LongTerm:
-    """Without firmographics: the high percentile of the account's own segment, with low confidence."""
+    """Without firmographics: half-way to what the segment's top accounts pay, with low confidence.
+
+    Going only half-way keeps the order of accounts within a segment (a bigger account keeps the
+    bigger potential) and avoids giving a whole segment one identical figure on weak evidence.
+    """
     q = settings.long_term_quantile
     keys = np.where(labels != 0, labels, -1)
     reach = pd.Series(revenue).groupby(keys).transform("quantile", q).to_numpy(dtype=float)
     high = pd.Series(revenue).groupby(keys).transform("quantile", 0.9).to_numpy(dtype=float)
     low = pd.Series(revenue).groupby(keys).transform("quantile", 0.5).to_numpy(dtype=float)
-    reason = (
-        "no company size, industry or region/country column"
-        if not columns.has_firmographics
-        else "too few accounts with revenue"
-    )
+    if reason is None:
+        reason = (
+            "no company size, industry or region/country column"
+            if not columns.has_firmographics
+            else "too few accounts with revenue"
+        )
     return _LongTerm(
-        value=np.maximum(reach, revenue),
+        value=revenue + _FALLBACK_SHARE * np.maximum(reach - revenue, 0.0),
         low=low,
         high=high,
         r2=None,
@@ -548,7 +579,7 @@ def _segment_long_term(
         fit={"model": "segment percentile", "quantile": q, "r2_held_out": None},
         notes=[
             f"Long-term potential falls back to look-alikes within each segment ({reason}): "
-            f"what the segment's top accounts pay at its {q:.0%} quantile. Confidence is low."
+            f"half-way to what the segment's accounts pay at its {q:.0%} quantile. Confidence is low."
         ],
     )
 
