@@ -261,8 +261,10 @@ def _describe(
     for _effect, _phrase, column, _leads in sorted(number_traits, key=lambda t: -t[0]):
         stats = medians.get(column, {})
         seg, base = stats.get("segment"), stats.get("base")
-        if seg is None or base is None or seg == base or len(details) == 2:
-            continue  # medians equal: the difference is in the spread, not worth a sentence
+        if seg is None or base is None or len(details) == 2:
+            continue
+        if seg == base or (base > 0 and 0.9 <= seg / base <= 1.1):
+            continue  # medians (nearly) equal: the difference is in the spread, not worth a sentence
         ratio = stats.get("ratio")
         times = f" ({ratio:.1f}×)" if ratio is not None and base > 0 and seg > 0 else ""
         details.append(f"median {readable(column)} {_fmt(seg)} vs {_fmt(base)} overall{times}")
