@@ -24,7 +24,7 @@ from segmentation.service import (
     plan_service,
 )
 from segmentation.service import charts as service_charts
-from segmentation.service.columns import find_potential_columns, size_bands
+from segmentation.service.columns import find_potential_columns, size_bands, size_values
 from segmentation.service.text import money
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -143,7 +143,7 @@ def test_medium_capacity_spills_to_tech_touch_too() -> None:
     assert counts["medium-touch"] == 2
     assert counts["tech-touch"] == 6
     double = [r for r in plan.frame["service_model_reason"] if "full too" in r]
-    assert double
+    assert double[0].startswith("would be high-touch but there are no high-touch CSMs, and the 2 medium-touch places")
     assert all(r.endswith("→ tech-touch") for r in double)
 
 
@@ -327,6 +327,23 @@ def test_column_detection_by_role_and_name() -> None:
     assert found.seats_bought is None
 
 
+def test_size_bands_as_text_and_active_users_as_seats_used() -> None:
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["A", "B", "C"],
+            "revenue": [1000.0, 2000.0, 3000.0],
+            "Company Size": ["51-200", "1,001–5,000", "10,000+"],
+            "licensed_users": [10.0, 20.0, 30.0],
+            "active_users": [10.0, 5.0, 30.0],
+        }
+    )
+    roles = {"Company Size": "categorical", "licensed_users": "numeric", "active_users": "numeric"}
+    table = make_table(frame, roles)
+    found = find_potential_columns(table)
+    assert (found.size, found.seats_bought, found.seats_used) == ("Company Size", "licensed_users", "active_users")
+    assert size_values(table.customers, found.size) == pytest.approx([np.sqrt(51 * 200), np.sqrt(1001 * 5000), 15000])
+
+
 def test_size_bands_and_money_words() -> None:
     assert size_bands(np.array([5.0, 10.0, 11.0, 350.0, 20000.0, np.nan])).tolist() == [
         "1–10",
@@ -430,6 +447,42 @@ def test_user_potential_column_replaces_the_estimate() -> None:
     assert any("your column 'crm_potential'" in note for note in estimate.notes)
     with pytest.raises(InputError, match="not in the customer table"):
         estimate_potential(table, np.ones(3, dtype=int), PotentialSettings(potential_column="nope"))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(min_value=1, max_value=80),
+    seed=st.integers(min_value=0, max_value=10_000),
+    with_seats=st.booleans(),
+    with_firmographics=st.booleans(),
+)
+def test_potential_is_never_negative_and_long_term_covers_next_year(
+    n: int, seed: int, *, with_seats: bool, with_firmographics: bool
+) -> None:
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {"customer_id": [f"C{i}" for i in range(n)], "revenue": rng.lognormal(8, 2, n) * rng.choice([0, 1, 1, 1], n)}
+    )
+    roles: dict[str, str] = {}
+    if with_seats:
+        frame["seats_purchased"] = rng.integers(0, 50, n).astype(float)
+        frame["seats_used"] = rng.integers(0, 60, n).astype(float)
+        roles |= {"seats_purchased": "numeric", "seats_used": "numeric"}
+    if with_firmographics:
+        frame["employees"] = np.where(rng.random(n) < 0.1, np.nan, rng.lognormal(5, 1.5, n))
+        frame["industry"] = rng.choice(["Bank", "Shop", ""], n)
+        roles |= {"employees": "numeric", "industry": "categorical"}
+    table = make_table(frame, roles)
+    estimate = estimate_potential(table, rng.integers(0, 3, n), PotentialSettings())
+    short = estimate.frame["short_term_potential"].to_numpy()
+    long = estimate.frame["long_term_potential"].to_numpy()
+    revenue = frame["revenue"].to_numpy()
+    assert np.isfinite(short).all()
+    assert (short >= 0).all()
+    assert (long >= revenue + short - 1e-6 * (1 + revenue)).all()
+    assert estimate.frame["potential_confidence"].isin(["low", "medium", "high"]).all()
+    assert estimate.frame["potential_drivers"].map(type).eq(str).all()
+    json.dumps(estimate.to_dict(), allow_nan=False)
 
 
 def test_label_count_mismatch_is_an_input_error() -> None:

@@ -30,6 +30,7 @@ _START = (
     r"registration|registered|became|won|opened|go_live|golive)"
 )
 _NOT_START = r"(renew|end|churn|cancel|last|expir|close|next|due|termination|lost)"
+_ACTIVE_USERS = r"(active|assigned|used|enabled|activated)_?(users?|members?|seats?)($|_)"
 _TENURE = r"(tenure|customer_age|account_age|months_active|age_months|months_as_customer|lifetime)"
 _FUTURE = r"(renew|end|expir|next|due)"
 
@@ -109,9 +110,16 @@ def find_potential_columns(table: CustomerTable) -> PotentialColumns:
     found.seats_bought = first(bought, _BOUGHT) or first(bought, r"^(seats|licen[cs]es|seat_count|licen[cs]e_count)$")
     if found.seats_bought is None and bought and found.seats_used:
         found.seats_bought = bought[0]
+    if found.seats_bought and not (found.seats_used or found.seat_utilisation):
+        # "licensed_users" with "active_users": people using the product stand in for seats used.
+        users = [c for c in numeric if c != found.seats_bought]
+        found.seats_used = first(users, _ACTIVE_USERS)
     found.usage, found.usage_limit = _usage_pair(numeric, names, exclude={found.seats_bought, found.seats_used})
     found.plan = first([c for c in categorical if 2 <= _levels(frame, c) <= 20], _PLAN)
     found.size = first(numeric, _SIZE, exclude=_SEAT)
+    if found.size is None:
+        bands = [c for c in categorical if _looks_like_size_bands(frame[c])]
+        found.size = first(bands, _SIZE, exclude=_SEAT)
     found.industry = first([c for c in categorical if 2 <= _levels(frame, c) <= 200], _INDUSTRY)
     places = [c for c in categorical if 2 <= _levels(frame, c) <= 300 and c not in (found.plan, found.industry)]
     region = first(places, _REGION)
@@ -187,11 +195,38 @@ def _reference_date(table: CustomerTable, start: pd.Series) -> pd.Timestamp | No
     return None if pd.isna(latest) else pd.Timestamp(latest)
 
 
+def _band_midpoints(values: pd.Series) -> pd.Series:
+    """Read size bands as numbers: '51-200' → 101 (geometric middle), '10,000+' → 15,000, '500' → 500."""
+    text = values.astype("string").str.replace(",", "", regex=False)
+    numbers = text.str.extractall(r"(\d+(?:\.\d+)?)")[0].astype(float).unstack()
+    low = numbers[0] if 0 in numbers.columns else pd.Series(np.nan, index=numbers.index)
+    high = numbers[1] if 1 in numbers.columns else pd.Series(np.nan, index=numbers.index)
+    open_ended = text.str.contains(r"\+|more|over|above", regex=True, na=False).reindex(numbers.index, fill_value=False)
+    middle = np.where(
+        high.notna(), np.sqrt(low.clip(lower=1) * high.clip(lower=1)), low * np.where(open_ended, 1.5, 1.0)
+    )
+    return pd.Series(middle, index=numbers.index).reindex(values.index)
+
+
+def _looks_like_size_bands(values: pd.Series) -> bool:
+    """True when at least 80% of the filled values hold a number (e.g. '51-200', '1,001–5,000', '10k+')."""
+    filled = values.dropna().astype("string")
+    if filled.empty or pd.api.types.is_bool_dtype(values):
+        return False
+    return bool(filled.str.contains(r"\d", regex=True).mean() >= 0.8)
+
+
 def size_values(frame: pd.DataFrame, column: str | None) -> np.ndarray:
-    """Return company size as float (NaN where unknown or not positive)."""
+    """Return company size as float (NaN where unknown or not positive); size bands are read as their middle."""
     if column is None:
         return np.full(len(frame), np.nan)
-    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+    series = frame[column]
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+    else:
+        codes, uniques = pd.factorize(series)
+        middles = _band_midpoints(pd.Series(uniques, dtype=object)).to_numpy(dtype=float)
+        values = np.where(codes >= 0, np.append(middles, np.nan)[codes], np.nan)
     return np.where(values > 0, values, np.nan)
 
 

@@ -431,15 +431,20 @@ def _apply_capacity(
     order = members[np.lexsort((members, -revenue[members], -score[members]))]
     kept, fell = order[:limit], order[limit:]
     model[fell] = fallback
-    places = f"the {limit:,} {name} places ({csms} CSMs × {per_csm})"
     rank_words = np.empty(len(fell), dtype=object)
-    rank_words[:] = [f" (rank {rank:,} of {demand:,}) → {fallback}" for rank in range(limit + 1, demand + 1)]
+    if limit:
+        places = f"the {limit:,} {name} places ({csms} CSMs × {per_csm}) are full"
+        rank_words[:] = [f" (rank {rank:,} of {demand:,}) → {fallback}" for rank in range(limit + 1, demand + 1)]
+        first, again_words = f"would be {name} but {places}", f", and {places} too"
+    else:
+        rank_words[:] = f" → {fallback}"
+        first, again_words = f"would be {name} but there are no {name} CSMs", f", and no {name} CSMs either"
     previous = reason[fell]
     again = np.fromiter((text.startswith("would be") for text in previous), dtype=bool, count=len(fell))
-    first_time = concat(f"would be {name} but {places} are full", rank_words)
+    first_time = concat(first, rank_words)
     if again.any():
         earlier = np.asarray([text.rsplit(" → ", 1)[0] for text in previous[again]], dtype=object)
-        first_time[again] = concat(earlier, f", and {places} are full too", rank_words[again])
+        first_time[again] = concat(earlier, again_words, rank_words[again])
     reason[fell] = first_time
     entry.update(
         {

@@ -358,7 +358,7 @@ def _lookalike_phrases(
             1: f"{similar} accounts of {size_band} employees",
             2: f"{similar} {sector} accounts",
             3: f"similar accounts in segment {group}",
-        }.get(code, "mature accounts like it" if mature else "the typical account")
+        }.get(code, "mature accounts like it" if mature else "comparable accounts")
         if times < 0:
             return f"{who} pay more"
         if times >= _NOISE_RATIO:
