@@ -235,14 +235,20 @@ def _categorical_block(
 
 
 def categorical_text(series: pd.Series) -> pd.Series:
-    """Return a column as text categories: booleans as Yes/No, missing as 'Missing'."""
+    """Return a column as text categories (object dtype): booleans as Yes/No, missing or blank as 'Missing'."""
+    missing = series.isna().to_numpy()
     if pd.api.types.is_bool_dtype(series) or (
         series.dtype == object and series.dropna().map(lambda v: isinstance(v, bool | np.bool_)).all()
     ):
-        out = series.map(lambda v: MISSING if pd.isna(v) else ("Yes" if bool(v) else "No"))
-        return out.astype(object)
-    text = series.astype(object).map(lambda v: MISSING if pd.isna(v) else str(v).strip() or MISSING)
-    return text.astype(object)
+        flags = series.fillna(False).astype(bool).to_numpy()
+        out = np.where(flags, "Yes", "No").astype(object)
+    else:
+        # Work on the distinct values only: a million rows usually hold a few dozen categories.
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        texts = np.array([str(v).strip() or MISSING for v in uniques] + [MISSING], dtype=object)
+        out = texts[codes]  # code -1 (missing) picks the last entry, 'Missing'
+    out[missing] = MISSING
+    return pd.Series(out, index=series.index, dtype=object)
 
 
 def days_since(series: pd.Series) -> np.ndarray:

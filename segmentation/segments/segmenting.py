@@ -93,7 +93,7 @@ def renumber_by_revenue(raw_labels: np.ndarray, revenue: np.ndarray) -> tuple[np
     totals = np.bincount(inverse, weights=money, minlength=len(uniques))
     order = sorted(
         (i for i in range(len(uniques)) if uniques[i] != -1),
-        key=lambda i: (-round(float(totals[i]), 6), -int(sizes[i]), int(first[i])),
+        key=lambda i: (-float(totals[i]), -int(sizes[i]), int(first[i])),
     )
     mapping = {int(uniques[i]): rank + 1 for rank, i in enumerate(order)}
     if -1 in uniques:
