@@ -132,6 +132,11 @@ def test_capacity_keeps_highest_priority_and_says_who_fell() -> None:
     cap = plan.to_dict()["capacity"]["high-touch"]
     assert (cap["demand"], cap["capacity"], cap["used"], cap["spilled"]) == (3, 2, 2, 1)
     assert cap["cut_score"] is not None
+    assert cap["fell_examples"] == ["C3"]
+    spilled = plan.spilled_frame()
+    assert spilled[["customer_id", "wanted_model", "service_model"]].to_numpy().tolist() == [
+        ["C3", "high-touch", "medium-touch"]
+    ]
     assert plan.frame["move"].iloc[2] == "up"
 
 

@@ -26,6 +26,7 @@ _BASIS_WORDS = {
     "short_term": "12-month expansion potential",
     "blend": "blended potential",
 }
+_FELL_EXAMPLES = 10
 _DEFAULT_SHARES = {"arr_high": 0.90, "arr_low": 0.50, "potential_high": 0.85, "potential_low": 0.50}
 
 
@@ -67,6 +68,12 @@ class ServicePlan:
         """Return the move-down list: customer, segment, revenue, potential, model, score and reason."""
         rows = self.details[self.details["move"] == "down"]
         return rows.sort_values("priority_score", ascending=True, kind="stable")[_LIST_COLUMNS].reset_index(drop=True)
+
+    def spilled_frame(self) -> pd.DataFrame:
+        """Return the accounts that capacity moved to a lighter model than the policy wanted, best first."""
+        rows = self.details[self.details["wanted_model"] != self.details["service_model"]]
+        columns = [*_LIST_COLUMNS[:5], "wanted_model", *_LIST_COLUMNS[5:]]
+        return rows.sort_values("priority_score", ascending=False, kind="stable")[columns].reset_index(drop=True)
 
     def grid_frame(self) -> pd.DataFrame:
         """Return the 3×3 grid: arr_tier, potential_tier, model (policy), customers, revenue, assigned mix."""
@@ -300,12 +307,15 @@ def plan_service(
         notes.append("Both priority weights are zero, so current revenue and potential count equally.")
     score = 100.0 * (w_current * _percentile_rank(revenue) + w_potential * _percentile_rank(basis))
 
+    wanted = model.copy()
+    ids = customers["customer_id"].astype(str).to_numpy()
     capacity: dict[str, dict[str, Any]] = {}
     capacity[HIGH] = _apply_capacity(
         model,
         reason,
         score,
         revenue,
+        ids=ids,
         name=HIGH,
         fallback=MEDIUM,
         csms=settings.high_touch_csms,
@@ -316,6 +326,7 @@ def plan_service(
         reason,
         score,
         revenue,
+        ids=ids,
         name=MEDIUM,
         fallback=TECH,
         csms=settings.medium_touch_csms,
@@ -332,6 +343,7 @@ def plan_service(
         "headcount_needed": 0,
         "cut_score": None,
         "fell_to": None,
+        "fell_examples": [],
     }
 
     move = np.full(n, "", dtype=object)
@@ -352,7 +364,8 @@ def plan_service(
         index=customers.index,
     )
     details = frame.reset_index(drop=True).assign(
-        customer_id=customers["customer_id"].astype(str).to_numpy(),
+        wanted_model=wanted,
+        customer_id=ids,
         segment=labels.astype(int),
         segment_name=_segment_name_each(labels, segment_names),
         revenue=revenue,
@@ -405,12 +418,17 @@ def _apply_capacity(
     score: np.ndarray,
     revenue: np.ndarray,
     *,
+    ids: np.ndarray,
     name: str,
     fallback: str,
     csms: int | None,
     per_csm: int,
 ) -> dict[str, Any]:
-    """Keep the highest-priority accounts within capacity; move the rest to `fallback` (in place)."""
+    """Keep the highest-priority accounts within capacity; move the rest to `fallback` (in place).
+
+    Returns demand, capacity, used, spilled, the cut score (the last priority score kept) and the
+    first few customers who fell, best first.
+    """
     members = np.flatnonzero(model == name)
     demand = len(members)
     limit = None if csms is None else csms * per_csm
@@ -424,6 +442,7 @@ def _apply_capacity(
         "headcount_needed": math.ceil(demand / per_csm),
         "cut_score": None,
         "fell_to": None,
+        "fell_examples": [],
     }
     if limit is None or demand <= limit:
         return entry
@@ -452,6 +471,7 @@ def _apply_capacity(
             "spilled": len(fell),
             "cut_score": float(score[kept[-1]]) if len(kept) else None,
             "fell_to": fallback,
+            "fell_examples": [str(x) for x in ids[fell[:_FELL_EXAMPLES]]],
         }
     )
     return entry

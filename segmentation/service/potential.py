@@ -106,6 +106,8 @@ class _LongTerm:
     method: str
     fit: dict[str, Any]
     notes: list[str]
+    support: np.ndarray | None = None
+    """Training (mature) accounts in each account's size band × industry cell: the evidence behind it."""
 
 
 def estimate_potential(table: CustomerTable, labels: np.ndarray, settings: PotentialSettings) -> PotentialEstimate:
@@ -139,7 +141,13 @@ def estimate_potential(table: CustomerTable, labels: np.ndarray, settings: Poten
     notes.extend(long_term.notes)
     long = np.maximum(long_term.value, revenue + short)
     confidence = _confidence(
-        long_term, size=size, industry=industry, look_level=look_level, columns=columns, revenue=revenue
+        long_term,
+        size=size,
+        industry=industry,
+        look_level=look_level,
+        columns=columns,
+        revenue=revenue,
+        min_support=settings.min_group_size,
     )
     phrases = [*usage.phrases, look_phrase, _long_term_phrase(long, revenue)]
     drivers = join_nonempty(phrases, n)
@@ -491,6 +499,8 @@ def _long_term(
         training_basis = "the best-penetrated half of all accounts"
     model = Ridge(alpha=1.0).fit(design, target)
     residuals, r2 = _held_out(design, target, settings.seed, rng)
+    cell = group_codes(size_bands(size), industry)
+    support = np.bincount(cell[train], minlength=int(cell.max(initial=0)) + 1)[cell]
     if r2 is None or r2 < _MIN_R2:
         weak = f"company size, industry and place explain little of revenue (held-out R² {r2 or 0.0:.2f})"
         return _segment_long_term(revenue, labels, settings, columns, reason=weak)
@@ -527,6 +537,7 @@ def _long_term(
             "residual_sd": plain_float(float(np.std(residuals))),
         },
         notes=notes,
+        support=support,
     )
 
 
@@ -592,15 +603,22 @@ def _confidence(
     look_level: np.ndarray,
     columns: PotentialColumns,
     revenue: np.ndarray,
+    min_support: int,
 ) -> np.ndarray:
-    """high: good fit and the account's size and industry known with a close look-alike group; low: fallback."""
+    """How far to trust each account's potential.
+
+    high: the model fits well (held-out R² ≥ 0.5), the account's size and industry are known and at
+    least `min_support` mature accounts share its size band and industry; medium: a usable fit and
+    some firmographics; low: a weak fit, no firmographics or the segment fallback.
+    """
     n = len(revenue)
     if long_term.r2 is None:
         return np.full(n, "low", dtype=object)
     known_size = ~np.isnan(size) if columns.size else np.zeros(n, dtype=bool)
     known_industry = industry != ""
     described = (known_size | (columns.size is None)) & (known_industry | (columns.industry is None))
-    high = (long_term.r2 >= 0.5) & described & (look_level <= 1) & (revenue > 0)
+    supported = long_term.support >= min_support if long_term.support is not None else np.ones(n, dtype=bool)
+    high = (long_term.r2 >= 0.5) & described & (look_level <= 1) & (revenue > 0) & supported
     medium = (long_term.r2 >= 0.2) & (known_size | known_industry | bool(columns.geography))
     return np.where(high, "high", np.where(medium, "medium", "low")).astype(object)
 
