@@ -133,6 +133,9 @@ def test_capacity_keeps_highest_priority_and_says_who_fell() -> None:
     assert (cap["demand"], cap["capacity"], cap["used"], cap["spilled"]) == (3, 2, 2, 1)
     assert cap["cut_score"] is not None
     assert cap["fell_examples"] == ["C3"]
+    high = plan.to_dict()["models"][0]
+    assert (high["name"], high["capacity"], high["customers"]) == ("high-touch", 2, 2)
+    assert isinstance(high["capacity"], int)
     spilled = plan.spilled_frame()
     assert spilled[["customer_id", "wanted_model", "service_model"]].to_numpy().tolist() == [
         ["C3", "high-touch", "medium-touch"]

@@ -100,6 +100,9 @@ class ServicePlan:
 
     def models_frame(self) -> pd.DataFrame:
         """Return one row per service model: customers, revenue, potential, headcount, capacity and cost."""
+        return pd.DataFrame(self._model_rows())
+
+    def _model_rows(self) -> list[dict[str, Any]]:
         sums: dict[Any, dict[Any, float]] = (
             self.details.groupby("service_model", sort=False)[
                 ["revenue", "short_term_potential", "long_term_potential"]
@@ -127,7 +130,7 @@ class ServicePlan:
                     "cost_to_revenue": cost / revenue if revenue > 0 else None,
                 }
             )
-        return pd.DataFrame(rows)
+        return rows
 
     def segment_frame(self) -> pd.DataFrame:
         """Return customers, revenue and cost per segment and service model (zeros included)."""
@@ -160,7 +163,7 @@ class ServicePlan:
         """Return models, grid, thresholds, capacity, rules, playbooks, move counts, by_segment and notes."""
         return _json_safe(
             {
-                "models": self.models_frame().to_dict(orient="records"),
+                "models": self._model_rows(),
                 "grid": self.grid_frame().to_dict(orient="records"),
                 "thresholds": self.thresholds,
                 "capacity": self.capacity,

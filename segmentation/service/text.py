@@ -75,7 +75,8 @@ def format_rows(formatter: Callable[..., str], *keys: np.ndarray) -> np.ndarray:
     codes = group_codes(*keys)
     _unique, first = np.unique(codes, return_index=True)
     words = np.empty(len(first), dtype=object)
-    words[:] = [formatter(*(key[i].item() if hasattr(key[i], "item") else key[i] for key in keys)) for i in first]
+    columns = [np.asarray(key)[first].tolist() for key in keys]
+    words[:] = [formatter(*row) for row in zip(*columns, strict=True)]
     return words[codes]
 
 
