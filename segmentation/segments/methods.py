@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -17,6 +19,21 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import HDBSCAN, AgglomerativeClustering
 from sklearn.metrics import pairwise_distances_argmin
 from sklearn.neighbors import NearestNeighbors
+from threadpoolctl import threadpool_limits  # installed with scikit-learn, which requires it
+
+SINGLE_THREAD_BELOW = 5_000_000
+"""Matrix cells (customers × features) below which fits run on one thread."""
+
+
+@contextlib.contextmanager
+def threads_for(cells: int) -> Iterator[None]:
+    """Run small fits on one thread: on a busy 2-core machine, OpenMP thread start-up and waiting
+    made k-means on 3,000 customers 50× slower (0.33 s vs 7 ms) and on 100,000 2× slower."""
+    if cells < SINGLE_THREAD_BELOW:
+        with threadpool_limits(limits=1):
+            yield
+    else:
+        yield
 
 
 def sample_indices(n: int, size: int, random_state: int | None) -> np.ndarray:

@@ -19,7 +19,7 @@ from sklearn.mixture import GaussianMixture
 
 from segmentation.errors import InputError
 from segmentation.segments.features import FeatureMatrix, build_features
-from segmentation.segments.methods import SampledWard, sample_indices
+from segmentation.segments.methods import SampledWard, sample_indices, threads_for
 from segmentation.segments.settings import CriteriaSettings
 
 if TYPE_CHECKING:
@@ -144,6 +144,27 @@ def scan_k(
     subsamples = [np.sort(rng.choice(n, size=stability_size, replace=False)) for _ in range(STABILITY_RESAMPLES)]
     if n > SILHOUETTE_SAMPLE:
         notes.append(f"Silhouette measured on a random sample of {SILHOUETTE_SAMPLE:,} customers.")
+    with threads_for(x.size):
+        rows = _scan_rows(
+            method, x, ks=ks, seed=seed, sil_idx=sil_idx, index_idx=index_idx, subsamples=subsamples, report=report
+        )
+    report(1.0, "Scan finished")
+    recommended, reason = _recommend(rows)
+    return KScan(rows=rows, recommended_k=recommended, reason=reason, method=method, customers_scanned=n, notes=notes)
+
+
+def _scan_rows(
+    method: str,
+    x: np.ndarray,
+    *,
+    ks: list[int],
+    seed: int,
+    sil_idx: np.ndarray,
+    index_idx: np.ndarray,
+    subsamples: list[np.ndarray],
+    report: Progress,
+) -> list[dict[str, Any]]:
+    """Return one row of measures per k."""
     rows: list[dict[str, Any]] = []
     for step, k in enumerate(ks):
         report(step / len(ks), f"Trying {k} segments ({step + 1} of {len(ks)})")
@@ -178,9 +199,7 @@ def scan_k(
                 "stability": stability,
             }
         )
-    report(1.0, "Scan finished")
-    recommended, reason = _recommend(rows)
-    return KScan(rows=rows, recommended_k=recommended, reason=reason, method=method, customers_scanned=n, notes=notes)
+    return rows
 
 
 def _recommend(rows: list[dict[str, Any]]) -> tuple[int, str]:

@@ -23,6 +23,7 @@ from segmentation.segments.methods import (
     SampledHDBSCAN,
     SampledWard,
     sample_indices,
+    threads_for,
 )
 from segmentation.segments.profiles import SegmentProfile, build_profiles
 from segmentation.segments.rules import explain_segments
@@ -377,7 +378,7 @@ def segment_customers(
             f"Asked for {settings.k} segments but there are only {n:,} customers; choose k of at most {n:,}."
         )
     report(0.05, f"Finding segments with {method.replace('_', ' ')}")
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), threads_for(features.matrix.size):
         # Fewer distinct groups than k is reported in the notes below, in words.
         warnings.simplefilter("ignore", ConvergenceWarning)
         raw, raw_names, scores = _run_method(table, features, settings, notes)
