@@ -141,7 +141,7 @@ def _segments_section(result: AnalysisResult, summary: dict[str, Any], money: An
             f"({format_share(segment['revenue_share'])} of revenue)</p>"
             f"<p>{_e(segment.get('description', ''))}</p>"
             + (
-                f"<p class='muted'>Service models: "
+                "<p class='muted'>Service models: "
                 + ", ".join(f"{_e(k)} {format_count(v)}" for k, v in mix.items() if v)
                 + "</p>"
                 if mix
