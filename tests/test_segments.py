@@ -529,3 +529,28 @@ def test_sample_data_scan_recommends_the_planted_number(sample: tuple[CustomerTa
     features = build_features(table, CriteriaSettings(columns=PLANTED))
     scan = scan_k(features, SegmentationSettings(), k_range=range(2, 9))
     assert scan.recommended_k == len(set(truth)) == 4
+
+
+def test_default_criteria_leave_out_columns_that_move_in_step() -> None:
+    """Seats bought, seats used and active users measure one trait; only the first is picked by default."""
+    from segmentation.intake.table import ColumnRole, CustomerTable
+    from segmentation.segments import criteria_catalogue
+
+    rng = np.random.default_rng(0)
+    seats = rng.integers(1, 500, 200).astype(float)
+    customers = pd.DataFrame(
+        {
+            "customer_id": [f"c{i}" for i in range(200)],
+            "revenue": seats * 100.0,
+            "seats_purchased": seats,
+            "seats_used": seats * 0.9,
+            "logins_30d": rng.normal(20, 5, 200),
+        }
+    )
+    roles = {c: ColumnRole(c, "numeric", 1.0, "test") for c in ["seats_purchased", "seats_used", "logins_30d"]}
+    table = CustomerTable(customers, roles, "customer_id", "revenue", "ARR", "t.csv", 200)
+    picked = {c.column: c for c in criteria_catalogue(table)}
+    assert picked["seats_purchased"].default_selected
+    assert picked["logins_30d"].default_selected
+    assert not picked["seats_used"].default_selected
+    assert "moves with 'seats_purchased'" in picked["seats_used"].reason

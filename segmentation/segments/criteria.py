@@ -6,6 +6,8 @@ import re
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 if TYPE_CHECKING:
     from segmentation.intake.table import CustomerTable
     from segmentation.segments.settings import CriteriaSettings
@@ -223,7 +225,44 @@ def criteria_catalogue(table: CustomerTable, settings: CriteriaSettings | None =
         chosen = [column for column, _, kind, _ in entries if kind != "date-derived" and column != "revenue"][:cap]
     if not chosen and any(column == "revenue" for column, *_ in entries):
         chosen = ["revenue"]
+    redundant = redundant_columns(table, [c for c, _, kind, _ in entries if c in chosen and kind == "numeric"])
+    chosen = [column for column in chosen if column not in redundant]
     return [
-        Criterion(column=column, family=family, kind=kind, default_selected=column in chosen, reason=reason)
+        Criterion(
+            column=column,
+            family=family,
+            kind=kind,
+            default_selected=column in chosen,
+            reason=reason + (f"; {redundant[column]}" if column in redundant else ""),
+        )
         for column, family, kind, reason in entries
     ]
+
+
+REDUNDANT_CORRELATION = 0.9
+"""Rank correlation from which two default criteria are taken to measure the same thing."""
+
+
+def redundant_columns(table: CustomerTable, columns: list[str], sample: int = 20_000) -> dict[str, str]:
+    """Return numeric columns that move almost in step with an earlier one, with the reason.
+
+    Left in, such columns make one trait (often company size: employees, seats, active users)
+    count several times and drown the others; so they are not picked by default, but stay
+    available. Spearman correlation on up to `sample` customers (the first ones: deterministic).
+    """
+    if len(columns) < 2:
+        return {}
+    values = table.customers[columns].head(sample).apply(pd.to_numeric, errors="coerce")
+    correlation = values.corr(method="spearman", min_periods=10).abs()
+    kept: list[str] = []
+    redundant: dict[str, str] = {}
+    for column in columns:
+        twin = next((k for k in kept if correlation.at[column, k] >= REDUNDANT_CORRELATION), None)
+        if twin is None:
+            kept.append(column)
+        else:
+            redundant[column] = (
+                f"moves with '{twin}' (rank correlation {correlation.at[column, twin]:.2f}), "
+                "so it is not picked by default: the same trait would count twice"
+            )
+    return redundant
