@@ -100,8 +100,10 @@ def test_policy_grid_on_literal_frame_matches_hand_answer() -> None:
     assert plan.frame["service_model_reason"].iloc[1] == (
         "ARR 120 (top tier) and long-term potential 900 (high) → high-touch"
     )
-    # Medium/tech-touch with high potential → move up; nothing is over-served under the default grid.
-    assert plan.frame["move"].tolist() == ["", "", "", "", "", "up", "", ""]
+    # No current-model column, so the plan's borderline cases: C4 (potential 200 = 4× ARR 50, ARR ≥ 20) and C6
+    # (potential 800 in the top tier ≥ 500) move up; C1–C3 cost 12k a year against ARR of 150 or less → move down.
+    assert plan.frame["move"].tolist() == ["down", "down", "down", "up", "", "up", "", ""]
+    assert plan.frame["current_model"].tolist() == [""] * 8
     assert plan.thresholds["from"]["arr_high"] == "set"
     models = {m["name"]: m for m in plan.to_dict()["models"]}
     assert [m["name"] for m in plan.to_dict()["models"]] == list(SERVICE_MODELS)
@@ -197,14 +199,16 @@ def test_capacity_is_never_exceeded_and_everyone_gets_one_model(
 
 
 def test_segment_override_and_move_down() -> None:
-    table, labels, potential, settings_ = policy_case(segment_overrides={"2": "high-touch"})
+    # cost_high=0 keeps the cost rule out of it: only "low potential and modest revenue" flags a move down.
+    table, labels, potential, settings_ = policy_case(segment_overrides={"2": "high-touch"}, cost_high=0.0)
     plan = plan_service(table, labels, NAMES, potential, settings_)
     assert plan.frame["service_model"].tolist()[4:] == ["high-touch"] * 4
     assert plan.frame["service_model_reason"].iloc[7] == (
         "segment 2 (Small accounts) is set to high-touch by an override"
     )
-    # High-touch with revenue below the top tier and low potential → over-served: C5 (mid ARR) and C8 (low ARR).
-    assert plan.frame["move"].tolist() == ["", "", "", "", "down", "", "", "down"]
+    # High-touch with low potential and revenue below the top tier → over-served: C5 (mid ARR) and C8 (low ARR).
+    # C4 (medium-touch, potential 200 = 4× its ARR 50) moves up.
+    assert plan.frame["move"].tolist() == ["", "", "", "up", "down", "", "", "down"]
     down = plan.move_down_frame()
     assert set(down["customer_id"]) == {"C5", "C8"}
     assert len(plan.move_down) == 2

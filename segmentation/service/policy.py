@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 
 from segmentation.errors import InputError
+from segmentation.service.current import CurrentModels, read_current_models
+from segmentation.service.moves import PotentialInputs, current_vs_recommended, flag_moves
 from segmentation.service.settings import DEFAULT_PLAYBOOKS, SERVICE_MODELS, TIERS
 from segmentation.service.text import concat, money, money_each, plain_float
 
@@ -36,7 +38,7 @@ class ServicePlan:
 
     frame: pd.DataFrame
     """Aligned with the customer table: service_model, priority_score (0–100), service_model_reason,
-    arr_tier, potential_tier, move ("up" | "down" | "")."""
+    arr_tier, potential_tier, move ("up" | "down" | ""), move_reason, current_model ("" when unknown)."""
     thresholds: dict[str, Any]
     capacity: dict[str, dict[str, Any]]
     grid: dict[str, dict[str, str]]
@@ -47,11 +49,17 @@ class ServicePlan:
     revenue_unit: str = "revenue"
     notes: list[str] = field(default_factory=list)
     details: pd.DataFrame = field(default_factory=pd.DataFrame)
-    """customer_id, segment, segment_name, revenue, short/long-term potential and the frame's columns."""
+    """customer_id, segment, segment_name, revenue, short/long-term potential, the frame's columns,
+    wanted_model (before capacity), move_from, move_to, upside and cost_change."""
+    current: CurrentModels | None = None
+    """Today's service model per account, when a column says it (else None)."""
+    moves: dict[str, Any] = field(default_factory=dict)
+    """What the move lists are based on, their thresholds, and per direction customers, revenue,
+    upside and yearly cost change."""
 
     @property
     def move_up(self) -> pd.DataFrame:
-        """Under-served accounts (tech- or medium-touch with high potential), best first."""
+        """Under-served accounts (lighter touch than their potential earns), largest upside first."""
         return self.move_up_frame()
 
     @property
@@ -60,14 +68,28 @@ class ServicePlan:
         return self.move_down_frame()
 
     def move_up_frame(self) -> pd.DataFrame:
-        """Return the move-up list: customer, segment, revenue, potential, model, score and reason."""
+        """Return the move-up list, largest upside first: customer, segment, revenue, potential, the plan's
+        model, score and reason, then move_from → move_to, move_reason, upside and yearly cost_change."""
         rows = self.details[self.details["move"] == "up"]
-        return rows.sort_values("priority_score", ascending=False, kind="stable")[_LIST_COLUMNS].reset_index(drop=True)
+        ordered = rows.sort_values(["upside", "priority_score"], ascending=False, kind="stable")
+        return ordered[_MOVE_COLUMNS].reset_index(drop=True)
 
     def move_down_frame(self) -> pd.DataFrame:
-        """Return the move-down list: customer, segment, revenue, potential, model, score and reason."""
+        """Return the move-down list, lowest priority first, with the same columns as `move_up_frame`."""
         rows = self.details[self.details["move"] == "down"]
-        return rows.sort_values("priority_score", ascending=True, kind="stable")[_LIST_COLUMNS].reset_index(drop=True)
+        ordered = rows.sort_values("priority_score", ascending=True, kind="stable")
+        return ordered[_MOVE_COLUMNS].reset_index(drop=True)
+
+    def current_vs_recommended_frame(self) -> pd.DataFrame | None:
+        """Return customers by today's model (rows; "not known" last) × recommended model (columns),
+        or None when no column says how accounts are served today."""
+        if self.current is None:
+            return None
+        table = current_vs_recommended(self.current.models, self.frame["service_model"].to_numpy())
+        frame = pd.DataFrame.from_dict(table, orient="index")[list(SERVICE_MODELS)]
+        frame.index.name = "today"
+        frame.columns.name = "recommended"
+        return frame
 
     def spilled_frame(self) -> pd.DataFrame:
         """Return the accounts that capacity moved to a lighter model than the policy wanted, best first."""
@@ -172,6 +194,13 @@ class ServicePlan:
                 "segment_playbooks": dict(self.segment_playbooks),
                 "move_up": int((self.frame["move"] == "up").sum()),
                 "move_down": int((self.frame["move"] == "down").sum()),
+                "moves": self.moves,
+                "current_model": None if self.current is None else self.current.to_dict(),
+                "current_vs_recommended": (
+                    None
+                    if self.current is None
+                    else current_vs_recommended(self.current.models, self.frame["service_model"].to_numpy())
+                ),
                 "by_segment": self.segment_frame().to_dict(orient="records"),
                 "notes": list(self.notes),
             }
@@ -187,6 +216,16 @@ _LIST_COLUMNS = [
     "service_model",
     "priority_score",
     "service_model_reason",
+]
+
+
+_MOVE_COLUMNS = [
+    *_LIST_COLUMNS,
+    "move_from",
+    "move_to",
+    "move_reason",
+    "upside",
+    "cost_change",
 ]
 
 
@@ -349,32 +388,6 @@ def plan_service(
         "fell_examples": [],
     }
 
-    move = np.full(n, "", dtype=object)
-    move[np.isin(model, [MEDIUM, TECH]) & (potential_tier == "high")] = "up"
-    over_high = (model == HIGH) & (arr_tier != "high") & (potential_tier == "low")
-    over_medium = (model == MEDIUM) & (arr_tier == "low") & (potential_tier == "low")
-    move[over_high | over_medium] = "down"
-
-    frame = pd.DataFrame(
-        {
-            "service_model": model,
-            "priority_score": np.round(score, 2),
-            "service_model_reason": reason,
-            "arr_tier": arr_tier,
-            "potential_tier": potential_tier,
-            "move": move,
-        },
-        index=customers.index,
-    )
-    details = frame.reset_index(drop=True).assign(
-        wanted_model=wanted,
-        customer_id=ids,
-        segment=labels.astype(int),
-        segment_name=_segment_name_each(labels, segment_names),
-        revenue=revenue,
-        short_term_potential=short,
-        long_term_potential=long,
-    )
     thresholds = {
         "arr_high": arr_high,
         "arr_low": arr_low,
@@ -388,9 +401,46 @@ def plan_service(
             "potential_low": pot_low_from,
         },
     }
+    current = read_current_models(table, settings)
+    if current is not None:
+        notes.extend(current.notes)
+    moves = flag_moves(
+        PotentialInputs(revenue, short, long, basis, model, arr_tier, potential_tier),
+        settings,
+        thresholds,
+        unit,
+        current,
+    )
+
+    frame = pd.DataFrame(
+        {
+            "service_model": model,
+            "priority_score": np.round(score, 2),
+            "service_model_reason": reason,
+            "arr_tier": arr_tier,
+            "potential_tier": potential_tier,
+            "move": moves.move,
+            "move_reason": moves.reason,
+            "current_model": moves.current_model,
+        },
+        index=customers.index,
+    )
+    details = frame.reset_index(drop=True).assign(
+        wanted_model=wanted,
+        customer_id=ids,
+        segment=labels.astype(int),
+        segment_name=_segment_name_each(labels, segment_names),
+        revenue=revenue,
+        short_term_potential=short,
+        long_term_potential=long,
+        move_from=moves.move_from,
+        move_to=moves.move_to,
+        upside=moves.upside,
+        cost_change=moves.cost_change,
+    )
     playbooks = {m: settings.playbooks.get(m, DEFAULT_PLAYBOOKS[m]) for m in SERVICE_MODELS}
     costs = {HIGH: settings.cost_high, MEDIUM: settings.cost_medium, TECH: settings.cost_tech}
-    rules = _rules_in_words(settings, thresholds, capacity, segment_names, unit)
+    rules = [*_rules_in_words(settings, thresholds, capacity, segment_names, unit), *moves.rules]
     return ServicePlan(
         frame=frame,
         thresholds=thresholds,
@@ -403,6 +453,8 @@ def plan_service(
         revenue_unit=unit,
         notes=notes,
         details=details,
+        current=current,
+        moves=moves.summary(revenue),
     )
 
 

@@ -129,6 +129,24 @@ class ServiceSettings(BaseModel):
     cost_tech: float = Field(default=300.0, ge=0.0)
     """Yearly cost to serve one tech-touch account."""
 
+    current_model_column: str | None = None
+    """The column that says how each account is served today (e.g. "CS coverage": "Enterprise CSM",
+    "Pooled", "Digital"); None = look for one by its name and values."""
+
+    detect_current_model: bool = True
+    """When no current-model column is named, look for one; False = judge moves by the plan's rules alone."""
+
+    current_model_values: dict[str, str] = Field(default_factory=dict)
+    """Value of the current-model column → service model, for values the keywords do not read."""
+
+    move_up_multiple: float = Field(default=3.0, ge=1.0, le=100.0)
+    """Without a current-model column: an account whose potential is at least this many times its
+    revenue (and whose revenue reaches the middle tier) is flagged to move up."""
+
+    max_cost_share: float = Field(default=0.25, gt=0.0, le=10.0)
+    """Without a current-model column: a high-touch account whose cost to serve is more than this
+    share of its revenue is flagged to move down."""
+
     playbooks: dict[str, str] = Field(default_factory=dict)
     """Service model → playbook text replacing the default one."""
 
@@ -161,6 +179,15 @@ class ServiceSettings(BaseModel):
             if model not in SERVICE_MODELS:
                 raise ValueError(f"service model '{model}' is unknown; use {', '.join(SERVICE_MODELS)}")
         return {str(int(k)): v for k, v in overrides.items()}
+
+    @field_validator("current_model_values")
+    @classmethod
+    def _check_current_values(cls, values: dict[str, str]) -> dict[str, str]:
+        """Reject a mapping to an unknown service model."""
+        for value, model in values.items():
+            if model not in SERVICE_MODELS:
+                raise ValueError(f"'{value}' is mapped to '{model}', which is unknown; use {', '.join(SERVICE_MODELS)}")
+        return values
 
     @field_validator("playbooks")
     @classmethod

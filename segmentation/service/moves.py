@@ -1,0 +1,342 @@
+"""The move-up and move-down lists: accounts served more lightly, or more personally, than they earn.
+
+With a column saying how each account is served today, a move is simply where the plan differs from
+today. Without one, the plan itself assigned every model, so the lists flag the accounts the grid
+treats as borderline: lighter-touch accounts with top-tier potential or potential many times their
+revenue (move up), and high-touch accounts with low potential and modest revenue, or whose cost to
+serve eats too much of their revenue (move down).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from segmentation.service.settings import SERVICE_MODELS
+from segmentation.service.text import concat, format_each, format_rows, join_nonempty, money, money_each
+
+if TYPE_CHECKING:
+    from segmentation.service.current import CurrentModels
+    from segmentation.service.settings import ServiceSettings
+
+HIGH, MEDIUM, TECH = SERVICE_MODELS
+_RANK = {HIGH: 0, MEDIUM: 1, TECH: 2}
+_TOP_SHARE = 0.85
+"""Top tier of a potential measure that is not the plan's basis: its top 15%."""
+_BASIS_WORDS = {
+    "long_term": "long-term potential",
+    "short_term": "12-month expansion potential",
+    "blend": "blended potential",
+}
+
+_TOTAL_WORDS = {
+    "long_term": "long-term potential",
+    "short_term": "{unit} plus 12-month expansion potential",
+    "blend": "blended potential",
+}
+
+
+@dataclass
+class PotentialInputs:
+    """The per-account figures the move rules read (aligned arrays, revenue clipped at 0)."""
+
+    revenue: np.ndarray
+    short: np.ndarray
+    long: np.ndarray
+    basis: np.ndarray
+    model: np.ndarray
+    arr_tier: np.ndarray
+    potential_tier: np.ndarray
+
+
+@dataclass
+class Moves:
+    """Per-account move flags with the reason and what is at stake, plus the rules in words."""
+
+    move: np.ndarray
+    """ "up", "down" or "" per account."""
+    move_from: np.ndarray
+    """The model the move starts from: today's model (with a current-model column) or the plan's ("" if none)."""
+    move_to: np.ndarray
+    """The model suggested instead ("" when there is no move)."""
+    reason: np.ndarray
+    """Why the account is on a list, in words ("" when it is not)."""
+    upside: np.ndarray
+    """Extra revenue within reach: long-term potential less revenue, at least the 12-month potential, ≥ 0."""
+    cost_change: np.ndarray
+    """Yearly cost to serve after the move less before (negative = a saving; 0 when no move)."""
+    current_model: np.ndarray
+    """Today's model per account ("" when unknown or when there is no current-model column)."""
+    based_on: str
+    """ "current_model_column" or "plan_rules"."""
+    rules: list[str] = field(default_factory=list)
+    thresholds: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self, revenue: np.ndarray) -> dict[str, Any]:
+        """Return per direction: customers, revenue, upside and yearly cost change (JSON-ready)."""
+        result: dict[str, Any] = {"based_on": self.based_on, "thresholds": dict(self.thresholds)}
+        for direction in ("up", "down"):
+            mask = self.move == direction
+            result[direction] = {
+                "customers": int(mask.sum()),
+                "revenue": float(revenue[mask].sum()),
+                "upside": float(self.upside[mask].sum()),
+                "cost_change": float(self.cost_change[mask].sum()),
+            }
+        return result
+
+
+def _costs(settings: ServiceSettings) -> dict[str, float]:
+    return {HIGH: settings.cost_high, MEDIUM: settings.cost_medium, TECH: settings.cost_tech, "": 0.0}
+
+
+def _cost_each(models: np.ndarray, costs: dict[str, float]) -> np.ndarray:
+    out = np.zeros(len(models), dtype=float)
+    for model, cost in costs.items():
+        if model:
+            out[models == model] = cost
+    return out
+
+
+def _upside(inputs: PotentialInputs) -> np.ndarray:
+    return np.maximum(np.maximum(inputs.long - inputs.revenue, inputs.short), 0.0)
+
+
+def flag_moves(
+    inputs: PotentialInputs,
+    settings: ServiceSettings,
+    thresholds: dict[str, Any],
+    unit: str,
+    current: CurrentModels | None,
+) -> Moves:
+    """Return the move flags: against today's model when `current` is given, else by the plan's rules."""
+    if current is not None:
+        return _moves_against_current(inputs, settings, unit, current)
+    return _moves_by_rules(inputs, settings, thresholds, unit)
+
+
+def _moves_against_current(
+    inputs: PotentialInputs, settings: ServiceSettings, unit: str, current: CurrentModels
+) -> Moves:
+    n = len(inputs.model)
+    costs = _costs(settings)
+    today = current.models
+    known = today != ""
+    # 0 = most personal; unknown current models are masked out by `known`.
+    rank_today = np.select([today == HIGH, today == MEDIUM], [_RANK[HIGH], _RANK[MEDIUM]], default=_RANK[TECH])
+    rank_plan = np.select(
+        [inputs.model == HIGH, inputs.model == MEDIUM], [_RANK[HIGH], _RANK[MEDIUM]], default=_RANK[TECH]
+    )
+    move = np.full(n, "", dtype=object)
+    move[known & (rank_plan < rank_today)] = "up"
+    move[known & (rank_plan > rank_today)] = "down"
+    upside = _upside(inputs)
+    moving = move != ""
+    cost_change = np.where(moving, _cost_each(inputs.model, costs) - _cost_each(today, costs), 0.0)
+    reason = np.full(n, "", dtype=object)
+    for direction in ("up", "down"):
+        rows = np.flatnonzero(move == direction)
+        if not len(rows):
+            continue
+        opening = format_rows(
+            lambda was, text, now: f"served {was} today ('{text}'); the plan recommends {now}",
+            today[rows],
+            current.values[rows],
+            inputs.model[rows],
+        )
+        if direction == "up":
+            reason[rows] = concat(opening, ": upside ", money_each(upside[rows]), f" in {unit}")
+        else:
+            reason[rows] = concat(
+                opening,
+                f": {unit} ",
+                money_each(inputs.revenue[rows]),
+                " to keep while saving ",
+                money_each(-cost_change[rows]),
+                " a year",
+            )
+    rules = [
+        f"Move up and move down compare today's model (from '{current.column}') with the plan: move up where "
+        "the plan is more personal than today, move down where it is lighter. Accounts whose current model is "
+        "unknown are on neither list."
+    ]
+    return Moves(
+        move=move,
+        move_from=np.where(moving, today, ""),
+        move_to=np.where(moving, inputs.model, ""),
+        reason=reason,
+        upside=upside,
+        cost_change=cost_change,
+        current_model=today,
+        based_on="current_model_column",
+        rules=rules,
+        thresholds={},
+    )
+
+
+def _top(values: np.ndarray, set_value: float | None) -> float:
+    if set_value is not None:
+        return float(set_value)
+    return float(np.quantile(values, _TOP_SHARE)) if len(values) else 0.0
+
+
+def _moves_by_rules(inputs: PotentialInputs, settings: ServiceSettings, thresholds: dict[str, Any], unit: str) -> Moves:
+    n = len(inputs.model)
+    costs = _costs(settings)
+    revenue, short, long, model = inputs.revenue, inputs.short, inputs.long, inputs.model
+    basis_name = settings.potential_basis
+    pot_high = float(thresholds["potential_high"])
+    short_high = pot_high if basis_name == "short_term" else _top(short, None)
+    long_high = pot_high if basis_name == "long_term" else _top(long, None)
+    total = {"long_term": long, "short_term": revenue + short, "blend": inputs.basis}[basis_name]
+    arr_floor = float(thresholds["arr_low"])
+    multiple = settings.move_up_multiple
+
+    lighter = np.isin(model, [MEDIUM, TECH])
+    long_top = lighter & (long > 0) & (long >= long_high)
+    short_top = lighter & (short > 0) & (short >= short_high)
+    blend_top = lighter & (inputs.potential_tier == "high") & (basis_name == "blend")
+    many_times = lighter & (revenue > 0) & (revenue >= arr_floor) & (total >= multiple * revenue)
+    up = long_top | short_top | blend_top | many_times
+
+    high = model == HIGH
+    median_high = float(np.median(revenue[high])) if high.any() else 0.0
+    low_potential = inputs.potential_tier == "low"
+    below_median = revenue < median_high
+    modest = high & low_potential & ((inputs.arr_tier != "high") | below_median) & ~up
+    # Cost is weighed against next year's revenue (today's plus the 12-month expansion), so an account
+    # about to grow into its high-touch cost is not flagged for the CSM time that makes it grow.
+    next_year = revenue + np.maximum(short, 0.0)
+    costly = high & (settings.cost_high > settings.max_cost_share * next_year) & ~up
+    small_medium = (model == MEDIUM) & (inputs.arr_tier == "low") & low_potential & ~up
+    down = modest | costly | small_medium
+
+    move = np.full(n, "", dtype=object)
+    move[up] = "up"
+    move[down] = "down"
+    move_from = np.where(up | down, model, "")
+    move_to = np.full(n, "", dtype=object)
+    move_to[up & (model == TECH)] = MEDIUM
+    move_to[up & (model == MEDIUM)] = HIGH
+    move_to[down & high] = MEDIUM
+    move_to[small_medium] = TECH
+    cost_change = np.where(up | down, _cost_each(move_to, costs) - _cost_each(model, costs), 0.0)
+    upside = _upside(inputs)
+
+    reason = np.full(n, "", dtype=object)
+    basis_word = _BASIS_WORDS[basis_name]
+    rows = np.flatnonzero(up)
+    if len(rows):
+        parts = [
+            _phrase(long_top[rows], "long-term potential ", long[rows], f" is in the top tier (≥ {money(long_high)})"),
+            _phrase(
+                short_top[rows],
+                "12-month expansion potential ",
+                short[rows],
+                f" is in the top tier (≥ {money(short_high)})",
+            ),
+            _phrase(
+                blend_top[rows], "blended potential ", inputs.basis[rows], f" is in the top tier (≥ {money(pot_high)})"
+            ),
+            _multiple_phrase(many_times[rows], total[rows], revenue[rows], unit),
+        ]
+        reason[rows] = concat(
+            model[rows], " by the plan, but ", join_nonempty(parts, len(rows), " and "), " → consider ", move_to[rows]
+        )
+    rows = np.flatnonzero(down)
+    if len(rows):
+        median_words = f" below the high-touch median {money(median_high)}"
+        top_words = f" below the top tier ({money(float(thresholds['arr_high']))})"
+        where_words = np.where(below_median[rows], median_words, top_words).astype(object)
+        modest_rows = modest[rows]
+        modest_part = np.full(len(rows), "", dtype=object)
+        if modest_rows.any():
+            picked = rows[modest_rows]
+            modest_part[modest_rows] = concat(
+                f"low {basis_word} ",
+                money_each(inputs.basis[picked]),
+                f" and {unit} ",
+                money_each(revenue[picked]),
+                where_words[modest_rows],
+            )
+        parts = [
+            modest_part,
+            _phrase(
+                costly[rows],
+                f"high-touch costs {money(settings.cost_high)} a year, more than {settings.max_cost_share:.0%} of "
+                f"the {unit} expected in 12 months (",
+                next_year[rows],
+                ")",
+            ),
+            _phrase(small_medium[rows], f"lower-tier {unit} ", revenue[rows], f" and low {basis_word}"),
+        ]
+        reason[rows] = concat(
+            model[rows], " by the plan, but ", join_nonempty(parts, len(rows), "; "), " → consider ", move_to[rows]
+        )
+
+    cost_floor = settings.cost_high / settings.max_cost_share
+    rules = [
+        "No column says how accounts are served today, so the move lists show the plan's borderline cases. "
+        "Move up: a medium- or tech-touch account whose long-term potential is in the top tier "
+        f"({money(long_high)} or more), whose 12-month expansion potential is in the top tier "
+        f"({money(short_high)} or more), or whose {_TOTAL_WORDS[basis_name].format(unit=unit)} is at least "
+        f"{multiple:g}× its {unit} with {unit} of at least {money(arr_floor)}. "
+        "Each is suggested one model more personal.",
+        f"Move down: a high-touch account with low {basis_word} whose {unit} is below the top tier or below the "
+        f"high-touch median ({money(median_high)}); or whose cost to serve ({money(settings.cost_high)} a year) is "
+        f"more than {settings.max_cost_share:.0%} of the {unit} it should bring in the next 12 months (today's plus "
+        f"its 12-month expansion potential: below {money(cost_floor)}); or a medium-touch "
+        f"account with lower-tier {unit} and low potential. Each is suggested one model lighter.",
+    ]
+    return Moves(
+        move=move,
+        move_from=move_from,
+        move_to=move_to,
+        reason=reason,
+        upside=upside,
+        cost_change=cost_change,
+        current_model=np.full(n, "", dtype=object),
+        based_on="plan_rules",
+        rules=rules,
+        thresholds={
+            "long_term_top": long_high,
+            "short_term_top": short_high,
+            "move_up_multiple": multiple,
+            "move_up_revenue_floor": arr_floor,
+            "high_touch_median_revenue": median_high,
+            "max_cost_share": settings.max_cost_share,
+            "cost_share_revenue_floor": cost_floor,
+        },
+    )
+
+
+def _phrase(mask: np.ndarray, before: str, values: np.ndarray, after: str) -> np.ndarray:
+    """`before` + money(value) + `after` where `mask` holds, "" elsewhere."""
+    out = np.full(len(mask), "", dtype=object)
+    if mask.any():
+        out[mask] = concat(before, money_each(values[mask]), after)
+    return out
+
+
+def _multiple_phrase(mask: np.ndarray, total: np.ndarray, revenue: np.ndarray, unit: str) -> np.ndarray:
+    """ "potential 95.0k is 4.1× its ARR 23.0k" where `mask` holds."""
+    out = np.full(len(mask), "", dtype=object)
+    if mask.any():
+        ratio = total[mask] / revenue[mask]
+        ratio_words = format_each(ratio, lambda r: f"{r:.1f}×", key=np.round(ratio, 1))
+        out[mask] = concat(
+            "potential ", money_each(total[mask]), " is ", ratio_words, f" its {unit} ", money_each(revenue[mask])
+        )
+    return out
+
+
+def current_vs_recommended(current: np.ndarray, recommended: np.ndarray) -> dict[str, dict[str, int]]:
+    """Return today's model (rows, "not known" last if any) → recommended model → customers."""
+    rows = [*SERVICE_MODELS, *(["not known"] if (current == "").any() else [])]
+    table: dict[str, dict[str, int]] = {}
+    for row in rows:
+        mask = current == ("" if row == "not known" else row)
+        table[row] = {model: int((mask & (recommended == model)).sum()) for model in SERVICE_MODELS}
+    return table
