@@ -134,8 +134,17 @@ def test_sample_to_segments_k_change(page: object, app_url: str) -> None:
 
 
 def _download(page: object, label: str, target: Path) -> Path:
-    with page.expect_download() as info:  # type: ignore[attr-defined]
-        page.get_by_role("button", name=label).click()  # type: ignore[attr-defined]
+    """Click the download button called `label` and save the file; on a timeout, say what the page shows."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    button = page.get_by_role("button", name=label)  # type: ignore[attr-defined]
+    try:
+        button.wait_for(timeout=150_000)
+    except PlaywrightTimeout:
+        text = page.locator("[data-testid='stMain']").inner_text()  # type: ignore[attr-defined]
+        pytest.fail(f"no '{label}' button; the page shows:\n{text[:3000]}")
+    with page.expect_download(timeout=150_000) as info:  # type: ignore[attr-defined]
+        button.click()
     info.value.save_as(target)
     return target
 
