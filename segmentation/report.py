@@ -153,8 +153,21 @@ def _segments_section(result: AnalysisResult, summary: dict[str, Any], money: An
     rules = summary.get("segmentation", {}).get("rules") or []
     rules_html = ""
     if rules:
-        rule_items = "".join(f"<li>{_e(r if isinstance(r, str) else r.get('text', r))}</li>" for r in rules)
-        rules_html = f"<h3>How to recognise each segment</h3><ul class='plain'>{rule_items}</ul>"
+        names = {segment["id"]: segment["name"] for segment in summary["segments"]}
+        rule_items = "".join(
+            f"<li>{_e(r)}</li>"
+            if isinstance(r, str)
+            else f"<li><b>{_e(names.get(r.get('segment'), r.get('segment', '')))}:</b> {_e(r.get('text', ''))}</li>"
+            for r in rules
+        )
+        fidelity = summary.get("segmentation", {}).get("rules_fidelity")
+        note = (
+            f"<p class='muted'>These rules of thumb (a shallow decision tree) put {format_share(fidelity)} of "
+            "customers in the segment the method chose.</p>"
+            if isinstance(fidelity, int | float)
+            else ""
+        )
+        rules_html = f"<h3>How to recognise each segment</h3><ul class='plain'>{rule_items}</ul>{note}"
     return (
         f"<h2>Who our customers are: {len(summary['segments'])} segments</h2>"
         f"<p class='muted'>Method: {_e(summary.get('segmentation', {}).get('method', ''))}; "
@@ -223,7 +236,7 @@ def _service_section(result: AnalysisResult, summary: dict[str, Any], money: Any
                 money(model.get("short_term_potential")),
                 money(model.get("long_term_potential")),
                 _fmt_number(model.get("headcount_needed")),
-                money(model.get("cost")),
+                "–" if model.get("cost") is None else format_money(float(model["cost"]), result.currency) + " a year",
             )
         )
     service = summary.get("service", {})
