@@ -18,6 +18,7 @@ from segmentation.service import (
     SERVICE_MODELS,
     PotentialEstimate,
     PotentialSettings,
+    ServicePlan,
     ServiceSettings,
     compare_plans,
     estimate_potential,
@@ -25,6 +26,7 @@ from segmentation.service import (
 )
 from segmentation.service import charts as service_charts
 from segmentation.service.columns import find_potential_columns, size_bands, size_values
+from segmentation.service.current import map_service_value
 from segmentation.service.text import money
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -275,6 +277,224 @@ def test_plan_to_dict_has_the_contract_keys_and_is_json() -> None:
     assert summary["playbooks"]["high-touch"]
     assert len(summary["by_segment"]) == 6
     json.dumps(summary, allow_nan=False)
+
+
+# --- move up / move down --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Enterprise CSM", "high-touch"),
+        ("named csm", "high-touch"),
+        ("High touch", "high-touch"),
+        ("1:1", "high-touch"),
+        ("Pooled", "medium-touch"),
+        ("Pooled CSM", "medium-touch"),
+        ("Scaled", "medium-touch"),
+        ("Digital", "tech-touch"),
+        ("Digital CSM", "tech-touch"),
+        ("self-serve", "tech-touch"),
+        ("Tech-Touch", "tech-touch"),
+        ("One-to-many", "tech-touch"),
+        ("Enterprise", None),
+        ("Gold", None),
+        ("", None),
+    ],
+)
+def test_service_values_map_by_keywords(value: str, expected: str | None) -> None:
+    assert map_service_value(value) == expected
+
+
+def coverage_case(coverage: list[str | None], **changes: object) -> ServicePlan:
+    """The eight policy accounts with a 'CS Coverage' column saying how each is served today."""
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"C{i}" for i in range(1, 9)],
+            "revenue": POLICY_REVENUE,
+            "CS Coverage": pd.Series(coverage, dtype="str"),
+            "plan_tier": ["Basic", "Pro", "Enterprise", "Basic", "Pro", "Enterprise", "Basic", "Pro"],
+        }
+    )
+    table = make_table(frame, roles={"CS Coverage": "categorical", "plan_tier": "categorical"})
+    settings_ = ServiceSettings(**{**POLICY_THRESHOLDS, **changes})  # type: ignore[arg-type]
+    return plan_service(
+        table, np.asarray([1, 1, 1, 1, 2, 2, 2, 2]), NAMES, hand_potential([0.0] * 8, POLICY_LONG), settings_
+    )
+
+
+COVERAGE = ["Enterprise CSM", "Pooled", "Digital", "Named CSM", "self-serve", "Gold", "High touch", None]
+
+
+def test_moves_against_todays_model_from_a_detected_column() -> None:
+    plan = coverage_case(COVERAGE)
+    # Plan (POLICY_EXPECTED): H H H M M M T T; today: H M T H T ? H ?.
+    assert plan.frame["current_model"].tolist() == [
+        "high-touch",
+        "medium-touch",
+        "tech-touch",
+        "high-touch",
+        "tech-touch",
+        "",
+        "high-touch",
+        "",
+    ]
+    assert plan.frame["move"].tolist() == ["", "up", "up", "down", "up", "", "down", ""]
+    up = plan.move_up_frame()
+    # Largest upside first: C2 900−120 = 780, C3 600−50 = 550, C5 60−50 = 10.
+    assert up["customer_id"].tolist() == ["C2", "C3", "C5"]
+    assert up["upside"].tolist() == [780.0, 550.0, 10.0]
+    assert up["cost_change"].tolist() == [9500.0, 11700.0, 2200.0]
+    assert up[["move_from", "move_to"]].iloc[0].tolist() == ["medium-touch", "high-touch"]
+    assert up["move_reason"].iloc[0] == (
+        "served medium-touch today ('Pooled'); the plan recommends high-touch: upside 780 in ARR"
+    )
+    down = plan.move_down_frame()
+    assert set(down["customer_id"]) == {"C4", "C7"}
+    c4 = down.set_index("customer_id").loc["C4"]
+    assert c4["move_reason"] == (
+        "served high-touch today ('Named CSM'); the plan recommends medium-touch: "
+        "ARR 50 to keep while saving 9.5k a year"
+    )
+    summary = plan.to_dict()
+    json.dumps(summary, allow_nan=False)
+    assert summary["move_up"] == 3
+    assert summary["move_down"] == 2
+    assert summary["moves"]["based_on"] == "current_model_column"
+    assert summary["moves"]["up"] == {"customers": 3, "revenue": 220.0, "upside": 1340.0, "cost_change": 23400.0}
+    assert summary["moves"]["down"] == {"customers": 2, "revenue": 60.0, "upside": 440.0, "cost_change": -21200.0}
+    assert summary["current_vs_recommended"] == {
+        "high-touch": {"high-touch": 1, "medium-touch": 1, "tech-touch": 1},
+        "medium-touch": {"high-touch": 1, "medium-touch": 0, "tech-touch": 0},
+        "tech-touch": {"high-touch": 1, "medium-touch": 1, "tech-touch": 0},
+        "not known": {"high-touch": 0, "medium-touch": 1, "tech-touch": 1},
+    }
+    assert summary["current_model"]["column"] == "CS Coverage"
+    assert summary["current_model"]["detected"] is True
+    assert summary["current_model"]["unmapped"] == {"Gold": 1}
+    assert any("'Gold' (1)" in note for note in plan.notes)
+    assert any("1 accounts have no value in 'CS Coverage'" in note for note in plan.notes)
+    assert any("CS Coverage" in rule for rule in plan.rules_in_words)
+    crosstab = plan.current_vs_recommended_frame()
+    assert crosstab is not None
+    assert int(crosstab.to_numpy().sum()) == 8
+
+
+def test_current_model_column_chosen_mapped_or_switched_off() -> None:
+    plan = coverage_case(COVERAGE, current_model_values={"gold": "high-touch"})
+    assert plan.frame["move"].iloc[5] == "down"  # C6: 'Gold' read as high-touch, the plan says medium-touch
+    plan = coverage_case(COVERAGE, detect_current_model=False)
+    assert plan.current is None
+    assert plan.to_dict()["current_vs_recommended"] is None
+    assert plan.to_dict()["moves"]["based_on"] == "plan_rules"
+    assert plan.current_vs_recommended_frame() is None
+    plan = coverage_case(COVERAGE, current_model_column="CS Coverage", detect_current_model=False)
+    assert plan.to_dict()["current_model"]["detected"] is False
+    with pytest.raises(InputError, match="'Touch' chosen for today's service model is not in the data"):
+        coverage_case(COVERAGE, current_model_column="Touch")
+    with pytest.raises(InputError, match="No value of 'plan_tier'"):
+        coverage_case(COVERAGE, current_model_column="plan_tier")
+    with pytest.raises(ValueError, match="unknown"):
+        ServiceSettings(current_model_values={"Gold": "platinum-touch"})
+
+
+def test_current_model_column_detection_by_name_and_values() -> None:
+    # 'plan_tier' has a service-ish name but its values name no model; a column of mostly unmapped values is
+    # not taken either, and 'Low touch' is the middle model unless a mid-touch value sits beside it.
+    plan = coverage_case(["Gold", "Silver", "Gold", "Bronze", "Digital", "Gold", "Silver", "Gold"])
+    assert plan.current is None
+    plan = coverage_case(["High touch", "Low touch", "Tech touch", "Low touch", None, None, None, None])
+    assert plan.current is not None
+    assert plan.current.mapping == {"High touch": "high-touch", "Low touch": "medium-touch", "Tech touch": "tech-touch"}
+    plan = coverage_case(["High touch", "Low touch", "Mid touch", "Low touch", None, None, None, None])
+    assert plan.current is not None
+    assert plan.current.mapping["Low touch"] == "tech-touch"
+
+
+# Twelve accounts with thresholds set by hand (ARR high ≥ 100k, low < 20k; long-term potential high ≥ 500k,
+# low < 100k) and the default costs (high-touch 12k, medium 2.5k, tech 300 a year).
+RULES_REVENUE = [150e3, 105e3, 40e3, 30e3, 60e3, 10e3, 5e3, 10e3, 50e3, 200e3, 25e3, 300e3]
+RULES_LONG = [600e3, 90e3, 550e3, 200e3, 150e3, 700e3, 50e3, 300e3, 80e3, 900e3, 520e3, 1.2e6]
+RULES_SHORT = [0, 0, 20e3, 0, 0, 0, 0, 0, 0, 0, 5e3, 0]
+
+
+def test_moves_by_the_plans_rules_without_a_current_column() -> None:
+    n = len(RULES_REVENUE)
+    table = make_table(pd.DataFrame({"customer_id": [f"A{i}" for i in range(1, n + 1)], "revenue": RULES_REVENUE}), {})
+    thresholds = {"arr_high": 100e3, "arr_low": 20e3, "potential_high": 500e3, "potential_low": 100e3}
+    plan = plan_service(
+        table, np.ones(n, dtype=int), {1: "All"}, hand_potential(RULES_SHORT, RULES_LONG), ServiceSettings(**thresholds)
+    )
+    models = plan.frame["service_model"].tolist()
+    assert [i + 1 for i, m in enumerate(models) if m == "high-touch"] == [1, 2, 3, 10, 11, 12]
+    # A4: medium-touch, 200k = 6.7× its 30k (≥ 20k) → up. A6: medium-touch, 700k ≥ 500k → up.
+    # A2: high-touch, low potential (90k) and 105k below the high-touch median (25, 40, 105, 150, 200, 300 → 127.5k).
+    # A11: high-touch costs 12k, more than 25% of 25k + 5k = 30k → down. A3: 12k is not more than 25% of 60k.
+    # A8 (30× its ARR) earns only 10k, below the 20k floor; A5 (150k = 2.5×) is under 3×.
+    assert plan.frame["move"].tolist() == ["", "down", "", "up", "", "up", "", "", "", "", "down", ""]
+    reasons = dict(zip(plan.details["customer_id"], plan.details["move_reason"], strict=True))
+    assert reasons["A4"] == "medium-touch by the plan, but potential 200k is 6.7× its ARR 30.0k → consider high-touch"
+    assert reasons["A6"] == (
+        "medium-touch by the plan, but long-term potential 700k is in the top tier (≥ 500k) → consider high-touch"
+    )
+    assert reasons["A2"] == (
+        "high-touch by the plan, but low long-term potential 90.0k and ARR 105k below the high-touch median 128k "
+        "→ consider medium-touch"
+    )
+    assert reasons["A11"] == (
+        "high-touch by the plan, but high-touch costs 12.0k a year, more than 25% of the ARR expected in 12 months "
+        "(30.0k) → consider medium-touch"
+    )
+    summary = plan.to_dict()
+    assert summary["moves"]["based_on"] == "plan_rules"
+    assert summary["moves"]["up"] == {"customers": 2, "revenue": 40e3, "upside": 860e3, "cost_change": 19000.0}
+    assert summary["moves"]["down"]["customers"] == 2
+    assert summary["moves"]["down"]["cost_change"] == -19000.0
+    assert summary["moves"]["thresholds"]["high_touch_median_revenue"] == 127.5e3
+    assert summary["current_vs_recommended"] is None
+    assert plan.move_up_frame()["customer_id"].tolist() == ["A6", "A4"]  # larger upside first
+    assert any(rule.startswith("No column says how accounts are served today") for rule in plan.rules_in_words)
+    # A higher multiple drops A4; a looser cost share drops A11.
+    looser = plan_service(
+        table,
+        np.ones(n, dtype=int),
+        {1: "All"},
+        hand_potential(RULES_SHORT, RULES_LONG),
+        ServiceSettings(**thresholds, move_up_multiple=8.0, max_cost_share=0.5),
+    )
+    assert looser.frame["move"].tolist() == ["", "down", "", "", "", "up", "", "", "", "", "", ""]
+    # At 20% A3 sits on the line (12k = 20% of 60k: not more, so kept); at 19% it is flagged.
+    for share, flagged in ((0.2, ""), (0.19, "down")):
+        tighter = plan_service(
+            table,
+            np.ones(n, dtype=int),
+            {1: "All"},
+            hand_potential(RULES_SHORT, RULES_LONG),
+            ServiceSettings(**thresholds, max_cost_share=share),
+        )
+        assert tighter.frame["move"].iloc[2] == flagged
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    today=st.lists(st.sampled_from(["Named CSM", "Pooled", "Digital", "n/a"]), min_size=8, max_size=8),
+)
+def test_moves_against_today_follow_the_model_order(today: list[str]) -> None:
+    plan = coverage_case(list(today), current_model_column="CS Coverage") if set(today) != {"n/a"} else None
+    if plan is None:
+        return
+    order = {m: i for i, m in enumerate(SERVICE_MODELS)}
+    for now, recommended, move in zip(
+        plan.frame["current_model"], plan.frame["service_model"], plan.frame["move"], strict=True
+    ):
+        expected = (
+            ""
+            if not now
+            else ("up" if order[recommended] < order[now] else "down" if order[recommended] > order[now] else "")
+        )
+        assert move == expected
+    table = plan.to_dict()["current_vs_recommended"]
+    assert sum(sum(row.values()) for row in table.values()) == 8
 
 
 # --- potential -------------------------------------------------------------------------------------
@@ -572,3 +792,41 @@ def test_sample_data_potential_tracks_the_planted_truth() -> None:
     plan = plan_service(table, labels, {1: "All"}, estimate, ServiceSettings(high_touch_csms=8))
     assert (plan.frame["service_model"] == "high-touch").sum() <= 8 * 25
     json.dumps(plan.to_dict(), allow_nan=False)
+
+
+@pytest.mark.skipif(not SAMPLE.exists(), reason="sample data not generated yet")
+def test_sample_data_move_lists_are_a_non_empty_minority() -> None:
+    table = sample_table()
+    labels = np.ones(table.n_customers, dtype=int)
+    estimate = estimate_potential(table, labels, PotentialSettings())
+    plan = plan_service(table, labels, {1: "All"}, estimate, ServiceSettings())
+    models = plan.frame["service_model"]
+    up, down = len(plan.move_up_frame()), len(plan.move_down_frame())
+    assert 0 < up < 0.5 * models.isin(["medium-touch", "tech-touch"]).sum()
+    assert 0 < down < 0.5 * (models == "high-touch").sum()
+    assert plan.to_dict()["moves"]["based_on"] == "plan_rules"
+
+
+@pytest.mark.skipif(not SAMPLE.exists(), reason="sample data not generated yet")
+def test_sample_data_with_todays_coverage_read_through_intake() -> None:
+    # Coverage by ARR alone, as spreadsheets do it today: the top 10% get a named CSM, the next 40% are pooled.
+    from segmentation.intake import IntakeSettings, Source, build_customer_table
+
+    raw = pd.read_csv(SAMPLE)
+    rank = raw["arr"].rank(pct=True)
+    raw["CS Coverage"] = np.where(rank > 0.9, "Enterprise CSM", np.where(rank > 0.5, "Pooled", "Digital"))
+    table = build_customer_table(Source.from_bytes("accounts.csv", raw.to_csv(index=False).encode()), IntakeSettings())
+    labels = np.ones(table.n_customers, dtype=int)
+    estimate = estimate_potential(table, labels, PotentialSettings())
+    plan = plan_service(table, labels, {1: "All"}, estimate, ServiceSettings())
+    summary = plan.to_dict()
+    assert summary["current_model"]["column"] == "CS Coverage"
+    assert summary["current_model"]["customers_known"] == table.n_customers
+    crosstab = summary["current_vs_recommended"]
+    assert sum(sum(row.values()) for row in crosstab.values()) == table.n_customers
+    # Potential lifts some pooled and digital accounts above what ARR alone gave them.
+    assert summary["move_up"] > 0
+    assert summary["move_up"] == crosstab["medium-touch"]["high-touch"] + sum(
+        crosstab["tech-touch"][m] for m in ("high-touch", "medium-touch")
+    )
+    json.dumps(summary, allow_nan=False)

@@ -324,7 +324,8 @@ def _multiple_phrase(mask: np.ndarray, total: np.ndarray, revenue: np.ndarray, u
     """ "potential 95.0k is 4.1× its ARR 23.0k" where `mask` holds."""
     out = np.full(len(mask), "", dtype=object)
     if mask.any():
-        ratio = total[mask] / revenue[mask]
+        with np.errstate(over="ignore"):  # revenue just above 0 gives an infinite ratio, shown as "inf×"
+            ratio = total[mask] / revenue[mask]
         ratio_words = format_each(ratio, lambda r: f"{r:.1f}×", key=np.round(ratio, 1))
         out[mask] = concat(
             "potential ", money_each(total[mask]), " is ", ratio_words, f" its {unit} ", money_each(revenue[mask])
