@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -40,7 +41,7 @@ def build_report(result: AnalysisResult, *, charts: dict[str, alt.TopLevelMixin]
     summary = result.summary()
     currency = result.currency
     unit = result.revenue_unit
-    rendered = {name: to_svg(chart) for name, chart in (charts or report_charts(result)).items()}
+    rendered = {name: _own_ids(name, to_svg(chart)) for name, chart in (charts or report_charts(result)).items()}
     money = _money(currency, unit)
     title = result.config.report.title
     body = [
@@ -61,6 +62,24 @@ def build_report(result: AnalysisResult, *, charts: dict[str, alt.TopLevelMixin]
         + "\n".join(body)
         + "</main></body></html>"
     )
+
+
+_SVG_ID = re.compile(r'\bid="([^"]+)"')
+
+
+def _own_ids(name: str, svg: str) -> str:
+    """Give the ids inside one chart's SVG names of its own (``pareto-1`` …).
+
+    The renderer numbers gradients and clip paths per process, so two charts inlined in one page
+    could point at each other's definitions, and the same report built twice would differ.
+    """
+    ids = list(dict.fromkeys(_SVG_ID.findall(svg)))
+    for number, old in enumerate(ids, start=1):
+        new = f"{name}-{number}"
+        svg = (
+            svg.replace(f'id="{old}"', f'id="{new}"').replace(f"#{old})", f"#{new})").replace(f'"#{old}"', f'"#{new}"')
+        )
+    return svg
 
 
 def _e(value: object) -> str:

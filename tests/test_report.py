@@ -1,0 +1,71 @@
+"""The offline report: its numbers are summary.json's, it needs no network, and user text stays text."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from segmentation.config import AnalysisConfig
+from segmentation.formatting import format_count, format_share
+from segmentation.intake import Source
+from segmentation.pipeline import run_analysis
+from segmentation.report import build_report
+from tests.conftest import SAMPLE_ACCOUNTS
+
+
+@pytest.fixture(scope="module")
+def sample_report() -> tuple[str, dict]:
+    result = run_analysis(Source.from_path(SAMPLE_ACCOUNTS), AnalysisConfig())
+    return build_report(result), result.summary()
+
+
+def test_headline_numbers_are_those_of_summary_json(sample_report: tuple[str, dict]) -> None:
+    report, summary = sample_report
+    text = html.unescape(report)
+    conc = summary["concentration"]
+    assert format_share(conc["top_20pct_revenue_share"], 1) in text
+    assert format_share(conc["customer_share_for_80pct_revenue"], 1) in text
+    assert f"{conc['gini']:.3f}" in text
+    assert format_count(summary["input"]["customers"]) in text
+    for segment in summary["segments"]:
+        assert segment["name"] in text
+        assert format_count(segment["customers"]) in text
+    for model in summary["service_models"]:
+        assert format_count(model["customers"]) in text
+
+
+def test_every_chart_is_embedded_and_nothing_is_fetched(sample_report: tuple[str, dict]) -> None:
+    report, _ = sample_report
+    charts = re.findall(r"<div class='chart' data-chart='([a-z_]+)'>\s*<svg", report)
+    assert {"segment_map", "profile_heatmap", "pareto", "lorenz", "segment_shares", "service_grid", "capacity"} <= set(
+        charts
+    )
+    assert not re.search(r"<script[^>]+src=|<link[^>]+href=|<img[^>]+src=['\"]?https?:", report)
+    assert "@import" not in report
+
+
+def test_settings_in_the_report_reproduce_the_analysis(sample_report: tuple[str, dict]) -> None:
+    report, summary = sample_report
+    block = re.search(r"<pre[^>]*>(.*?)</pre>", report, re.S)
+    assert block, "the settings are printed"
+    assert json.loads(html.unescape(block.group(1))) == summary["settings"]
+
+
+def test_user_text_is_escaped_never_markup(tmp_path: Path) -> None:
+    rows = ["account,industry,arr"]
+    rows += [f"A{i:02d},{'<script>alert(1)</script>' if i % 2 else '<b>Retail</b>'},{1000 + 90 * i}" for i in range(40)]
+    path = tmp_path / "evil.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    report = build_report(run_analysis(Source.from_path(path), AnalysisConfig()))
+    assert "<script>alert" not in report
+    assert "<b>Retail</b>" not in report
+
+
+def test_same_input_gives_the_same_report(sample_report: tuple[str, dict]) -> None:
+    report, _ = sample_report
+    again = build_report(run_analysis(Source.from_path(SAMPLE_ACCOUNTS), AnalysisConfig()))
+    assert again == report
