@@ -380,6 +380,18 @@ def test_moves_against_todays_model_from_a_detected_column() -> None:
     assert int(crosstab.to_numpy().sum()) == 8
 
 
+def test_costs_that_flag_most_high_touch_accounts_are_noted() -> None:
+    table, labels, potential, settings_ = policy_case(segment_overrides={"2": "high-touch"})
+    plan = plan_service(table, labels, NAMES, potential, settings_)
+    # Seven high-touch accounts, none earning more than 150 a year against a 12k cost: all flagged, and said so.
+    assert plan.frame["move"].tolist().count("down") == 7
+    assert any("for 7 of the 7 high-touch accounts" in note for note in plan.notes)
+    table, labels, potential, settings_ = policy_case()
+    assert not any(
+        "high-touch accounts" in note for note in plan_service(table, labels, NAMES, potential, settings_).notes
+    )
+
+
 def test_current_model_column_chosen_mapped_or_switched_off() -> None:
     plan = coverage_case(COVERAGE, current_model_values={"gold": "high-touch"})
     assert plan.frame["move"].iloc[5] == "down"  # C6: 'Gold' read as high-touch, the plan says medium-touch

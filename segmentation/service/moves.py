@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 HIGH, MEDIUM, TECH = SERVICE_MODELS
 _RANK = {HIGH: 0, MEDIUM: 1, TECH: 2}
+_MIN_FOR_COST_NOTE = 4
+"""With fewer high-touch accounts than this, "most of them cost too much" is not worth a note."""
 _TOP_SHARE = 0.85
 """Top tier of a potential measure that is not the plan's basis: its top 15%."""
 _BASIS_WORDS = {
@@ -73,6 +75,7 @@ class Moves:
     """ "current_model_column" or "plan_rules"."""
     rules: list[str] = field(default_factory=list)
     thresholds: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     def summary(self, revenue: np.ndarray) -> dict[str, Any]:
         """Return per direction: customers, revenue, upside and yearly cost change (JSON-ready)."""
@@ -277,6 +280,14 @@ def _moves_by_rules(inputs: PotentialInputs, settings: ServiceSettings, threshol
         )
 
     cost_floor = settings.cost_high / settings.max_cost_share
+    notes = []
+    high_count, costly_count = int(high.sum()), int(costly.sum())
+    if high_count >= _MIN_FOR_COST_NOTE and costly_count > high_count / 2:
+        notes.append(
+            f"High-touch costs more than {settings.max_cost_share:.0%} of next year's {unit} for {costly_count:,} of "
+            f"the {high_count:,} high-touch accounts, so most of them are on the move-down list: the cost to serve "
+            f"({money(settings.cost_high)} a year) may not fit this business; set your own costs or a higher share."
+        )
     rules = [
         "No column says how accounts are served today, so the move lists show the plan's borderline cases. "
         "Move up: a medium- or tech-touch account whose long-term potential is in the top tier "
@@ -309,6 +320,7 @@ def _moves_by_rules(inputs: PotentialInputs, settings: ServiceSettings, threshol
             "max_cost_share": settings.max_cost_share,
             "cost_share_revenue_floor": cost_floor,
         },
+        notes=notes,
     )
 
 

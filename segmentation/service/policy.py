@@ -411,6 +411,7 @@ def plan_service(
         unit,
         current,
     )
+    notes.extend(moves.notes)
 
     frame = pd.DataFrame(
         {
