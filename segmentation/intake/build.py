@@ -10,7 +10,14 @@ import pandas as pd
 
 from segmentation.errors import InputError
 from segmentation.intake.aggregate import Columns, aggregate
-from segmentation.intake.parsing import integral_id_text, is_missing, parse_booleans, parse_dates, parse_numbers
+from segmentation.intake.parsing import (
+    Distinct,
+    integral_id_text,
+    is_missing,
+    parse_booleans,
+    parse_dates,
+    parse_numbers,
+)
 from segmentation.intake.reading import RawTable, read_raw
 from segmentation.intake.roles import (
     _COORD,
@@ -51,6 +58,10 @@ _RFM_REASONS = {
 }
 _CANCELLED = r"(?i)\b(?:cancel+ed|cancel+ation|refund(?:ed)?|returned|void(?:ed)?|reversed|chargeback)\b"
 _ORDER_WORDS = ("invoice", "order", "transaction", "receipt", "basket")
+_TOTALS = r"(?i)^(?:grand[ _-]?)?(?:sub[ _-]?)?totals?:?$|^sum:?$|^summe:?$|^gesamt:?$|^totale?:?$"
+"""A cell that labels a totals row of a report (Total, Grand total, Subtotal, Sum …)."""
+TOTALS_ROW = "Totals row"
+NEGATIVE_REVENUE = "Negative revenue (refund or credit) kept; counts as 0 in concentration"
 
 
 @dataclass
@@ -94,7 +105,9 @@ def build_customer_table(primary: Source, settings: IntakeSettings, related: Sou
     frame = raw.frame
     notes = list(raw.notes)
     notes += check_overrides(settings.roles, list(frame.columns))
-    profiles = profile_columns(frame, settings.date_order)
+    # every column factorised once: parsing, missing values, distinct counts and duplicate rows reuse it
+    distinct = {str(name): Distinct.of(frame[name]) for name in frame.columns}
+    profiles = profile_columns(frame, settings.date_order, distinct)
 
     wanted_id = settings.id_column or _override_for(settings, "customer_id")
     id_role = choose_id(profiles, len(frame), primary.name, wanted_id)
@@ -108,15 +121,20 @@ def build_customer_table(primary: Source, settings: IntakeSettings, related: Sou
     if ignored:
         notes.append(f"Left out of the analysis as set: {', '.join(sorted(ignored))}.")
 
-    ids, id_note = integral_id_text(frame[id_role.column])
-    if id_note:
+    id_values = distinct[id_role.column]
+    ids = frame[id_role.column]
+    if integral_id_text(id_values.values)[1]:
+        ids = integral_id_text(ids)[0]
+        id_values = Distinct.of(ids)
         notes.append(f"Customer IDs in '{id_role.column}' were written like 12345.0; read as whole numbers (12345).")
     ledger = _Ledger(frame)
-    grain = _decide_grain(ids, source_roles, settings)
+    grain = _decide_grain(id_values, source_roles, settings)
     if grain == "transactions":
         table = _transactions(
             frame,
             ids=ids,
+            id_values=id_values,
+            distinct=distinct,
             id_role=id_role,
             revenue=revenue,
             roles=source_roles,
@@ -130,6 +148,8 @@ def build_customer_table(primary: Source, settings: IntakeSettings, related: Sou
         table = _customer_grain(
             frame,
             ids=ids,
+            id_values=id_values,
+            distinct=distinct,
             id_role=id_role,
             revenue=revenue,
             roles=source_roles,
@@ -154,12 +174,7 @@ def build_customer_table(primary: Source, settings: IntakeSettings, related: Sou
         )
     customers = customers.reset_index(drop=True)
     _date_notes(profiles, source_roles, notes, settings)
-    negative = int((customers["revenue"] < 0).sum())
-    if negative:
-        notes.append(
-            f"{negative:,} customer(s) have negative revenue (refunds larger than purchases); kept as they are, "
-            "and counted as 0 in the concentration figures."
-        )
+    _negative_revenue(customers, ledger, notes)
     return CustomerTable(
         customers=customers,
         roles=roles,
@@ -172,8 +187,28 @@ def build_customer_table(primary: Source, settings: IntakeSettings, related: Sou
         ledger=ledger.entries,
         excluded_rows=ledger.frame(),
         notes=notes,
-        column_quality=column_quality(frame, profiles, source_roles),
+        column_quality=column_quality(frame, profiles, source_roles, distinct),
         source_roles=source_roles,
+    )
+
+
+def _negative_revenue(customers: pd.DataFrame, ledger: _Ledger, notes: list[str]) -> None:
+    """Say in the ledger and the notes which customers keep a negative revenue."""
+    negative = customers["revenue"] < 0
+    count = int(negative.sum())
+    if not count:
+        return
+    ledger.entries.append(
+        LedgerEntry(
+            reason=NEGATIVE_REVENUE,
+            rows=count,
+            action="changed",
+            examples=[str(v) for v in customers.loc[negative, "customer_id"].head(5)],
+        )
+    )
+    notes.append(
+        f"{count:,} customer(s) have negative revenue (refunds larger than purchases); kept as they are, "
+        "and counted as 0 in the concentration figures."
     )
 
 
@@ -202,13 +237,14 @@ def _source_roles(
     return roles
 
 
-def _decide_grain(ids: pd.Series, roles: dict[str, ColumnRole], settings: IntakeSettings) -> str:
+def _decide_grain(ids: Distinct, roles: dict[str, ColumnRole], settings: IntakeSettings) -> str:
     if settings.grain != "auto":
         return settings.grain
-    present = ids[~is_missing(ids)]
-    if present.empty:
+    present = ~ids.missing_values().to_numpy()
+    present_rows = int(ids.counts[present].sum())
+    if present_rows == 0:
         return "customer"
-    unique_share = present.nunique() / len(present)
+    unique_share = int(present.sum()) / present_rows
     has_date = any(r.role == "date" for r in roles.values())
     if unique_share < 0.5 or (unique_share < 0.9 and has_date):
         return "transactions"
@@ -218,23 +254,78 @@ def _decide_grain(ids: pd.Series, roles: dict[str, ColumnRole], settings: Intake
 # --------------------------------------------------------------------------- parsing kept columns
 
 
-def _parsed(text: pd.Series, role: ColumnRole, profile: ColumnProfile, settings: IntakeSettings) -> pd.Series:
+def _parsed(
+    text: pd.Series | Distinct, role: ColumnRole, profile: ColumnProfile, settings: IntakeSettings
+) -> pd.Series:
     """Return a column parsed for its role: float64, datetime64, bool or str (missing as NA)."""
     if role.role == "date":
         return parse_dates(text, settings.date_order, allow_serial=bool(_DATE_NAME.search(role.column))).values
     if role.role == "boolean":
         flags = parse_booleans(text)
-        return flags if flags is not None else text.where(~is_missing(text))
+        return flags if flags is not None else _present_text(text)
     if role.role == "numeric" or (role.role == "geographic" and _COORD.search(role.column) and profile.numeric):
         return parse_numbers(text).values
     if role.role == "constant" and profile.numeric:
         return parse_numbers(text).values
-    return text.where(~is_missing(text)).astype("str")
+    return _present_text(text)
 
 
-def _revenue_values(frame: pd.DataFrame, revenue: RevenueChoice) -> tuple[pd.Series, pd.Series, pd.Series]:
+def _present_text(text: pd.Series | Distinct) -> pd.Series:
+    """The text with missing values (blank, N/A …) as NA."""
+    if isinstance(text, Distinct) and text.repeats:
+        return text.spread(_present_text(text.values))
+    column = text.text if isinstance(text, Distinct) else text
+    return column.where(~is_missing(column)).astype("str")
+
+
+def _matches(text: Distinct, pattern: str) -> pd.Series:
+    """Rows whose text contains the regular expression `pattern` (tested once per distinct value)."""
+    if text.repeats:
+        return text.spread(text.values.str.contains(pattern, regex=True, na=False))
+    return text.text.str.contains(pattern, regex=True, na=False)
+
+
+def _later_repeats(codes: np.ndarray, keep: pd.Series) -> pd.Series:
+    """Rows of `keep` whose code already appeared in an earlier row of `keep`."""
+    mask = keep.to_numpy()
+    result = np.zeros(len(mask), dtype=bool)
+    result[mask] = pd.Series(codes[mask]).duplicated(keep="first").to_numpy()
+    return pd.Series(result, index=keep.index)
+
+
+def _identical_rows(frame: pd.DataFrame, id_codes: np.ndarray, keep: pd.Series) -> pd.Series:
+    """Rows of `keep` identical to an earlier row of `keep`.
+
+    Identical rows share their ID, so only rows whose ID repeats are compared.
+    """
+    mask = keep.to_numpy()
+    shared = mask & (np.bincount(id_codes[mask], minlength=int(id_codes.max(initial=0)) + 1)[id_codes] > 1)
+    result = np.zeros(len(mask), dtype=bool)
+    if shared.any():
+        result[shared] = frame[shared].duplicated(keep="first").to_numpy()
+    return pd.Series(result, index=keep.index)
+
+
+def _count_repeated_rows(columns: list[Distinct], keep: pd.Series) -> int:
+    """How many rows of `keep` repeat an earlier row exactly, from the columns' codes (no string hashing)."""
+    mask = keep.to_numpy()
+    key = np.zeros(int(mask.sum()), dtype=np.int64)
+    span = 1
+    for column in columns:
+        size = max(len(column.values), 1)
+        if span * size >= 2**62:  # renumber the combined key before it could overflow
+            key = pd.factorize(key)[0].astype(np.int64)
+            span = int(key.max(initial=0)) + 1
+        key = key * size + column.codes[mask]
+        span *= size
+    return int(pd.Series(key).duplicated().sum())
+
+
+def _revenue_values(
+    frame: pd.DataFrame, revenue: RevenueChoice, distinct: dict[str, Distinct] | None = None
+) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Return (values, blank mask, not-a-number mask) for the revenue column or product."""
-    parses = [parse_numbers(frame[f]) for f in revenue.factors]
+    parses = [parse_numbers(distinct[f] if distinct else frame[f]) for f in revenue.factors]
     values = parses[0].values
     blank = parses[0].missing
     unparsed = parses[0].unparsed
@@ -262,6 +353,8 @@ def _customer_grain(
     frame: pd.DataFrame,
     *,
     ids: pd.Series,
+    id_values: Distinct,
+    distinct: dict[str, Distinct],
     id_role: ColumnRole,
     revenue: RevenueChoice | None,
     roles: dict[str, ColumnRole],
@@ -270,21 +363,19 @@ def _customer_grain(
     ledger: _Ledger,
     notes: list[str],
 ) -> tuple[pd.DataFrame, dict[str, ColumnRole], str, str]:
-    no_id = is_missing(ids)
-    ledger.add(no_id, "No customer ID", "excluded", None)
-    keep = ~no_id
+    keep = _without_totals_and_ids(id_values, distinct, roles, ledger)
     if revenue is not None:
-        values, blank, unparsed = _revenue_values(frame, revenue)
+        values, blank, unparsed = _revenue_values(frame, revenue, distinct)
         bad = unparsed & keep
         ledger.add(bad, f"Revenue is not a number in '{revenue.column}'", "excluded", revenue.factors[0])
         keep &= ~bad
     else:
         values = pd.Series(0.0, index=frame.index)
         blank = pd.Series(data=False, index=frame.index)
-    identical = frame[keep].duplicated(keep="first").reindex(frame.index, fill_value=False)
+    identical = _identical_rows(frame, id_values.codes, keep)
     ledger.add(identical, "Duplicate identical row (merged into the first)", "excluded", id_role.column)
     keep &= ~identical
-    repeated = ids[keep].duplicated(keep="first").reindex(frame.index, fill_value=False)
+    repeated = _later_repeats(id_values.codes, keep)
     ledger.add(repeated, "Duplicate customer ID with different values (kept the first row)", "excluded", id_role.column)
     keep &= ~repeated
     if revenue is not None:
@@ -300,7 +391,7 @@ def _customer_grain(
         if role.role in {"customer_id", "revenue", "ignore"}:
             continue
         column = name if name not in customers.columns else f"{name}_source"
-        customers[column] = _parsed(frame.loc[keep, name], role, profiles[name], settings)
+        customers[column] = _parsed(distinct[name].subset(keep), role, profiles[name], settings)
         kept_roles[column] = role if column == name else ColumnRole(column, role.role, role.confidence, role.reason)
     revenue_column = revenue.column if revenue else ""
     return customers, kept_roles, revenue_column, unit
@@ -315,8 +406,10 @@ def _prepare_rows(
     profiles: dict[str, ColumnProfile],
     settings: IntakeSettings,
     skip: set[str],
+    *,
+    distinct: dict[str, Distinct] | None = None,
 ) -> tuple[pd.DataFrame, Columns]:
-    """Return the parsed attribute columns of `frame` and which kind each is."""
+    """Return the parsed attribute columns of `frame` and which kind each is (`distinct`: factorised columns)."""
     prepared: dict[str, pd.Series] = {}
     kinds = Columns(numeric=[], categorical=[], boolean=[], dates=[])
     for name, role in roles.items():
@@ -324,7 +417,7 @@ def _prepare_rows(
             continue
         if role.role in {"categorical", "numeric"} and _other_id(name):  # order, subscription … numbers
             continue
-        values = _parsed(frame[name], role, profiles[name], settings)
+        values = _parsed(distinct[name] if distinct else frame[name], role, profiles[name], settings)
         prepared[name] = values
         if pd.api.types.is_bool_dtype(values):
             kinds.boolean.append(name)
@@ -360,6 +453,8 @@ def _transactions(
     frame: pd.DataFrame,
     *,
     ids: pd.Series,
+    id_values: Distinct,
+    distinct: dict[str, Distinct],
     id_role: ColumnRole,
     revenue: RevenueChoice | None,
     roles: dict[str, ColumnRole],
@@ -374,10 +469,8 @@ def _transactions(
             f"'{primary.name}' has many rows per customer but no revenue column; "
             "pass --revenue-column or pick one on the Data page."
         )
-    no_id = is_missing(ids)
-    ledger.add(no_id, "No customer ID", "excluded", None)
-    keep = ~no_id
-    values, blank, unparsed = _revenue_values(frame, revenue)
+    keep = _without_totals_and_ids(id_values, distinct, roles, ledger)
+    values, blank, unparsed = _revenue_values(frame, revenue, distinct)
     bad = unparsed & keep
     ledger.add(bad, f"Amount is not a number in '{revenue.column}'", "excluded", revenue.factors[0])
     keep &= ~bad
@@ -385,13 +478,13 @@ def _transactions(
     values = values.fillna(0.0)
     for name, role in roles.items():
         if role.role == "categorical" and name != id_role.column:
-            cancelled = frame[name].str.contains(_CANCELLED, regex=True, na=False) & keep & (values > 0)
+            cancelled = _matches(distinct[name], _CANCELLED) & keep & (values > 0)
             if cancelled.any():
                 ledger.add(cancelled, f"Cancelled or refunded ('{name}'): not counted as revenue", "changed", name)
                 values = values.where(~cancelled, 0.0)
     negative = (values < 0) & keep
     ledger.add(negative, "Refund or negative amount netted against the customer's purchases", "changed", id_role.column)
-    duplicates = int(frame[keep].duplicated().sum())
+    duplicates = _count_repeated_rows(list(distinct.values()), keep)
     if duplicates:
         notes.append(f"{duplicates:,} rows repeat another row exactly; kept as separate purchases.")
 
@@ -401,7 +494,9 @@ def _transactions(
     multiplier, unit, unit_note = _unit(revenue, settings, "transactions")
     if unit_note:
         notes.append(unit_note)
-    prepared, kinds = _prepare_rows(frame, roles, profiles, settings, skip={order_key or ""} | set(revenue.factors))
+    prepared, kinds = _prepare_rows(
+        frame, roles, profiles, settings, skip={order_key or ""} | set(revenue.factors), distinct=distinct
+    )
     rows = prepared.loc[keep]
     rows.insert(0, "_row", np.flatnonzero(keep.to_numpy()).astype("int64"))
     rows.insert(0, "_key", ids[keep].astype("str"))
@@ -450,6 +545,22 @@ def _transactions(
         f"(many rows per customer: {'orders' if order_key else 'purchases'})."
     )
     return customers, out_roles, revenue.column, unit
+
+
+def _without_totals_and_ids(
+    ids: Distinct, distinct: dict[str, Distinct], roles: dict[str, ColumnRole], ledger: _Ledger
+) -> pd.Series:
+    """Exclude report totals rows and rows without a customer ID; return the rows kept."""
+    totals = _matches(ids, _TOTALS)
+    no_id = is_missing(ids)
+    if no_id.any():
+        # a totals label often sits in the name column with the ID cell left blank
+        for name, role in roles.items():
+            if role.role in {"customer_name", "categorical", "text"} and name in distinct:
+                totals |= no_id & _matches(distinct[name], _TOTALS)
+    ledger.add(totals, TOTALS_ROW, "excluded", None)
+    ledger.add(no_id & ~totals, "No customer ID", "excluded", None)
+    return ~(totals | no_id)
 
 
 def _event_date(dates: list[str]) -> str | None:
@@ -668,19 +779,24 @@ def _date_notes(
 
 
 def column_quality(
-    frame: pd.DataFrame, profiles: dict[str, ColumnProfile], roles: dict[str, ColumnRole]
+    frame: pd.DataFrame,
+    profiles: dict[str, ColumnProfile],
+    roles: dict[str, ColumnRole],
+    distinct: dict[str, Distinct] | None = None,
 ) -> pd.DataFrame:
     """Return one row per source column: column, type (role), missing_share, distinct, examples."""
     rows = []
     for name, profile in profiles.items():
-        column = frame[name]
-        present = column[~is_missing(column)]
-        examples = ", ".join(str(v) for v in present.drop_duplicates().head(3))
+        factorised = distinct[name] if distinct is not None and name in distinct else Distinct.of(frame[name])
+        present = ~factorised.missing_values().to_numpy()
+        present_rows = int(factorised.counts[present].sum())
+        # distinct values come in order of first appearance, as drop_duplicates would give them
+        examples = ", ".join(str(v) for v in factorised.values[present].head(3))
         rows.append(
             {
                 "column": name,
                 "type": roles[name].role if name in roles else "",
-                "missing_share": round(1.0 - float(len(present)) / max(len(column), 1), 4),
+                "missing_share": round(1.0 - float(present_rows) / max(len(frame), 1), 4),
                 "distinct": int(profile.distinct),
                 "examples": examples,
             }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -26,10 +27,85 @@ _SUFFIX = {"k": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6, "b": 1e9, "bn": 1e9}
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 
-def is_missing(text: pd.Series) -> pd.Series:
+_MISSING_SET = pa.array(sorted(MISSING_TOKENS), type=pa.large_string())
+
+
+@dataclass(frozen=True)
+class Distinct:
+    """A text column as its distinct values and, per row, which of them the row holds.
+
+    Large files repeat most values (dates, countries, plans, amounts), so the parsers read each
+    distinct value once and spread the result back to the rows with one array lookup.
+    """
+
+    text: pd.Series
+    """The column itself (str)."""
+    values: pd.Series
+    """Distinct texts in order of first appearance, indexed 0..n-1."""
+    codes: np.ndarray
+    """Per row, the position of its text in `values`."""
+    counts: np.ndarray
+    """Per distinct text, how many rows hold it."""
+
+    @classmethod
+    def of(cls, text: pd.Series) -> Distinct:
+        """Factorise a text column (one hash pass over the rows)."""
+        codes, uniques = pd.factorize(text, use_na_sentinel=False)
+        values = pd.Series(np.asarray(uniques, dtype=object), dtype="str")
+        return cls(text=text, values=values, codes=codes, counts=np.bincount(codes, minlength=len(values)))
+
+    @property
+    def repeats(self) -> bool:
+        """True when parsing the distinct values saves work (at most half as many as rows)."""
+        return len(self.values) <= 0.5 * len(self.text)
+
+    def spread(self, per_value: pd.Series) -> pd.Series:
+        """Return `per_value` (one entry per distinct text) as one entry per row, on the column's index."""
+        result = per_value.take(self.codes)
+        result.index = self.text.index
+        return result
+
+    def subset(self, mask: pd.Series | np.ndarray) -> Distinct:
+        """The rows where `mask` is True, keeping only the distinct values they hold."""
+        keep = np.asarray(mask, dtype=bool)
+        codes = self.codes[keep]
+        counts = np.bincount(codes, minlength=len(self.values))
+        used = counts > 0
+        renumber = np.cumsum(used) - 1
+        values = self.values[used].reset_index(drop=True)
+        return Distinct(text=self.text[keep], values=values, codes=renumber[codes], counts=counts[used])
+
+    def missing_values(self) -> pd.Series:
+        """Per distinct value, whether it means "no value"."""
+        return _missing(self.values)
+
+
+def _as_distinct(text: pd.Series | Distinct) -> Distinct | None:
+    return text if isinstance(text, Distinct) and text.repeats else None
+
+
+def _as_text(text: pd.Series | Distinct) -> pd.Series:
+    return text.text if isinstance(text, Distinct) else text
+
+
+def _arrow_text(text: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """The column as Arrow strings (zero-copy for the usual Arrow-backed str columns)."""
+    array = pa.array(text.astype("str"))
+    return array if pa.types.is_large_string(array.type) else array.cast(pa.large_string())
+
+
+def is_missing(text: pd.Series | Distinct) -> pd.Series:
     """Return True where a cell is blank or says there is no value (N/A, -, null, none …)."""
-    lowered = text.astype("str").str.strip().str.lower()
-    return lowered.isin(MISSING_TOKENS)
+    distinct = _as_distinct(text)
+    if distinct is not None:
+        return distinct.spread(distinct.missing_values())
+    return _missing(_as_text(text))
+
+
+def _missing(text: pd.Series) -> pd.Series:
+    lowered = pc.utf8_lower(pc.utf8_trim_whitespace(_arrow_text(text)))
+    flags = pc.fill_null(pc.is_in(lowered, value_set=_MISSING_SET), fill_value=True)
+    return pd.Series(flags.to_numpy(zero_copy_only=False), index=text.index, dtype=bool)
 
 
 @dataclass
@@ -54,23 +130,39 @@ class NumberParse:
         return 1.0 if present == 0 else float(self.values.notna().sum()) / present
 
 
-def parse_numbers(text: pd.Series) -> NumberParse:
+def parse_numbers(text: pd.Series | Distinct) -> NumberParse:
     """Read numbers written like ``$1,234.50``, ``€ 1.234,50``, ``1 234,50 EUR``, ``12k``, ``(1,200)``, ``15%``.
 
-    The decimal mark is decided per column from the values where it is unambiguous; a value with
-    both marks uses the last one as decimal. Percentages are read as numbers of percent (15% → 15).
+    The decimal mark is decided per column from the values where it is unambiguous (counted per
+    row); a value with both marks uses the last one as decimal. Percentages are read as numbers
+    of percent (15% → 15). A `Distinct` column is parsed once per distinct value.
     """
+    distinct = _as_distinct(text)
+    if distinct is None:
+        return _parse_numbers(_as_text(text), None)
+    parsed = _parse_numbers(distinct.values, pd.Series(distinct.counts, dtype="float64"))
+    return NumberParse(
+        values=distinct.spread(parsed.values),
+        missing=distinct.spread(parsed.missing),
+        decimal_comma=parsed.decimal_comma,
+        percent=parsed.percent,
+        currency=parsed.currency,
+    )
+
+
+def _parse_numbers(text: pd.Series, weights: pd.Series | None) -> NumberParse:
+    """`parse_numbers` on rows; `weights` counts how many rows each entry stands for (None: one each)."""
     source = text.astype("str")
-    missing = is_missing(source)
+    missing = _missing(source)
     # fast path: most cells of most columns are plain numbers that pandas reads directly
     plain = _plain_numbers(source, missing)
     rest = plain.isna() & ~missing
     if not rest.any():
         return NumberParse(values=plain, missing=missing, decimal_comma=False, percent=False, currency=False)
-    written = _parse_written(source[rest], missing[rest])
+    written = _parse_written(source[rest], missing[rest], None if weights is None else weights[rest])
     if written.decimal_comma and plain.notna().any():
         # "1.234" read as plain means 1234 in a column that writes decimals with a comma
-        return _parse_written(source, missing)
+        return _parse_written(source, missing, weights)
     values = plain.copy()
     values[rest] = written.values
     return NumberParse(
@@ -87,14 +179,14 @@ _PLAIN = r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"
 
 def _plain_numbers(source: pd.Series, missing: pd.Series) -> pd.Series:
     """Cells that are plain numbers (``-12.5``, ``3e4``) as float64, NaN elsewhere; in Arrow, without Python loops."""
-    array = pa.array(source.to_numpy(dtype=object, na_value=""), type=pa.string())
-    plain = pc.match_substring_regex(array, _PLAIN)
-    values = pc.cast(pc.if_else(plain, array, pa.scalar(None, pa.string())), pa.float64())
+    array = _arrow_text(source)
+    plain = pc.fill_null(pc.match_substring_regex(array, _PLAIN), fill_value=False)
+    values = pc.cast(pc.if_else(plain, array, pa.scalar(None, pa.large_string())), pa.float64())
     result = pd.Series(values.to_numpy(zero_copy_only=False), index=source.index, dtype="float64")
     return result.where(~missing)
 
 
-def _parse_written(source: pd.Series, missing: pd.Series) -> NumberParse:
+def _parse_written(source: pd.Series, missing: pd.Series, weights: pd.Series | None = None) -> NumberParse:
     """Parse numbers with currency, separators, suffixes and brackets (the slow path of `parse_numbers`)."""
     cleaned = source.str.strip()
     currency = cleaned.str.contains(_CURRENCY, regex=True, na=False)
@@ -119,7 +211,8 @@ def _parse_written(source: pd.Series, missing: pd.Series) -> NumberParse:
     comma_decimal_evidence |= cleaned.str.match(r"^[-+]?\d{1,3}(\.\d{3})+,\d*$", na=False)
     dot_decimal_evidence = has_dot & ~has_comma & ~cleaned.str.match(r"^[-+]?\d{1,3}(\.\d{3})+$", na=False)
     dot_decimal_evidence |= cleaned.str.match(r"^[-+]?\d{1,3}(,\d{3})+\.\d*$", na=False)
-    decimal_comma = int(comma_decimal_evidence.sum()) > int(dot_decimal_evidence.sum())
+    rows = pd.Series(1.0, index=cleaned.index) if weights is None else weights
+    decimal_comma = float(rows[comma_decimal_evidence].sum()) > float(rows[dot_decimal_evidence].sum())
 
     as_dot = cleaned.str.replace(",", "", regex=False)
     as_comma = cleaned.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
@@ -170,14 +263,28 @@ _COMPACT = r"^(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$"
 _NAMED = r"(?i)\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
 
 
-def parse_dates(text: pd.Series, date_order: str = "auto", allow_serial: bool = False) -> DateParse:
+def parse_dates(text: pd.Series | Distinct, date_order: str = "auto", allow_serial: bool = False) -> DateParse:
     """Read dates in ISO, D/M/Y or M/D/Y (decided from the data), YYYYMMDD, month names or Excel serials.
 
     `date_order` is ``auto``, ``day_first`` or ``month_first``. Excel serial numbers are read only
-    when `allow_serial` (the column's name says it is a date).
+    when `allow_serial` (the column's name says it is a date). A `Distinct` column is parsed once
+    per distinct value.
     """
+    distinct = _as_distinct(text)
+    if distinct is None:
+        return _parse_dates(_as_text(text), date_order, allow_serial)
+    parsed = _parse_dates(distinct.values, date_order, allow_serial)
+    return DateParse(
+        values=distinct.spread(parsed.values),
+        missing=distinct.spread(parsed.missing),
+        order=parsed.order,
+        ambiguous=parsed.ambiguous,
+    )
+
+
+def _parse_dates(text: pd.Series, date_order: str, allow_serial: bool) -> DateParse:
     source = text.astype("str").str.strip()
-    missing = is_missing(source)
+    missing = _missing(source)
     result = pd.Series(pd.NaT, index=source.index, dtype="datetime64[ns]")
     orders: list[str] = []
     ambiguous = False
@@ -241,24 +348,28 @@ def parse_dates(text: pd.Series, date_order: str = "auto", allow_serial: bool = 
     return DateParse(values=result.where(~missing), missing=missing, order=order_name, ambiguous=ambiguous)
 
 
-def parse_booleans(text: pd.Series) -> pd.Series | None:
+def parse_booleans(text: pd.Series | Distinct) -> pd.Series | None:
     """Return a bool Series when every non-blank cell is a yes/no flag with both values present, else None.
 
     Blank cells count as False only when at most 5% of cells are blank; otherwise None.
     """
-    lowered = text.astype("str").str.strip().str.lower()
+    distinct = _as_distinct(text)
+    column = distinct.values if distinct is not None else _as_text(text)
+    rows = distinct.counts if distinct is not None else np.ones(len(column))
+    lowered = column.astype("str").str.strip().str.lower()
     missing = lowered.isin(MISSING_TOKENS)
     present = lowered[~missing]
     if present.empty:
         return None
-    distinct = set(present.unique())
-    if not distinct <= (TRUE_TOKENS | FALSE_TOKENS) or len(distinct) != 2:
+    seen = set(present.unique())
+    if not seen <= (TRUE_TOKENS | FALSE_TOKENS) or len(seen) != 2:
         return None
-    if not (distinct & TRUE_TOKENS and distinct & FALSE_TOKENS):
+    if not (seen & TRUE_TOKENS and seen & FALSE_TOKENS):
         return None
-    if float(missing.mean()) > 0.05:
+    if float(rows[missing.to_numpy()].sum()) > 0.05 * float(rows.sum()):
         return None
-    return lowered.isin(TRUE_TOKENS)
+    flags = lowered.isin(TRUE_TOKENS)
+    return distinct.spread(flags) if distinct is not None else flags
 
 
 def integral_id_text(ids: pd.Series) -> tuple[pd.Series, bool]:

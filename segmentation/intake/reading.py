@@ -12,14 +12,17 @@ import codecs
 import csv
 import io
 import math
+import mmap
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from segmentation.errors import InputError
@@ -327,11 +330,13 @@ def _read_delimited(
     width = max(_width(header), max((_width(r) for r in records[header_index:]), default=0))
     names = [f"column_{i}" for i in range(1, width + 1)]
     skip = _line_count_before(source, data, header_index) + (1 if has_header else 0)
+    # line breaks inside values need quotes; without any quote the reader can split the file and parse in parallel
+    quoted = _holds_quote(source, data)
     try:
         table = pa_csv.read_csv(
             io.BytesIO(data) if data is not None else str(source.path),
-            read_options=pa_csv.ReadOptions(skip_rows=skip, column_names=names, block_size=1 << 24),
-            parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=True),
+            read_options=pa_csv.ReadOptions(skip_rows=skip, column_names=names, block_size=1 << 22),
+            parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=quoted, ignore_empty_lines=True),
             convert_options=pa_csv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.string()),
                 null_values=[],
@@ -344,6 +349,15 @@ def _read_delimited(
         frame = _read_delimited_slowly(source, data, encoding, delimiter, header_index + (1 if has_header else 0))
     header_names = [cell.strip() for cell in header] if has_header else []
     return _name_columns(frame, header_names)
+
+
+def _holds_quote(source: Source, data: bytes | None) -> bool:
+    """Whether the file has a double quote anywhere (a memory-mapped byte search, no copy)."""
+    if data is not None:
+        return b'"' in data
+    assert source.path is not None
+    with Path(source.path).open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+        return mapped.find(b'"') >= 0
 
 
 def _read_delimited_slowly(
@@ -515,20 +529,25 @@ def _tidy(raw: RawTable, source: Source) -> None:
     if frame.shape[1] == 0:
         raise _empty_error(source)
     original = [str(c) for c in frame.columns]
-    frame.columns = pd.Index(range(frame.shape[1]))
+    # trimmed in Arrow: about four times faster than pandas' .str.strip on large columns
+    columns: list[pd.Series] = []
+    filled: list[np.ndarray] = []
     for position in range(frame.shape[1]):
-        frame[position] = frame[position].astype("str").str.strip()
-    blank_columns = [i for i, name in enumerate(original) if not name.strip() and not frame[i].str.len().gt(0).any()]
+        trimmed = pc.utf8_trim_whitespace(pa.array(frame.iloc[:, position].astype("str")))
+        columns.append(pd.Series(pd.array(trimmed, dtype="str"), index=frame.index))
+        filled.append(
+            pc.fill_null(pc.greater(pc.binary_length(trimmed), 0), fill_value=False).to_numpy(zero_copy_only=False)
+        )
+    blank_columns = {i for i, name in enumerate(original) if not name.strip() and not filled[i].any()}
     if blank_columns:
-        frame = frame.drop(columns=blank_columns)
         raw.notes.append(f"Ignored {len(blank_columns)} empty column(s) without a name.")
-        original = [name for i, name in enumerate(original) if i not in set(blank_columns)]
-    names, rename_notes = make_unique(original)
-    frame.columns = pd.Index(names)
+    kept = [i for i in range(len(original)) if i not in blank_columns]
+    names, rename_notes = make_unique([original[i] for i in kept])
     raw.notes.extend(rename_notes)
-    if frame.shape[1] == 0:
+    if not kept:
         raise _empty_error(source)
-    nonempty = pd.concat([frame[c].str.len().gt(0) for c in frame.columns], axis=1).any(axis=1)
+    frame = pd.DataFrame(dict(zip(names, (columns[i] for i in kept), strict=True)), index=frame.index, copy=False)
+    nonempty = np.logical_or.reduce([filled[i] for i in kept])
     empty_rows = int((~nonempty).sum())
     if empty_rows:
         frame = frame.loc[nonempty].reset_index(drop=True)

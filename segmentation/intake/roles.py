@@ -14,7 +14,15 @@ import numpy as np
 import pandas as pd
 
 from segmentation.errors import InputError
-from segmentation.intake.parsing import DateParse, NumberParse, is_missing, parse_booleans, parse_dates, parse_numbers
+from segmentation.intake.parsing import (
+    DateParse,
+    Distinct,
+    NumberParse,
+    is_missing,
+    parse_booleans,
+    parse_dates,
+    parse_numbers,
+)
 from segmentation.intake.table import ROLES, ColumnRole
 
 SAMPLE_ROWS = 20_000
@@ -107,8 +115,10 @@ class ColumnProfile:
         return not (self.dates.order == "excel_serial" and not _DATE_NAME.search(self.name))
 
 
-def profile_columns(frame: pd.DataFrame, date_order: str) -> dict[str, ColumnProfile]:
-    """Profile every column of a raw text frame."""
+def profile_columns(
+    frame: pd.DataFrame, date_order: str, distinct: dict[str, Distinct] | None = None
+) -> dict[str, ColumnProfile]:
+    """Profile every column of a raw text frame (`distinct`: the columns already factorised, to count values)."""
     sample = sample_rows(frame)
     profiles: dict[str, ColumnProfile] = {}
     for name in frame.columns:
@@ -125,10 +135,15 @@ def profile_columns(frame: pd.DataFrame, date_order: str) -> dict[str, ColumnPro
             numbers = NumberParse(nothing, missing, decimal_comma=False, percent=False, currency=False)
             dates = DateParse(nothing.astype("datetime64[ns]"), missing, order="none", ambiguous=False)
         values = numbers.values.dropna()
+        factorised = distinct.get(str(name)) if distinct is not None else None
+        if factorised is not None:
+            count = int((~factorised.missing_values()).sum())
+        else:
+            count = int(frame[name][~is_missing(frame[name])].nunique())
         profiles[str(name)] = ColumnProfile(
             name=str(name),
             present_share=float(1 - missing.mean()) if len(column) else 0.0,
-            distinct=int(frame[name][~is_missing(frame[name])].nunique()),
+            distinct=count,
             numbers=numbers,
             dates=dates,
             boolean=parse_booleans(column) is not None,
