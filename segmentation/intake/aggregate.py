@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 MONEY_OR_COUNT = re.compile(
     r"(?i)(amount|revenue|sales|charge|spend|value|price_total|total|count|qty|quantity|units|number|seats|"
@@ -67,7 +68,8 @@ def aggregate(
     """
     con = duckdb.connect()
     try:
-        con.register("rows_in", frame)
+        # handed over as Arrow: DuckDB reads it without converting pandas columns row by row
+        con.register("rows_in", pa.Table.from_pandas(frame, preserve_index=False))
         selects = ["_key", "min(_row) AS _first_row", "count(*) AS _rows"]
         max_date = f"(SELECT max({_q(event_date)}) FROM rows_in)" if event_date else "NULL"  # noqa: S608 - quoted names only
         if amount is not None:

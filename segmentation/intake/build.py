@@ -285,6 +285,14 @@ def _matches(text: Distinct, pattern: str) -> pd.Series:
     return text.text.str.contains(pattern, regex=True, na=False)
 
 
+def _as_categories(text: Distinct) -> pd.Series:
+    """The column as a pandas Categorical of its present texts (missing values as NaN)."""
+    missing = text.missing_values().to_numpy()
+    renumber = np.where(missing, -1, np.cumsum(~missing) - 1)
+    categories = pd.Index(text.values[~missing], dtype="str")
+    return pd.Series(pd.Categorical.from_codes(renumber[text.codes], categories=categories), index=text.text.index)
+
+
 def _later_repeats(codes: np.ndarray, keep: pd.Series) -> pd.Series:
     """Rows of `keep` whose code already appeared in an earlier row of `keep`."""
     mask = keep.to_numpy()
@@ -418,6 +426,9 @@ def _prepare_rows(
         if role.role in {"categorical", "numeric"} and _other_id(name):  # order, subscription … numbers
             continue
         values = _parsed(distinct[name] if distinct else frame[name], role, profiles[name], settings)
+        if distinct and isinstance(values.dtype, pd.StringDtype) and distinct[name].repeats:
+            # the same text as categories: DuckDB groups them as small integers
+            values = _as_categories(distinct[name])
         prepared[name] = values
         if pd.api.types.is_bool_dtype(values):
             kinds.boolean.append(name)
@@ -499,7 +510,8 @@ def _transactions(
     )
     rows = prepared.loc[keep]
     rows.insert(0, "_row", np.flatnonzero(keep.to_numpy()).astype("int64"))
-    rows.insert(0, "_key", ids[keep].astype("str"))
+    # grouped by the ID's integer code (faster than by text); the text is put back after aggregating
+    rows.insert(0, "_key", id_values.codes[keep.to_numpy()].astype("int64"))
     rows["_amount"] = values[keep].to_numpy() * multiplier
     if order_key:
         rows["_order"] = frame.loc[keep, order_key].astype("str")
@@ -514,7 +526,8 @@ def _transactions(
         order_key="_order" if order_key else None,
         window_months=settings.revenue_window_months,
     )
-    customers = pd.DataFrame({"customer_id": result["_key"].astype("str"), "revenue": result["revenue"]})
+    customer_ids = id_values.values.take(result["_key"].to_numpy()).reset_index(drop=True)
+    customers = pd.DataFrame({"customer_id": customer_ids.astype("str"), "revenue": result["revenue"]})
     out_roles: dict[str, ColumnRole] = {}
     for column in RFM_COLUMNS:
         if column in result.columns:

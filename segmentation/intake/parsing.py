@@ -61,9 +61,8 @@ class Distinct:
 
     def spread(self, per_value: pd.Series) -> pd.Series:
         """Return `per_value` (one entry per distinct text) as one entry per row, on the column's index."""
-        result = per_value.take(self.codes)
-        result.index = self.text.index
-        return result
+        # taking from the array keeps the dtype and skips building a throw-away index
+        return pd.Series(per_value.array.take(self.codes), index=self.text.index, name=per_value.name)
 
     def subset(self, mask: pd.Series | np.ndarray) -> Distinct:
         """The rows where `mask` is True, keeping only the distinct values they hold."""

@@ -344,7 +344,10 @@ def _read_delimited(
                 quoted_strings_can_be_null=False,
             ),
         )
-        frame = table.to_pandas()
+        # Arrow columns wrapped as pandas str columns without a copy (to_pandas would copy every string)
+        frame = pd.DataFrame(
+            {name: pd.array(table.column(name), dtype="str") for name in names}, index=pd.RangeIndex(table.num_rows)
+        )
     except (pa.ArrowInvalid, UnicodeDecodeError):
         frame = _read_delimited_slowly(source, data, encoding, delimiter, header_index + (1 if has_header else 0))
     header_names = [cell.strip() for cell in header] if has_header else []
