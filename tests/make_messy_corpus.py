@@ -54,7 +54,13 @@ def tab_utf16() -> None:
     rows = [("A-1", "North", "2,500.00"), ("A-2", "South", "3,000.00"), ("A-3", "West", "-150.00")]
     lines = ["Account ID\tRegion\tRevenue"] + ["\t".join(r) for r in rows]
     (OUT / "tab_utf16.txt").write_bytes("\r\n".join(lines).encode("utf-16"))
-    _expect("tab_utf16.txt", 3, 2500 + 3000 - 150, negative=1)
+    _expect(
+        "tab_utf16.txt",
+        3,
+        2500 + 3000 - 150,
+        negative=1,
+        ledger={"Negative revenue (refund or credit) kept; counts as 0 in concentration": 1},
+    )
 
 
 def pipe_bom() -> None:
@@ -221,6 +227,51 @@ def excel_with_title() -> None:
     )
 
 
+def excel_report() -> None:
+    """A report-style sheet: merged titles, a notes line, merged group labels above the header, a totals row."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Report"
+    sheet["A1"] = "ACME Corp: customer revenue report"
+    sheet.merge_cells("A1:F1")
+    sheet["A2"] = "Confidential"
+    sheet.merge_cells("A2:C2")
+    sheet["D2"] = "Q1 2024"
+    sheet.merge_cells("D2:F2")
+    sheet["A3"] = "Source: CRM export of 31 March 2024; amounts in USD"
+    # group labels: three filled cells would pass for a header without the merge metadata
+    sheet["A5"] = "Account"
+    sheet.merge_cells("A5:B5")
+    sheet["C5"] = "Money"
+    sheet.merge_cells("C5:D5")
+    sheet["E5"] = "Profile"
+    sheet.merge_cells("E5:F5")
+    sheet.append(["Customer ID", "Company", "ARR", "Seats", "Industry", "Signup Date"])
+    rows = [("R-01", "Alpha", 12000.0, 10, "FinTech", date(2022, 5, 1)),
+            ("R-02", "Beta", 5400.5, 4, "Retail", date(2023, 1, 9)),
+            ("R-03", "Gamma", 880.0, 2, "FinTech", date(2023, 7, 30)),
+            ("R-04", "Delta", 30500.0, 25, "Health", date(2021, 11, 2)),
+            ("R-05", "Epsilon", 0.0, 1, "Retail", date(2024, 2, 14))]  # fmt: skip
+    for row in rows:
+        sheet.append(list(row))
+    sheet.append([])
+    sheet.append(["Total", None, sum(r[2] for r in rows), sum(r[3] for r in rows), None, None])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    (OUT / "excel_report.xlsx").write_bytes(buffer.getvalue())
+    _expect(
+        "excel_report.xlsx",
+        len(rows),
+        sum(r[2] for r in rows),
+        rows=len(rows) + 1,
+        ledger={"Totals row": 1},
+        id_examples=["R-01", "R-05"],
+        columns=["Company", "Seats", "Industry", "Signup Date"],
+        note="Skipped 4 row(s) above the header",
+    )
+
+
 def parquet_file() -> None:
     table = pa.table(
         {
@@ -286,7 +337,7 @@ def main() -> None:
     for make in (
         comma_basic, semicolon_decimal_comma_cp1252, tab_utf16, pipe_bom, whitespace_no_header,
         title_rows_duplicate_headers, quoted_multiline, numbers_zoo, duplicates, ids_float,
-        transactions_day_first, dates_ambiguous, mrr, quantity_price, excel_with_title, parquet_file,
+        transactions_day_first, dates_ambiguous, mrr, quantity_price, excel_with_title, excel_report, parquet_file,
         related_tables, errors, excel_serial_dates,
     ):  # fmt: skip
         make()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -18,11 +19,14 @@ from segmentation.intake import (
     CustomerTable,
     IntakeSettings,
     Source,
+    build,
     build_customer_table,
     list_sheets,
+    parsing,
     preview_source,
 )
-from segmentation.intake.parsing import parse_dates, parse_numbers
+from segmentation.intake.parsing import Distinct, is_missing, parse_booleans, parse_dates, parse_numbers
+from segmentation.intake.reading import _banner_records, _merged_ranges, _open_workbook
 from tests.conftest import SHARED_DATA
 
 MESSY = Path(__file__).resolve().parent / "messy"
@@ -263,3 +267,83 @@ def test_mall_customers_has_no_revenue(shared_data: Path) -> None:
 
 def test_shared_data_constant_is_used() -> None:
     assert SHARED_DATA.name == "data"
+
+
+# --------------------------------------------------------------------------- round 2: reports, ledger, parity
+
+
+def test_excel_report_header_below_merged_titles_and_totals_row() -> None:
+    table = _build("excel_report.xlsx")
+    assert table.id_column == "Customer ID" and table.revenue_column == "ARR"
+    assert "Total" not in set(table.customers["customer_id"])
+    totals = next(entry for entry in table.ledger if entry.reason == "Totals row")
+    assert totals.to_dict() == {"reason": "Totals row", "rows": 1, "action": "excluded", "examples": ["Total"]}
+    assert table.excluded_rows.loc[0, "reason"] == "Totals row"
+    assert table.customers.set_index("customer_id").loc["R-04", "Seats"] == 25.0
+
+
+def test_merge_metadata_from_openpyxl_matches_calamine() -> None:
+    source = Source.from_path(MESSY / "excel_report.xlsx")
+    sheet = _open_workbook(source).get_sheet_by_name("Report")
+    from_calamine = _merged_ranges(source, "Report", sheet)
+    from_openpyxl = _merged_ranges(source, "Report", object())  # a sheet that does not report merges
+    titles = [((0, 0), (0, 5)), ((1, 0), (1, 2)), ((1, 3), (1, 5))]
+    groups = [((4, 0), (4, 1)), ((4, 2), (4, 3)), ((4, 4), (4, 5))]
+    assert sorted(from_calamine) == sorted(from_openpyxl) == titles + groups
+    records = [["Title", "", ""], ["Group", "", "Other"], ["ID", "ARR", "Plan"]]
+    merged = [((0, 0), (0, 2)), ((1, 0), (1, 1)), ((1, 2), (1, 2))]  # a one-cell "merge" is not a banner
+    assert _banner_records([0, 1, 2], records, merged) == frozenset({0})
+
+
+def test_totals_rows_in_text_files() -> None:
+    data = b"customer_id,company,arr\nC1,A,10\nC2,B,20\nGrand Total,,30\n,Total,30\n,Nobody,5\n"
+    table = build_customer_table(Source.from_bytes("totals.csv", data), IntakeSettings())
+    assert table.n_customers == 2 and table.customers["revenue"].sum() == 30.0
+    ledger = {entry.reason: entry.rows for entry in table.ledger}
+    assert ledger == {"Totals row": 2, "No customer ID": 1}
+
+
+def test_negative_revenue_is_a_changed_ledger_entry() -> None:
+    table = _build("tab_utf16.txt")
+    entry = next(e for e in table.ledger if e.reason.startswith("Negative revenue"))
+    assert entry.action == "changed" and entry.rows == 1 and entry.examples == ["A-3"]
+    assert entry.reason == "Negative revenue (refund or credit) kept; counts as 0 in concentration"
+    assert entry.to_dict() in table.to_dict()["excluded"]
+    assert table.customers.set_index("customer_id").loc["A-3", "revenue"] == -150.0  # kept as it is
+
+
+def test_text_patterns_have_no_capturing_groups() -> None:
+    # pandas warns about match groups in str.contains; every pattern used there must group without capturing
+    for pattern in (build._CANCELLED, build._TOTALS, parsing._CURRENCY, parsing._NAMED):
+        assert re.compile(pattern).groups == 0, pattern
+
+
+_MESSY_CELLS = ["", " ", "N/A", "null", "-", "1,234.50", "1.234,50", "€ 12", "12k", "(300)", "15%", "abc",
+                "2024-01-31", "31/01/2024", "01/02/2024", "20240131", "45000", "Jan 5, 2024", "yes", "no", "0", "1",
+                "7.5", "-2"]  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(_MESSY_CELLS), min_size=1, max_size=60))
+def test_distinct_parsing_equals_row_parsing(cells: list[str]) -> None:
+    text = pd.Series(cells * 3, dtype="str")  # repeated so the distinct path is taken
+    distinct = Distinct.of(text)
+    assert distinct.repeats
+    pd.testing.assert_series_equal(is_missing(distinct), is_missing(text), check_names=False)
+    by_row, by_value = parse_numbers(text), parse_numbers(distinct)
+    pd.testing.assert_series_equal(by_value.values, by_row.values, check_names=False)
+    assert (by_value.decimal_comma, by_value.percent, by_value.currency) == (
+        by_row.decimal_comma,
+        by_row.percent,
+        by_row.currency,
+    )
+    dates_row, dates_value = parse_dates(text, allow_serial=True), parse_dates(distinct, allow_serial=True)
+    pd.testing.assert_series_equal(dates_value.values, dates_row.values, check_names=False)
+    assert (dates_value.order, dates_value.ambiguous) == (dates_row.order, dates_row.ambiguous)
+    flags_row, flags_value = parse_booleans(text), parse_booleans(distinct)
+    assert (flags_row is None) == (flags_value is None)
+    if flags_row is not None and flags_value is not None:
+        assert flags_row.tolist() == flags_value.tolist()
+    kept = pd.Series([i % 2 == 0 for i in range(len(text))])
+    subset = distinct.subset(kept)
+    pd.testing.assert_series_equal(parse_numbers(subset).values, parse_numbers(text[kept]).values, check_names=False)

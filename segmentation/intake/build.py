@@ -371,7 +371,7 @@ def _customer_grain(
     ledger: _Ledger,
     notes: list[str],
 ) -> tuple[pd.DataFrame, dict[str, ColumnRole], str, str]:
-    keep = _without_totals_and_ids(id_values, distinct, roles, ledger)
+    keep = _without_totals_and_ids(id_values, distinct, roles, ledger, id_role.column)
     if revenue is not None:
         values, blank, unparsed = _revenue_values(frame, revenue, distinct)
         bad = unparsed & keep
@@ -480,7 +480,7 @@ def _transactions(
             f"'{primary.name}' has many rows per customer but no revenue column; "
             "pass --revenue-column or pick one on the Data page."
         )
-    keep = _without_totals_and_ids(id_values, distinct, roles, ledger)
+    keep = _without_totals_and_ids(id_values, distinct, roles, ledger, id_role.column)
     values, blank, unparsed = _revenue_values(frame, revenue, distinct)
     bad = unparsed & keep
     ledger.add(bad, f"Amount is not a number in '{revenue.column}'", "excluded", revenue.factors[0])
@@ -561,7 +561,7 @@ def _transactions(
 
 
 def _without_totals_and_ids(
-    ids: Distinct, distinct: dict[str, Distinct], roles: dict[str, ColumnRole], ledger: _Ledger
+    ids: Distinct, distinct: dict[str, Distinct], roles: dict[str, ColumnRole], ledger: _Ledger, id_column: str
 ) -> pd.Series:
     """Exclude report totals rows and rows without a customer ID; return the rows kept."""
     totals = _matches(ids, _TOTALS)
@@ -571,7 +571,7 @@ def _without_totals_and_ids(
         for name, role in roles.items():
             if role.role in {"customer_name", "categorical", "text"} and name in distinct:
                 totals |= no_id & _matches(distinct[name], _TOTALS)
-    ledger.add(totals, TOTALS_ROW, "excluded", None)
+    ledger.add(totals, TOTALS_ROW, "excluded", id_column if not (totals & no_id).any() else None)
     ledger.add(no_id & ~totals, "No customer ID", "excluded", None)
     return ~(totals | no_id)
 

@@ -295,16 +295,22 @@ def _looks_like_data(cell: str) -> bool:
     return bool(_LOOKS_LIKE_DATA.match(cell.strip()))
 
 
-def _find_header(records: list[list[str]], settings: IntakeSettings) -> tuple[int, bool]:
-    """Return the index of the header record among `records` and whether it is a header at all."""
+def _find_header(
+    records: list[list[str]], settings: IntakeSettings, banners: frozenset[int] = frozenset()
+) -> tuple[int, bool]:
+    """Return the index of the header record among `records` and whether it is a header at all.
+
+    `banners` are records that are titles merged across columns (from a workbook's merge metadata);
+    they are never the header.
+    """
     if settings.header_row is not None:
         return min(settings.header_row - 1, len(records) - 1), True
     body = records[len(records) // 5 :] or records
     typical = sorted(_nonempty(r) for r in body)[len(body) // 2]
     needed = max(2, math.ceil(0.5 * typical)) if typical >= 2 else 1
     index = 0
-    for index, record in enumerate(records):  # noqa: B007 - index is used after the loop
-        if _nonempty(record) >= needed:
+    for index, record in enumerate(records):
+        if index not in banners and _nonempty(record) >= needed:
             break
     header = [cell for cell in records[index] if cell.strip()]
     data_like = sum(_looks_like_data(cell) for cell in header)
@@ -471,18 +477,24 @@ def _read_excel(source: Source, settings: IntakeSettings) -> RawTable:
         candidates = [settings.sheet]
     else:
         candidates = names
-    rows: list[list[str]] = []
+    numbered: list[tuple[int, list[str]]] = []
     chosen = candidates[0] if candidates else ""
+    sheet: Any = None
     for sheet_name in candidates:
-        values = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
-        rows = [[_cell_text(v) for v in row] for row in values]
-        rows = [r for r in rows if any(cell.strip() for cell in r)]
-        if rows:
+        sheet = workbook.get_sheet_by_name(sheet_name)
+        values = sheet.to_python(skip_empty_area=False)
+        numbered = [(number, [_cell_text(v) for v in row]) for number, row in enumerate(values)]
+        numbered = [(number, r) for number, r in numbered if any(cell.strip() for cell in r)]
+        if numbered:
             chosen = sheet_name
             break
-    if not rows:
+    if not numbered:
         raise _empty_error(source)
-    header_index, has_header = _find_header(rows[:500], settings)
+    rows = [r for _, r in numbered]
+    head = numbered[:500]
+    merged = _merged_ranges(source, chosen, sheet) if settings.header_row is None else []
+    banners = _banner_records([number for number, _ in head], [r for _, r in head], merged)
+    header_index, has_header = _find_header(rows[:500], settings, banners)
     body = rows[header_index + (1 if has_header else 0) :]
     width = max(len(r) for r in rows[header_index:])
     frame = pd.DataFrame([r + [""] * (width - len(r)) for r in body], dtype="str")
@@ -494,6 +506,43 @@ def _read_excel(source: Source, settings: IntakeSettings) -> RawTable:
     if header_index > 0:
         notes.append(f"Skipped {header_index} row(s) above the header (titles or notes).")
     return RawTable(frame=frame, notes=notes, header_row=header_index + 1)
+
+
+MergedRange = tuple[tuple[int, int], tuple[int, int]]
+"""((first row, first column), (last row, last column)), 0-based sheet positions, inclusive."""
+OPENPYXL_MERGE_LIMIT = 20 * 1024 * 1024
+"""Largest .xlsx opened with openpyxl only to read merged cells (it loads the whole sheet)."""
+
+
+def _merged_ranges(source: Source, sheet_name: str, sheet: Any) -> list[MergedRange]:
+    """Merged cell ranges of a sheet: from calamine, or from openpyxl when calamine cannot tell."""
+    ranges = getattr(sheet, "merged_cell_ranges", None)
+    if ranges is not None:
+        return [((int(a), int(b)), (int(c), int(d))) for (a, b), (c, d) in ranges]
+    if source.suffix not in {".xlsx", ".xlsm"} or source.size > OPENPYXL_MERGE_LIMIT:
+        return []
+    import openpyxl  # noqa: PLC0415 - only for workbooks whose merges calamine does not report
+
+    try:
+        target = io.BytesIO(source.data) if source.data is not None else str(source.path)
+        workbook = openpyxl.load_workbook(target, read_only=False, data_only=True)
+        cells = workbook[sheet_name].merged_cells.ranges
+    except Exception:  # the merges only refine the header guess; the values were read already
+        return []
+    return [((r.min_row - 1, r.min_col - 1), (r.max_row - 1, r.max_col - 1)) for r in cells]
+
+
+def _banner_records(numbers: list[int], records: list[list[str]], merged: list[MergedRange]) -> frozenset[int]:
+    """Records whose every filled cell starts a merge across columns: titles and group labels, not headers."""
+    anchors = {(first_row, first_col) for (first_row, first_col), (_, last_col) in merged if last_col > first_col}
+    if not anchors:
+        return frozenset()
+    banners = set()
+    for index, (number, record) in enumerate(zip(numbers, records, strict=True)):
+        filled = [column for column, cell in enumerate(record) if cell.strip()]
+        if filled and all((number, column) in anchors for column in filled):
+            banners.add(index)
+    return frozenset(banners)
 
 
 # --------------------------------------------------------------------------- Parquet
