@@ -8,6 +8,7 @@ import app_support
 
 st.set_page_config(page_title="Customer segmentation studio", page_icon=":material/insights:", layout="wide")
 app_support.init_session()
+app_support.mark_entry()
 
 pages = {
     "Start": [
@@ -23,6 +24,7 @@ pages = {
     "Share": [st.Page("pages/share.py", title="Share", icon=":material/ios_share:")],
 }
 navigation = st.navigation(pages)
+app_support.return_to_requested_page()
 with st.sidebar:
     st.caption(f"Data: {app_support.file_label(app_support.current_file())}")
 navigation.run()

@@ -59,6 +59,37 @@ class LoadedFile:
 # --- session state -------------------------------------------------------------------------
 
 
+ENTRY_KEY = "entry_ran"
+GOTO_KEY = "goto_page"
+
+
+def mark_entry() -> None:
+    """Record that the app's entry script ran in this session (called by app.py)."""
+    st.session_state[ENTRY_KEY] = True
+
+
+def page_guard(page_file: str) -> None:
+    """Make a page opened by its URL work even before app.py has ever run on this server.
+
+    Streamlit runs a file of a ``pages/`` folder directly (its old multipage mode) until some
+    session has run the entry script's ``st.navigation``: a share link opened on a freshly
+    started server would get no settings, no sample and no navigation. Here such a page sets up
+    the session, then hands over to app.py, which comes back to the page.
+    """
+    if st.session_state.get(ENTRY_KEY):
+        return
+    init_session()
+    st.session_state[GOTO_KEY] = Path(page_file).resolve().relative_to(ROOT).as_posix()
+    st.switch_page("app.py")
+
+
+def return_to_requested_page() -> None:
+    """In app.py, after `st.navigation`: go on to the page a `page_guard` handed over from."""
+    page = st.session_state.pop(GOTO_KEY, None)
+    if page:
+        st.switch_page(page)
+
+
 def init_session() -> None:
     """Set up a new session: default settings (or those from a share link) and the sample data."""
     if CONFIG_KEY not in st.session_state:

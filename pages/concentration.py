@@ -10,6 +10,7 @@ from segmentation.economics import charts as money_charts
 from segmentation.economics import concentration_metrics
 from segmentation.formatting import format_count, format_money, format_share
 
+support.page_guard(__file__)
 st.title("Revenue concentration")
 st.caption("Where the company actually earns its money: the few customers and the segments that bring most of it.")
 

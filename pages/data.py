@@ -13,6 +13,7 @@ from segmentation.intake import ROLES, list_sheets, preview_source
 
 DETECT = "Detect automatically"
 
+support.page_guard(__file__)
 st.title("Data")
 st.caption(
     "One row per customer (an account export) or one row per invoice, order or subscription: both work. "

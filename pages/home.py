@@ -7,6 +7,7 @@ import streamlit as st
 import app_support as support
 from segmentation.formatting import format_count, format_money, format_share
 
+support.page_guard(__file__)
 st.title("Customer segmentation studio")
 st.write(
     "Drop in the customer export from your CRM or billing system and see **who your customers are**, "

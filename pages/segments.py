@@ -40,6 +40,7 @@ def _thresholds(text: str) -> list[float] | None:
     return values or None
 
 
+support.page_guard(__file__)
 st.title("Segments")
 st.caption("Pick what matters for grouping your customers, then see who is in each group and what sets it apart.")
 

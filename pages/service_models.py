@@ -14,6 +14,7 @@ from segmentation.service import compare_plans
 TIER_LABELS = {"high": "High", "mid": "Mid", "low": "Low"}
 NO_LIMIT = 0
 
+support.page_guard(__file__)
 st.title("Service models")
 st.caption(
     "Who gets a named CSM (high-touch), pooled CSMs and programmes (medium-touch) or automated, self-serve "

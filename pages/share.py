@@ -9,6 +9,7 @@ from segmentation.charts import CHART_TITLES, report_charts, to_png, to_svg
 from segmentation.config import AnalysisConfig
 from segmentation.errors import InputError
 
+support.page_guard(__file__)
 st.title("Share")
 st.caption(
     "Everything here leaves the app intact: the report opens offline in any browser, and saved settings "

@@ -11,6 +11,7 @@ from segmentation.formatting import format_count, format_money, format_share
 CHAPTERS = ["Who are our customers?", "Where is the money?", "How should we serve them?", "What we do next"]
 STEP_KEY = "story_step"
 
+support.page_guard(__file__)
 st.title("Story mode")
 result = support.analysis()
 if result is None:

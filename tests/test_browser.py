@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -34,32 +35,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def app_url() -> Iterator[str]:
-    """Start `streamlit run app.py` on a free port; stop it after the module's tests."""
+@contextlib.contextmanager
+def serve() -> Iterator[str]:
+    """Run `streamlit run app.py` on a free port; yield its URL; stop it afterwards."""
     port = _free_port()
     env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.fileWatcherType",
-            "none",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
+    command += ["--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"]
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -72,12 +55,21 @@ def app_url() -> Iterator[str]:
     else:
         proc.kill()
         pytest.fail(f"streamlit did not start: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}")
-    yield url
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def app_url() -> Iterator[str]:
+    """One app server for the module's tests."""
+    with serve() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -207,3 +199,18 @@ def test_xlsx_download_keeps_formula_like_ids_as_text(page: object, app_url: str
     assert all(c.data_type == "s" for c in cells)
     revenue = [sheet.cell(row=r, column=header.index("revenue") + 1).value for r in range(2, sheet.max_row + 1)]
     assert all(isinstance(v, int | float) for v in revenue)
+
+
+def test_share_link_on_a_freshly_started_server(page: object) -> None:
+    """A share link is often the first request a server gets; it must still open the app with its settings."""
+    import app_support
+    from segmentation.config import AnalysisConfig
+
+    token = app_support.encode_config(AnalysisConfig().updated(**{"segmentation.k": 6}))
+    with serve() as url:
+        page.goto(f"{url}/segments?cfg={token}")  # type: ignore[attr-defined]
+        wait_idle(page)
+        page.locator("strong", has_text="6 segments").first.wait_for(timeout=90_000)  # type: ignore[attr-defined]
+        expect_profiles(page, 6)
+        nav = page.locator("[data-testid='stSidebarNav']")  # type: ignore[attr-defined]
+        assert "Revenue concentration" in nav.inner_text()
