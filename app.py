@@ -9,6 +9,7 @@ import app_support
 st.set_page_config(page_title="Customer segmentation studio", page_icon=":material/insights:", layout="wide")
 app_support.init_session()
 app_support.mark_entry()
+app_support.start_run()
 
 pages = {
     "Start": [

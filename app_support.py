@@ -60,6 +60,14 @@ class LoadedFile:
 
 
 ENTRY_KEY = "entry_ran"
+COMPUTED_KEY = "computed_this_run"
+
+
+def start_run() -> None:
+    """Called by app.py at the top of every run: nothing has been computed yet in this run."""
+    st.session_state[COMPUTED_KEY] = False
+
+
 GOTO_KEY = "goto_page"
 
 
@@ -213,6 +221,10 @@ def bound(
             update_config(**{path: value})
         except InputError as exc:
             st.error(str(exc))
+        else:
+            if st.session_state.get(COMPUTED_KEY):
+                # The page above this widget was drawn from the old settings: draw it again.
+                st.rerun()
     return value
 
 
@@ -261,6 +273,7 @@ def customer_table() -> CustomerTable | None:
         return None
     related = related_file()
     try:
+        st.session_state[COMPUTED_KEY] = True
         with st.spinner(f"Reading {file.name}…"):
             return _cached_table(
                 file.digest, related.digest if related else None, get_config().section_json("intake"), file, related
@@ -283,6 +296,7 @@ def analysis() -> AnalysisResult | None:
     related = related_file()
     config = get_config()
     try:
+        st.session_state[COMPUTED_KEY] = True
         with st.spinner("Analysing your customers…"):
             return _cached_result(file.digest, related.digest if related else None, config.to_json(), file, related)
     except InputError as exc:

@@ -188,17 +188,100 @@ if baseline is not None and result.config.service != type(result.config.service)
     st.dataframe(moves, hide_index=False)
 
 # --- move up / move down -------------------------------------------------------------------
+moves = summary.get("moves", {})
+based_on_today = moves.get("based_on") == "current_model"
+st.subheader("Who should move")
+if based_on_today:
+    st.caption(
+        f"Compared with how accounts are served today (column '{plan.current.column}'): move up where the "
+        "plan is more personal than today, move down where it is lighter."
+    )
+else:
+    st.caption(
+        "No column says how accounts are served today, so these are the plan's borderline cases: accounts "
+        "served lightly despite high potential, and high-touch accounts whose value does not carry the cost. "
+        "Choose a column below if your file has one."
+    )
 left, right = st.columns(2)
-with left:
-    up = plan.move_up_frame()
-    st.subheader(f"Move up: {format_count(len(up))}")
-    st.caption("Served lightly today but with high potential: worth more attention.")
-    st.dataframe(up.head(200), hide_index=True)
-with right:
-    down = plan.move_down_frame()
-    st.subheader(f"Move down: {format_count(len(down))}")
-    st.caption("High-touch today but with low revenue and low potential: the CSM time is better spent elsewhere.")
-    st.dataframe(down.head(200), hide_index=True)
+for col, key, frame, title, caption in (
+    (left, "up", plan.move_up_frame(), "Move up", "More attention would pay: upside is the potential not yet earned."),
+    (
+        right,
+        "down",
+        plan.move_down_frame(),
+        "Move down",
+        "The CSM time is better spent elsewhere; cost change per year.",
+    ),
+):
+    with col:
+        figures = moves.get(key, {})
+        st.markdown(f"**{title}: {format_count(figures.get('customers', len(frame)))} accounts**")
+        st.caption(
+            f"{caption} {unit} today {money(figures.get('revenue'))}; upside {money(figures.get('upside'))}; "
+            f"cost change {format_money(figures.get('cost_change'), result.currency)} a year."
+        )
+        shown = frame[
+            [
+                c
+                for c in ("customer_id", "segment_name", "revenue", "move_from", "move_to", "upside", "move_reason")
+                if c in frame
+            ]
+        ]
+        st.dataframe(
+            shown.head(200),
+            hide_index=True,
+            column_config={
+                "revenue": st.column_config.NumberColumn(unit, format="compact"),
+                "upside": st.column_config.NumberColumn("Upside", format="compact"),
+            },
+        )
+crosstab = plan.current_vs_recommended_frame()
+if crosstab is not None:
+    st.markdown("**Today against the plan** (rows: how accounts are served today)")
+    st.dataframe(crosstab)
+
+with st.expander("How today's service is read, and the move rules"):
+    columns = [c for c in result.table.customers.columns if c not in ("customer_id", "revenue")]
+    detect = "Detect a column"
+    none = "No such column"
+    current = result.config.service.current_model_column
+    choice = st.selectbox(
+        "Column saying how each account is served today",
+        [detect, none, *columns],
+        index=[detect, none, *columns].index(
+            current if current in columns else (detect if result.config.service.detect_current_model else none)
+        ),
+        key="current_model_pick",
+    )
+    wanted = {
+        "service.current_model_column": choice if choice in columns else None,
+        "service.detect_current_model": choice == detect,
+    }
+    if wanted["service.current_model_column"] != current or wanted["service.detect_current_model"] != (
+        result.config.service.detect_current_model
+    ):
+        support.update_config(**wanted)
+        st.rerun()
+    for note in (summary.get("current_model") or {}).get("notes", []):
+        st.caption(note)
+    row = st.columns(2)
+    with row[0]:
+        support.bound(
+            st.number_input,
+            "Move up when potential is at least … × today's revenue",
+            "service.move_up_multiple",
+            min_value=1.0,
+            step=0.5,
+        )
+    with row[1]:
+        support.bound(
+            st.slider,
+            "Move down when high-touch cost exceeds … of next year's revenue",
+            "service.max_cost_share",
+            min_value=0.05,
+            max_value=1.0,
+            step=0.05,
+        )
 
 # --- playbooks -----------------------------------------------------------------------------
 st.subheader("Playbooks")

@@ -171,3 +171,25 @@ def test_damaged_settings_upload_is_a_clear_error() -> None:
     at.run()
     assert not at.exception
     assert at.error and "k" in at.error[0].value
+
+
+def test_service_page_keeps_within_capacity_and_lists_moves() -> None:
+    at = visit(start(), "service_models.py")
+    before = int(at.metric[0].value.replace(",", ""))
+    assert before > 100
+    at.number_input(key="w.service.high_touch_csms").set_value(4).run()
+    assert not at.exception
+    assert at.metric[0].value == "100"  # 4 CSMs × 25 accounts
+    text = markdown_text(at)
+    assert "Move up:" in text and "Move down:" in text
+    assert any("full" in str(row) for row in at.dataframe[-1].value["service_model_reason"].head(400))
+
+
+def test_concentration_page_reads_the_80_20() -> None:
+    at = visit(start(), "concentration.py")
+    assert "top 20% of customers bring" in markdown_text(at).lower()
+    labels = {m.label for m in at.metric}
+    assert {"Top 20% hold", "80% comes from", "Gini"} <= labels
+    at.selectbox(key="w.concentration.group_column").set_value("industry").run()
+    assert not at.exception
+    assert any("industry" in df.value.columns for df in at.dataframe)
