@@ -106,7 +106,7 @@ def build_customer_table(primary: Source, settings: IntakeSettings, related: Sou
     notes = list(raw.notes)
     notes += check_overrides(settings.roles, list(frame.columns))
     # every column factorised once: parsing, missing values, distinct counts and duplicate rows reuse it
-    distinct = {str(name): Distinct.of(frame[name]) for name in frame.columns}
+    distinct = {str(name): raw.distinct.get(str(name)) or Distinct.of(frame[name]) for name in frame.columns}
     profiles = profile_columns(frame, settings.date_order, distinct)
 
     wanted_id = settings.id_column or _override_for(settings, "customer_id")
@@ -317,6 +317,7 @@ def _identical_rows(frame: pd.DataFrame, id_codes: np.ndarray, keep: pd.Series) 
 def _count_repeated_rows(columns: list[Distinct], keep: pd.Series) -> int:
     """How many rows of `keep` repeat an earlier row exactly, from the columns' codes (no string hashing)."""
     mask = keep.to_numpy()
+    every = bool(mask.all())
     key = np.zeros(int(mask.sum()), dtype=np.int64)
     span = 1
     for column in columns:
@@ -324,9 +325,16 @@ def _count_repeated_rows(columns: list[Distinct], keep: pd.Series) -> int:
         if span * size >= 2**62:  # renumber the combined key before it could overflow
             key = pd.factorize(key)[0].astype(np.int64)
             span = int(key.max(initial=0)) + 1
-        key = key * size + column.codes[mask]
+        key *= size
+        key += column.codes if every else column.codes[mask]
         span *= size
-    return int(pd.Series(key).duplicated().sum())
+    if len(key) < 1 << 16:
+        return int(pd.Series(key).duplicated().sum())
+    # rows alone in their hash bucket cannot repeat: only the others go through the exact (slower) check
+    bits = len(key).bit_length() + 1
+    buckets = (key.view(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits)
+    shared = np.bincount(buckets.astype(np.intp), minlength=1 << bits)[buckets] > 1
+    return int(pd.Series(key[shared]).duplicated().sum())
 
 
 def _revenue_values(
@@ -508,7 +516,7 @@ def _transactions(
     prepared, kinds = _prepare_rows(
         frame, roles, profiles, settings, skip={order_key or ""} | set(revenue.factors), distinct=distinct
     )
-    rows = prepared.loc[keep]
+    rows = prepared if keep.all() else prepared.loc[keep]  # no copy when every row is kept
     rows.insert(0, "_row", np.flatnonzero(keep.to_numpy()).astype("int64"))
     # grouped by the ID's integer code (faster than by text); the text is put back after aggregating
     rows.insert(0, "_key", id_values.codes[keep.to_numpy()].astype("int64"))

@@ -50,8 +50,16 @@ class Distinct:
     @classmethod
     def of(cls, text: pd.Series) -> Distinct:
         """Factorise a text column (one hash pass over the rows)."""
-        codes, uniques = pd.factorize(text, use_na_sentinel=False)
-        values = pd.Series(np.asarray(uniques, dtype=object), dtype="str")
+        encoded = pc.dictionary_encode(_arrow_text(text), null_encoding="encode")
+        chunks = encoded.chunks if isinstance(encoded, pa.ChunkedArray) else [encoded]
+        # Arrow encodes the chunks against one growing dictionary: the last chunk's holds every value
+        dictionary = chunks[-1].dictionary if chunks else None
+        if dictionary is not None and all(len(chunk.dictionary) == len(dictionary) for chunk in chunks):
+            codes = np.concatenate([chunk.indices.to_numpy(zero_copy_only=False) for chunk in chunks])
+            values = pd.Series(pd.array(dictionary, dtype="str"))
+        else:
+            codes, uniques = pd.factorize(text.astype("str"), use_na_sentinel=False)
+            values = pd.Series(np.asarray(uniques, dtype=object), dtype="str")
         return cls(text=text, values=values, codes=codes, counts=np.bincount(codes, minlength=len(values)))
 
     @property
