@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 
 import app_support as support
+from segmentation.economics import analyse_concentration
 from segmentation.economics import charts as money_charts
-from segmentation.economics import concentration_metrics
 from segmentation.formatting import format_count, format_money, format_share
 
 support.page_guard(__file__)
@@ -156,13 +156,17 @@ with left:
     segment = st.selectbox(
         "Segment", options, format_func=lambda i: f"{i}. {result.segment_names[i]}", key="conc_segment"
     )
-    inside = result.customers.loc[result.customers["segment"] == segment, "revenue"]
-    seg_metrics = concentration_metrics(inside.to_numpy(), top_n=metrics.top_n)
+    members = result.customers.loc[
+        result.customers["segment"] == segment, ["customer_id", "revenue", "segment", "segment_name"]
+    ]
+    inside = analyse_concentration(pd.DataFrame(members), result.config.concentration)
+    seg_metrics = inside.metrics
     st.markdown(
         f"Within *{result.segment_names.get(segment, segment)}* ({format_count(seg_metrics.customers)} customers): "
         f"the top 20% bring {format_share(seg_metrics.top_20pct_revenue_share)}, Gini {seg_metrics.gini:.2f}, "
         f"largest customer {format_share(seg_metrics.largest_customer_share)}."
     )
+    st.altair_chart(money_charts.pareto(inside, unit).properties(width=380, height=240))
 with right:
     groupable = result.table.columns_with_role("categorical", "geographic", "boolean")
     support.bound(

@@ -137,7 +137,15 @@ with st.container(border=True):
             options=["auto", "ARR", "MRR", "revenue"],
             format_func=lambda v: {"auto": "Detect", "MRR": "MRR (turned into ARR ×12)"}.get(v, v),
         )
-    row = st.columns(3)
+    row = st.columns(4)
+    with row[3]:
+        support.bound(
+            st.selectbox,
+            "Currency",
+            "report.currency",
+            options=["USD", "EUR", "GBP", "CHF", "CAD", "AUD", "JPY", "INR", "SEK", "NOK", "DKK"],
+            help="Shown next to every money figure; amounts are not converted.",
+        )
     with row[0]:
         support.bound(
             st.selectbox,

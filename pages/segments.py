@@ -89,12 +89,63 @@ with st.sidebar:
         if weights != dict(config.criteria.family_weights):
             support.update_config(**{"criteria.family_weights": weights})
 
+    with st.expander("Fine-tune the criteria"):
+        st.caption("Move a column to another family, or weigh one column more or less than the rest of its family.")
+        tuning = pd.DataFrame(
+            [
+                {
+                    "column": c.column,
+                    "family": families[c.column],
+                    "weight": float(config.criteria.weights.get(c.column, 1.0)),
+                }
+                for c in catalogue
+            ]
+        )
+        tuned = st.data_editor(
+            tuning,
+            key="criteria_tuning",
+            hide_index=True,
+            disabled=["column"],
+            column_config={
+                "family": st.column_config.SelectboxColumn("family", options=FAMILIES, required=True),
+                "weight": st.column_config.NumberColumn("weight", min_value=0.0, max_value=5.0, step=0.25),
+            },
+        )
+        moved = {
+            r["column"]: r["family"]
+            for r in tuned.to_dict(orient="records")
+            if r["family"] != by_column[r["column"]].family or r["column"] in config.criteria.families
+        }
+        moved = {column: family for column, family in moved.items() if family != by_column[column].family}
+        weighed = {r["column"]: float(r["weight"]) for r in tuned.to_dict(orient="records") if r["weight"] != 1.0}
+        if moved != dict(config.criteria.families) or weighed != dict(config.criteria.weights):
+            support.update_config(**{"criteria.families": moved, "criteria.weights": weighed})
+            st.rerun()
+        support.bound(st.toggle, "Log-scale heavy-tailed money and counts", "criteria.log_heavy_tails")
+        support.bound(
+            st.selectbox,
+            "Pull in outliers",
+            "criteria.clip_quantile",
+            options=[0.01, 0.05, None],
+            format_func=lambda q: "keep them as they are" if q is None else f"to the {q:.0%}–{1 - q:.0%} range",
+        )
+
     st.header("Method")
     method = support.bound(
         st.selectbox, "How to form segments", "segmentation.method", options=list(METHODS), format_func=METHODS.get
     )
     if method in K_METHODS:
         support.bound(st.slider, "Number of segments", "segmentation.k", min_value=2, max_value=12)
+    if method == "hdbscan":
+        support.bound(
+            st.number_input,
+            "Smallest group worth a segment (blank = picked from the data)",
+            "segmentation.min_cluster_size",
+            min_value=0,
+            step=5,
+            to_widget=lambda v: int(v or 0),
+            from_widget=lambda v: int(v) if v and v >= 2 else None,
+        )
     if method == "rule_tiers":
         numeric = [c.column for c in catalogue if c.kind == "numeric"]
         support.bound(

@@ -193,3 +193,25 @@ def test_concentration_page_reads_the_80_20() -> None:
     at.selectbox(key="w.concentration.group_column").set_value("industry").run()
     assert not at.exception
     assert any("industry" in df.value.columns for df in at.dataframe)
+
+
+def test_moving_a_criterion_to_another_family_keeps_the_page_working() -> None:
+    at = visit(start(), "segments.py")
+    config = at.session_state["config"]
+    at.session_state["config"] = config.updated(
+        **{"criteria.families": {"employees": "value"}, "criteria.weights": {"nps_score": 2.0}}
+    )
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    value = at.multiselect(key="criteria.value")
+    assert "employees" in value.options
+    assert at.session_state["config"].criteria.weights == {"nps_score": 2.0}
+
+
+def test_hdbscan_shows_the_unassigned_customers() -> None:
+    at = visit(start(), "segments.py")
+    at.selectbox(key="w.segmentation.method").set_value("hdbscan").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    table = at.dataframe[0].value
+    assert table["customers"].sum() == 3000
