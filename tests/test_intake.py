@@ -347,3 +347,20 @@ def test_distinct_parsing_equals_row_parsing(cells: list[str]) -> None:
     kept = pd.Series([i % 2 == 0 for i in range(len(text))])
     subset = distinct.subset(kept)
     pd.testing.assert_series_equal(parse_numbers(subset).values, parse_numbers(text[kept]).values, check_names=False)
+
+
+def test_repeated_rows_counted_exactly_on_large_input() -> None:
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({name: rng.integers(0, size, 70_000).astype(str) for name, size in (("a", 300), ("b", 40))})
+    frame = frame.astype("str")
+    keep = pd.Series(rng.random(70_000) < 0.8)
+    columns = [Distinct.of(frame[name]) for name in frame.columns]
+    assert build._count_repeated_rows(columns, keep) == int(frame[keep].duplicated().sum()) > 0
+
+
+def test_cells_are_trimmed_and_padded_ids_match() -> None:
+    data = b"customer_id,arr,plan\n C1 ,10, Pro\nC1,5,Pro\nC2 ,\t7 ,Basic\n"
+    table = build_customer_table(Source.from_bytes("padded.csv", data), IntakeSettings())
+    assert table.customers["customer_id"].tolist() == ["C1", "C2"]
+    assert table.customers["revenue"].tolist() == [10.0, 7.0]
+    assert table.customers["plan"].tolist() == ["Pro", "Basic"]

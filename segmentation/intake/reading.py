@@ -13,7 +13,9 @@ import csv
 import io
 import math
 import mmap
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -29,6 +31,8 @@ from segmentation.intake.parsing import Distinct
 from segmentation.intake.settings import IntakeSettings
 from segmentation.intake.sources import Source
 
+PARALLEL_ROWS = 200_000
+"""Files with at least this many rows have their columns encoded in parallel threads."""
 SAMPLE_BYTES = 1 << 20
 """How much of a text file is looked at to detect its encoding, delimiter and header."""
 DELIMITERS = (",", ";", "\t", "|")
@@ -587,17 +591,23 @@ def _tidy(raw: RawTable, source: Source) -> None:
     columns: list[pd.Series] = []
     distinct: list[Distinct] = []
     filled: list[np.ndarray] = []
-    for position in range(frame.shape[1]):
-        column = frame.iloc[:, position].astype("str")
-        factorised = Distinct.of(column)
+    raw_columns = [frame.iloc[:, position].astype("str") for position in range(frame.shape[1])]
+    if len(frame) >= PARALLEL_ROWS and len(raw_columns) > 1:
+        # Arrow's dictionary encoding releases the GIL: columns are encoded side by side
+        with ThreadPoolExecutor(max_workers=min(len(raw_columns), os.cpu_count() or 1, 4)) as pool:
+            encoded = list(pool.map(Distinct.of, raw_columns))
+    else:
+        encoded = [Distinct.of(column) for column in raw_columns]
+    for untrimmed, factorised in zip(raw_columns, encoded, strict=True):
+        column, trimmed_column = untrimmed, factorised
         trimmed = factorised.values.str.strip()
         if not trimmed.equals(factorised.values):
             column = factorised.spread(trimmed)
-            factorised = Distinct.of(column)
-            trimmed = factorised.values
+            trimmed_column = Distinct.of(column)
+            trimmed = trimmed_column.values
         columns.append(column)
-        distinct.append(factorised)
-        filled.append(trimmed.str.len().fillna(0).gt(0).to_numpy()[factorised.codes])
+        distinct.append(trimmed_column)
+        filled.append(trimmed.str.len().fillna(0).gt(0).to_numpy()[trimmed_column.codes])
     blank_columns = {i for i, name in enumerate(original) if not name.strip() and not filled[i].any()}
     if blank_columns:
         raw.notes.append(f"Ignored {len(blank_columns)} empty column(s) without a name.")
