@@ -93,7 +93,7 @@ def analyze(args: argparse.Namespace) -> int:
     config = _config_from_args(args)
     primary = Source.from_path(args.input)
     related = Source.from_path(args.related) if args.related else None
-    result = run_analysis(primary, config, related)
+    result = run_analysis(primary, config, related, fit_k_to_data=args.k is None and args.config is None)
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,7 @@ from segmentation.errors import InputError
 from segmentation.intake import CustomerTable, Source, build_customer_table
 from segmentation.result import FIXED_CUSTOMER_COLUMNS, AnalysisResult
 from segmentation.segments import FeatureMatrix, Segmentation, build_features, segment_customers
+from segmentation.segments.segmenting import CLUSTERING_METHODS
 from segmentation.service import estimate_potential, plan_service
 
 Progress = Callable[[float, str], None]
@@ -93,12 +94,25 @@ def run_analysis(
     config: AnalysisConfig | None = None,
     related: Source | None = None,
     progress: Progress | None = None,
+    *,
+    fit_k_to_data: bool = False,
 ) -> AnalysisResult:
-    """Run the whole analysis on one file (and an optional related table); return the result."""
+    """Run the whole analysis on one file (and an optional related table); return the result.
+
+    With `fit_k_to_data` (the CLI's default number of segments, not one the user chose), a file
+    with fewer customers than k gets one segment per customer, said in the notes, instead of an
+    error; the settings in the result record the k used, so they reproduce it.
+    """
     config = config or AnalysisConfig()
     report = progress or (lambda _fraction, _message: None)
     report(0.0, f"Reading {primary.name}")
     table = load_customers(primary, config, related)
+    k = config.segmentation.k
+    if fit_k_to_data and config.segmentation.method in CLUSTERING_METHODS and table.n_customers < k:
+        config = config.updated(**{"segmentation.k": table.n_customers})
+        table.notes.append(
+            f"Only {table.n_customers:,} customers: made {table.n_customers:,} segments instead of the default {k}."
+        )
     report(0.3, f"Segmenting {table.n_customers:,} customers")
     features, segmentation = find_segments(table, config)
     report(0.7, "Measuring revenue concentration and planning service models")

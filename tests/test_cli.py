@@ -195,3 +195,15 @@ def test_real_process_prints_a_summary_line(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "customers" in proc.stdout and "top 20%" in proc.stdout
     assert proc.stderr == ""
+
+
+def test_default_k_fits_a_file_with_fewer_customers(tmp_path: Path) -> None:
+    """Without --k, three customers get three segments (said in the notes); an explicit --k 5 is an error."""
+    data = tmp_path / "three.csv"
+    data.write_text("account,arr\nA,100\nB,250\nC,900\n", encoding="utf-8")
+    assert main(["analyze", str(data), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert len(summary["segments"]) == 3
+    assert summary["settings"]["segmentation"]["k"] == 3
+    assert any("instead of the default" in note for note in summary["input"]["notes"])
+    assert main(["analyze", str(data), "--out", str(tmp_path / "again"), "--k", "5", "--quiet"]) == 2
