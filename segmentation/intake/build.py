@@ -328,13 +328,9 @@ def _count_repeated_rows(columns: list[Distinct], keep: pd.Series) -> int:
         key *= size
         key += column.codes if every else column.codes[mask]
         span *= size
-    if len(key) < 1 << 16:
-        return int(pd.Series(key).duplicated().sum())
-    # rows alone in their hash bucket cannot repeat: only the others go through the exact (slower) check
-    bits = len(key).bit_length() + 1
-    buckets = (key.view(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - bits)
-    shared = np.bincount(buckets.astype(np.intp), minlength=1 << bits)[buckets] > 1
-    return int(pd.Series(key[shared]).duplicated().sum())
+    # sorted in place: equal neighbours are repeats (less memory, and faster on large files, than a hash table)
+    key.sort()
+    return int(np.count_nonzero(key[1:] == key[:-1]))
 
 
 def _revenue_values(

@@ -77,13 +77,24 @@ def compact(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
-def sample_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return the head plus evenly spaced rows: at most `SAMPLE_ROWS`, always the same for the same frame."""
-    if len(frame) <= SAMPLE_ROWS:
-        return frame
+def sample_positions(rows: int) -> np.ndarray | None:
+    """Row positions of the sample (the head plus evenly spaced rows), or None when every row is used."""
+    if rows <= SAMPLE_ROWS:
+        return None
     half = SAMPLE_ROWS // 2
-    spaced = np.linspace(half, len(frame) - 1, SAMPLE_ROWS - half).astype(np.int64)
-    return frame.iloc[np.concatenate([np.arange(half), spaced])]
+    spaced = np.linspace(half, rows - 1, SAMPLE_ROWS - half).astype(np.int64)
+    return np.concatenate([np.arange(half), spaced])
+
+
+def _sample_column(
+    frame: pd.DataFrame, name: str, positions: np.ndarray | None, factorised: Distinct | None
+) -> pd.Series:
+    """One column of the sample; from the factorised column when there is one (no gather over the long text)."""
+    if positions is None:
+        return frame[name]
+    if factorised is not None:
+        return pd.Series(factorised.values.array.take(factorised.codes[positions]), index=frame.index[positions])
+    return frame[name].iloc[positions]
 
 
 @dataclass
@@ -119,10 +130,11 @@ def profile_columns(
     frame: pd.DataFrame, date_order: str, distinct: dict[str, Distinct] | None = None
 ) -> dict[str, ColumnProfile]:
     """Profile every column of a raw text frame (`distinct`: the columns already factorised, to count values)."""
-    sample = sample_rows(frame)
+    positions = sample_positions(len(frame))
     profiles: dict[str, ColumnProfile] = {}
     for name in frame.columns:
-        column = sample[name]
+        factorised = distinct.get(str(name)) if distinct is not None else None
+        column = _sample_column(frame, name, positions, factorised)
         missing = is_missing(column)
         present = column[~missing]
         # text without digits is neither numbers nor dates: skip the costly parsers for it
@@ -135,7 +147,6 @@ def profile_columns(
             numbers = NumberParse(nothing, missing, decimal_comma=False, percent=False, currency=False)
             dates = DateParse(nothing.astype("datetime64[ns]"), missing, order="none", ambiguous=False)
         values = numbers.values.dropna()
-        factorised = distinct.get(str(name)) if distinct is not None else None
         if factorised is not None:
             count = int((~factorised.missing_values()).sum())
         else:
