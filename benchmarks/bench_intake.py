@@ -1,14 +1,17 @@
 """Intake vs DuckDB run bare on the same files: seconds, peak memory and the ratio.
 
-Run from the project root: ``.venv/bin/python benchmarks/bench_intake.py [--customers N] [--lines N]``.
+Run from the project root:
+``.venv/bin/python benchmarks/bench_intake.py [--customers N] [--lines N [N ...]] [--repeat R]``.
 
 Two generated files (in a temporary folder, deleted afterwards):
 - a customer CSV (default 1,000,000 rows × 13 columns: ID, ARR with currency text in 1% of
   rows, dates, categoricals, numbers);
-- a transactions CSV (default 5,000,000 lines: customer ID, ISO date, amount, quantity, country).
+- transactions CSVs (default 1,000,000 and 5,000,000 lines: customer ID, ISO date, amount,
+  quantity, country), so growth with size shows (it should be linear).
 
 Each measurement runs in a fresh process (imports excluded from the timing; peak RSS of the
-process included) so one run cannot warm the next:
+process included) so one run cannot warm the next. Ours and bare alternate `--repeat` times and
+the medians are shown, because a shared 2-core machine is noisy:
 - ours: `build_customer_table` (encoding/dialect sniffing, text read, parsing, roles, ledger,
   and for transactions the DuckDB aggregation);
 - bare: DuckDB `read_csv` + the equivalent ``GROUP BY`` (transactions) or ``SELECT *`` into
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,18 +33,30 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 
-OURS = """
-import json, resource, sys, time
+PEAK = """
+def peak_mb():
+    # VmHWM starts afresh at exec; ru_maxrss would carry over the parent's peak (the file generator's)
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
+"""
+
+OURS = (
+    PEAK
+    + """
+import json, sys, time
 from segmentation.intake import IntakeSettings, Source, build_customer_table
 started = time.perf_counter()
 table = build_customer_table(Source.from_path(sys.argv[1]), IntakeSettings())
 seconds = time.perf_counter() - started
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+peak = peak_mb()
 print(json.dumps({"seconds": seconds, "peak_mb": peak, "customers": table.n_customers, "rows": table.rows_read}))
 """
+)
 
-BARE = """
-import json, resource, sys, time
+BARE = (
+    PEAK
+    + """
+import json, sys, time
 import duckdb
 started = time.perf_counter()
 path, kind = sys.argv[1], sys.argv[2]
@@ -54,9 +70,10 @@ if kind == "transactions":
 else:
     frame = duckdb.sql(f"SELECT * FROM read_csv('{path}', types={{'customer_id': 'VARCHAR'}})").df()
 seconds = time.perf_counter() - started
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+peak = peak_mb()
 print(json.dumps({"seconds": seconds, "peak_mb": peak, "customers": len(frame), "rows": None}))
 """
+)
 
 
 def make_customers(path: Path, rows: int, seed: int = 7) -> None:
@@ -116,24 +133,42 @@ def measure(script: str, *args: str) -> dict[str, float]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def measure_median(repeat: int, path: Path, kind: str) -> tuple[dict[str, float], dict[str, float]]:
+    """Alternate ours and bare `repeat` times; return the median seconds and peak MB of each."""
+    runs: dict[str, list[dict[str, float]]] = {"ours": [], "bare": []}
+    for _ in range(repeat):
+        runs["ours"].append(measure(OURS, str(path)))
+        runs["bare"].append(measure(BARE, str(path), kind))
+
+    def median(side: str) -> dict[str, float]:
+        return {
+            "seconds": statistics.median(r["seconds"] for r in runs[side]),
+            "peak_mb": statistics.median(r["peak_mb"] for r in runs[side]),
+            "customers": runs[side][0]["customers"],
+        }
+
+    return median("ours"), median("bare")
+
+
 def main() -> None:
     """Generate the files, measure both ways, print a table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
-    parser.add_argument("--lines", type=int, default=5_000_000)
+    parser.add_argument("--lines", type=int, nargs="+", default=[1_000_000, 5_000_000])
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-intake-") as folder:
         customers_csv = Path(folder) / "customers.csv"
-        transactions_csv = Path(folder) / "transactions.csv"
         make_customers(customers_csv, args.customers)
-        make_transactions(transactions_csv, args.lines)
+        files = [(f"customers {args.customers:,} rows", customers_csv, "customers")]
+        for lines in args.lines:
+            transactions_csv = Path(folder) / f"transactions_{lines}.csv"
+            make_transactions(transactions_csv, lines)
+            files.append((f"transactions {lines:,} lines", transactions_csv, "transactions"))
+        print(f"medians of {args.repeat} fresh-process runs each")
         print(f"{'file':<32}{'ours s':>9}{'bare s':>9}{'ratio':>7}{'ours MB':>9}{'bare MB':>9}{'ratio':>7}  customers")
-        for label, path, kind in (
-            (f"customers {args.customers:,} rows", customers_csv, "customers"),
-            (f"transactions {args.lines:,} lines", transactions_csv, "transactions"),
-        ):
-            ours = measure(OURS, str(path))
-            bare = measure(BARE, str(path), kind)
+        for label, path, kind in files:
+            ours, bare = measure_median(args.repeat, path, kind)
             print(
                 f"{label:<32}{ours['seconds']:>9.2f}{bare['seconds']:>9.2f}{ours['seconds'] / bare['seconds']:>7.2f}"
                 f"{ours['peak_mb']:>9.0f}{bare['peak_mb']:>9.0f}{ours['peak_mb'] / bare['peak_mb']:>7.2f}"
