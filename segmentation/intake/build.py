@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -499,37 +500,41 @@ def _transactions(
                 values = values.where(~cancelled, 0.0)
     negative = (values < 0) & keep
     ledger.add(negative, "Refund or negative amount netted against the customer's purchases", "changed", id_role.column)
-    duplicates = _count_repeated_rows(list(distinct.values()), keep)
-    if duplicates:
-        notes.append(f"{duplicates:,} rows repeat another row exactly; kept as separate purchases.")
+    # counted in a background thread (numpy releases the GIL) while the rows are parsed and aggregated
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        repeated_rows = pool.submit(_count_repeated_rows, list(distinct.values()), keep)
+        repeated_note_at = len(notes)
 
-    dates = [n for n, r in roles.items() if r.role == "date"]
-    event_date = _event_date(dates)
-    order_key = _order_key(roles, frame)
-    multiplier, unit, unit_note = _unit(revenue, settings, "transactions")
-    if unit_note:
-        notes.append(unit_note)
-    prepared, kinds = _prepare_rows(
-        frame, roles, profiles, settings, skip={order_key or ""} | set(revenue.factors), distinct=distinct
-    )
-    rows = prepared if keep.all() else prepared.loc[keep]  # no copy when every row is kept
-    rows.insert(0, "_row", np.flatnonzero(keep.to_numpy()).astype("int64"))
-    # grouped by the ID's integer code (faster than by text); the text is put back after aggregating
-    rows.insert(0, "_key", id_values.codes[keep.to_numpy()].astype("int64"))
-    rows["_amount"] = values[keep].to_numpy() * multiplier
-    if order_key:
-        rows["_order"] = frame.loc[keep, order_key].astype("str")
-    if event_date:
-        kinds.dates = [d for d in kinds.dates if d != event_date]
-    result = aggregate(
-        rows,
-        kinds,
-        settings.attribute_rule,
-        amount="_amount",
-        event_date=event_date,
-        order_key="_order" if order_key else None,
-        window_months=settings.revenue_window_months,
-    )
+        dates = [n for n, r in roles.items() if r.role == "date"]
+        event_date = _event_date(dates)
+        order_key = _order_key(roles, frame)
+        multiplier, unit, unit_note = _unit(revenue, settings, "transactions")
+        if unit_note:
+            notes.append(unit_note)
+        prepared, kinds = _prepare_rows(
+            frame, roles, profiles, settings, skip={order_key or ""} | set(revenue.factors), distinct=distinct
+        )
+        rows = prepared if keep.all() else prepared.loc[keep]  # no copy when every row is kept
+        rows.insert(0, "_row", np.flatnonzero(keep.to_numpy()).astype("int64"))
+        # grouped by the ID's integer code (faster than by text); the text is put back after aggregating
+        rows.insert(0, "_key", id_values.codes[keep.to_numpy()].astype("int64"))
+        rows["_amount"] = values[keep].to_numpy() * multiplier
+        if order_key:
+            rows["_order"] = frame.loc[keep, order_key].astype("str")
+        if event_date:
+            kinds.dates = [d for d in kinds.dates if d != event_date]
+        result = aggregate(
+            rows,
+            kinds,
+            settings.attribute_rule,
+            amount="_amount",
+            event_date=event_date,
+            order_key="_order" if order_key else None,
+            window_months=settings.revenue_window_months,
+        )
+        duplicates = repeated_rows.result()
+    if duplicates:
+        notes.insert(repeated_note_at, f"{duplicates:,} rows repeat another row exactly; kept as separate purchases.")
     customer_ids = id_values.values.take(result["_key"].to_numpy()).reset_index(drop=True)
     customers = pd.DataFrame({"customer_id": customer_ids.astype("str"), "revenue": result["revenue"]})
     out_roles: dict[str, ColumnRole] = {}
