@@ -27,6 +27,7 @@ from segmentation.intake import (
 )
 from segmentation.intake.parsing import Distinct, is_missing, parse_booleans, parse_dates, parse_numbers
 from segmentation.intake.reading import _banner_records, _merged_ranges, _open_workbook
+from segmentation.intake.rows import count_repeated_rows
 from tests.conftest import SHARED_DATA
 
 MESSY = Path(__file__).resolve().parent / "messy"
@@ -355,7 +356,7 @@ def test_repeated_rows_counted_exactly_on_large_input() -> None:
     frame = frame.astype("str")
     keep = pd.Series(rng.random(70_000) < 0.8)
     columns = [Distinct.of(frame[name]) for name in frame.columns]
-    assert build._count_repeated_rows(columns, keep) == int(frame[keep].duplicated().sum()) > 0
+    assert count_repeated_rows(columns, keep) == int(frame[keep].duplicated().sum()) > 0
 
 
 def test_cells_are_trimmed_and_padded_ids_match() -> None:

@@ -35,6 +35,14 @@ from segmentation.intake.roles import (
     profile_columns,
     tokens,
 )
+from segmentation.intake.rows import (
+    as_categories,
+    count_repeated_rows,
+    identical_rows,
+    later_repeats,
+    matches,
+    present_text,
+)
 from segmentation.intake.settings import IntakeSettings
 from segmentation.intake.sources import Source
 from segmentation.intake.table import ColumnRole, CustomerTable, LedgerEntry
@@ -263,75 +271,12 @@ def _parsed(
         return parse_dates(text, settings.date_order, allow_serial=bool(_DATE_NAME.search(role.column))).values
     if role.role == "boolean":
         flags = parse_booleans(text)
-        return flags if flags is not None else _present_text(text)
+        return flags if flags is not None else present_text(text)
     if role.role == "numeric" or (role.role == "geographic" and _COORD.search(role.column) and profile.numeric):
         return parse_numbers(text).values
     if role.role == "constant" and profile.numeric:
         return parse_numbers(text).values
-    return _present_text(text)
-
-
-def _present_text(text: pd.Series | Distinct) -> pd.Series:
-    """The text with missing values (blank, N/A …) as NA."""
-    if isinstance(text, Distinct) and text.repeats:
-        return text.spread(_present_text(text.values))
-    column = text.text if isinstance(text, Distinct) else text
-    return column.where(~is_missing(column)).astype("str")
-
-
-def _matches(text: Distinct, pattern: str) -> pd.Series:
-    """Rows whose text contains the regular expression `pattern` (tested once per distinct value)."""
-    if text.repeats:
-        return text.spread(text.values.str.contains(pattern, regex=True, na=False))
-    return text.text.str.contains(pattern, regex=True, na=False)
-
-
-def _as_categories(text: Distinct) -> pd.Series:
-    """The column as a pandas Categorical of its present texts (missing values as NaN)."""
-    missing = text.missing_values().to_numpy()
-    renumber = np.where(missing, -1, np.cumsum(~missing) - 1)
-    categories = pd.Index(text.values[~missing], dtype="str")
-    return pd.Series(pd.Categorical.from_codes(renumber[text.codes], categories=categories), index=text.text.index)
-
-
-def _later_repeats(codes: np.ndarray, keep: pd.Series) -> pd.Series:
-    """Rows of `keep` whose code already appeared in an earlier row of `keep`."""
-    mask = keep.to_numpy()
-    result = np.zeros(len(mask), dtype=bool)
-    result[mask] = pd.Series(codes[mask]).duplicated(keep="first").to_numpy()
-    return pd.Series(result, index=keep.index)
-
-
-def _identical_rows(frame: pd.DataFrame, id_codes: np.ndarray, keep: pd.Series) -> pd.Series:
-    """Rows of `keep` identical to an earlier row of `keep`.
-
-    Identical rows share their ID, so only rows whose ID repeats are compared.
-    """
-    mask = keep.to_numpy()
-    shared = mask & (np.bincount(id_codes[mask], minlength=int(id_codes.max(initial=0)) + 1)[id_codes] > 1)
-    result = np.zeros(len(mask), dtype=bool)
-    if shared.any():
-        result[shared] = frame[shared].duplicated(keep="first").to_numpy()
-    return pd.Series(result, index=keep.index)
-
-
-def _count_repeated_rows(columns: list[Distinct], keep: pd.Series) -> int:
-    """How many rows of `keep` repeat an earlier row exactly, from the columns' codes (no string hashing)."""
-    mask = keep.to_numpy()
-    every = bool(mask.all())
-    key = np.zeros(int(mask.sum()), dtype=np.int64)
-    span = 1
-    for column in columns:
-        size = max(len(column.values), 1)
-        if span * size >= 2**62:  # renumber the combined key before it could overflow
-            key = pd.factorize(key)[0].astype(np.int64)
-            span = int(key.max(initial=0)) + 1
-        key *= size
-        key += column.codes if every else column.codes[mask]
-        span *= size
-    # sorted in place: equal neighbours are repeats (less memory, and faster on large files, than a hash table)
-    key.sort()
-    return int(np.count_nonzero(key[1:] == key[:-1]))
+    return present_text(text)
 
 
 def _revenue_values(
@@ -385,10 +330,10 @@ def _customer_grain(
     else:
         values = pd.Series(0.0, index=frame.index)
         blank = pd.Series(data=False, index=frame.index)
-    identical = _identical_rows(frame, id_values.codes, keep)
+    identical = identical_rows(frame, id_values.codes, keep)
     ledger.add(identical, "Duplicate identical row (merged into the first)", "excluded", id_role.column)
     keep &= ~identical
-    repeated = _later_repeats(id_values.codes, keep)
+    repeated = later_repeats(id_values.codes, keep)
     ledger.add(repeated, "Duplicate customer ID with different values (kept the first row)", "excluded", id_role.column)
     keep &= ~repeated
     if revenue is not None:
@@ -433,7 +378,7 @@ def _prepare_rows(
         values = _parsed(distinct[name] if distinct else frame[name], role, profiles[name], settings)
         if distinct and isinstance(values.dtype, pd.StringDtype) and distinct[name].repeats:
             # the same text as categories: DuckDB groups them as small integers
-            values = _as_categories(distinct[name])
+            values = as_categories(distinct[name])
         prepared[name] = values
         if pd.api.types.is_bool_dtype(values):
             kinds.boolean.append(name)
@@ -494,7 +439,7 @@ def _transactions(
     values = values.fillna(0.0)
     for name, role in roles.items():
         if role.role == "categorical" and name != id_role.column:
-            cancelled = _matches(distinct[name], _CANCELLED) & keep & (values > 0)
+            cancelled = matches(distinct[name], _CANCELLED) & keep & (values > 0)
             if cancelled.any():
                 ledger.add(cancelled, f"Cancelled or refunded ('{name}'): not counted as revenue", "changed", name)
                 values = values.where(~cancelled, 0.0)
@@ -502,7 +447,7 @@ def _transactions(
     ledger.add(negative, "Refund or negative amount netted against the customer's purchases", "changed", id_role.column)
     # counted in a background thread (numpy releases the GIL) while the rows are parsed and aggregated
     with ThreadPoolExecutor(max_workers=1) as pool:
-        repeated_rows = pool.submit(_count_repeated_rows, list(distinct.values()), keep)
+        repeated_rows = pool.submit(count_repeated_rows, list(distinct.values()), keep)
         repeated_note_at = len(notes)
 
         dates = [n for n, r in roles.items() if r.role == "date"]
@@ -573,13 +518,13 @@ def _without_totals_and_ids(
     ids: Distinct, distinct: dict[str, Distinct], roles: dict[str, ColumnRole], ledger: _Ledger, id_column: str
 ) -> pd.Series:
     """Exclude report totals rows and rows without a customer ID; return the rows kept."""
-    totals = _matches(ids, _TOTALS)
+    totals = matches(ids, _TOTALS)
     no_id = is_missing(ids)
     if no_id.any():
         # a totals label often sits in the name column with the ID cell left blank
         for name, role in roles.items():
             if role.role in {"customer_name", "categorical", "text"} and name in distinct:
-                totals |= no_id & _matches(distinct[name], _TOTALS)
+                totals |= no_id & matches(distinct[name], _TOTALS)
     ledger.add(totals, TOTALS_ROW, "excluded", id_column if not (totals & no_id).any() else None)
     ledger.add(no_id & ~totals, "No customer ID", "excluded", None)
     return ~(totals | no_id)
