@@ -365,3 +365,13 @@ def test_cells_are_trimmed_and_padded_ids_match() -> None:
     assert table.customers["customer_id"].tolist() == ["C1", "C2"]
     assert table.customers["revenue"].tolist() == [10.0, 7.0]
     assert table.customers["plan"].tolist() == ["Pro", "Basic"]
+
+
+def test_repeated_rows_counted_when_the_combined_key_must_be_renumbered() -> None:
+    rng = np.random.default_rng(5)
+    # five columns of ~20,000 distinct values: their product overflows 64 bits, so the key is renumbered
+    frame = pd.DataFrame({f"c{i}": rng.integers(0, 10**6, 20_000).astype(str) for i in range(5)}).astype("str")
+    frame.iloc[100:150] = frame.iloc[:50].to_numpy()
+    keep = pd.Series(np.ones(len(frame), dtype=bool))
+    columns = [Distinct.of(frame[name]) for name in frame.columns]
+    assert count_repeated_rows(columns, keep) == int(frame.duplicated().sum()) == 50
