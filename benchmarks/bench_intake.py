@@ -3,7 +3,7 @@
 Run from the project root:
 ``.venv/bin/python benchmarks/bench_intake.py [--customers N] [--lines N [N ...]] [--repeat R]``.
 
-Two generated files (in a temporary folder, deleted afterwards):
+Generated files (in a temporary folder, deleted afterwards):
 - a customer CSV (default 1,000,000 rows × 13 columns: ID, ARR with currency text in 1% of
   rows, dates, categoricals, numbers);
 - transactions CSVs (default 1,000,000 and 5,000,000 lines: customer ID, ISO date, amount,
