@@ -46,7 +46,7 @@ class Columns:
 
 
 def aggregate(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | pa.Table,
     columns: Columns,
     attribute_rule: str,
     *,
@@ -69,7 +69,8 @@ def aggregate(
     con = duckdb.connect()
     try:
         # handed over as Arrow: DuckDB reads it without converting pandas columns row by row
-        con.register("rows_in", pa.Table.from_pandas(frame, preserve_index=False))
+        rows = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+        con.register("rows_in", rows)
         selects = ["_key", "min(_row) AS _first_row", "count(*) AS _rows"]
         max_date = f"(SELECT max({_q(event_date)}) FROM rows_in)" if event_date else "NULL"  # noqa: S608 - quoted names only
         if amount is not None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from segmentation.errors import InputError
 from segmentation.intake.aggregate import Columns, aggregate
@@ -366,7 +367,7 @@ def _prepare_rows(
     skip: set[str],
     *,
     distinct: dict[str, Distinct] | None = None,
-) -> tuple[pd.DataFrame, Columns]:
+) -> tuple[dict[str, pd.Series], Columns]:
     """Return the parsed attribute columns of `frame` and which kind each is (`distinct`: factorised columns)."""
     prepared: dict[str, pd.Series] = {}
     kinds = Columns(numeric=[], categorical=[], boolean=[], dates=[])
@@ -375,10 +376,11 @@ def _prepare_rows(
             continue
         if role.role in {"categorical", "numeric"} and _other_id(name):  # order, subscription … numbers
             continue
-        values = _parsed(distinct[name] if distinct else frame[name], role, profiles[name], settings)
-        if distinct and isinstance(values.dtype, pd.StringDtype) and distinct[name].repeats:
-            # the same text as categories: DuckDB groups them as small integers
+        if distinct and distinct[name].repeats and _reads_as_text(role, profiles[name]):
+            # the text as categories: DuckDB groups them as small integers
             values = as_categories(distinct[name])
+        else:
+            values = _parsed(distinct[name] if distinct else frame[name], role, profiles[name], settings)
         prepared[name] = values
         if pd.api.types.is_bool_dtype(values):
             kinds.boolean.append(name)
@@ -388,7 +390,16 @@ def _prepare_rows(
             kinds.numeric.append(name)
         else:
             kinds.categorical.append(name)
-    return pd.DataFrame(prepared, index=frame.index), kinds
+    return prepared, kinds
+
+
+def _reads_as_text(role: ColumnRole, profile: ColumnProfile) -> bool:
+    """Whether `_parsed` keeps the column as text (the roles that are neither dates, flags nor numbers)."""
+    if role.role in {"date", "boolean", "numeric"}:
+        return False
+    if role.role == "geographic" and _COORD.search(role.column) and profile.numeric:
+        return False
+    return not (role.role == "constant" and profile.numeric)
 
 
 def _other_id(name: str) -> bool:
@@ -459,13 +470,18 @@ def _transactions(
         prepared, kinds = _prepare_rows(
             frame, roles, profiles, settings, skip={order_key or ""} | set(revenue.factors), distinct=distinct
         )
-        rows = prepared if keep.all() else prepared.loc[keep]  # no copy when every row is kept
-        rows.insert(0, "_row", np.flatnonzero(keep.to_numpy()).astype("int64"))
+        kept = keep.to_numpy()
+        every = bool(kept.all())  # then nothing is copied to select rows
         # grouped by the ID's integer code (faster than by text); the text is put back after aggregating
-        rows.insert(0, "_key", id_values.codes[keep.to_numpy()].astype("int64"))
-        rows["_amount"] = values[keep].to_numpy() * multiplier
+        columns: dict[str, pa.Array | pa.ChunkedArray] = {
+            "_key": pa.array(id_values.codes if every else id_values.codes[kept]),
+            "_row": pa.array(np.flatnonzero(kept)),
+        }
+        columns.update({name: pa.array(series if every else series[kept]) for name, series in prepared.items()})
+        columns["_amount"] = pa.array(values.to_numpy()[kept] * multiplier)
         if order_key:
-            rows["_order"] = frame.loc[keep, order_key].astype("str")
+            columns["_order"] = pa.array(frame.loc[keep, order_key].astype("str"))
+        rows = pa.table(columns)  # handed to DuckDB as Arrow, without a pandas frame in between
         if event_date:
             kinds.dates = [d for d in kinds.dates if d != event_date]
         result = aggregate(
@@ -598,7 +614,7 @@ def _join_related(
         notes.append(f"{int(unmatched.sum()):,} rows of '{related.name}' have a '{key}' that matches no customer.")
     skip = {key}
     prepared, kinds = _prepare_rows(frame, related_roles, profiles, settings, skip=skip)
-    rows = prepared.loc[matched]
+    rows = pd.DataFrame(prepared, index=frame.index).loc[matched]
     rows.insert(0, "_row", np.flatnonzero(matched.to_numpy()).astype("int64"))
     rows.insert(0, "_key", keys[matched].astype("str"))
     amount = None
