@@ -143,7 +143,8 @@ with st.container(border=True):
             st.selectbox,
             "Currency",
             "report.currency",
-            options=["USD", "EUR", "GBP", "CHF", "CAD", "AUD", "JPY", "INR", "SEK", "NOK", "DKK"],
+            options=["auto", "USD", "EUR", "GBP", "CHF", "CAD", "AUD", "JPY", "INR", "SEK", "NOK", "DKK"],
+            format_func=lambda v: f"from the file ({table.currency or 'USD'})" if v == "auto" else v,
             help="Shown next to every money figure; amounts are not converted.",
         )
     with row[0]:

@@ -28,8 +28,9 @@ class ReportSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     title: str = "Customer segmentation"
-    currency: str = Field(default="USD", max_length=12)
-    """ISO code or symbol shown next to every money figure."""
+    currency: str = Field(default="auto", max_length=12)
+    """ISO code or symbol shown next to every money figure; "auto" reads it from the revenue column's
+    name or values (USD when nothing says). Amounts are never converted."""
 
 
 class AnalysisConfig(BaseModel):

@@ -58,7 +58,10 @@ class AnalysisResult:
     @property
     def currency(self) -> str:
         """The currency label shown next to money."""
-        return self.config.report.currency
+        chosen = self.config.report.currency
+        if chosen == "auto":
+            return self.table.currency or "USD"
+        return chosen
 
     @property
     def revenue_unit(self) -> str:

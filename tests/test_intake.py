@@ -375,3 +375,20 @@ def test_repeated_rows_counted_when_the_combined_key_must_be_renumbered() -> Non
     keep = pd.Series(np.ones(len(frame), dtype=bool))
     columns = [Distinct.of(frame[name]) for name in frame.columns]
     assert count_repeated_rows(columns, keep) == int(frame.duplicated().sum()) == 50
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "expected"),
+    [
+        ("Annual Contract Value (EUR)", ["1.234,50", "99,00"], "EUR"),
+        ("arr_gbp", ["100", "200"], "GBP"),
+        ("Revenue", ["$1,200.00", "$300"], "USD"),
+        ("Revenue", ["1 234,50 CHF", "99 CHF"], "CHF"),
+        ("Revenue", ["$100", "€200"], None),
+        ("Revenue", ["100", "200"], None),
+    ],
+)
+def test_currency_is_read_from_the_revenue_column(column: str, values: list[str], expected: str | None) -> None:
+    from segmentation.intake.build import detect_currency
+
+    assert detect_currency(column, pd.DataFrame({column: values})) == expected

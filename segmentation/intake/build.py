@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -185,6 +186,9 @@ def build_customer_table(primary: Source, settings: IntakeSettings, related: Sou
     customers = customers.reset_index(drop=True)
     _date_notes(profiles, source_roles, notes, settings)
     _negative_revenue(customers, ledger, notes)
+    currency = detect_currency(revenue_column, frame)
+    if currency:
+        notes.append(f"Money read as {currency} (from the revenue column's name or values).")
     return CustomerTable(
         customers=customers,
         roles=roles,
@@ -198,6 +202,7 @@ def build_customer_table(primary: Source, settings: IntakeSettings, related: Sou
         excluded_rows=ledger.frame(),
         notes=notes,
         column_quality=column_quality(frame, profiles, source_roles, distinct),
+        currency=currency,
         source_roles=source_roles,
     )
 
@@ -785,3 +790,29 @@ def column_quality(
             }
         )
     return pd.DataFrame(rows, columns=["column", "type", "missing_share", "distinct", "examples"])
+
+
+_CURRENCY_SIGNS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "₩": "KRW", "₽": "RUB"}
+_CURRENCY_CODES = re.compile(
+    r"(?<![A-Za-z])(USD|EUR|GBP|CHF|JPY|CAD|AUD|NZD|SEK|NOK|DKK|PLN|INR|CNY|BRL|ZAR|MXN|SGD|HKD)(?![A-Za-z])",
+    re.IGNORECASE,
+)
+
+
+def detect_currency(revenue_column: str, frame: pd.DataFrame, sample: int = 2000) -> str | None:
+    """Return the currency code the revenue column's name or its written values state, or None.
+
+    A code or sign in the column name wins ("ARR (EUR)", "amount_gbp", "Revenue €"); otherwise the
+    first `sample` written values are read for signs and codes. Two currencies mean None: nothing
+    is converted, and a mixed column is better labelled by the user.
+    """
+    found: set[str] = set()
+    name = str(revenue_column)
+    found.update(code.upper() for code in _CURRENCY_CODES.findall(name.replace("_", " ")))
+    found.update(code for sign, code in _CURRENCY_SIGNS.items() if sign in name)
+    if not found and revenue_column in frame.columns:
+        values = frame[revenue_column].head(sample).dropna().astype(str)
+        text = " ".join(values.unique()[:500])
+        found.update(code.upper() for code in _CURRENCY_CODES.findall(text))
+        found.update(code for sign, code in _CURRENCY_SIGNS.items() if sign in text)
+    return found.pop() if len(found) == 1 else None

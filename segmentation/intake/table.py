@@ -72,6 +72,8 @@ class CustomerTable:
     notes: list[str] = field(default_factory=list)
     column_quality: pd.DataFrame = field(default_factory=pd.DataFrame)
     source_roles: dict[str, ColumnRole] = field(default_factory=dict)
+    currency: str | None = None
+    """Currency code read from the revenue column's name or values (None when nothing says)."""
 
     @property
     def n_customers(self) -> int:
@@ -92,6 +94,7 @@ class CustomerTable:
             "id_column": self.id_column,
             "revenue_column": self.revenue_column,
             "revenue_unit": self.revenue_unit,
+            "currency": self.currency,
             "excluded": [entry.to_dict() for entry in self.ledger],
             "columns": {name: role.to_dict() for name, role in (self.source_roles or self.roles).items()},
             "notes": list(self.notes),
