@@ -97,17 +97,18 @@ with st.expander("Adjust the views and thresholds"):
         support.bound(st.slider, "Flag one segment above", "concentration.flag_segment", min_value=0.2, max_value=1.0)
 
 # --- ABC and top customers -----------------------------------------------------------------
+SHARES = {
+    "customer_share": st.column_config.NumberColumn("Share of customers", format="percent"),
+    "revenue": st.column_config.NumberColumn(unit, format="compact"),
+    "revenue_share": st.column_config.NumberColumn(f"Share of {unit}", format="percent"),
+}
 left, right = st.columns(2)
 with left:
     st.subheader("ABC classes")
     st.dataframe(
         report.abc,
         hide_index=True,
-        column_config={
-            "customer_share": st.column_config.NumberColumn("Share of customers", format="percent"),
-            "revenue": st.column_config.NumberColumn(unit, format="compact"),
-            "revenue_share": st.column_config.NumberColumn(f"Share of {unit}", format="percent"),
-        },
+        column_config=SHARES,
     )
     st.caption("A: the customers that bring the first share of revenue set above; B: up to 95%; C: the rest.")
 with right:
@@ -130,9 +131,7 @@ st.dataframe(
     economics.frame,
     hide_index=True,
     column_config={
-        "customer_share": st.column_config.NumberColumn("Share of customers", format="percent"),
-        "revenue": st.column_config.NumberColumn(unit, format="compact"),
-        "revenue_share": st.column_config.NumberColumn(f"Share of {unit}", format="percent"),
+        **SHARES,
         "revenue_per_customer": st.column_config.NumberColumn(f"{unit} per customer", format="compact"),
         "share_ratio": st.column_config.NumberColumn(
             "Revenue share ÷ customer share", format="%.2f", help="Above 1: the segment earns more than its size."

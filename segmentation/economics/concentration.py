@@ -131,9 +131,11 @@ def _thin(frame: pd.DataFrame, points: int) -> pd.DataFrame:
     return frame.iloc[index].reset_index(drop=True)
 
 
-def pareto_points(revenue: ArrayLike, points: int = 1000) -> pd.DataFrame:
-    """Customers ranked by revenue (largest first): customer_share vs cumulative revenue_share."""
-    values = np.sort(np.clip(np.nan_to_num(np.asarray(revenue, dtype=float)), 0, None))[::-1]
+def _cumulative_curve(revenue: ArrayLike, points: int, largest_first: bool) -> pd.DataFrame:
+    """Customers ranked by revenue against the cumulative share of revenue, from (0, 0) to (1, 1)."""
+    values = np.sort(np.clip(np.nan_to_num(np.asarray(revenue, dtype=float)), 0, None))
+    if largest_first:
+        values = values[::-1]
     n, total = len(values), float(values.sum())
     cumulative = np.cumsum(values) / total if total > 0 else np.zeros(n)
     frame = pd.DataFrame(
@@ -143,20 +145,16 @@ def pareto_points(revenue: ArrayLike, points: int = 1000) -> pd.DataFrame:
         }
     )
     return _thin(frame, points)
+
+
+def pareto_points(revenue: ArrayLike, points: int = 1000) -> pd.DataFrame:
+    """The Pareto curve (largest customers first): customer_share vs cumulative revenue_share."""
+    return _cumulative_curve(revenue, points, largest_first=True)
 
 
 def lorenz_points(revenue: ArrayLike, points: int = 1000) -> pd.DataFrame:
     """The Lorenz curve (smallest customers first): customer_share vs cumulative revenue_share."""
-    values = np.sort(np.clip(np.nan_to_num(np.asarray(revenue, dtype=float)), 0, None))
-    n, total = len(values), float(values.sum())
-    cumulative = np.cumsum(values) / total if total > 0 else np.zeros(n)
-    frame = pd.DataFrame(
-        {
-            "customer_share": np.concatenate([[0.0], np.arange(1, n + 1) / max(n, 1)]),
-            "revenue_share": np.concatenate([[0.0], cumulative]),
-        }
-    )
-    return _thin(frame, points)
+    return _cumulative_curve(revenue, points, largest_first=False)
 
 
 def abc_classes(revenue: ArrayLike, a: float = 0.8, b: float = 0.95) -> np.ndarray:
