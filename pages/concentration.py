@@ -84,6 +84,14 @@ with st.expander("Adjust the views and thresholds"):
             max_value=0.9,
             step=0.05,
         )
+        support.bound(
+            st.slider,
+            "ABC: class B goes up to …",
+            "concentration.abc_b",
+            min_value=0.8,
+            max_value=0.99,
+            step=0.01,
+        )
     row = st.columns(4)
     with row[0]:
         support.bound(
@@ -146,6 +154,28 @@ if economics.icp.get("sentence"):
     st.info(f"**Ideal customer profile.** {economics.icp['sentence']}")
 for line in economics.missing:
     st.caption(f"Not shown: {line}")
+with st.expander("Columns for churn, margin, acquisition cost and growth"):
+    st.caption("Detected by name when left on 'detect'; pick the column your file uses for each.")
+    candidates = [c for c in result.table.customers.columns if c not in ("customer_id", "revenue")]
+    row = st.columns(4)
+    for col, (path, label) in zip(
+        row,
+        [
+            ("concentration.churn_column", "Churned (yes/no)"),
+            ("concentration.margin_column", "Gross margin or cost to serve"),
+            ("concentration.cac_column", "Acquisition cost (CAC)"),
+            ("concentration.prior_revenue_column", "Revenue a year ago"),
+        ],
+        strict=True,
+    ):
+        with col:
+            support.bound(
+                st.selectbox,
+                label,
+                path,
+                options=[None, *candidates],
+                format_func=lambda v: "detect" if v is None else v,
+            )
 
 # --- inside a segment or a group -----------------------------------------------------------
 st.subheader("Concentration inside a segment or a group")

@@ -51,12 +51,40 @@ left, right = st.columns(2)
 left.altair_chart(service_charts.service_grid(plan))
 right.altair_chart(service_charts.capacity(plan))
 
+for model, cap in summary.get("capacity", {}).items():
+    if cap.get("spilled"):
+        st.warning(
+            f"{format_count(cap['demand'])} accounts call for {model} but {format_count(cap['capacity'])} places "
+            f"({cap['csms']} CSMs × {cap['accounts_per_csm']}) exist: the {format_count(cap['spilled'])} with a "
+            f"priority score below {cap['cut_score']:.1f} fall to {cap['fell_to']} "
+            f"({format_count(cap['headcount_needed'])} CSMs would serve them all)."
+        )
+
 st.subheader("The rules in force")
 st.markdown("\n".join(f"- {line}" for line in summary.get("rules_in_words", [])))
 
 # --- policy --------------------------------------------------------------------------------
 thresholds = summary.get("thresholds", {})
 with st.expander("Change the policy: tiers, grid, capacity, costs", expanded=False):
+    st.markdown("**Potential.** Estimated from the data unless you have your own (e.g. from the CRM).")
+    numeric = result.table.columns_with_role("numeric")
+    row = st.columns(2)
+    with row[0]:
+        support.bound(
+            st.selectbox,
+            "Long-term potential column",
+            "potential.potential_column",
+            options=[None, *numeric],
+            format_func=lambda v: "estimate it" if v is None else v,
+        )
+    with row[1]:
+        support.bound(
+            st.selectbox,
+            "12-month potential column",
+            "potential.short_term_column",
+            options=[None, *numeric],
+            format_func=lambda v: "estimate it" if v is None else v,
+        )
     st.markdown("**Tiers.** Leave 0 to use the thresholds picked from the data (shown in the rules above).")
     row = st.columns(5)
     for col, (path, label) in zip(
@@ -295,6 +323,31 @@ for col, model in zip(cols, SERVICE_MODELS, strict=True):
 if playbooks != dict(result.config.service.playbooks):
     support.update_config(**{"service.playbooks": playbooks})
     st.rerun()
+
+with st.expander("A note per segment (added to the playbook of its accounts)"):
+    notes = dict(result.config.service.segment_playbooks)
+    for profile in result.segmentation.profiles:
+        text = st.text_input(
+            f"{profile.id}. {profile.name}", value=notes.get(str(profile.id), ""), key=f"segment_playbook.{profile.id}"
+        )
+        if text.strip():
+            notes[str(profile.id)] = text.strip()
+        else:
+            notes.pop(str(profile.id), None)
+    if notes != dict(result.config.service.segment_playbooks):
+        support.update_config(**{"service.segment_playbooks": notes})
+        st.rerun()
+
+st.subheader(f"Cost to serve against {unit}, per segment and model")
+st.dataframe(
+    plan.segment_frame(),
+    hide_index=True,
+    column_config={
+        "revenue": st.column_config.NumberColumn(unit, format="compact"),
+        "cost": st.column_config.NumberColumn(f"Cost a year ({result.currency})", format="compact"),
+        "cost_to_revenue": st.column_config.NumberColumn(f"Cost ÷ {unit}", format="percent"),
+    },
+)
 
 # --- the accounts --------------------------------------------------------------------------
 st.subheader("Every account with its model and the reason")
