@@ -147,6 +147,7 @@ def _headline(result: AnalysisResult, summary: dict[str, Any], money: Any) -> st
 
 def _segments_section(result: AnalysisResult, summary: dict[str, Any], money: Any, rendered: dict[str, str]) -> str:
     playbooks = _playbooks(summary)
+    segment_notes = summary.get("service", {}).get("segment_playbooks") or {}
     cards = []
     for segment in summary["segments"]:
         mix = segment.get("service_model", {})
@@ -167,6 +168,7 @@ def _segments_section(result: AnalysisResult, summary: dict[str, Any], money: An
                 else ""
             )
             + (f"<p><b>Playbook ({_e(dominant)}):</b> {_e(playbook)}</p>" if playbook else "")
+            + (f"<p><b>For this segment:</b> {_e(note)}</p>" if (note := segment_notes.get(str(segment["id"]))) else "")
             + "</div>"
         )
     rules = summary.get("segmentation", {}).get("rules") or []

@@ -69,3 +69,9 @@ def test_same_input_gives_the_same_report(sample_report: tuple[str, dict]) -> No
     report, _ = sample_report
     again = build_report(run_analysis(Source.from_path(SAMPLE_ACCOUNTS), AnalysisConfig()))
     assert again == report
+
+
+def test_playbook_notes_per_segment_reach_the_report() -> None:
+    config = AnalysisConfig().updated(**{"service.segment_playbooks": {"1": "Invite to the customer advisory board"}})
+    report = build_report(run_analysis(Source.from_path(SAMPLE_ACCOUNTS), config))
+    assert "Invite to the customer advisory board" in report
