@@ -215,3 +215,32 @@ def test_hdbscan_shows_the_unassigned_customers() -> None:
     assert not at.error, [e.value for e in at.error]
     table = at.dataframe[0].value
     assert table["customers"].sum() == 3000
+
+
+def test_related_table_joined_on_the_data_page() -> None:
+    messy = ROOT / "tests" / "messy"
+    at = visit(start(), "data.py")
+    at.file_uploader(key="upload").upload(
+        "related_accounts.csv", (messy / "related_accounts.csv").read_bytes(), "text/csv"
+    ).run()
+    assert at.error, "accounts alone have no revenue"
+    at.file_uploader(key="related_upload").upload(
+        "related_subscriptions.csv", (messy / "related_subscriptions.csv").read_bytes(), "text/csv"
+    ).run()
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Customers"] == "3"
+    ledger = at.dataframe[-2].value if len(at.dataframe) > 1 else at.dataframe[0].value
+    assert "reason" in ledger.columns
+
+
+def test_revenue_column_can_be_overridden_on_the_data_page() -> None:
+    rows = ["id,arr,seats"] + [f"C{i},{100 * (i + 1)},{i % 7 + 1}" for i in range(30)]
+    at = visit(start(), "data.py")
+    at.file_uploader(key="upload").upload("two.csv", "\n".join(rows).encode(), "text/csv").run()
+    assert "revenue: **arr**" in markdown_text(at)
+    at.selectbox(key="w.intake.revenue_column").set_value("seats").run()
+    assert not at.exception
+    assert at.session_state["config"].intake.revenue_column == "seats"
+    assert "revenue: **seats**" in markdown_text(at)
