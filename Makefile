@@ -24,9 +24,10 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(APP_STAMP) $@
 
-## run: start the app on http://localhost:8501 with the sample data loaded
+## run: start the app on http://localhost:8501 with the sample data loaded (headless: no first-run e-mail prompt)
 run: $(APP_STAMP)
-	$(BIN)/streamlit run app.py --server.port $(PORT)
+	@echo "Starting the app: open http://localhost:$(PORT) in your browser (Ctrl+C stops it)."
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true
 
 ## chromium: install Debian's chromium for the browser tests if it is missing
 chromium:
