@@ -26,7 +26,7 @@ from segmentation.intake import (
     preview_source,
 )
 from segmentation.intake.parsing import Distinct, is_missing, parse_booleans, parse_dates, parse_numbers
-from segmentation.intake.reading import _banner_records, _merged_ranges, _open_workbook
+from segmentation.intake.reading import _banner_records, _merged_ranges, _open_workbook, read_raw
 from segmentation.intake.rows import count_repeated_rows
 from tests.conftest import SHARED_DATA
 
@@ -392,3 +392,98 @@ def test_currency_is_read_from_the_revenue_column(column: str, values: list[str]
     from segmentation.intake.build import detect_currency
 
     assert detect_currency(column, pd.DataFrame({column: values})) == expected
+
+
+TYPED_CSV = """account_id,arr,signup,last_login,is_trial,churned,plan,seats
+101,1200.5,2023-01-05,2024-03-01 10:30:00,true,0,Pro,3
+102,800,2023-02-11,,false,1,Basic,
+103,,2023-03-20,2024-03-02 08:00:00,false,0,,12
+,950.25,2023-04-01,2024-03-03 09:15:00,true,1,Pro,4
+101,1200.5,2023-01-05,2024-03-01 10:30:00,true,0,Pro,3
+104,-50,2023-05-09,2024-03-04 12:00:00,false,0,Basic,1
+105,3000,2023-06-30,2024-03-05 18:45:00,false,1,Enterprise,40
+"""
+
+
+def _typed_frame() -> pd.DataFrame:
+    """The rows of TYPED_CSV as typed columns (what a Parquet export holds)."""
+    return pd.DataFrame(
+        {
+            "account_id": pd.array([101, 102, 103, None, 101, 104, 105], dtype="Int64"),
+            "arr": [1200.5, 800.0, np.nan, 950.25, 1200.5, -50.0, 3000.0],
+            "signup": pd.to_datetime(["2023-01-05", "2023-02-11", "2023-03-20", "2023-04-01", "2023-01-05",
+                                      "2023-05-09", "2023-06-30"]).date,
+            "last_login": pd.to_datetime(["2024-03-01 10:30", None, "2024-03-02 08:00", "2024-03-03 09:15",
+                                          "2024-03-01 10:30", "2024-03-04 12:00", "2024-03-05 18:45"]),
+            "is_trial": [True, False, False, True, True, False, False],
+            "churned": np.array([0, 1, 0, 1, 0, 0, 1], dtype="int64"),
+            "plan": ["Pro", "Basic", None, "Pro", "Pro", "Basic", "Enterprise"],
+            "seats": pd.array([3, None, 12, 4, 3, 1, 40], dtype="Int64"),
+        }
+    )  # fmt: skip
+
+
+def test_typed_parquet_reads_like_the_same_csv(tmp_path: Path) -> None:
+    csv_path, parquet_path = tmp_path / "accounts.csv", tmp_path / "accounts.parquet"
+    csv_path.write_text(TYPED_CSV, encoding="utf-8")
+    _typed_frame().to_parquet(parquet_path, index=False)
+    one_row_each = IntakeSettings(grain="customer")  # 5 IDs in 6 rows with dates would otherwise read as purchases
+    from_csv = build_customer_table(Source.from_path(csv_path), one_row_each)
+    from_parquet = build_customer_table(Source.from_path(parquet_path), one_row_each)
+    pd.testing.assert_frame_equal(from_csv.customers, from_parquet.customers)
+    pd.testing.assert_frame_equal(from_csv.column_quality, from_parquet.column_quality)
+    pd.testing.assert_frame_equal(from_csv.excluded_rows, from_parquet.excluded_rows)
+    as_dict = {key: value for key, value in from_parquet.to_dict().items() if key not in {"file", "notes"}}
+    assert as_dict == {key: value for key, value in from_csv.to_dict().items() if key not in {"file", "notes"}}
+    assert from_parquet.notes[1:] == from_csv.notes[1:]
+    # checked by hand: IDs as text, the repeated row and the row without ID excluded, 0/1 read as a flag
+    assert from_parquet.customers["customer_id"].tolist() == ["101", "102", "103", "104", "105"]
+    assert from_parquet.customers["revenue"].tolist() == [1200.5, 800.0, 0.0, -50.0, 3000.0]
+    roles = {name: role.role for name, role in from_parquet.roles.items()}
+    assert roles == {
+        "signup": "date",
+        "last_login": "date",
+        "is_trial": "boolean",
+        "churned": "boolean",
+        "plan": "categorical",
+        "seats": "numeric",
+    }
+    assert {entry.reason: entry.rows for entry in from_parquet.ledger} == {
+        "No customer ID": 1,
+        "Duplicate identical row (merged into the first)": 1,
+        "Blank revenue in 'arr' counted as 0": 1,
+        build.NEGATIVE_REVENUE: 1,
+    }
+    assert from_parquet.excluded_rows["arr"].tolist()[:2] == ["950.25", "1200.5"]
+
+
+def test_typed_parquet_columns_stay_typed_and_preview_as_text(tmp_path: Path) -> None:
+    path = tmp_path / "accounts.parquet"
+    _typed_frame().to_parquet(path, index=False)
+    raw = read_raw(Source.from_path(path), IntakeSettings())
+    kinds = {name: raw.frame[name].dtype.kind for name in raw.frame.columns}
+    assert kinds == {
+        "account_id": "f",
+        "arr": "f",
+        "signup": "M",
+        "last_login": "M",
+        "is_trial": "b",
+        "churned": "f",
+        "plan": "O" if raw.frame["plan"].dtype == object else raw.frame["plan"].dtype.kind,
+        "seats": "f",
+    }
+    assert raw.frame["plan"].dtype == "str"
+    shown = preview_source(Source.from_path(path), IntakeSettings(), rows=2)
+    assert shown.iloc[0].tolist() == ["101", "1200.5", "2023-01-05", "2024-03-01 10:30:00", "true", "0", "Pro", "3"]
+    assert shown.iloc[1].tolist() == ["102", "800", "2023-02-11", "", "false", "1", "Basic", ""]
+
+
+def test_cells_as_text_by_hand() -> None:
+    numbers = pd.Series([1.0, 2.5, np.nan, 1e16, -3.0, 0.1, float("inf")])
+    assert parsing.cells_as_text(numbers).tolist() == ["1", "2.5", "", "1e+16", "-3", "0.1", "inf"]
+    stamps = pd.Series(pd.to_datetime(["2024-01-02", "2024-01-02 03:04:05", None], format="ISO8601"))
+    assert parsing.cells_as_text(stamps).tolist() == ["2024-01-02", "2024-01-02 03:04:05", ""]
+    assert parsing.cells_as_text(pd.Series([True, False])).tolist() == ["true", "false"]
+    # infinity is not a number a customer can pay: counted as unparsed, like the text "inf"
+    parsed = parse_numbers(numbers)
+    assert parsed.unparsed.tolist() == [False, False, False, False, False, False, True]

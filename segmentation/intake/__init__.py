@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from segmentation.intake.build import build_customer_table
-from segmentation.intake.reading import list_sheets, read_raw
+from segmentation.intake.reading import list_sheets, preview, read_raw
 from segmentation.intake.settings import IntakeSettings
 from segmentation.intake.sources import Source
 from segmentation.intake.table import ROLES, ColumnRole, CustomerTable, LedgerEntry
@@ -17,7 +17,7 @@ from segmentation.intake.table import ROLES, ColumnRole, CustomerTable, LedgerEn
 
 def preview_source(source: Source, settings: IntakeSettings, rows: int = 20) -> pd.DataFrame:
     """Return the first `rows` rows of the file as read (after encoding, delimiter and header detection), as text."""
-    return read_raw(source, settings).frame.head(rows).copy()
+    return preview(read_raw(source, settings), rows)
 
 
 __all__ = [

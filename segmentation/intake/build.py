@@ -15,11 +15,14 @@ from segmentation.errors import InputError
 from segmentation.intake.aggregate import Columns, aggregate
 from segmentation.intake.parsing import (
     Distinct,
+    cells_as_text,
     integral_id_text,
     is_missing,
+    is_typed,
     parse_booleans,
     parse_dates,
     parse_numbers,
+    text_frame,
 )
 from segmentation.intake.reading import RawTable, read_raw
 from segmentation.intake.roles import (
@@ -87,7 +90,7 @@ class _Ledger:
         count = int(mask.sum())
         if count == 0:
             return
-        rows = self.source.loc[mask.to_numpy()]
+        rows = text_frame(self.source.loc[mask.to_numpy()])  # typed columns as their text, like the rest
         examples: list[str] = []
         if example_column is not None:
             examples = [str(v) for v in rows[example_column].head(5).tolist()]
@@ -132,8 +135,9 @@ def build_customer_table(primary: Source, settings: IntakeSettings, related: Sou
     if ignored:
         notes.append(f"Left out of the analysis as set: {', '.join(sorted(ignored))}.")
 
-    id_values = distinct[id_role.column]
-    ids = frame[id_role.column]
+    # the ID is always text ("the exact text of the file"): a typed ID column is written out once per value
+    id_values = distinct[id_role.column].as_text()
+    ids = id_values.text
     if integral_id_text(id_values.values)[1]:
         ids = integral_id_text(ids)[0]
         id_values = Distinct.of(ids)
@@ -485,7 +489,7 @@ def _transactions(
         columns.update({name: pa.array(series if every else series[kept]) for name, series in prepared.items()})
         columns["_amount"] = pa.array(values.to_numpy()[kept] * multiplier)
         if order_key:
-            columns["_order"] = pa.array(frame.loc[keep, order_key].astype("str"))
+            columns["_order"] = pa.array(cells_as_text(frame.loc[keep, order_key]))
         rows = pa.table(columns)  # handed to DuckDB as Arrow, without a pandas frame in between
         if event_date:
             kinds.dates = [d for d in kinds.dates if d != event_date]
@@ -576,7 +580,7 @@ def _join_related(
     need_revenue: bool,
 ) -> tuple[pd.DataFrame, dict[str, ColumnRole], str, str]:
     raw: RawTable = read_raw(related, settings.model_copy(update={"sheet": None, "header_row": None}))
-    frame = raw.frame
+    frame = text_frame(raw.frame)  # matched by key text; a related table is read as text throughout
     profiles = profile_columns(frame, settings.date_order)
     key = _related_key(frame, customers=customers, settings=settings, related=related, primary=primary)
     keys, _ = integral_id_text(frame[key])
@@ -779,7 +783,8 @@ def column_quality(
         present = ~factorised.missing_values().to_numpy()
         present_rows = int(factorised.counts[present].sum())
         # distinct values come in order of first appearance, as drop_duplicates would give them
-        examples = ", ".join(str(v) for v in factorised.values[present].head(3))
+        shown = factorised.values[present].head(3)
+        examples = ", ".join(str(v) for v in (cells_as_text(shown) if is_typed(shown) else shown))
         rows.append(
             {
                 "column": name,
@@ -810,7 +815,7 @@ def detect_currency(revenue_column: str, frame: pd.DataFrame, sample: int = 2000
     name = str(revenue_column)
     found.update(code.upper() for code in _CURRENCY_CODES.findall(name.replace("_", " ")))
     found.update(code for sign, code in _CURRENCY_SIGNS.items() if sign in name)
-    if not found and revenue_column in frame.columns:
+    if not found and revenue_column in frame.columns and not is_typed(frame[revenue_column]):
         values = frame[revenue_column].head(sample).dropna().astype(str)
         text = " ".join(values.unique()[:500])
         found.update(code.upper() for code in _CURRENCY_CODES.findall(text))

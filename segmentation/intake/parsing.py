@@ -3,6 +3,11 @@
 Every function takes a text Series (as read by `reading`) and returns a parsed Series of the
 same length with missing values as NaN/NaT/None, so callers can tell "blank" from "not a
 number" by comparing with `is_missing`.
+
+Columns a file stores typed (Parquet numbers and timestamps) arrive as float64, datetime64 or
+bool Series instead of text. The parsers take their values as they are; whatever needs the text
+of such a column (a flag read from 0/1, categories, a pattern search) gets it from
+`cells_as_text`, written once per distinct value the way the cell would show in a text export.
 """
 
 from __future__ import annotations
@@ -28,6 +33,48 @@ EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 
 _MISSING_SET = pa.array(sorted(MISSING_TOKENS), type=pa.large_string())
+_EXACT_INTEGERS = 1e15
+"""Whole numbers below this are written without a decimal point (12345, not 12345.0), as spreadsheets show them."""
+
+
+def is_typed(column: pd.Series) -> bool:
+    """Whether a column holds values a file stored typed (float64, datetime64 or bool), not text."""
+    return column.dtype.kind in "fMb"
+
+
+def cells_as_text(column: pd.Series) -> pd.Series:
+    """A typed column written as text: whole numbers without ``.0``, other numbers as Python writes them
+    (shortest exact form), timestamps as ``YYYY-MM-DD[ HH:MM:SS]``, flags as ``true``/``false``; missing as "".
+
+    Text columns are returned as they are.
+    """
+    kind = column.dtype.kind
+    if kind == "b":
+        return pd.Series(np.where(column.to_numpy(), "true", "false"), index=column.index, dtype="str")
+    if kind == "M":
+        written = column.dt.strftime("%Y-%m-%d %H:%M:%S").str.replace(" 00:00:00", "", regex=False)
+        return written.fillna("").astype("str")
+    if kind != "f":
+        return column.astype("str")
+    numbers = column.to_numpy(dtype=np.float64)
+    whole = np.zeros(len(numbers), dtype=bool)
+    finite = np.isfinite(numbers)
+    whole[finite] = (np.abs(numbers[finite]) < _EXACT_INTEGERS) & (numbers[finite] == np.floor(numbers[finite]))
+    written_whole = pc.cast(pa.array(numbers[whole].astype(np.int64)), pa.large_string())
+    text = np.full(len(numbers), "", dtype=object)
+    text[whole] = written_whole.to_numpy(zero_copy_only=False)
+    other = ~whole & ~np.isnan(numbers)
+    text[other] = [repr(value) for value in numbers[other].tolist()]
+    return pd.Series(text, index=column.index, dtype="str")
+
+
+def text_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its typed columns written as text (`cells_as_text`); text columns are not copied."""
+    if not any(is_typed(frame[name]) for name in frame.columns):
+        return frame
+    return pd.DataFrame(
+        {name: cells_as_text(frame[name]) for name in frame.columns}, index=frame.index, copy=False
+    ).set_axis(frame.columns, axis=1)
 
 
 @dataclass(frozen=True)
@@ -49,7 +96,12 @@ class Distinct:
 
     @classmethod
     def of(cls, text: pd.Series) -> Distinct:
-        """Factorise a text column (one hash pass over the rows)."""
+        """Factorise a text column, or a typed one by its values (one hash pass over the rows)."""
+        if is_typed(text):
+            codes, uniques = pd.factorize(text, use_na_sentinel=False)
+            values = pd.Series(uniques, dtype=text.dtype).reset_index(drop=True)
+            codes = codes.astype(np.int64, copy=False)
+            return cls(text=text, values=values, codes=codes, counts=np.bincount(codes, minlength=len(values)))
         encoded = pc.dictionary_encode(_arrow_text(text), null_encoding="encode")
         chunks = encoded.chunks if isinstance(encoded, pa.ChunkedArray) else [encoded]
         # Arrow encodes the chunks against one growing dictionary: the last chunk's holds every value
@@ -61,6 +113,19 @@ class Distinct:
             codes, uniques = pd.factorize(text.astype("str"), use_na_sentinel=False)
             values = pd.Series(np.asarray(uniques, dtype=object), dtype="str")
         return cls(text=text, values=values, codes=codes, counts=np.bincount(codes, minlength=len(values)))
+
+    @property
+    def typed(self) -> bool:
+        """Whether the column holds typed values (numbers, timestamps, flags) rather than text."""
+        return is_typed(self.values)
+
+    def as_text(self) -> Distinct:
+        """The column with its values written as text (`cells_as_text`, once per distinct value); text stays as is."""
+        if not self.typed:
+            return self
+        values = cells_as_text(self.values)
+        text = pd.Series(values.array.take(self.codes), index=self.text.index, name=self.text.name)
+        return Distinct(text=text, values=values, codes=self.codes, counts=self.counts)
 
     @property
     def repeats(self) -> bool:
@@ -84,7 +149,22 @@ class Distinct:
 
     def missing_values(self) -> pd.Series:
         """Per distinct value, whether it means "no value"."""
+        if self.typed:
+            return pd.Series(self.values.isna().to_numpy(), index=self.values.index, dtype=bool)
         return _missing(self.values)
+
+
+def as_text(text: pd.Series | Distinct) -> pd.Series | Distinct:
+    """A column as text: typed values written by `cells_as_text` (a `Distinct` once per distinct value)."""
+    if isinstance(text, Distinct):
+        return text.as_text()
+    return cells_as_text(text) if is_typed(text) else text
+
+
+def _typed_column(text: pd.Series | Distinct) -> pd.Series | None:
+    """The typed values of a column, or None for text."""
+    column = text.text if isinstance(text, Distinct) else text
+    return column if is_typed(column) else None
 
 
 def _as_distinct(text: pd.Series | Distinct) -> Distinct | None:
@@ -103,6 +183,9 @@ def _arrow_text(text: pd.Series) -> pa.Array | pa.ChunkedArray:
 
 def is_missing(text: pd.Series | Distinct) -> pd.Series:
     """Return True where a cell is blank or says there is no value (N/A, -, null, none …)."""
+    typed = _typed_column(text)
+    if typed is not None:
+        return pd.Series(typed.isna().to_numpy(), index=typed.index, dtype=bool)
     distinct = _as_distinct(text)
     if distinct is not None:
         return distinct.spread(distinct.missing_values())
@@ -142,8 +225,16 @@ def parse_numbers(text: pd.Series | Distinct) -> NumberParse:
 
     The decimal mark is decided per column from the values where it is unambiguous (counted per
     row); a value with both marks uses the last one as decimal. Percentages are read as numbers
-    of percent (15% → 15). A `Distinct` column is parsed once per distinct value.
+    of percent (15% → 15). A `Distinct` column is parsed once per distinct value; typed numbers are
+    taken as they are (infinities count as not a number, as their text ``inf`` would).
     """
+    typed = _typed_column(text)
+    if typed is not None and typed.dtype.kind == "f":
+        missing = pd.Series(typed.isna().to_numpy(), index=typed.index, dtype=bool)
+        values = typed.astype("float64")
+        values = values.where(np.isfinite(values.to_numpy()))
+        return NumberParse(values=values, missing=missing, decimal_comma=False, percent=False, currency=False)
+    text = as_text(text)
     distinct = _as_distinct(text)
     if distinct is None:
         return _parse_numbers(_as_text(text), None)
@@ -275,8 +366,13 @@ def parse_dates(text: pd.Series | Distinct, date_order: str = "auto", allow_seri
 
     `date_order` is ``auto``, ``day_first`` or ``month_first``. Excel serial numbers are read only
     when `allow_serial` (the column's name says it is a date). A `Distinct` column is parsed once
-    per distinct value.
+    per distinct value; typed timestamps are taken as they are (order ``iso``).
     """
+    typed = _typed_column(text)
+    if typed is not None and typed.dtype.kind == "M":
+        missing = pd.Series(typed.isna().to_numpy(), index=typed.index, dtype=bool)
+        return DateParse(values=typed.astype("datetime64[ns]"), missing=missing, order="iso", ambiguous=False)
+    text = as_text(text)
     distinct = _as_distinct(text)
     if distinct is None:
         return _parse_dates(_as_text(text), date_order, allow_serial)
@@ -360,6 +456,7 @@ def parse_booleans(text: pd.Series | Distinct) -> pd.Series | None:
 
     Blank cells count as False only when at most 5% of cells are blank; otherwise None.
     """
+    text = as_text(text)
     distinct = _as_distinct(text)
     column = distinct.values if distinct is not None else _as_text(text)
     rows = distinct.counts if distinct is not None else np.ones(len(column))

@@ -1,6 +1,8 @@
 """Read a source into a table of text: encoding, dialect, header row, Excel sheets and Parquet.
 
-Every field is read as text so nothing is coerced before `parsing` looks at it. Libraries do the
+Every text field is read as text so nothing is coerced before `parsing` looks at it; Parquet
+columns whose type says what they hold (numbers, timestamps, flags) stay typed, because writing
+them as text only for the parsers to read them back costs seconds on large files. Libraries do the
 heavy lifting: pyarrow's multithreaded CSV reader for delimited text, pandas' C reader for
 whitespace-aligned columns, python-calamine for Excel, pyarrow for Parquet, charset-normalizer
 for encodings that are neither UTF-8 nor UTF-16.
@@ -24,13 +26,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from segmentation.errors import InputError
-from segmentation.intake.parsing import Distinct
+from segmentation.intake.parsing import Distinct, is_typed, text_frame
 from segmentation.intake.settings import IntakeSettings
 from segmentation.intake.sources import Source
 
+TYPED_INTEGER_LIMIT = 10**15
+"""Parquet integers below this in size are kept as numbers (exact in float64); larger ones are read as text."""
 PARALLEL_ROWS = 200_000
 """Files with at least this many rows have their columns encoded in parallel threads."""
 SAMPLE_BYTES = 1 << 20
@@ -44,7 +49,10 @@ _LOOKS_LIKE_DATA = re.compile(r"^[-+(]?[$€£]?\s*\d[\d.,/: -]*%?\)?$")
 
 @dataclass
 class RawTable:
-    """A file read as text: one column per source column (unique names), one row per data row."""
+    """A file read as text: one column per source column (unique names), one row per data row.
+
+    Typed Parquet columns are float64, datetime64 or bool Series (`parsing.is_typed`); every other column is str.
+    """
 
     frame: pd.DataFrame
     notes: list[str] = field(default_factory=list)
@@ -564,18 +572,41 @@ def _read_parquet(source: Source) -> RawTable:
         raise InputError(
             f"'{source.name}' cannot be read as Parquet ({str(exc)[:80]}); export it again or use CSV."
         ) from None
-    columns = {}
-    for name, column in zip(table.column_names, table.columns, strict=True):
-        kind = column.type
-        if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
-            stamps = pd.to_datetime(pd.Series(column.to_pandas()))
-            text = stamps.dt.strftime("%Y-%m-%d %H:%M:%S").str.replace(" 00:00:00", "")
-        elif pa.types.is_floating(kind):
-            text = pd.Series(column.to_pandas()).map(lambda v: "" if pd.isna(v) else _cell_text(float(v)))
-        else:
-            text = pd.Series(column.cast(pa.string()).to_pandas())
-        columns[str(name)] = text.fillna("").astype("str")
-    return RawTable(frame=pd.DataFrame(columns), notes=["Read as Parquet."])
+    columns = {
+        str(name): _parquet_column(column) for name, column in zip(table.column_names, table.columns, strict=True)
+    }
+    return RawTable(
+        frame=pd.DataFrame(columns, index=pd.RangeIndex(table.num_rows), copy=False), notes=["Read as Parquet."]
+    )
+
+
+def _parquet_column(column: pa.ChunkedArray) -> pd.Series:
+    """A Parquet column kept typed where its type says what it holds, else as text.
+
+    Numbers become float64 (whole numbers only while they stay exact and are written without
+    a decimal point), timestamps and dates datetime64[ns] at whole seconds (as their text would
+    read), flags without gaps bool. Everything else (text, decimals, flags with gaps, lists …)
+    becomes text, which the parsers and checks then read like any text file.
+    """
+    kind = column.type
+    try:
+        if pa.types.is_floating(kind):
+            return pd.Series(column.cast(pa.float64()).to_numpy(), dtype="float64")
+        if pa.types.is_integer(kind):
+            largest = pc.max(pc.abs(column)).as_py() if column.null_count < len(column) else 0
+            if largest is None or largest < TYPED_INTEGER_LIMIT:
+                return pd.Series(column.cast(pa.float64()).to_numpy(), dtype="float64")
+        elif pa.types.is_timestamp(kind) or pa.types.is_date(kind):
+            stamps = pd.Series(pd.to_datetime(pd.Series(column.to_pandas())))
+            if stamps.dt.tz is not None:
+                stamps = stamps.dt.tz_localize(None)  # the wall-clock time its text shows
+            return stamps.dt.floor("s").astype("datetime64[ns]")
+        elif pa.types.is_boolean(kind) and column.null_count == 0:
+            return pd.Series(column.to_numpy(zero_copy_only=False), dtype=bool)
+    except (pa.ArrowException, ValueError, OverflowError, pd.errors.OutOfBoundsDatetime):
+        pass  # values a typed column cannot hold (dates beyond 2262 …) are read as text
+    text = pc.fill_null(column.cast(pa.large_string()), "")
+    return pd.Series(pd.array(text, dtype="str"))
 
 
 # --------------------------------------------------------------------------- tidy
@@ -591,7 +622,9 @@ def _tidy(raw: RawTable, source: Source) -> None:
     columns: list[pd.Series] = []
     distinct: list[Distinct] = []
     filled: list[np.ndarray] = []
-    raw_columns = [frame.iloc[:, position].astype("str") for position in range(frame.shape[1])]
+    # typed columns (Parquet numbers, timestamps, flags) keep their values: nothing to trim, blank means missing
+    raw_columns = [frame.iloc[:, position] for position in range(frame.shape[1])]
+    raw_columns = [column if is_typed(column) else column.astype("str") for column in raw_columns]
     if len(frame) >= PARALLEL_ROWS and len(raw_columns) > 1:
         # Arrow's dictionary encoding releases the GIL: columns are encoded side by side
         with ThreadPoolExecutor(max_workers=min(len(raw_columns), os.cpu_count() or 1, 4)) as pool:
@@ -599,6 +632,11 @@ def _tidy(raw: RawTable, source: Source) -> None:
     else:
         encoded = [Distinct.of(column) for column in raw_columns]
     for untrimmed, factorised in zip(raw_columns, encoded, strict=True):
+        if factorised.typed:
+            columns.append(untrimmed)
+            distinct.append(factorised)
+            filled.append(untrimmed.notna().to_numpy())
+            continue
         column, trimmed_column = untrimmed, factorised
         trimmed = factorised.values.str.strip()
         if not trimmed.equals(factorised.values):
@@ -631,5 +669,5 @@ def _tidy(raw: RawTable, source: Source) -> None:
 
 
 def preview(raw: RawTable, rows: int) -> pd.DataFrame:
-    """Return the first `rows` rows of a raw table."""
-    return raw.frame.head(rows).copy()
+    """Return the first `rows` rows of a raw table, as text."""
+    return text_frame(raw.frame.head(rows)).copy()

@@ -18,7 +18,9 @@ from segmentation.intake.parsing import (
     DateParse,
     Distinct,
     NumberParse,
+    cells_as_text,
     is_missing,
+    is_typed,
     parse_booleans,
     parse_dates,
     parse_numbers,
@@ -89,12 +91,18 @@ def sample_positions(rows: int) -> np.ndarray | None:
 def _sample_column(
     frame: pd.DataFrame, name: str, positions: np.ndarray | None, factorised: Distinct | None
 ) -> pd.Series:
-    """One column of the sample; from the factorised column when there is one (no gather over the long text)."""
+    """One column of the sample, as text; from the factorised column when there is one (no gather over the long text).
+
+    Typed columns are written as text here (`cells_as_text`, only the sample's cells), so their roles
+    are detected exactly as for the same values in a text file.
+    """
     if positions is None:
-        return frame[name]
-    if factorised is not None:
-        return pd.Series(factorised.values.array.take(factorised.codes[positions]), index=frame.index[positions])
-    return frame[name].iloc[positions]
+        column = frame[name]
+    elif factorised is not None:
+        column = pd.Series(factorised.values.array.take(factorised.codes[positions]), index=frame.index[positions])
+    else:
+        column = frame[name].iloc[positions]
+    return cells_as_text(column) if is_typed(column) else column
 
 
 @dataclass

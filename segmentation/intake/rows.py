@@ -9,11 +9,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from segmentation.intake.parsing import Distinct, is_missing
+from segmentation.intake.parsing import Distinct, as_text, is_missing
 
 
 def present_text(text: pd.Series | Distinct) -> pd.Series:
-    """The text with missing values (blank, N/A …) as NA."""
+    """The text with missing values (blank, N/A …) as NA (typed values written as text)."""
+    text = as_text(text)
     if isinstance(text, Distinct) and text.repeats:
         return text.spread(present_text(text.values))
     column = text.text if isinstance(text, Distinct) else text
@@ -22,6 +23,7 @@ def present_text(text: pd.Series | Distinct) -> pd.Series:
 
 def matches(text: Distinct, pattern: str) -> pd.Series:
     """Rows whose text contains the regular expression `pattern` (tested once per distinct value)."""
+    text = text.as_text()
     if text.repeats:
         return text.spread(text.values.str.contains(pattern, regex=True, na=False))
     return text.text.str.contains(pattern, regex=True, na=False)
@@ -29,6 +31,7 @@ def matches(text: Distinct, pattern: str) -> pd.Series:
 
 def as_categories(text: Distinct) -> pd.Series:
     """The column as a pandas Categorical of its present texts (missing values as NaN)."""
+    text = text.as_text()
     missing = text.missing_values().to_numpy()
     renumber = np.where(missing, -1, np.cumsum(~missing) - 1)
     categories = pd.Index(text.values[~missing], dtype="str")
