@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from segmentation.segments.criteria import name_words
-from segmentation.segments.features import MISSING, OTHER
+from segmentation.segments.features import MISSING, OTHER, category_codes
 
 if TYPE_CHECKING:
     from segmentation.intake.table import CustomerTable
@@ -141,16 +141,21 @@ def _numeric_stats(
     """Return per segment the medians vs base and the candidate number traits (effect, phrase, column, leads)."""
     medians: dict[int, dict[str, Any]] = {i: {} for i in ids}
     traits: dict[int, list[tuple[float, str, str, bool]]] = {i: [] for i in ids}
-    label_series = pd.Series(labels)
-    for column in features.numeric_columns:
-        values = pd.Series(features.raw[column].to_numpy(dtype=float))
-        base = float(values.median())
-        seg_medians = values.groupby(label_series).median()
-        # The effect is measured on the scaled matrix column (clipped, log-scaled where heavy-tailed).
-        position = features.feature_sources.index(column)
-        scaled = pd.Series(features.matrix[:, position])
-        spread = float(scaled.std()) or 1.0
-        seg_means = (scaled.groupby(label_series).mean() - float(scaled.mean())) / spread
+    numeric = features.numeric_columns
+    if not numeric:
+        return medians, traits
+    # All columns in one group-by each (the segment labels are sorted into groups once, not per column).
+    values = pd.DataFrame({c: features.raw[c].to_numpy(dtype=float) for c in numeric}, copy=False)
+    positions = [features.feature_sources.index(column) for column in numeric]
+    # The effect is measured on the scaled matrix columns (clipped, log-scaled where heavy-tailed).
+    scaled = pd.DataFrame(features.matrix[:, positions], columns=numeric, copy=False)
+    all_medians = values.groupby(labels).median()
+    all_means = scaled.groupby(labels).mean()
+    for column, position in zip(numeric, positions, strict=True):
+        base = float(values[column].median())
+        seg_medians = all_medians[column]
+        spread = float(scaled[column].std()) or 1.0
+        seg_means = (all_means[column] - float(scaled[column].mean())) / spread
         label = features.feature_names[position]
         for segment in ids:
             seg = float(seg_medians.get(segment, np.nan))
@@ -169,8 +174,7 @@ def _category_stats(
     lifts: dict[int, dict[str, list[dict[str, Any]]]] = {i: {} for i in ids}
     traits: dict[int, list[tuple[float, str, str, float, float]]] = {i: [] for i in ids}
     for column in features.categorical_columns:
-        codes, uniques = pd.factorize(pd.Series(features.raw[column].to_numpy(dtype=object)).astype(str), sort=True)
-        levels = [str(level) for level in uniques]
+        codes, levels = category_codes(features.raw[column])
         width = len(levels)
         top = int(labels.max()) + 1
         counts_matrix = np.bincount(labels * width + codes, minlength=top * width).reshape(top, width).astype(float)

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from sklearn.tree import DecisionTreeClassifier
 
-from segmentation.segments.features import MISSING
+from segmentation.segments.features import MISSING, category_codes
 from segmentation.segments.methods import sample_indices
 
 if TYPE_CHECKING:
@@ -33,15 +32,18 @@ class SegmentRules:
 
 
 def _design(features: FeatureMatrix) -> tuple[np.ndarray, list[tuple[str, str, str | None, bool]]]:
-    """Return the unscaled design matrix and, per column, (source column, kind, level, integer-valued)."""
-    blocks: list[np.ndarray] = []
+    """Return the unscaled design matrix and, per column, (source column, kind, level, integer-valued).
+
+    float32 in column order: the tree works in float32 anyway, so it takes this without a copy.
+    """
+    columns: list[tuple[np.ndarray, int | None]] = []  # (numbers, None) or (codes, level code)
     meta: list[tuple[str, str, str | None, bool]] = []
     for column in features.columns:
         if features.kinds.get(column) == "categorical":
-            codes, levels = pd.factorize(pd.Series(features.raw[column].to_numpy(dtype=object)).astype(str), sort=True)
+            codes, levels = category_codes(features.raw[column])
             counts = np.bincount(codes, minlength=len(levels))
             for code in np.argsort(-counts, kind="stable")[:MAX_LEVELS]:
-                blocks.append((codes == code).astype(float))
+                columns.append((codes, int(code)))
                 meta.append((column, "categorical", str(levels[code]), True))
         else:
             numbers = features.raw[column].to_numpy(dtype=float).copy()
@@ -51,11 +53,12 @@ def _design(features: FeatureMatrix) -> tuple[np.ndarray, list[tuple[str, str, s
             numbers[missing] = float(np.median(numbers[~missing]))
             integer = bool(np.all(numbers == np.round(numbers)))
             name = f"{column} (days since)" if features.kinds.get(column) == "date-derived" else column
-            blocks.append(numbers)
+            columns.append((numbers, None))
             meta.append((name, "numeric", None, integer))
-    if not blocks:
-        return np.zeros((len(features.raw), 0)), []
-    return np.column_stack(blocks), meta
+    design = np.empty((len(features.raw), len(columns)), dtype=np.float32, order="F")
+    for j, (values, level) in enumerate(columns):
+        design[:, j] = values if level is None else values == level
+    return design, meta
 
 
 def _number(value: float) -> str:

@@ -15,6 +15,7 @@ from sklearn.mixture import GaussianMixture
 
 from segmentation.errors import InputError
 from segmentation.segments.criteria import name_words
+from segmentation.segments.features import category_codes
 from segmentation.segments.methods import (
     RFM_GROUPS,
     KPrototypes,
@@ -167,7 +168,7 @@ def _mixed(features: FeatureMatrix, settings: SegmentationSettings, notes: list[
     parts = [features.matrix[:, numeric_positions]]
     cat_weights = []
     for column in features.categorical_columns:
-        codes = pd.factorize(pd.Series(features.raw[column].to_numpy(dtype=object)).astype(str), sort=True)[0]
+        codes = category_codes(features.raw[column])[0]
         parts.append(codes.astype(float)[:, None])
         shares = np.bincount(codes) / len(codes)
         weight = features.weights.get(column, 1.0)
