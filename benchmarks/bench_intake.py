@@ -6,6 +6,8 @@ Run from the project root:
 Generated files (in a temporary folder, deleted afterwards):
 - a customer CSV (default 1,000,000 rows × 13 columns: ID, ARR with currency text in 1% of
   rows, dates, categoricals, numbers);
+- the same customers as typed Parquet (default 1,000,000 rows: float ARR, timestamp, int64
+  counts, bool flag, text categories), where bare is ``pd.read_parquet``;
 - transactions CSVs (default 1,000,000 and 5,000,000 lines: customer ID, ISO date, amount,
   quantity, country), so growth with size shows (it should be linear).
 
@@ -15,7 +17,7 @@ the medians are shown, because a shared 2-core machine is noisy:
 - ours: `build_customer_table` (encoding/dialect sniffing, text read, parsing, roles, ledger,
   and for transactions the DuckDB aggregation);
 - bare: DuckDB `read_csv` + the equivalent ``GROUP BY`` (transactions) or ``SELECT *`` into
-  pandas (customers), the least a script would do.
+  pandas (customers), or ``pd.read_parquet`` (Parquet), the least a script would do.
 """
 
 from __future__ import annotations
@@ -60,7 +62,10 @@ import json, sys, time
 import duckdb
 started = time.perf_counter()
 path, kind = sys.argv[1], sys.argv[2]
-if kind == "transactions":
+if kind == "parquet":
+    import pandas as pd
+    frame = pd.read_parquet(path)
+elif kind == "transactions":
     frame = duckdb.sql(
         f"SELECT customer_id, sum(amount) AS revenue, min(order_date) AS first_purchase, "
         f"max(order_date) AS last_purchase, count(DISTINCT order_date) AS frequency, "
@@ -78,18 +83,31 @@ print(json.dumps({"seconds": seconds, "peak_mb": peak, "customers": len(frame), 
 
 def make_customers(path: Path, rows: int, seed: int = 7) -> None:
     """Write a 13-column customer CSV with some messy money cells."""
+    frame = customer_frame(rows, seed)
+    arr = frame["arr"].to_numpy()
+    arr_text = pd.Series(arr).map("{:.2f}".format)
+    messy = np.random.default_rng(seed + 1).random(rows) < 0.01
+    arr_text[messy] = pd.Series(arr[messy]).map("${:,.2f}".format).to_numpy()
+    frame["arr"] = arr_text
+    frame["signup_date"] = frame["signup_date"].dt.strftime("%Y-%m-%d")
+    frame["is_trial"] = np.where(frame["is_trial"], "True", "False")
+    frame.to_csv(path, index=False)
+
+
+def make_customers_parquet(path: Path, rows: int, seed: int = 7) -> None:
+    """Write the same 13 customer columns typed, as a Parquet export holds them."""
+    customer_frame(rows, seed).to_parquet(path, index=False)
+
+
+def customer_frame(rows: int, seed: int = 7) -> pd.DataFrame:
+    """Return 13 typed customer columns: ID, ARR, signup date, 3 categoricals, 6 counts, a flag."""
     rng = np.random.default_rng(seed)
     arr = np.round(rng.lognormal(8, 1.2, rows), 2)
-    arr_text = pd.Series(arr).map("{:.2f}".format)
-    messy = rng.random(rows) < 0.01
-    arr_text[messy] = pd.Series(arr[messy]).map("${:,.2f}".format).to_numpy()
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "customer_id": [f"C{i:07d}" for i in range(rows)],
-            "arr": arr_text,
-            "signup_date": (
-                pd.Timestamp("2018-01-01") + pd.to_timedelta(rng.integers(0, 2500, rows), unit="D")
-            ).strftime("%Y-%m-%d"),
+            "arr": arr,
+            "signup_date": pd.Timestamp("2018-01-01") + pd.to_timedelta(rng.integers(0, 2500, rows), unit="D"),
             "industry": rng.choice(["FinTech", "EdTech", "Retail", "Health", "Media"], rows),
             "country": rng.choice(["US", "DE", "FR", "GB", "NL", "ES"], rows),
             "plan": rng.choice(["Basic", "Pro", "Enterprise"], rows),
@@ -99,10 +117,9 @@ def make_customers(path: Path, rows: int, seed: int = 7) -> None:
             "tickets_90d": rng.integers(0, 40, rows),
             "nps": rng.integers(-100, 101, rows),
             "usage_hours": np.round(rng.gamma(2, 30, rows), 1),
-            "is_trial": rng.choice(["True", "False"], rows, p=[0.1, 0.9]),
+            "is_trial": rng.random(rows) < 0.1,
         }
     )
-    frame.to_csv(path, index=False)
 
 
 def make_transactions(path: Path, lines: int, customers: int = 195_000, seed: int = 11) -> None:
@@ -153,14 +170,21 @@ def measure_median(repeat: int, path: Path, kind: str) -> tuple[dict[str, float]
 def main() -> None:
     """Generate the files, measure both ways, print a table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--customers", type=int, default=1_000_000)
-    parser.add_argument("--lines", type=int, nargs="+", default=[1_000_000, 5_000_000])
+    parser.add_argument("--customers", type=int, default=1_000_000, help="rows of the customer CSV (0: none)")
+    parser.add_argument("--parquet", type=int, default=1_000_000, help="rows of the customer Parquet file (0: none)")
+    parser.add_argument("--lines", type=int, nargs="*", default=[1_000_000, 5_000_000], help="transaction files")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-intake-") as folder:
-        customers_csv = Path(folder) / "customers.csv"
-        make_customers(customers_csv, args.customers)
-        files = [(f"customers {args.customers:,} rows", customers_csv, "customers")]
+        files: list[tuple[str, Path, str]] = []
+        if args.parquet:
+            customers_parquet = Path(folder) / "customers.parquet"
+            make_customers_parquet(customers_parquet, args.parquet)
+            files.append((f"customers {args.parquet:,} Parquet", customers_parquet, "parquet"))
+        if args.customers:
+            customers_csv = Path(folder) / "customers.csv"
+            make_customers(customers_csv, args.customers)
+            files.append((f"customers {args.customers:,} rows", customers_csv, "customers"))
         for lines in args.lines:
             transactions_csv = Path(folder) / f"transactions_{lines}.csv"
             make_transactions(transactions_csv, lines)
