@@ -24,6 +24,7 @@ from segmentation.intake import (
     list_sheets,
     parsing,
     preview_source,
+    roles,
 )
 from segmentation.intake.parsing import Distinct, is_missing, parse_booleans, parse_dates, parse_numbers
 from segmentation.intake.reading import _banner_records, _merged_ranges, _open_workbook, read_raw
@@ -487,3 +488,51 @@ def test_cells_as_text_by_hand() -> None:
     # infinity is not a number a customer can pay: counted as unparsed, like the text "inf"
     parsed = parse_numbers(numbers)
     assert parsed.unparsed.tolist() == [False, False, False, False, False, False, True]
+
+
+_TYPED_NUMBERS = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True, width=64),
+    st.integers(min_value=-(10**6), max_value=10**6).map(float),
+    st.sampled_from([0.0, 1.0, np.nan, 20240131.0, 19991301.0, 45000.0, 45000.5, 18263.0]),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    cells=st.lists(_TYPED_NUMBERS, min_size=1, max_size=40),
+    name=st.sampled_from(["amount", "signup_date", "is_active", "day"]),
+    date_order=st.sampled_from(["auto", "day_first"]),
+)
+def test_typed_numbers_profile_like_their_text(cells: list[float], name: str, date_order: str) -> None:
+    typed = pd.DataFrame({name: pd.Series(cells, dtype="float64")})
+    typed_profile = roles.profile_columns(typed, date_order)[name]
+    text_profile = roles.profile_columns(parsing.text_frame(typed), date_order)[name]
+    for field in ("present_share", "distinct", "boolean", "mean_length", "integral", "sample_present"):
+        assert getattr(typed_profile, field) == getattr(text_profile, field), field
+    for parse in ("numbers", "dates"):
+        mine, theirs = getattr(typed_profile, parse), getattr(text_profile, parse)
+        assert mine.parse_rate == theirs.parse_rate
+        pd.testing.assert_series_equal(mine.values, theirs.values, check_names=False)
+    assert typed_profile.dates.order == text_profile.dates.order
+    assert typed_profile.datelike == text_profile.datelike and typed_profile.numeric == text_profile.numeric
+
+
+def test_typed_timestamps_and_flags_profile_like_their_text() -> None:
+    typed = pd.DataFrame(
+        {
+            "seen": pd.Series(pd.to_datetime(["2024-01-02", "2024-02-03 04:05:06", None], format="ISO8601")),
+            "flag": [True, False, True],
+            "same": [True, True, True],
+        }
+    )
+    typed_profiles = roles.profile_columns(typed, "auto")
+    text_profiles = roles.profile_columns(parsing.text_frame(typed), "auto")
+    for name in typed.columns:
+        mine, theirs = typed_profiles[name], text_profiles[name]
+        assert (mine.boolean, mine.datelike, mine.numeric, mine.mean_length, mine.dates.order) == (
+            theirs.boolean,
+            theirs.datelike,
+            theirs.numeric,
+            theirs.mean_length,
+            theirs.dates.order,
+        ), name

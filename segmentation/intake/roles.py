@@ -90,11 +90,12 @@ def sample_positions(rows: int) -> np.ndarray | None:
 
 def _sample_column(
     frame: pd.DataFrame, name: str, positions: np.ndarray | None, factorised: Distinct | None
-) -> pd.Series:
-    """One column of the sample, as text; from the factorised column when there is one (no gather over the long text).
+) -> tuple[pd.Series, pd.Series | None]:
+    """One column of the sample as text, and its typed values (None for text columns).
 
-    Typed columns are written as text here (`cells_as_text`, only the sample's cells), so their roles
-    are detected exactly as for the same values in a text file.
+    Taken from the factorised column when there is one (no gather over the long text). Typed
+    columns are written as text (`cells_as_text`, only the sample's cells) so that lengths and
+    patterns read exactly as the same values in a text file would.
     """
     if positions is None:
         column = frame[name]
@@ -102,7 +103,48 @@ def _sample_column(
         column = pd.Series(factorised.values.array.take(factorised.codes[positions]), index=frame.index[positions])
     else:
         column = frame[name].iloc[positions]
-    return cells_as_text(column) if is_typed(column) else column
+    return (cells_as_text(column), column) if is_typed(column) else (column, None)
+
+
+_COMPACT_DATES = (19000101, 20991231)
+"""Whole numbers in this range may be YYYYMMDD dates."""
+_SERIAL_DATES = (18264, 73051)
+"""Numbers in this range may be Excel day numbers (1950 to 2100), in a column named like a date."""
+
+
+def _typed_parses(
+    typed: pd.Series, text: pd.Series, missing: pd.Series, date_order: str, allow_serial: bool
+) -> tuple[NumberParse, DateParse]:
+    """Numbers and dates of a typed sample, equal to parsing its text but without reading the text back.
+
+    The text of a number can only read as a date when it is a whole YYYYMMDD number or, in a
+    column named like a date, an Excel day number; only then is the text parsed for dates.
+    Timestamps and flags are never numbers.
+    """
+    nothing = pd.Series(np.nan, index=text.index, dtype="float64")
+    if typed.dtype.kind == "M":
+        numbers = NumberParse(nothing, missing, decimal_comma=False, percent=False, currency=False)
+        return numbers, parse_dates(typed.set_axis(text.index), date_order)
+    numbers = parse_numbers(typed.set_axis(text.index))
+    values = numbers.values.to_numpy()
+    whole = values[np.isfinite(values) & (np.mod(values, 1) == 0)] if len(values) else values
+    maybe_dates = bool(((whole >= _COMPACT_DATES[0]) & (whole <= _COMPACT_DATES[1])).any())
+    maybe_dates |= allow_serial and bool(((values >= _SERIAL_DATES[0]) & (values <= _SERIAL_DATES[1])).any())
+    if maybe_dates:
+        return numbers, parse_dates(text, date_order, allow_serial=allow_serial)
+    no_dates = DateParse(nothing.astype("datetime64[ns]"), missing, order="none", ambiguous=False)
+    return numbers, no_dates
+
+
+def _typed_boolean(typed: pd.Series, missing: pd.Series) -> bool:
+    """Whether a typed sample reads as yes/no flags, as `parse_booleans` reads its text (true/false, 1/0)."""
+    present = typed[~missing.to_numpy()]
+    if typed.dtype.kind == "M" or present.empty:
+        return False
+    seen = set(np.unique(present.to_numpy()).tolist())
+    if typed.dtype.kind == "b":
+        return len(seen) == 2
+    return seen == {0.0, 1.0} and int(missing.sum()) <= 0.05 * len(typed)
 
 
 @dataclass
@@ -142,14 +184,17 @@ def profile_columns(
     profiles: dict[str, ColumnProfile] = {}
     for name in frame.columns:
         factorised = distinct.get(str(name)) if distinct is not None else None
-        column = _sample_column(frame, name, positions, factorised)
+        column, typed = _sample_column(frame, name, positions, factorised)
         missing = is_missing(column)
         present = column[~missing]
         # text without digits is neither numbers nor dates: skip the costly parsers for it
         digits = float(present.head(1000).str.contains(r"\d", regex=True).mean()) if len(present) else 0.0
-        if digits >= 0.5:
+        allow_serial = bool(_DATE_NAME.search(str(name)))
+        if digits >= 0.5 and typed is not None:
+            numbers, dates = _typed_parses(typed, column, missing, date_order, allow_serial)
+        elif digits >= 0.5:
             numbers = parse_numbers(column)
-            dates = parse_dates(column, date_order, allow_serial=bool(_DATE_NAME.search(str(name))))
+            dates = parse_dates(column, date_order, allow_serial=allow_serial)
         else:
             nothing = pd.Series(np.nan, index=column.index, dtype="float64")
             numbers = NumberParse(nothing, missing, decimal_comma=False, percent=False, currency=False)
@@ -165,7 +210,7 @@ def profile_columns(
             distinct=count,
             numbers=numbers,
             dates=dates,
-            boolean=parse_booleans(column) is not None,
+            boolean=_typed_boolean(typed, missing) if typed is not None else parse_booleans(column) is not None,
             mean_length=float(present.str.len().mean()) if len(present) else 0.0,
             integral=bool(len(values) and np.all(np.mod(values, 1) == 0)),
             sample_present=len(present),
