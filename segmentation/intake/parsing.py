@@ -100,7 +100,9 @@ class Distinct:
         if is_typed(text):
             codes, uniques = pd.factorize(text, use_na_sentinel=False)
             values = pd.Series(uniques, dtype=text.dtype).reset_index(drop=True)
-            codes = codes.astype(np.int64, copy=False)
+            codes = codes.astype(
+                np.int32 if len(values) < 2**31 else np.int64
+            )  # as Arrow's text codes: half the memory
             return cls(text=text, values=values, codes=codes, counts=np.bincount(codes, minlength=len(values)))
         encoded = pc.dictionary_encode(_arrow_text(text), null_encoding="encode")
         chunks = encoded.chunks if isinstance(encoded, pa.ChunkedArray) else [encoded]
@@ -140,6 +142,8 @@ class Distinct:
     def subset(self, mask: pd.Series | np.ndarray) -> Distinct:
         """The rows where `mask` is True, keeping only the distinct values they hold."""
         keep = np.asarray(mask, dtype=bool)
+        if keep.all():  # every row kept holds every distinct value: nothing to copy
+            return self
         codes = self.codes[keep]
         counts = np.bincount(codes, minlength=len(self.values))
         used = counts > 0
@@ -232,7 +236,8 @@ def parse_numbers(text: pd.Series | Distinct) -> NumberParse:
     if typed is not None and typed.dtype.kind == "f":
         missing = pd.Series(typed.isna().to_numpy(), index=typed.index, dtype=bool)
         values = typed.astype("float64")
-        values = values.where(np.isfinite(values.to_numpy()))
+        if np.isinf(values.to_numpy()).any():
+            values = values.where(np.isfinite(values.to_numpy()))
         return NumberParse(values=values, missing=missing, decimal_comma=False, percent=False, currency=False)
     text = as_text(text)
     distinct = _as_distinct(text)
