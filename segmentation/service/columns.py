@@ -243,10 +243,17 @@ SIZE_BANDS: tuple[tuple[float, str], ...] = (
 """Company-size bands (upper bound inclusive, label) as sales teams usually cut them."""
 
 
+SIZE_BAND_LABELS: tuple[str, ...] = (*(label for _, label in SIZE_BANDS), "")
+"""The label of each size-band code of `size_band_codes` (the last, '', for unknown size)."""
+
+
+def size_band_codes(size: np.ndarray) -> np.ndarray:
+    """Return the index into `SIZE_BAND_LABELS` per account (the last index where size is unknown)."""
+    edges = np.array([upper for upper, _ in SIZE_BANDS])
+    index = np.searchsorted(edges, np.nan_to_num(size, nan=0.0), side="left")
+    return np.where(np.isnan(size), len(SIZE_BANDS), index)
+
+
 def size_bands(size: np.ndarray) -> np.ndarray:
     """Return the size band label per account ('' where size is unknown)."""
-    edges = np.array([upper for upper, _ in SIZE_BANDS])
-    labels = np.array([label for _, label in SIZE_BANDS] + [""], dtype=object)
-    index = np.searchsorted(edges, np.nan_to_num(size, nan=0.0), side="left")
-    index = np.where(np.isnan(size), len(SIZE_BANDS), index)
-    return labels[index]
+    return np.array(SIZE_BAND_LABELS, dtype=object)[size_band_codes(size)]

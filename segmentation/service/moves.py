@@ -13,9 +13,20 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pyarrow as pa
 
 from segmentation.service.settings import SERVICE_MODELS
-from segmentation.service.text import concat, format_each, format_rows, join_nonempty, money, money_each
+from segmentation.service.text import (
+    blank,
+    concat,
+    fill,
+    format_each,
+    format_rows,
+    join_nonempty,
+    money,
+    money_each,
+    put,
+)
 
 if TYPE_CHECKING:
     from segmentation.service.current import CurrentModels
@@ -63,7 +74,7 @@ class Moves:
     """The model the move starts from: today's model (with a current-model column) or the plan's ("" if none)."""
     move_to: np.ndarray
     """The model suggested instead ("" when there is no move)."""
-    reason: np.ndarray
+    reason: pa.Array
     """Why the account is on a list, in words ("" when it is not)."""
     upside: np.ndarray
     """Extra revenue within reach: long-term potential less revenue, at least the 12-month potential, ≥ 0."""
@@ -138,9 +149,10 @@ def _moves_against_current(
     upside = _upside(inputs)
     moving = move != ""
     cost_change = np.where(moving, _cost_each(inputs.model, costs) - _cost_each(today, costs), 0.0)
-    reason = np.full(n, "", dtype=object)
+    reason = blank(n)
     for direction in ("up", "down"):
-        rows = np.flatnonzero(move == direction)
+        on_list = move == direction
+        rows = np.flatnonzero(on_list)
         if not len(rows):
             continue
         opening = format_rows(
@@ -150,9 +162,9 @@ def _moves_against_current(
             inputs.model[rows],
         )
         if direction == "up":
-            reason[rows] = concat(opening, ": upside ", money_each(upside[rows]), f" in {unit}")
+            reason = put(reason, on_list, concat(opening, ": upside ", money_each(upside[rows]), f" in {unit}"))
         else:
-            reason[rows] = concat(
+            words = concat(
                 opening,
                 f": {unit} ",
                 money_each(inputs.revenue[rows]),
@@ -160,6 +172,7 @@ def _moves_against_current(
                 money_each(-cost_change[rows]),
                 " a year",
             )
+            reason = put(reason, on_list, words)
     rules = [
         f"Move up and move down compare today's model (from '{current.column}') with the plan: move up where "
         "the plan is more personal than today, move down where it is lighter. Accounts whose current model is "
@@ -228,7 +241,7 @@ def _moves_by_rules(inputs: PotentialInputs, settings: ServiceSettings, threshol
     cost_change = np.where(up | down, _cost_each(move_to, costs) - _cost_each(model, costs), 0.0)
     upside = _upside(inputs)
 
-    reason = np.full(n, "", dtype=object)
+    reason = blank(n)
     basis_word = _BASIS_WORDS[basis_name]
     rows = np.flatnonzero(up)
     if len(rows):
@@ -245,25 +258,28 @@ def _moves_by_rules(inputs: PotentialInputs, settings: ServiceSettings, threshol
             ),
             _multiple_phrase(many_times[rows], total[rows], revenue[rows], unit),
         ]
-        reason[rows] = concat(
+        up_words = concat(
             model[rows], " by the plan, but ", join_nonempty(parts, len(rows), " and "), " → consider ", move_to[rows]
         )
+        reason = put(reason, up, up_words)
     rows = np.flatnonzero(down)
     if len(rows):
         median_words = f" below the high-touch median {money(median_high)}"
         top_words = f" below the top tier ({money(float(thresholds['arr_high']))})"
         where_words = np.where(below_median[rows], median_words, top_words).astype(object)
         modest_rows = modest[rows]
-        modest_part = np.full(len(rows), "", dtype=object)
-        if modest_rows.any():
-            picked = rows[modest_rows]
-            modest_part[modest_rows] = concat(
+        picked = rows[modest_rows]
+        modest_part = fill(
+            len(rows),
+            modest_rows,
+            concat(
                 f"low {basis_word} ",
                 money_each(inputs.basis[picked]),
                 f" and {unit} ",
                 money_each(revenue[picked]),
                 where_words[modest_rows],
-            )
+            ),
+        )
         parts = [
             modest_part,
             _phrase(
@@ -275,9 +291,10 @@ def _moves_by_rules(inputs: PotentialInputs, settings: ServiceSettings, threshol
             ),
             _phrase(small_medium[rows], f"lower-tier {unit} ", revenue[rows], f" and low {basis_word}"),
         ]
-        reason[rows] = concat(
+        down_words = concat(
             model[rows], " by the plan, but ", join_nonempty(parts, len(rows), "; "), " → consider ", move_to[rows]
         )
+        reason = put(reason, down, down_words)
 
     cost_floor = settings.cost_high / settings.max_cost_share
     notes = []
@@ -324,25 +341,20 @@ def _moves_by_rules(inputs: PotentialInputs, settings: ServiceSettings, threshol
     )
 
 
-def _phrase(mask: np.ndarray, before: str, values: np.ndarray, after: str) -> np.ndarray:
+def _phrase(mask: np.ndarray, before: str, values: np.ndarray, after: str) -> pa.Array:
     """`before` + money(value) + `after` where `mask` holds, "" elsewhere."""
-    out = np.full(len(mask), "", dtype=object)
-    if mask.any():
-        out[mask] = concat(before, money_each(values[mask]), after)
-    return out
+    return fill(len(mask), mask, concat(before, money_each(values[mask]), after))
 
 
-def _multiple_phrase(mask: np.ndarray, total: np.ndarray, revenue: np.ndarray, unit: str) -> np.ndarray:
+def _multiple_phrase(mask: np.ndarray, total: np.ndarray, revenue: np.ndarray, unit: str) -> pa.Array:
     """ "potential 95.0k is 4.1× its ARR 23.0k" where `mask` holds."""
-    out = np.full(len(mask), "", dtype=object)
-    if mask.any():
-        with np.errstate(over="ignore"):  # revenue just above 0 gives an infinite ratio, shown as "inf×"
-            ratio = total[mask] / revenue[mask]
-        ratio_words = format_each(ratio, lambda r: f"{r:.1f}×", key=np.round(ratio, 1))
-        out[mask] = concat(
-            "potential ", money_each(total[mask]), " is ", ratio_words, f" its {unit} ", money_each(revenue[mask])
-        )
-    return out
+    with np.errstate(over="ignore"):  # revenue just above 0 gives an infinite ratio, shown as "inf×"
+        ratio = total[mask] / revenue[mask]
+    ratio_words = format_each(ratio, lambda r: f"{r:.1f}×", key=np.round(ratio, 1))
+    words = concat(
+        "potential ", money_each(total[mask]), " is ", ratio_words, f" its {unit} ", money_each(revenue[mask])
+    )
+    return fill(len(mask), mask, words)
 
 
 def current_vs_recommended(current: np.ndarray, recommended: np.ndarray) -> dict[str, dict[str, int]]:

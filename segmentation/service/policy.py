@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from segmentation.errors import InputError
 from segmentation.service.current import CurrentModels, read_current_models
 from segmentation.service.moves import PotentialInputs, current_vs_recommended, flag_moves
 from segmentation.service.settings import DEFAULT_PLAYBOOKS, SERVICE_MODELS, TIERS
-from segmentation.service.text import concat, money, money_each, plain_float
+from segmentation.service.text import concat, money, money_each, plain_float, put, str_array, text, words_at
 
 if TYPE_CHECKING:
     from segmentation.intake import CustomerTable
@@ -252,8 +254,9 @@ def _threshold(setting: float | None, values: np.ndarray, share: float) -> tuple
     return float(np.quantile(values, share)), "data"
 
 
-def _tiers(values: np.ndarray, high: float, low: float) -> np.ndarray:
-    return np.where(values >= high, "high", np.where(values < low, "low", "mid")).astype(object)
+def _tier_codes(values: np.ndarray, high: float, low: float) -> np.ndarray:
+    """Index into TIERS per value: 0 high (≥ high), 2 low (< low), 1 mid (the rest, NaN included)."""
+    return np.where(values >= high, 0, np.where(values < low, 2, 1))
 
 
 def _percentile_rank(values: np.ndarray) -> np.ndarray:
@@ -305,28 +308,24 @@ def plan_service(
             f"The low potential threshold ({money(pot_low)}) is above the high one ({money(pot_high)}); "
             "lower it or raise the high threshold."
         )
-    arr_tier = _tiers(revenue, arr_high, arr_low)
-    potential_tier = _tiers(basis, pot_high, pot_low)
+    arr_code = _tier_codes(revenue, arr_high, arr_low)
+    potential_code = _tier_codes(basis, pot_high, pot_low)
+    tier_words = np.array(TIERS, dtype=object)
+    arr_tier, potential_tier = tier_words[arr_code], tier_words[potential_code]
 
-    model = np.empty(n, dtype=object)
-    reason = np.empty(n, dtype=object)
+    # One grid cell per account (revenue tier × potential tier); its model and the words around
+    # the two figures are looked up per cell, so the reason is a single element-wise join.
+    cell = arr_code * len(TIERS) + potential_code
+    cells = [(a, p, settings.grid[a][p]) for a in TIERS for p in TIERS]
+    model = np.array([chosen for _a, _p, chosen in cells], dtype=object)[cell]
     basis_word = _BASIS_WORDS[settings.potential_basis]
-    revenue_words = money_each(revenue)
-    basis_words = money_each(basis)
-    for a in TIERS:
-        for p in TIERS:
-            mask = (arr_tier == a) & (potential_tier == p)
-            if not mask.any():
-                continue
-            chosen = settings.grid[a][p]
-            model[mask] = chosen
-            reason[mask] = concat(
-                f"{unit} ",
-                revenue_words[mask],
-                f" ({_ARR_WORDS[a]}) and {basis_word} ",
-                basis_words[mask],
-                f" ({_POTENTIAL_WORDS[p]}) → {chosen}",
-            )
+    reason = concat(
+        f"{unit} ",
+        money_each(revenue),
+        words_at([f" ({_ARR_WORDS[a]}) and {basis_word} " for a, _p, _m in cells], cell),
+        money_each(basis),
+        words_at([f" ({_POTENTIAL_WORDS[p]}) → {chosen}" for _a, p, chosen in cells], cell),
+    )
 
     present = {int(x) for x in np.unique(labels)}
     for key, chosen in settings.segment_overrides.items():
@@ -337,7 +336,7 @@ def plan_service(
         mask = labels == segment
         name = segment_names.get(segment, f"segment {segment}")
         model[mask] = chosen
-        reason[mask] = f"segment {segment} ({name}) is set to {chosen} by an override"
+        reason = put(reason, mask, f"segment {segment} ({name}) is set to {chosen} by an override")
 
     weight_total = settings.weight_current + settings.weight_potential
     w_current, w_potential = (
@@ -350,9 +349,9 @@ def plan_service(
     score = 100.0 * (w_current * _percentile_rank(revenue) + w_potential * _percentile_rank(basis))
 
     wanted = model.copy()
-    ids = customers["customer_id"].astype(str).to_numpy()
+    ids = customers["customer_id"].astype(str).array
     capacity: dict[str, dict[str, Any]] = {}
-    capacity[HIGH] = _apply_capacity(
+    capacity[HIGH], reason = _apply_capacity(
         model,
         reason,
         score,
@@ -363,7 +362,7 @@ def plan_service(
         csms=settings.high_touch_csms,
         per_csm=settings.accounts_per_csm_high,
     )
-    capacity[MEDIUM] = _apply_capacity(
+    capacity[MEDIUM], reason = _apply_capacity(
         model,
         reason,
         score,
@@ -415,27 +414,27 @@ def plan_service(
 
     frame = pd.DataFrame(
         {
-            "service_model": model,
+            "service_model": str_array(model),
             "priority_score": np.round(score, 2),
-            "service_model_reason": reason,
-            "arr_tier": arr_tier,
-            "potential_tier": potential_tier,
-            "move": moves.move,
-            "move_reason": moves.reason,
-            "current_model": moves.current_model,
+            "service_model_reason": str_array(reason),
+            "arr_tier": str_array(words_at(TIERS, arr_code)),
+            "potential_tier": str_array(words_at(TIERS, potential_code)),
+            "move": str_array(moves.move),
+            "move_reason": str_array(moves.reason),
+            "current_model": str_array(moves.current_model),
         },
         index=customers.index,
     )
     details = frame.reset_index(drop=True).assign(
-        wanted_model=wanted,
+        wanted_model=str_array(wanted),
         customer_id=ids,
         segment=labels.astype(int),
-        segment_name=_segment_name_each(labels, segment_names),
+        segment_name=str_array(_segment_name_each(labels, segment_names)),
         revenue=revenue,
         short_term_potential=short,
         long_term_potential=long,
-        move_from=moves.move_from,
-        move_to=moves.move_to,
+        move_from=str_array(moves.move_from),
+        move_to=str_array(moves.move_to),
         upside=moves.upside,
         cost_change=moves.cost_change,
     )
@@ -459,31 +458,29 @@ def plan_service(
     )
 
 
-def _segment_name_each(labels: np.ndarray, segment_names: dict[int, str]) -> np.ndarray:
+def _segment_name_each(labels: np.ndarray, segment_names: dict[int, str]) -> pa.Array:
     """The segment name per customer ('Unassigned' for 0), looked up once per segment."""
-    unique, inverse = np.unique(labels.astype(int), return_inverse=True)
-    names = np.array(
-        [segment_names.get(int(x), "Unassigned" if int(x) == 0 else f"Segment {int(x)}") for x in unique], dtype=object
-    )
-    return names[inverse.reshape(-1)]
+    codes, unique = pd.factorize(labels.astype(int))
+    names = [segment_names.get(int(x), "Unassigned" if int(x) == 0 else f"Segment {int(x)}") for x in unique]
+    return words_at(names, codes)
 
 
 def _apply_capacity(
     model: np.ndarray,
-    reason: np.ndarray,
+    reason: pa.Array,
     score: np.ndarray,
     revenue: np.ndarray,
     *,
-    ids: np.ndarray,
+    ids: pd.api.extensions.ExtensionArray,
     name: str,
     fallback: str,
     csms: int | None,
     per_csm: int,
-) -> dict[str, Any]:
-    """Keep the highest-priority accounts within capacity; move the rest to `fallback` (in place).
+) -> tuple[dict[str, Any], pa.Array]:
+    """Keep the highest-priority accounts within capacity; move the rest to `fallback` (`model` in place).
 
     Returns demand, capacity, used, spilled, the cut score (the last priority score kept) and the
-    first few customers who fell, best first.
+    first few customers who fell, best first; and the reasons with the fallen accounts' rewritten.
     """
     members = np.flatnonzero(model == name)
     demand = len(members)
@@ -501,7 +498,7 @@ def _apply_capacity(
         "fell_examples": [],
     }
     if limit is None or demand <= limit:
-        return entry
+        return entry, reason
     # Highest score first; ties by revenue, then table order, so the cut is deterministic.
     order = members[np.lexsort((members, -revenue[members], -score[members]))]
     kept, fell = order[:limit], order[limit:]
@@ -514,23 +511,27 @@ def _apply_capacity(
     else:
         rank_words[:] = f" → {fallback}"
         first, again_words = f"would be {name} but there are no {name} CSMs", f", and no {name} CSMs either"
-    previous = reason[fell]
-    again = np.fromiter((text.startswith("would be") for text in previous), dtype=bool, count=len(fell))
+    previous = pc.take(reason, pa.array(fell))
+    again = pc.starts_with(previous, "would be").to_numpy(zero_copy_only=False)
     first_time = concat(first, rank_words)
     if again.any():
-        earlier = np.asarray([text.rsplit(" → ", 1)[0] for text in previous[again]], dtype=object)
-        first_time[again] = concat(earlier, again_words, rank_words[again])
-    reason[fell] = first_time
+        # Fell from high- to medium-touch already: keep that story (up to its last "→") and add this one.
+        before_arrow = pc.split_pattern(pc.filter(previous, pa.array(again)), " → ", max_splits=1, reverse=True)
+        earlier = pc.list_element(before_arrow, 0)
+        first_time = put(first_time, again, concat(earlier, again_words, text(rank_words[again])))
+    fell_mask = np.zeros(len(model), dtype=bool)
+    fell_mask[fell] = True
+    reason = pc.replace_with_mask(reason, pa.array(fell_mask), pc.take(first_time, pa.array(np.argsort(fell))))
     entry.update(
         {
             "used": limit,
             "spilled": len(fell),
             "cut_score": float(score[kept[-1]]) if len(kept) else None,
             "fell_to": fallback,
-            "fell_examples": [str(x) for x in ids[fell[:_FELL_EXAMPLES]]],
+            "fell_examples": [str(x) for x in ids.take(fell[:_FELL_EXAMPLES])],
         }
     )
-    return entry
+    return entry, reason
 
 
 def _rules_in_words(

@@ -15,25 +15,33 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import KFold
 
 from segmentation.errors import InputError
 from segmentation.service.columns import (
+    SIZE_BAND_LABELS,
     PotentialColumns,
     account_age_months,
     find_potential_columns,
-    size_bands,
+    size_band_codes,
     size_values,
 )
 from segmentation.service.text import (
+    TEXT,
     concat,
+    fill,
     format_each,
     format_rows,
     group_codes,
     join_nonempty,
     money_each,
     plain_float,
+    put,
+    str_array,
+    words_at,
 )
 
 if TYPE_CHECKING:
@@ -53,7 +61,7 @@ _NOISE_RATIO = 1.1
 """Below 10% more, a gap to look-alikes is noise, not a driver worth naming."""
 
 
-def _percent_each(shares: np.ndarray) -> np.ndarray:
+def _percent_each(shares: np.ndarray) -> pa.Array:
     return format_each(shares, lambda u: f"{u:.0%}", key=np.round(shares * 100))
 
 
@@ -91,10 +99,27 @@ class PotentialEstimate:
         }
 
 
+@dataclass(frozen=True)
+class _Coded:
+    """A text column as int codes into its distinct texts ('' for missing), so grouping never hashes text."""
+
+    codes: np.ndarray
+    words: list[str]
+
+    @property
+    def known(self) -> np.ndarray:
+        """True per row whose text is not empty."""
+        return np.array([word != "" for word in self.words], dtype=bool)[self.codes]
+
+    def text(self) -> np.ndarray:
+        """The text per row (object array of str)."""
+        return np.array(self.words, dtype=object)[self.codes]
+
+
 @dataclass
 class _Headroom:
     amount: np.ndarray
-    phrases: list[np.ndarray]
+    phrases: list[pa.Array]
 
 
 @dataclass
@@ -128,7 +153,7 @@ def estimate_potential(table: CustomerTable, labels: np.ndarray, settings: Poten
     columns = find_potential_columns(table)
     notes: list[str] = []
     size = size_values(frame, columns.size)
-    band = size_bands(size)
+    band = _Coded(size_band_codes(size), list(SIZE_BAND_LABELS))
     industry = _category(frame, columns.industry)
     usage = _usage_headroom(frame, columns, revenue, settings)
     long_term = _long_term(table, columns, revenue, size=size, industry=industry, labels=labels, settings=settings)
@@ -167,8 +192,8 @@ def estimate_potential(table: CustomerTable, labels: np.ndarray, settings: Poten
         {
             "short_term_potential": short,
             "long_term_potential": long,
-            "potential_confidence": confidence,
-            "potential_drivers": drivers,
+            "potential_confidence": str_array(confidence),
+            "potential_drivers": str_array(drivers),
             "long_term_low": np.round(np.maximum(long_term.low, revenue), 2),
             "long_term_high": np.round(np.maximum(long_term.high, long), 2),
         },
@@ -183,13 +208,19 @@ def estimate_potential(table: CustomerTable, labels: np.ndarray, settings: Poten
     return PotentialEstimate(frame=result, method=method, columns_used=columns.to_dict(), fit=fit, notes=notes)
 
 
-def _category(frame: pd.DataFrame, column: str | None) -> np.ndarray:
-    """Return the column as text ('' where missing), or all '' when there is no such column."""
+def _category(frame: pd.DataFrame, column: str | None) -> _Coded:
+    """Return the column as trimmed text ('' where missing; all '' without such a column), coded.
+
+    Codes are numbered by first appearance of each distinct trimmed text, as `pd.factorize` of the
+    text would number them; only the distinct values are turned into text and trimmed.
+    """
     if column is None:
-        return np.full(len(frame), "", dtype=object)
-    values = frame[column]
-    text = values.astype("string").fillna("").str.strip().to_numpy(dtype=object, na_value="")
-    return np.asarray(text, dtype=object)
+        return _Coded(np.zeros(len(frame), dtype=np.int64), [""])
+    raw_codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+    trimmed = pd.Series(uniques).astype("string").fillna("").str.strip().to_numpy(dtype=object, na_value="")
+    merged, distinct = pd.factorize(np.append(trimmed, "").astype(object))  # code −1 (missing) → the "" at the end
+    codes, order = pd.factorize(merged[raw_codes])
+    return _Coded(codes.astype(np.int64), [str(distinct[i]) for i in order])
 
 
 def _numbers(frame: pd.DataFrame, column: str | None) -> np.ndarray:
@@ -204,7 +235,7 @@ def _usage_headroom(
     """Expansion the account shows itself: seats or usage near the limit → extra seats or the next plan."""
     n = len(frame)
     amount = np.zeros(n)
-    phrases: list[np.ndarray] = []
+    phrases: list[pa.Array] = []
     near = np.zeros(n, dtype=bool)
     utilisation = np.full(n, np.nan)
     bought = _numbers(frame, columns.seats_bought)
@@ -225,13 +256,12 @@ def _usage_headroom(
         amount = np.maximum(amount, np.nan_to_num(extra_seats * seat_price))
         near |= near_seats
         known = ~np.isnan(utilisation)
-        phrase = np.full(n, "", dtype=object)
-        phrase[known] = format_rows(
+        seat_words = format_rows(
             lambda share, seats: f"uses {share / 100:.0%} of its {seats:,.0f} seats",
             np.round(utilisation[known] * 100),
             np.round(bought[known]),
         )
-        phrases.append(phrase)
+        phrases.append(fill(n, known, seat_words))
     if columns.usage and columns.usage_limit:
         used_amount = _numbers(frame, columns.usage)
         limit = _numbers(frame, columns.usage_limit)
@@ -243,9 +273,8 @@ def _usage_headroom(
         extra = np.where(near_usage, np.maximum(used_amount - limit, 0.0) + limit * settings.seat_growth, 0.0)
         amount = np.maximum(amount, np.nan_to_num(extra * unit_price))
         near |= near_usage
-        phrase = np.full(n, "", dtype=object)
-        phrase[near_usage] = concat("uses ", _percent_each(usage_share[near_usage]), f" of its {columns.usage_limit}")
-        phrases.append(phrase)
+        usage_words = concat("uses ", _percent_each(usage_share[near_usage]), f" of its {columns.usage_limit}")
+        phrases.append(fill(n, near_usage, usage_words))
     if columns.plan and near.any():
         uplift, plan_phrase = _next_plan_uplift(frame, columns.plan, revenue, near, bought)
         amount = np.maximum(amount, uplift)
@@ -255,21 +284,22 @@ def _usage_headroom(
 
 def _next_plan_uplift(
     frame: pd.DataFrame, plan_column: str, revenue: np.ndarray, near: np.ndarray, seats: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, pa.Array]:
     """The step to the next plan for accounts near their limit, scaled to the account's size.
 
     Plans are ordered by median revenue. With seat counts the step is the ratio of the plans'
     median price per seat applied to the account's revenue; without them, the ratio of median
     revenues, capped at the difference of the medians so a small account is not priced as a big one.
     """
-    plan = _category(frame, plan_column)
+    plan = _category(frame, plan_column).text()
     medians = pd.Series(revenue).groupby(plan).median().drop("", errors="ignore").sort_values()
     with np.errstate(divide="ignore", invalid="ignore"):
         per_seat = np.where(seats > 0, revenue / seats, np.nan)
     seat_medians = pd.Series(per_seat).groupby(plan).median()
     order = list(medians.index)
     uplift = np.zeros(len(plan))
-    phrase = np.full(len(plan), "", dtype=object)
+    phrase_code = np.zeros(len(plan), dtype=np.int64)
+    phrase_words = [""]
     for own, upper in itertools.pairwise(order):
         mask = near & (plan == own)
         if not mask.any() or medians[own] <= 0:
@@ -286,19 +316,20 @@ def _next_plan_uplift(
         if ratio <= 1.0:
             continue
         uplift[mask] = step
-        phrase[mask] = words
-    return uplift, phrase
+        phrase_code[mask] = len(phrase_words)
+        phrase_words.append(words)
+    return uplift, words_at(phrase_words, phrase_code)
 
 
 def _lookalike_headroom(
     revenue: np.ndarray,
-    band: np.ndarray,
-    industry: np.ndarray,
+    band: _Coded,
+    industry: _Coded,
     labels: np.ndarray,
     *,
     settings: PotentialSettings,
     mature_value: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, pa.Array]:
     """What similar accounts pay at a high percentile less own revenue, times the realisation factor.
 
     With a long-term model (`mature_value`), similar accounts are mature ones of the same size,
@@ -308,22 +339,21 @@ def _lookalike_headroom(
     4 everyone, and a phrase per account).
     """
     n = len(revenue)
-    segment = _segment_text(labels)
-    has_band = band != ""
-    has_industry = industry != ""
+    has_band = band.known
+    has_industry = industry.known
     if mature_value is not None:
         level = np.where(has_band, np.where(has_industry, 0, 1), np.where(has_industry, 2, 4)).astype(np.int8)
         headroom = np.maximum(mature_value - revenue, 0.0) * settings.realisation_factor
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(revenue > 0, mature_value / revenue, np.inf)
-        phrase = _lookalike_phrases(level, band, industry, segment, ratio, mature=True)
+        phrase = _lookalike_phrases(level, band, industry, labels, ratio, mature=True)
         return headroom, level, phrase
     q = settings.lookalike_percentile / 100.0
     levels: list[tuple[list[np.ndarray], np.ndarray]] = [
-        ([band, industry], has_band & has_industry),
-        ([band], has_band),
-        ([industry], has_industry),
-        ([segment], segment != ""),
+        ([band.codes, industry.codes], has_band & has_industry),
+        ([band.codes], has_band),
+        ([industry.codes], has_industry),
+        ([labels], labels != 0),
         ([np.zeros(n, dtype=np.int8)], np.ones(n, dtype=bool)),
     ]
     target = np.full(n, np.nan)
@@ -343,23 +373,18 @@ def _lookalike_headroom(
     headroom = np.maximum(target - revenue, 0.0) * settings.realisation_factor
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(revenue > 0, target / revenue, np.inf)
-    return headroom, level, _lookalike_phrases(level, band, industry, segment, ratio, mature=False)
-
-
-def _segment_text(labels: np.ndarray) -> np.ndarray:
-    """Segment id as text per customer ('' for 0, unassigned), formatted once per segment."""
-    unique, inverse = np.unique(labels, return_inverse=True)
-    words = np.array([str(x) if x != 0 else "" for x in unique.tolist()], dtype=object)
-    return words[inverse.reshape(-1)]
+    return headroom, level, _lookalike_phrases(level, band, industry, labels, ratio, mature=False)
 
 
 def _lookalike_phrases(
-    level: np.ndarray, band: np.ndarray, industry: np.ndarray, segment: np.ndarray, ratio: np.ndarray, *, mature: bool
-) -> np.ndarray:
+    level: np.ndarray, band: _Coded, industry: _Coded, labels: np.ndarray, ratio: np.ndarray, *, mature: bool
+) -> pa.Array:
     """ "similar FinTech accounts of 201–500 employees pay 3.1× more" per account, once per distinct phrase."""
     shown_ratio = np.where(np.isfinite(ratio), np.round(ratio, 1), -1.0)
 
-    def phrase(code: int, size_band: str, sector: str, group: str, times: float) -> str:
+    def phrase(code: int, band_code: int, industry_code: int, label: Any, times: float) -> str:
+        size_band, sector = band.words[band_code], industry.words[industry_code]
+        group = str(label) if label != 0 else ""
         similar = "mature" if mature else "similar"
         who = {
             0: f"{similar} {sector} accounts of {size_band} employees",
@@ -373,16 +398,14 @@ def _lookalike_phrases(
             return f"{who} pay {times:.1f}× more"
         return f"already pays as much as {who}"
 
-    return format_rows(phrase, level, band, industry, segment, shown_ratio)
+    return format_rows(phrase, level, band.codes, industry.codes, labels, shown_ratio)
 
 
-def _long_term_phrase(long: np.ndarray, revenue: np.ndarray) -> np.ndarray:
+def _long_term_phrase(long: np.ndarray, revenue: np.ndarray) -> pa.Array:
     with np.errstate(divide="ignore", invalid="ignore"):
         growth = np.where(revenue > 0, long / revenue, np.inf)
-    phrase = np.full(len(long), "", dtype=object)
     grows = growth >= _NOISE_RATIO
-    phrase[grows] = concat("could reach ", money_each(long[grows]), " at maturity")
-    return phrase
+    return fill(len(long), grows, concat("could reach ", money_each(long[grows]), " at maturity"))
 
 
 def _signal_notes(columns: PotentialColumns) -> list[str]:
@@ -407,14 +430,14 @@ def _signal_notes(columns: PotentialColumns) -> list[str]:
 
 
 def _design_spec(
-    size: np.ndarray, categories: list[tuple[str, np.ndarray]]
+    size: np.ndarray, categories: list[tuple[str, _Coded]]
 ) -> tuple[float | None, list[tuple[str, np.ndarray, list[str]]]]:
     """Return the median log size used for imputing (None without size) and the levels of each category."""
     known = ~np.isnan(size)
     log_median = float(np.median(np.log(size[known]))) if known.any() else None
     specs = []
     for name, values in categories:
-        codes, uniques = pd.factorize(values)
+        codes, uniques = values.codes, values.words
         counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
         ranked = [i for i in np.argsort(-counts, kind="stable") if uniques[i] != "" and counts[i] >= 2][:_MAX_LEVELS]
         if not ranked:
@@ -452,7 +475,7 @@ def _long_term(
     revenue: np.ndarray,
     *,
     size: np.ndarray,
-    industry: np.ndarray,
+    industry: _Coded,
     labels: np.ndarray,
     settings: PotentialSettings,
 ) -> _LongTerm:
@@ -499,7 +522,7 @@ def _long_term(
         training_basis = "the best-penetrated half of all accounts"
     model = Ridge(alpha=1.0).fit(design, target)
     residuals, r2 = _held_out(design, target, settings.seed, rng)
-    cell = group_codes(size_bands(size), industry)
+    cell = group_codes(size_band_codes(size), industry.codes)
     support = np.bincount(cell[train], minlength=int(cell.max(initial=0)) + 1)[cell]
     if r2 is None or r2 < _MIN_R2:
         weak = f"company size, industry and place explain little of revenue (held-out R² {r2 or 0.0:.2f})"
@@ -599,12 +622,12 @@ def _confidence(
     long_term: _LongTerm,
     *,
     size: np.ndarray,
-    industry: np.ndarray,
+    industry: _Coded,
     look_level: np.ndarray,
     columns: PotentialColumns,
     revenue: np.ndarray,
     min_support: int,
-) -> np.ndarray:
+) -> pa.Array:
     """How far to trust each account's potential.
 
     high: the model fits well (held-out R² ≥ 0.5), the account's size and industry are known and at
@@ -613,14 +636,14 @@ def _confidence(
     """
     n = len(revenue)
     if long_term.r2 is None:
-        return np.full(n, "low", dtype=object)
+        return words_at(["low"], np.zeros(n, dtype=np.int64))
     known_size = ~np.isnan(size) if columns.size else np.zeros(n, dtype=bool)
-    known_industry = industry != ""
+    known_industry = industry.known
     described = (known_size | (columns.size is None)) & (known_industry | (columns.industry is None))
     supported = long_term.support >= min_support if long_term.support is not None else np.ones(n, dtype=bool)
     high = (long_term.r2 >= 0.5) & described & (look_level <= 1) & (revenue > 0) & supported
     medium = (long_term.r2 >= 0.2) & (known_size | known_industry | bool(columns.geography))
-    return np.where(high, "high", np.where(medium, "medium", "low")).astype(object)
+    return words_at(["low", "medium", "high"], np.where(high, 2, np.where(medium, 1, 0)))
 
 
 def _find_column(frame: pd.DataFrame, name: str, setting: str) -> str:
@@ -648,19 +671,18 @@ def _apply_user_columns(
     revenue: np.ndarray,
     short: np.ndarray,
     long: np.ndarray,
-    confidence: np.ndarray,
-    drivers: np.ndarray,
+    confidence: pa.Array,
+    drivers: pa.Array,
     method: str,
     notes: list[str],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str]:
+) -> tuple[np.ndarray, np.ndarray, pa.Array, pa.Array, str]:
     """Replace the estimates with the user's own potential columns where they hold a number."""
     if settings.short_term_column:
         column = _find_column(frame, settings.short_term_column, "short-term potential")
         values = _user_numbers(frame, column, "short-term potential")
         given = ~np.isnan(values)
         short = np.where(given, np.clip(values, 0.0, None), short)
-        drivers = drivers.copy()
-        drivers[given] = f"short-term potential from your column '{column}'"
+        drivers = put(drivers, given, f"short-term potential from your column '{column}'")
         notes.append(
             f"Short-term potential is your column '{column}' for {int(given.sum()):,} customers"
             + (f"; estimated for the {int((~given).sum()):,} left blank." if (~given).any() else ".")
@@ -671,13 +693,14 @@ def _apply_user_columns(
         given = ~np.isnan(values)
         below = given & (values < revenue)
         long = np.where(given, np.maximum(values, revenue), long)
-        confidence = confidence.copy()
-        confidence[given] = "high"
-        drivers = drivers.copy()
-        drivers[given] = [
-            f"{d}; long-term potential from your column '{column}'" if d else f"from your column '{column}'"
-            for d in drivers[given]
-        ]
+        confidence = put(confidence, given, "high")
+        said = pc.greater(pc.binary_length(drivers), 0)
+        own = pc.if_else(
+            said,
+            concat(drivers, f"; long-term potential from your column '{column}'"),
+            pa.scalar(f"from your column '{column}'", type=TEXT),
+        )
+        drivers = pc.if_else(pa.array(given), own, drivers)
         method = f"your column '{column}'"
         notes.append(
             f"Long-term potential is your column '{column}' for {int(given.sum()):,} customers"
