@@ -536,3 +536,27 @@ def test_typed_timestamps_and_flags_profile_like_their_text() -> None:
             theirs.mean_length,
             theirs.dates.order,
         ), name
+
+
+def test_excel_number_columns_read_like_the_same_csv(tmp_path: Path) -> None:
+    csv_path, excel_path = tmp_path / "accounts.csv", tmp_path / "accounts.xlsx"
+    # Excel flag cells are written True/False (Parquet's true/false)
+    csv_path.write_text(TYPED_CSV.replace(",true,", ",True,").replace(",false,", ",False,"), encoding="utf-8")
+    frame = _typed_frame()
+    frame["signup"] = pd.to_datetime(frame["signup"])
+    frame.to_excel(excel_path, index=False)
+    one_row_each = IntakeSettings(grain="customer")
+    from_csv = build_customer_table(Source.from_path(csv_path), one_row_each)
+    from_excel = build_customer_table(Source.from_path(excel_path), one_row_each)
+    raw = read_raw(Source.from_path(excel_path), one_row_each)
+    # number cells stay numbers; dates, flags and text cells are read as text
+    assert [name for name in raw.frame.columns if raw.frame[name].dtype == "float64"] == [
+        "account_id",
+        "arr",
+        "churned",
+        "seats",
+    ]
+    pd.testing.assert_frame_equal(from_csv.customers, from_excel.customers)
+    pd.testing.assert_frame_equal(from_csv.column_quality, from_excel.column_quality)
+    assert from_excel.to_dict()["columns"] == from_csv.to_dict()["columns"]
+    assert [entry.to_dict() for entry in from_excel.ledger] == [entry.to_dict() for entry in from_csv.ledger]

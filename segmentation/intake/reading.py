@@ -1,8 +1,9 @@
 """Read a source into a table of text: encoding, dialect, header row, Excel sheets and Parquet.
 
 Every text field is read as text so nothing is coerced before `parsing` looks at it; Parquet
-columns whose type says what they hold (numbers, timestamps, flags) stay typed, because writing
-them as text only for the parsers to read them back costs seconds on large files. Libraries do the
+columns whose type says what they hold (numbers, timestamps, flags), and Excel columns whose
+filled cells are all numbers, stay typed, because writing them as text only for the parsers to
+read them back costs seconds on large files. Libraries do the
 heavy lifting: pyarrow's multithreaded CSV reader for delimited text, pandas' C reader for
 whitespace-aligned columns, python-calamine for Excel, pyarrow for Parquet, charset-normalizer
 for encodings that are neither UTF-8 nor UTF-16.
@@ -51,7 +52,8 @@ _LOOKS_LIKE_DATA = re.compile(r"^[-+(]?[$€£]?\s*\d[\d.,/: -]*%?\)?$")
 class RawTable:
     """A file read as text: one column per source column (unique names), one row per data row.
 
-    Typed Parquet columns are float64, datetime64 or bool Series (`parsing.is_typed`); every other column is str.
+    Typed Parquet columns are float64, datetime64 or bool Series, Excel number columns float64
+    (`parsing.is_typed`); every other column is str.
     """
 
     frame: pd.DataFrame
@@ -491,35 +493,66 @@ def _read_excel(source: Source, settings: IntakeSettings) -> RawTable:
         candidates = [settings.sheet]
     else:
         candidates = names
-    numbered: list[tuple[int, list[str]]] = []
+    numbered: list[tuple[int, list[Any]]] = []
     chosen = candidates[0] if candidates else ""
     sheet: Any = None
     for sheet_name in candidates:
         sheet = workbook.get_sheet_by_name(sheet_name)
         values = sheet.to_python(skip_empty_area=False)
-        numbered = [(number, [_cell_text(v) for v in row]) for number, row in enumerate(values)]
-        numbered = [(number, r) for number, r in numbered if any(cell.strip() for cell in r)]
+        numbered = [(number, row) for number, row in enumerate(values) if any(map(_filled, row))]
         if numbered:
             chosen = sheet_name
             break
     if not numbered:
         raise _empty_error(source)
-    rows = [r for _, r in numbered]
-    head = numbered[:500]
+    # only the head is written as text to find the header; the body's columns are built one by one below
+    head = [(number, [_cell_text(v) for v in row]) for number, row in numbered[:500]]
+    records = [r for _, r in head]
     merged = _merged_ranges(source, chosen, sheet) if settings.header_row is None else []
-    banners = _banner_records([number for number, _ in head], [r for _, r in head], merged)
-    header_index, has_header = _find_header(rows[:500], settings, banners)
-    body = rows[header_index + (1 if has_header else 0) :]
-    width = max(len(r) for r in rows[header_index:])
-    frame = pd.DataFrame([r + [""] * (width - len(r)) for r in body], dtype="str")
+    banners = _banner_records([number for number, _ in head], records, merged)
+    header_index, has_header = _find_header(records, settings, banners)
+    body = [row for _, row in numbered[header_index + (1 if has_header else 0) :]]
+    width = max(len(row) for _, row in numbered[header_index:])
+    cells = [row + [""] * (width - len(row)) if len(row) < width else row for row in body]
+    frame = pd.DataFrame(
+        {position: _excel_column(list(column)) for position, column in enumerate(zip(*cells, strict=True))},
+        index=pd.RangeIndex(len(cells)),
+    )
     if frame.shape[1] == 0:
         frame = pd.DataFrame(columns=range(width), dtype="str")
-    header = rows[header_index] if has_header else []
+    header = records[header_index] if has_header else []
     frame = _name_columns(frame, header)
     notes = [f"Read sheet '{chosen}'" + (f" of {len(names)}." if len(names) > 1 else ".")]
     if header_index > 0:
         notes.append(f"Skipped {header_index} row(s) above the header (titles or notes).")
     return RawTable(frame=frame, notes=notes, header_row=header_index + 1)
+
+
+def _filled(value: Any) -> bool:
+    """Whether a cell holds something (its text would not be blank)."""
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+_NUMBER_CELLS = frozenset({float, int, str, type(None)})
+
+
+def _excel_column(cells: list[Any]) -> pd.Series:
+    """One column of a sheet's body: float64 when every filled cell is a number, else the cells' text.
+
+    Number cells would otherwise be written out (``repr``) only to be parsed back; whole numbers
+    too large to stay exact in float64 keep their text.
+    """
+    kinds = set(map(type, cells))
+    if kinds <= _NUMBER_CELLS and kinds & {float, int}:
+        texts = [cell for cell in cells if isinstance(cell, str)]
+        if not any(text.strip() for text in texts):
+            numbers = np.array(
+                [None if isinstance(cell, str) else cell for cell in cells] if texts else cells, dtype=float
+            )
+            finite = numbers[np.isfinite(numbers)]
+            if not (np.abs(finite) >= TYPED_INTEGER_LIMIT).any():
+                return pd.Series(numbers, dtype="float64")
+    return pd.Series([_cell_text(cell) for cell in cells], dtype="str")
 
 
 MergedRange = tuple[tuple[int, int], tuple[int, int]]
