@@ -74,8 +74,14 @@ def concentration_metrics(revenue: ArrayLike, top_n: int = 10, top_percent: floa
     if raw.ndim != 1:
         raise ValueError("revenue must be one value per customer")
     raw = np.nan_to_num(raw, nan=0.0)
-    negative = int((raw < 0).sum())
     values = np.clip(raw, 0.0, None)
+    return _metrics(values, np.sort(values)[::-1], int((raw < 0).sum()), top_n=top_n, top_percent=top_percent)
+
+
+def _metrics(
+    values: np.ndarray, descending: np.ndarray, negative: int, top_n: int = 10, top_percent: float = 20.0
+) -> ConcentrationMetrics:
+    """The figures from revenue clipped at 0 (input order), the same sorted largest first, and the negatives count."""
     n = len(values)
     zero = int((values == 0).sum())
     total = float(values.sum())
@@ -94,7 +100,6 @@ def concentration_metrics(revenue: ArrayLike, top_n: int = 10, top_percent: floa
             top_n=top_n,
             top_percent=top_percent,
         )
-    descending = np.sort(values)[::-1]
     cumulative = np.cumsum(descending) / total
     shares = descending / total
     ascending = descending[::-1]
@@ -134,8 +139,11 @@ def _thin(frame: pd.DataFrame, points: int) -> pd.DataFrame:
 def _cumulative_curve(revenue: ArrayLike, points: int, largest_first: bool) -> pd.DataFrame:
     """Customers ranked by revenue against the cumulative share of revenue, from (0, 0) to (1, 1)."""
     values = np.sort(np.clip(np.nan_to_num(np.asarray(revenue, dtype=float)), 0, None))
-    if largest_first:
-        values = values[::-1]
+    return _curve_from_sorted(values[::-1] if largest_first else values, points)
+
+
+def _curve_from_sorted(values: np.ndarray, points: int) -> pd.DataFrame:
+    """The cumulative curve of revenue already clipped at 0 and sorted in the curve's order."""
     n, total = len(values), float(values.sum())
     cumulative = np.cumsum(values) / total if total > 0 else np.zeros(n)
     frame = pd.DataFrame(
@@ -165,11 +173,15 @@ def abc_classes(revenue: ArrayLike, a: float = 0.8, b: float = 0.95) -> np.ndarr
     customers are always C.
     """
     values = np.clip(np.nan_to_num(np.asarray(revenue, dtype=float)), 0, None)
+    return _abc_from_order(values, np.argsort(-values, kind="stable"), a, b)
+
+
+def _abc_from_order(values: np.ndarray, order: np.ndarray, a: float, b: float) -> np.ndarray:
+    """`abc_classes` of revenue clipped at 0, given its stable largest-first order."""
     n, total = len(values), float(values.sum())
     labels = np.full(n, "C", dtype=object)
     if n == 0 or total <= 0:
         return labels
-    order = np.argsort(-values, kind="stable")
     before = (np.cumsum(values[order]) - values[order]) / total
     ranked = np.where(before < a - _TOLERANCE, "A", np.where(before < b - _TOLERANCE, "B", "C"))
     ranked[values[order] <= 0] = "C"
@@ -310,10 +322,14 @@ def concentration_by_group(customers: pd.DataFrame, column: str, top_n: int = 10
     revenue = customers["revenue"].astype(float).fillna(0.0).clip(lower=0.0)
     total = float(revenue.sum())
     n = len(customers)
-    keys = customers[column].astype(object).where(customers[column].notna(), "(blank)").astype(str)
+    key_codes, keys = _text_codes(customers[column])
+    # Rows of each group in table order (a stable sort by group), groups in order of first appearance.
+    order = np.argsort(key_codes, kind="stable")
+    bounds = np.searchsorted(key_codes[order], np.arange(len(keys) + 1))
+    amounts = revenue.to_numpy()
     rows = []
-    for key, index in keys.groupby(keys, sort=False).groups.items():
-        values = revenue.loc[index].to_numpy()
+    for code, key in enumerate(keys):
+        values = amounts[order[bounds[code] : bounds[code + 1]]]
         metrics = concentration_metrics(values, top_n=top_n)
         rows.append(
             {
@@ -333,10 +349,29 @@ def concentration_by_group(customers: pd.DataFrame, column: str, top_n: int = 10
     return frame.sort_values(["revenue", "customers"], ascending=False, kind="stable").reset_index(drop=True)
 
 
+def _text_codes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Codes (numbered by first appearance) of each value as text, blanks as "(blank)", and those texts.
+
+    Only the distinct values are turned into text, so a million rows cost one factorisation.
+    """
+    raw_codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    texts = [*pd.Series(uniques, dtype=object).astype(str).tolist(), "(blank)"]
+    merged, distinct = pd.factorize(np.array(texts, dtype=object))  # raw code −1 (blank) → the last text
+    codes, first_seen = pd.factorize(merged[raw_codes])
+    return codes.astype(np.int64), [str(distinct[i]) for i in first_seen]
+
+
 def analyse_concentration(customers: pd.DataFrame, settings: ConcentrationSettings) -> ConcentrationReport:
     """Concentration of `customers` (customer_id, revenue, segment, segment_name, optional group column)."""
     revenue = customers["revenue"].astype(float).to_numpy()
-    metrics = concentration_metrics(revenue, top_n=settings.top_n, top_percent=settings.top_percent)
+    # Sort once: the metrics, both curves, the ABC classes and the top list all read this order.
+    raw = np.nan_to_num(revenue, nan=0.0)
+    clipped = np.clip(raw, 0.0, None)
+    order = np.argsort(-clipped, kind="stable")
+    descending = clipped[order]
+    metrics = _metrics(
+        clipped, descending, int((raw < 0).sum()), top_n=settings.top_n, top_percent=settings.top_percent
+    )
     notes = []
     if metrics.negative_revenue_customers:
         notes.append(
@@ -344,8 +379,7 @@ def analyse_concentration(customers: pd.DataFrame, settings: ConcentrationSettin
         )
     if metrics.zero_revenue_customers:
         notes.append(f"{metrics.zero_revenue_customers:,} customers have no revenue; they count in the customer base.")
-    labels = abc_classes(revenue, settings.abc_a, settings.abc_b)
-    clipped = np.clip(np.nan_to_num(revenue), 0, None)
+    labels = _abc_from_order(clipped, order, settings.abc_a, settings.abc_b)
     total = float(clipped.sum())
     abc_rows = []
     for name in ("A", "B", "C"):
@@ -359,7 +393,7 @@ def analyse_concentration(customers: pd.DataFrame, settings: ConcentrationSettin
                 "revenue_share": float(clipped[members].sum()) / total if total > 0 else 0.0,
             }
         )
-    order = np.argsort(-clipped, kind="stable")[: settings.top_n]
+    order = order[: settings.top_n]
     top = pd.DataFrame(
         {
             "rank": np.arange(1, len(order) + 1),
@@ -378,8 +412,8 @@ def analyse_concentration(customers: pd.DataFrame, settings: ConcentrationSettin
     segment_shares = by_segment.set_index("segment_name")["revenue_share"] if not by_segment.empty else None
     return ConcentrationReport(
         metrics=metrics,
-        pareto=pareto_points(revenue, settings.chart_points),
-        lorenz=lorenz_points(revenue, settings.chart_points),
+        pareto=_curve_from_sorted(descending, settings.chart_points),
+        lorenz=_curve_from_sorted(descending[::-1], settings.chart_points),
         abc=pd.DataFrame(abc_rows),
         abc_labels=labels,
         flags=risk_flags(metrics, settings, segment_shares),

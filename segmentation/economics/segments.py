@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -145,7 +145,9 @@ def segment_economics(
         missing.append("Growth and net revenue retention: no earlier-revenue column (e.g. 'arr_last_year') was found.")
 
     rows = []
-    names = dict(zip(customers["segment"], customers["segment_name"], strict=False))
+    # The name each segment has on its last row (one row per segment, not a million-row zip).
+    last = customers[["segment", "segment_name"]].drop_duplicates("segment", keep="last")
+    names = dict(zip(last["segment"].tolist(), last["segment_name"].tolist(), strict=False))
     for segment, group in work.groupby("segment", sort=True):
         seg_revenue = float(group["revenue"].sum())
         count = len(group)
@@ -218,11 +220,14 @@ def ideal_customer_profile(
     if table is not None and 0 < inside.sum() < len(inside):
         data = table.customers.reset_index(drop=True)
         for column in table.columns_with_role("categorical", "geographic", "boolean"):
-            values = data[column].astype(object).where(data[column].notna(), None)
-            base = values.value_counts(normalize=True)
-            mine = values[inside].value_counts(normalize=True)
-            for level, share in mine.items():
-                lift = share / base.get(level, np.nan)
+            # Count int codes, not the text: same counts, shares and order as value_counts of the values.
+            codes, levels = pd.factorize(data[column], use_na_sentinel=True)
+            base = pd.Series(codes[codes >= 0]).value_counts(normalize=True)
+            chosen_codes = codes[inside]
+            mine = pd.Series(chosen_codes[chosen_codes >= 0]).value_counts(normalize=True)
+            for code, share in mine.items():
+                level = levels[cast(int, code)]
+                lift = share / base.get(code, np.nan)
                 if share >= 0.05 and lift >= 1.3:
                     traits.append(
                         {
