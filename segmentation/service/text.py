@@ -118,11 +118,15 @@ def group_codes(*keys: np.ndarray) -> np.ndarray:
     conversion to a string dtype), which matters at a million rows.
     """
     combined = np.zeros(len(keys[0]) if keys else 0, dtype=np.int64)
+    size = 1
     for key in keys:
         codes, uniques = pd.factorize(np.asarray(key), use_na_sentinel=False)
+        if size * (len(uniques) + 1) >= 2**62:  # keep the combined codes inside int64
+            combined = pd.factorize(combined)[0].astype(np.int64)
+            size = int(combined.max(initial=0)) + 1
         combined = combined * (len(uniques) + 1) + codes
-        combined = pd.factorize(combined)[0].astype(np.int64)  # keep the codes small
-    return combined
+        size *= len(uniques) + 1
+    return pd.factorize(combined)[0].astype(np.int64)
 
 
 def format_rows(formatter: Callable[..., str], *keys: np.ndarray) -> pa.Array:
@@ -159,15 +163,18 @@ def concat(*parts: TextPart) -> pa.Array:
 
 
 def join_nonempty(arrays: Sequence[TextPart], n: int, separator: str = "; ") -> pa.Array:
-    """Join the non-empty strings of several aligned arrays with `separator`, element-wise."""
+    """Join the non-empty strings of several aligned arrays with `separator`, element-wise.
+
+    A separator goes before a part only where the part is non-empty and an earlier part was, so the
+    whole join is one element-wise pass.
+    """
     if not arrays:
         return blank(n)
-    sep = pa.scalar(separator, type=TEXT)
-    result = text(arrays[0])
-    for array in arrays[1:]:
-        part = text(array)
-        joined = pc.binary_join_element_wise(result, part, sep)
-        part_empty = pc.equal(pc.binary_length(part), 0)
-        result_empty = pc.equal(pc.binary_length(result), 0)
-        result = pc.if_else(part_empty, result, pc.if_else(result_empty, part, joined))
-    return result
+    parts = [text(array) for array in arrays]
+    pieces: list[pa.Array] = [parts[0]]
+    said = pc.greater(pc.binary_length(parts[0]), 0).to_numpy(zero_copy_only=False)
+    for part in parts[1:]:
+        filled = pc.greater(pc.binary_length(part), 0).to_numpy(zero_copy_only=False)
+        pieces.extend([words_at(["", separator], said & filled), part])
+        said = said | filled
+    return pc.binary_join_element_wise(*pieces, pa.scalar("", type=TEXT))
