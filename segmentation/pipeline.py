@@ -59,10 +59,11 @@ def complete_analysis(
     names = {profile.id: profile.name for profile in segmentation.profiles}
     base = pd.DataFrame(
         {
-            "customer_id": table.customers["customer_id"].astype(str).to_numpy(),
-            "revenue": table.customers["revenue"].astype(float).to_numpy(),
+            "customer_id": table.customers["customer_id"].astype("str").array,
+            "revenue": table.customers["revenue"].to_numpy(dtype=float),
             "segment": labels,
-            "segment_name": [names[int(label)] for label in labels],
+            # one name per segment, spread to the rows by the label (no per-row Python)
+            "segment_name": pd.Series(labels).map(names).astype("str").array,
         }
     )
     group = config.concentration.group_column
@@ -130,11 +131,11 @@ def _customers_frame(
 ) -> pd.DataFrame:
     """Assemble customers.csv: the fixed columns, then each source column used as a feature."""
     frame = base.copy()
-    frame["service_model"] = service["service_model"].to_numpy()
+    frame["service_model"] = service["service_model"].array
     frame["short_term_potential"] = potential["short_term_potential"].to_numpy(dtype=float).round(2)
     frame["long_term_potential"] = potential["long_term_potential"].to_numpy(dtype=float).round(2)
     frame["priority_score"] = service["priority_score"].to_numpy(dtype=float).round(2)
-    frame["service_model_reason"] = service["service_model_reason"].to_numpy()
+    frame["service_model_reason"] = service["service_model_reason"].array
     frame = frame[FIXED_CUSTOMER_COLUMNS]
     for column in features.columns:
         if column not in table.customers.columns or column in ("customer_id", "revenue"):
