@@ -58,7 +58,7 @@ def main() -> None:
                 page.goto(f"{url}/{path}")
                 page.wait_for_timeout(1500)
                 page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=120_000)
-                page.wait_for_timeout(2500)
+                page.wait_for_timeout(4000)
                 target = (review or ROOT / "docs") / name
                 page.screenshot(path=str(target), full_page=review is not None)
                 print(f"wrote {target}")

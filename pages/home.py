@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import app_support as support
+from segmentation.economics import charts as money_charts
 from segmentation.formatting import format_count, format_money, format_share
 
 support.page_guard(__file__)
@@ -54,6 +55,9 @@ st.markdown(
     f"{format_count(models['medium-touch']['customers'])} medium-touch and "
     f"{format_count(models['tech-touch']['customers'])} tech-touch accounts."
 )
+left, right = st.columns(2)
+left.altair_chart(money_charts.pareto(result.concentration, result.revenue_unit).properties(width=420, height=260))
+right.altair_chart(money_charts.segment_shares(result.economics).properties(width=420))
 nav = st.columns(4)
 nav[0].page_link("pages/segments.py", label="Segments", icon=":material/category:")
 nav[1].page_link("pages/concentration.py", label="Revenue concentration", icon=":material/payments:")
