@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import pandas as pd
 import streamlit as st
 
@@ -235,11 +238,20 @@ if details.get("rules_fidelity") is not None:
     )
 
 # --- rename and merge ----------------------------------------------------------------------
+made_from = result.config.to_dict()
+made_from["segmentation"].pop("names", None)
+segments_made_from = hashlib.sha256(
+    json.dumps({k: made_from[k] for k in ("intake", "criteria", "segmentation")}, sort_keys=True).encode()
+).hexdigest()[:12]
 with st.expander("Rename or merge segments"):
     names = dict(config.segmentation.names)
     cols = st.columns(2)
     for i, profile in enumerate(segmentation.profiles):
-        new = cols[i % 2].text_input(f"Segment {profile.id}", value=profile.name, key=f"rename.{profile.id}")
+        # Keyed by what the segments were made from, so a box never carries a name over to a
+        # different segmentation (another method, k or criteria).
+        new = cols[i % 2].text_input(
+            f"Segment {profile.id}", value=profile.name, key=f"rename.{segments_made_from}.{profile.id}"
+        )
         if new.strip() and new.strip() != profile.name:
             names[str(profile.id)] = new.strip()
     if names != dict(config.segmentation.names):

@@ -244,3 +244,22 @@ def test_revenue_column_can_be_overridden_on_the_data_page() -> None:
     assert not at.exception
     assert at.session_state["config"].intake.revenue_column == "seats"
     assert "revenue: **seats**" in markdown_text(at)
+
+
+def test_changing_the_method_never_carries_old_names_over() -> None:
+    at = visit(start(), "segments.py")
+    before = at.dataframe[0].value["segment_name"].tolist()
+    at.selectbox(key="w.segmentation.method").set_value("rule_tiers").run()
+    assert not at.exception
+    assert at.session_state["config"].segmentation.names == {}
+    after = at.dataframe[0].value["segment_name"].tolist()
+    assert set(after) == {"Enterprise", "Mid-market", "SMB"}, (before, after)
+
+
+def test_renaming_a_segment_is_kept_in_the_settings() -> None:
+    at = visit(start(), "segments.py")
+    box = next(t for t in at.text_input if str(t.key).startswith("rename.") and str(t.key).endswith(".1"))
+    box.set_value("Our best accounts").run()
+    assert not at.exception
+    assert at.session_state["config"].segmentation.names == {"1": "Our best accounts"}
+    assert at.dataframe[0].value["segment_name"].iloc[0] == "Our best accounts"
