@@ -59,6 +59,7 @@ class LoadedFile:
 # --- session state -------------------------------------------------------------------------
 
 
+_SCAN_KEY = "k_scans"
 ENTRY_KEY = "entry_ran"
 COMPUTED_KEY = "computed_this_run"
 
@@ -127,11 +128,21 @@ def get_config() -> AnalysisConfig:
     return config
 
 
+KEEP_ON_RESET = {"link_error", "upload", "related_upload", "settings_upload", "settings_loaded", "scan_shown"}
+"""Session keys that are not views of the settings: they survive `set_config(..., reset_widgets=True)`."""
+
+
 def set_config(config: AnalysisConfig, *, reset_widgets: bool = False) -> None:
-    """Replace the settings; with `reset_widgets`, widgets re-read their values from them."""
+    """Replace the settings; with `reset_widgets`, every widget re-reads its value from them.
+
+    Every page widget that shows a setting (bound ``w.`` keys, the grid, overrides, playbooks,
+    criteria pickers, editors) is forgotten, or its old value would be written back over the new
+    settings on the next run; the app's own state and the file uploaders are kept.
+    """
     st.session_state[CONFIG_KEY] = config
     if reset_widgets:
-        for key in [k for k in st.session_state if str(k).startswith(WIDGET_PREFIX)]:
+        keep = KEEP_ON_RESET | {CONFIG_KEY, SOURCE_KEY, RELATED_KEY, ENTRY_KEY, COMPUTED_KEY, GOTO_KEY, _SCAN_KEY}
+        for key in [k for k in st.session_state if str(k) not in keep]:
             del st.session_state[key]
 
 
@@ -394,8 +405,6 @@ def download_bytes(result: AnalysisResult, kind: str) -> bytes:
 
 
 # --- help choosing k (runs with a progress bar, so it is remembered per session, by input) -----
-
-_SCAN_KEY = "k_scans"
 
 
 def k_scan(k_min: int, k_max: int) -> Any:

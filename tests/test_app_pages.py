@@ -263,3 +263,23 @@ def test_renaming_a_segment_is_kept_in_the_settings() -> None:
     assert not at.exception
     assert at.session_state["config"].segmentation.names == {"1": "Our best accounts"}
     assert at.dataframe[0].value["segment_name"].iloc[0] == "Our best accounts"
+
+
+def test_loaded_settings_are_not_overwritten_by_widgets_seen_before() -> None:
+    """Visit the Service page (its grid and override boxes hold values), then load other settings."""
+    from segmentation.config import AnalysisConfig
+
+    at = visit(start(), "service_models.py")
+    visit(at, "segments.py")
+    wanted = AnalysisConfig().updated(
+        **{
+            "service.grid": {"low": {"high": "high-touch"}},
+            "segmentation.k": 3,
+            "service.segment_overrides": {"2": "tech-touch"},
+        }
+    )
+    share = visit(at, "share.py")
+    share.file_uploader(key="settings_upload").upload("s.json", wanted.to_json().encode(), "application/json").run()
+    for page in ("service_models.py", "segments.py", "concentration.py", "service_models.py"):
+        visit(at, page)
+        assert at.session_state["config"] == wanted, page
