@@ -560,3 +560,10 @@ def test_excel_number_columns_read_like_the_same_csv(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(from_csv.column_quality, from_excel.column_quality)
     assert from_excel.to_dict()["columns"] == from_csv.to_dict()["columns"]
     assert [entry.to_dict() for entry in from_excel.ledger] == [entry.to_dict() for entry in from_csv.ledger]
+
+
+def test_a_one_row_file_still_finds_its_id_column() -> None:
+    table = build_customer_table(Source.from_bytes("one.csv", b"id,arr,plan\nC1,500,A\n"), IntakeSettings())
+    assert table.id_column == "id"
+    assert table.customers["customer_id"].tolist() == ["C1"]
+    assert table.customers["revenue"].tolist() == [500.0]

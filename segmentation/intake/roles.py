@@ -252,7 +252,9 @@ def choose_id(profiles: dict[str, ColumnProfile], n_rows: int, source_name: str,
     best: tuple[float, str] | None = None
     for name, profile in profiles.items():
         score = id_name_score(name)
-        if score == 0 or profile.distinct < 2 or (profile.numeric and not profile.integral) or profile.datelike:
+        # one distinct value is fine in a one-row file; elsewhere it cannot tell customers apart
+        too_few = profile.distinct < min(2, n_rows)
+        if score == 0 or too_few or (profile.numeric and not profile.integral) or profile.datelike:
             continue
         score += 0.05 * min(profile.present_share, 1.0)
         if best is None or score > best[0]:
