@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 import app_support as support
@@ -24,11 +26,18 @@ stem = result.table.source_name.rsplit(".", 1)[0] or "analysis"
 
 st.subheader("Report and exports")
 cols = st.columns(3)
-with st.spinner("Building the report…"):
-    report = support.download_bytes(result, "report")
+# Each file is built when its button is clicked (and cached), so opening this page costs nothing:
+# an Excel workbook of 200,000 customers takes tens of seconds.
+
+
+def deferred(kind: str) -> Callable[[], bytes]:
+    """Return a callable that builds one export of the current result when the user asks for it."""
+    return lambda: support.download_bytes(result, kind)
+
+
 cols[0].download_button(
     "Report (HTML, opens offline)",
-    report,
+    deferred("report"),
     file_name=f"{stem}-report.html",
     mime="text/html",
     key="download_report",
@@ -37,7 +46,7 @@ cols[0].download_button(
 )
 cols[1].download_button(
     "Customers (CSV)",
-    support.download_bytes(result, "customers_csv"),
+    deferred("customers_csv"),
     file_name=f"{stem}-customers.csv",
     mime="text/csv",
     key="download_customers_csv",
@@ -46,7 +55,7 @@ cols[1].download_button(
 )
 cols[2].download_button(
     "Customers and segments (Excel)",
-    support.download_bytes(result, "workbook"),
+    deferred("workbook"),
     file_name=f"{stem}-customers.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     key="download_workbook",
@@ -56,7 +65,7 @@ cols[2].download_button(
 cols = st.columns(3)
 cols[0].download_button(
     "Segment summary (CSV)",
-    support.download_bytes(result, "segments_csv"),
+    deferred("segments_csv"),
     file_name=f"{stem}-segments.csv",
     mime="text/csv",
     key="download_segments_csv",
@@ -64,7 +73,7 @@ cols[0].download_button(
 )
 cols[1].download_button(
     "Excluded rows (CSV)",
-    support.download_bytes(result, "exclusions_csv"),
+    deferred("exclusions_csv"),
     file_name=f"{stem}-excluded.csv",
     mime="text/csv",
     key="download_exclusions",
@@ -94,7 +103,7 @@ if chart_name:
     cols = st.columns(2)
     cols[0].download_button(
         "PNG",
-        to_png(chart),
+        lambda: to_png(chart),
         file_name=f"{stem}-{chart_name}.png",
         mime="image/png",
         key="download_chart_png",
@@ -102,7 +111,7 @@ if chart_name:
     )
     cols[1].download_button(
         "SVG",
-        to_svg(chart).encode(),
+        lambda: to_svg(chart).encode(),
         file_name=f"{stem}-{chart_name}.svg",
         mime="image/svg+xml",
         key="download_chart_svg",
