@@ -255,7 +255,7 @@ def _cached_table(
     return load_customers(primary, config, related)
 
 
-@st.cache_data(max_entries=12, show_spinner=False)
+@st.cache_data(max_entries=6, show_spinner=False)
 def _cached_segments(
     digest: str, related_digest: str | None, segment_json: str, _file: LoadedFile, _related: LoadedFile | None
 ) -> tuple[FeatureMatrix, Segmentation]:
@@ -264,7 +264,7 @@ def _cached_segments(
     return find_segments(table, config)
 
 
-@st.cache_data(max_entries=24, show_spinner=False)
+@st.cache_data(max_entries=6, show_spinner=False)
 def _cached_result(
     digest: str, related_digest: str | None, config_json: str, _file: LoadedFile, _related: LoadedFile | None
 ) -> AnalysisResult:
@@ -378,7 +378,7 @@ def sync_share_link() -> None:
 # --- downloads (cached like the stages: by file digest and settings) ---------------------------
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_data(max_entries=6, show_spinner=False)
 def _cached_downloads(
     digest: str, related_digest: str | None, config_json: str, kind: str, _result: AnalysisResult
 ) -> bytes:

@@ -842,3 +842,15 @@ def test_sample_data_with_todays_coverage_read_through_intake() -> None:
         crosstab["tech-touch"][m] for m in ("high-touch", "medium-touch")
     )
     json.dumps(summary, allow_nan=False)
+
+
+def test_a_plan_survives_the_app_cache_pickle_unchanged() -> None:
+    """The app caches plans by pickling them without duplicated columns; nothing may change."""
+    import pickle
+
+    table, labels, potential, settings_ = policy_case()
+    plan = plan_service(table, labels, NAMES, potential, settings_)
+    again = pickle.loads(pickle.dumps(plan))
+    pd.testing.assert_frame_equal(again.frame, plan.frame)
+    pd.testing.assert_frame_equal(again.details, plan.details)
+    assert again.to_dict() == plan.to_dict()
