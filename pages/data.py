@@ -13,6 +13,38 @@ from segmentation.intake import ROLES, list_sheets, preview_source
 
 DETECT = "Detect automatically"
 
+
+def key_columns(source_columns: list[str]) -> None:
+    """The customer ID and revenue pickers (also shown when the file could not be read as customers)."""
+    row = st.columns(3)
+    with row[0]:
+        support.bound(
+            st.selectbox,
+            "Customer ID column",
+            "intake.id_column",
+            options=[DETECT, *source_columns],
+            to_widget=lambda v: v if v in source_columns else DETECT,
+            from_widget=lambda v: None if v == DETECT else v,
+        )
+    with row[1]:
+        support.bound(
+            st.selectbox,
+            "Revenue column",
+            "intake.revenue_column",
+            options=[DETECT, *source_columns],
+            to_widget=lambda v: v if v in source_columns else DETECT,
+            from_widget=lambda v: None if v == DETECT else v,
+        )
+    with row[2]:
+        support.bound(
+            st.selectbox,
+            "Revenue is",
+            "intake.revenue_unit",
+            options=["auto", "ARR", "MRR", "revenue"],
+            format_func=lambda v: {"auto": "Detect", "MRR": "MRR (turned into ARR ×12)"}.get(v, v),
+        )
+
+
 support.page_guard(__file__)
 st.title("Data")
 st.caption(
@@ -88,6 +120,14 @@ with st.expander("Preview of the file as read", expanded=False):
 
 table = support.customer_table()
 if table is None:
+    try:
+        columns = list(preview_source(file.source(), config.intake, rows=5).columns)
+    except InputError:
+        columns = []
+    if columns:
+        st.markdown("**Point at the right columns** and the file is read again:")
+        with st.container(border=True):
+            key_columns(columns)
     st.stop()
 
 # --- what was read -------------------------------------------------------------------------
@@ -110,33 +150,7 @@ for note in table.notes:
 st.subheader("Columns and their roles")
 source_columns = list(table.source_roles or table.roles)
 with st.container(border=True):
-    row = st.columns(3)
-    with row[0]:
-        support.bound(
-            st.selectbox,
-            "Customer ID column",
-            "intake.id_column",
-            options=[DETECT, *source_columns],
-            to_widget=lambda v: v if v in source_columns else DETECT,
-            from_widget=lambda v: None if v == DETECT else v,
-        )
-    with row[1]:
-        support.bound(
-            st.selectbox,
-            "Revenue column",
-            "intake.revenue_column",
-            options=[DETECT, *source_columns],
-            to_widget=lambda v: v if v in source_columns else DETECT,
-            from_widget=lambda v: None if v == DETECT else v,
-        )
-    with row[2]:
-        support.bound(
-            st.selectbox,
-            "Revenue is",
-            "intake.revenue_unit",
-            options=["auto", "ARR", "MRR", "revenue"],
-            format_func=lambda v: {"auto": "Detect", "MRR": "MRR (turned into ARR ×12)"}.get(v, v),
-        )
+    key_columns(source_columns)
     row = st.columns(4)
     with row[3]:
         support.bound(

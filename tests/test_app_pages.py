@@ -283,3 +283,14 @@ def test_loaded_settings_are_not_overwritten_by_widgets_seen_before() -> None:
     for page in ("service_models.py", "segments.py", "concentration.py", "service_models.py"):
         visit(at, page)
         assert at.session_state["config"] == wanted, page
+
+
+def test_a_file_without_a_detectable_revenue_column_can_be_fixed_on_the_data_page() -> None:
+    rows = ["customer,plan,seats"] + [f"K{i},{'Pro' if i % 3 else 'Team'},{100 + 7 * i}" for i in range(25)]
+    at = visit(start(), "data.py")
+    at.file_uploader(key="upload").upload("plain.csv", "\n".join(rows).encode(), "text/csv").run()
+    assert at.error and "revenue" in at.error[0].value.lower()
+    at.selectbox(key="w.intake.revenue_column").set_value("seats").run()
+    assert not at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert {m.label: m.value for m in at.metric}["Customers"] == "25"
