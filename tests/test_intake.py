@@ -567,3 +567,20 @@ def test_a_one_row_file_still_finds_its_id_column() -> None:
     assert table.id_column == "id"
     assert table.customers["customer_id"].tolist() == ["C1"]
     assert table.customers["revenue"].tolist() == [500.0]
+
+
+def test_a_cover_sheet_in_front_of_the_data_is_passed_over(tmp_path: Path) -> None:
+    path = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame({"About": ["Our customers", "Exported 2026-10-01"]}).to_excel(
+            writer, sheet_name="Read me", index=False
+        )
+        pd.DataFrame({"Customer #": ["00007", "00008", "00009"], "ARR": [100.0, 250.0, 40.0]}).to_excel(
+            writer, sheet_name="Customers", index=False
+        )
+    table = build_customer_table(Source.from_path(path), IntakeSettings())
+    assert table.customers["customer_id"].tolist() == ["00007", "00008", "00009"]
+    assert table.customers["revenue"].sum() == 390.0
+    assert any("Read sheet 'Customers' of 2" in note for note in table.notes)
+    with pytest.raises(InputError, match="revenue"):
+        build_customer_table(Source.from_path(path), IntakeSettings(sheet="Read me"))

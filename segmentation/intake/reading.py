@@ -493,16 +493,19 @@ def _read_excel(source: Source, settings: IntakeSettings) -> RawTable:
         candidates = [settings.sheet]
     else:
         candidates = names
+    # Without a chosen sheet, read the one that looks most like a table (most rows with two or more
+    # filled cells): a "Read me" or cover sheet in front of the data is common in exports.
     numbered: list[tuple[int, list[Any]]] = []
     chosen = candidates[0] if candidates else ""
     sheet: Any = None
+    best = -1
     for sheet_name in candidates:
-        sheet = workbook.get_sheet_by_name(sheet_name)
-        values = sheet.to_python(skip_empty_area=False)
-        numbered = [(number, row) for number, row in enumerate(values) if any(map(_filled, row))]
-        if numbered:
-            chosen = sheet_name
-            break
+        candidate = workbook.get_sheet_by_name(sheet_name)
+        values = candidate.to_python(skip_empty_area=False)
+        rows = [(number, row) for number, row in enumerate(values) if any(map(_filled, row))]
+        tableness = sum(1 for _, row in rows if sum(map(_filled, row)) >= 2)
+        if rows and tableness > best:
+            numbered, chosen, sheet, best = rows, sheet_name, candidate, tableness
     if not numbered:
         raise _empty_error(source)
     # only the head is written as text to find the header; the body's columns are built one by one below
@@ -522,7 +525,16 @@ def _read_excel(source: Source, settings: IntakeSettings) -> RawTable:
         frame = pd.DataFrame(columns=range(width), dtype="str")
     header = records[header_index] if has_header else []
     frame = _name_columns(frame, header)
-    notes = [f"Read sheet '{chosen}'" + (f" of {len(names)}." if len(names) > 1 else ".")]
+    notes = [
+        f"Read sheet '{chosen}'"
+        + (
+            f" of {len(names)} (the one most like a table; choose another with --sheet or on the Data page)."
+            if len(names) > 1 and settings.sheet is None
+            else f" of {len(names)}."
+            if len(names) > 1
+            else "."
+        )
+    ]
     if header_index > 0:
         notes.append(f"Skipped {header_index} row(s) above the header (titles or notes).")
     return RawTable(frame=frame, notes=notes, header_row=header_index + 1)
