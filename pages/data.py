@@ -90,7 +90,7 @@ if len(sheets) > 1:
         options=[DETECT, *sheets],
         to_widget=lambda v: v or DETECT,
         from_widget=lambda v: None if v == DETECT else v,
-        help="The workbook has several sheets; the first one with a table is used unless you choose.",
+        help="The workbook has several sheets; the one most like a table is read unless you choose.",
     )
 
 with st.expander("Add a second table joined by customer ID (e.g. subscriptions, usage events)"):
