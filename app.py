@@ -28,5 +28,6 @@ navigation = st.navigation(pages)
 app_support.return_to_requested_page()
 with st.sidebar:
     st.caption(f"Data: {app_support.file_label(app_support.current_file())}")
+app_support.show_link_error()
 navigation.run()
 app_support.sync_share_link()

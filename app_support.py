@@ -35,6 +35,11 @@ RELATED_KEY = "related_source"
 CONFIG_KEY = "config"
 WIDGET_PREFIX = "w."
 SHARE_PARAM = "cfg"
+LINK_ERROR_KEY = "link_error"
+_SCAN_KEY = "k_scans"
+ENTRY_KEY = "entry_ran"
+COMPUTED_KEY = "computed_this_run"
+GOTO_KEY = "goto_page"
 
 
 @dataclass(frozen=True)
@@ -59,17 +64,9 @@ class LoadedFile:
 # --- session state -------------------------------------------------------------------------
 
 
-_SCAN_KEY = "k_scans"
-ENTRY_KEY = "entry_ran"
-COMPUTED_KEY = "computed_this_run"
-
-
 def start_run() -> None:
     """Called by app.py at the top of every run: nothing has been computed yet in this run."""
     st.session_state[COMPUTED_KEY] = False
-
-
-GOTO_KEY = "goto_page"
 
 
 def mark_entry() -> None:
@@ -115,8 +112,15 @@ def _config_from_link() -> AnalysisConfig | None:
     try:
         return decode_config(encoded)
     except InputError as exc:
-        st.session_state["link_error"] = str(exc)
+        st.session_state[LINK_ERROR_KEY] = str(exc)
         return None
+
+
+def show_link_error() -> None:
+    """Say once, on screen, that the share link's settings could not be read (defaults are used)."""
+    message = st.session_state.pop(LINK_ERROR_KEY, None)
+    if message:
+        st.error(f"{message} The default settings are used meanwhile.")
 
 
 def get_config() -> AnalysisConfig:
@@ -128,7 +132,7 @@ def get_config() -> AnalysisConfig:
     return config
 
 
-KEEP_ON_RESET = {"link_error", "upload", "related_upload", "settings_upload", "settings_loaded", "scan_shown"}
+KEEP_ON_RESET = {LINK_ERROR_KEY, "upload", "related_upload", "settings_upload", "settings_loaded", "scan_shown"}
 """Session keys that are not views of the settings: they survive `set_config(..., reset_widgets=True)`."""
 
 

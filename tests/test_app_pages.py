@@ -294,3 +294,12 @@ def test_a_file_without_a_detectable_revenue_column_can_be_fixed_on_the_data_pag
     assert not at.exception
     assert not at.error, [e.value for e in at.error]
     assert {m.label: m.value for m in at.metric}["Customers"] == "25"
+
+
+def test_a_damaged_share_link_says_so_and_uses_the_defaults() -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["cfg"] = "not-a-real-token"
+    at.run()
+    assert not at.exception
+    assert at.error and "share link" in at.error[0].value
+    assert {m.label: m.value for m in at.metric}["Customers"] == "3,000"
