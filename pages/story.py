@@ -35,7 +35,12 @@ if step == 0:
     for column, profile in zip(cols, profiles[:4], strict=False):
         with column.container(border=True):
             st.markdown(f"**{profile.name}**")
-            st.metric("Customers", format_count(profile.customers), help="Share of all customers")
+            st.metric(
+                "Customers",
+                format_count(profile.customers),
+                f"{format_share(profile.customer_share)} of all",
+                delta_color="off",
+            )
             st.caption(profile.description)
     if "segment_map" in charts:
         st.altair_chart(charts["segment_map"])
@@ -67,15 +72,14 @@ elif step == 2:
     if "service_grid" in charts:
         st.altair_chart(charts["service_grid"])
 else:
-    move_up = getattr(result.service, "move_up", None)
-    move_down = getattr(result.service, "move_down", None)
+    move_up = result.service.move_up_frame()
+    move_down = result.service.move_down_frame()
     st.markdown("### Three decisions for this room")
     st.markdown(
         f"1. Confirm the coverage: {format_count(models['high-touch']['customers'])} high-touch accounts.\n"
-        f"2. Review {format_count(0 if move_up is None else len(move_up))} under-served accounts with high potential "
+        f"2. Review {format_count(len(move_up))} under-served accounts with high potential "
         "(the *move up* list on the Service models page).\n"
-        f"3. Review {format_count(0 if move_down is None else len(move_down))} over-served accounts "
-        "(the *move down* list)."
+        f"3. Review {format_count(len(move_down))} over-served accounts (the *move down* list)."
     )
     st.page_link("pages/share.py", label="Hand out the report", icon=":material/description:")
 

@@ -129,6 +129,13 @@ def test_story_mode_walks_through_every_chapter() -> None:
     assert seen == ["Who are our customers?", "Where is the money?", "How should we serve them?", "What we do next"]
     assert "top 20% of customers bring" in texts[1].lower()
     assert "high-touch" in texts[3]
+    from segmentation.intake import Source
+    from segmentation.pipeline import run_analysis
+    from tests.conftest import SAMPLE_ACCOUNTS
+
+    plan = run_analysis(Source.from_path(SAMPLE_ACCOUNTS)).service
+    assert f"Review {len(plan.move_up_frame()):,} under-served accounts" in texts[3]
+    assert f"Review {len(plan.move_down_frame()):,} over-served accounts" in texts[3]
 
 
 def _segment_table(at: AppTest) -> list[list[object]]:
