@@ -265,6 +265,29 @@ def _service_section(result: AnalysisResult, summary: dict[str, Any], money: Any
     rule_html = "".join(f"<li>{_e(r)}</li>" for r in rules)
     playbooks = _playbooks(summary)
     playbook_html = "".join(f"<li><b>{_e(m)}</b>: {_e(t)}</li>" for m, t in playbooks.items())
+    moves = service.get("moves") or {}
+    move_html = ""
+    if moves:
+        up, down = moves.get("up", {}), moves.get("down", {})
+        top_up = result.service.move_up_frame().head(10)
+        move_html = (
+            "<h3>Who should move</h3>"
+            f"<p>Move up: {format_count(up.get('customers', 0))} accounts ({money(up.get('revenue'))} today, "
+            f"upside {money(up.get('upside'))}). Move down: {format_count(down.get('customers', 0))} accounts "
+            f"({money(down.get('revenue'))} today).</p>"
+            + (
+                _table(
+                    ["Customer", "Segment", "Revenue", "From", "To", "Why"],
+                    [
+                        (r.customer_id, r.segment_name, money(r.revenue), r.move_from, r.move_to, r.move_reason)
+                        for r in top_up.itertuples()
+                    ],
+                    {2},
+                )
+                if len(top_up)
+                else ""
+            )
+        )
     return (
         "<h2>How to serve them</h2>"
         + _table(
@@ -282,6 +305,7 @@ def _service_section(result: AnalysisResult, summary: dict[str, Any], money: Any
         )
         + _chart(rendered, "service_grid")
         + _chart(rendered, "capacity")
+        + move_html
         + (f"<h3>The policy in force</h3><ul class='plain'>{rule_html}</ul>" if rule_html else "")
         + (f"<h3>Playbooks</h3><ul class='plain'>{playbook_html}</ul>" if playbook_html else "")
     )

@@ -75,3 +75,9 @@ def test_playbook_notes_per_segment_reach_the_report() -> None:
     config = AnalysisConfig().updated(**{"service.segment_playbooks": {"1": "Invite to the customer advisory board"}})
     report = build_report(run_analysis(Source.from_path(SAMPLE_ACCOUNTS), config))
     assert "Invite to the customer advisory board" in report
+
+
+def test_the_move_lists_are_in_the_report(sample_report: tuple[str, dict]) -> None:
+    report, summary = sample_report
+    moves = summary["service"]["moves"]
+    assert f"Move up: {format_count(moves['up']['customers'])} accounts" in html.unescape(report)
