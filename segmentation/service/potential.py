@@ -291,17 +291,22 @@ def _next_plan_uplift(
     median price per seat applied to the account's revenue; without them, the ratio of median
     revenues, capped at the difference of the medians so a small account is not priced as a big one.
     """
-    plan = _category(frame, plan_column).text()
-    medians = pd.Series(revenue).groupby(plan).median().drop("", errors="ignore").sort_values()
+    plan = _category(frame, plan_column)
+    names = np.array(plan.words, dtype=object)
+    by_code = pd.Series(revenue).groupby(plan.codes).median()
+    medians = pd.Series(by_code.to_numpy(), index=names[by_code.index]).sort_index()
+    medians = medians.drop("", errors="ignore").sort_values()
     with np.errstate(divide="ignore", invalid="ignore"):
         per_seat = np.where(seats > 0, revenue / seats, np.nan)
-    seat_medians = pd.Series(per_seat).groupby(plan).median()
+    seat_by_code = pd.Series(per_seat).groupby(plan.codes).median()
+    seat_medians = pd.Series(seat_by_code.to_numpy(), index=names[seat_by_code.index])
     order = list(medians.index)
-    uplift = np.zeros(len(plan))
-    phrase_code = np.zeros(len(plan), dtype=np.int64)
+    code_of = {word: code for code, word in enumerate(plan.words)}
+    uplift = np.zeros(len(plan.codes))
+    phrase_code = np.zeros(len(plan.codes), dtype=np.int64)
     phrase_words = [""]
     for own, upper in itertools.pairwise(order):
-        mask = near & (plan == own)
+        mask = near & (plan.codes == code_of[own])
         if not mask.any() or medians[own] <= 0:
             continue
         own_seat, upper_seat = seat_medians.get(own, np.nan), seat_medians.get(upper, np.nan)

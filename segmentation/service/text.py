@@ -64,13 +64,31 @@ def words_at(words: Sequence[str], codes: np.ndarray) -> pa.Array:
 
 
 def blank(n: int) -> pa.Array:
-    """Return n empty strings."""
-    return words_at([""], np.zeros(n, dtype=np.int64))
+    """Return n empty strings (all offsets zero, no characters)."""
+    return pa.Array.from_buffers(TEXT, n, [None, pa.py_buffer(np.zeros(n + 1, dtype=np.int64)), pa.py_buffer(b"")])
 
 
 def fill(n: int, mask: np.ndarray, values: TextPart) -> pa.Array:
-    """Return n strings: `values` (one per True of `mask`, in row order) where `mask` holds, "" elsewhere."""
-    return put(blank(n), mask, values)
+    """Return n strings: `values` (one per True of `mask`, in row order) where `mask` holds, "" elsewhere.
+
+    The values' characters are already in row order, so only new offsets are computed (lengths
+    spread to the masked rows); the character buffer is shared, not copied.
+    """
+    mask = np.asarray(mask, dtype=bool)
+    if isinstance(values, str):
+        return put(blank(n), mask, values)
+    array = text(values)
+    if array.null_count or len(array) != int(mask.sum()):
+        return put(blank(n), mask, array)
+    _validity, offset_buffer, data = array.buffers()
+    offsets = np.frombuffer(offset_buffer, dtype=np.int64, count=array.offset + len(array) + 1)[array.offset :]
+    lengths = np.zeros(n, dtype=np.int64)
+    lengths[mask] = np.diff(offsets)
+    spread = np.empty(n + 1, dtype=np.int64)
+    spread[0] = offsets[0]
+    np.cumsum(lengths, out=spread[1:])
+    spread[1:] += offsets[0]
+    return pa.Array.from_buffers(TEXT, n, [None, pa.py_buffer(spread), data])
 
 
 def put(target: pa.Array, mask: np.ndarray, values: TextPart) -> pa.Array:
@@ -111,6 +129,25 @@ def format_each(values: np.ndarray, formatter: Callable[[float], str], key: np.n
     return words_at([formatter(float(values[i])) for i in first], codes)
 
 
+_DIRECT_RANGE = 1 << 16
+"""Integer keys spanning fewer values than this are used as codes directly (offset by their minimum)."""
+
+
+def _key_codes(key: np.ndarray) -> tuple[np.ndarray, int]:
+    """Codes 0…L−1 for one key (an injective numbering of its values) and L.
+
+    Small-range integer keys (segment labels, band or category codes) are shifted by their minimum
+    instead of hashed; anything else is factorised. The final numbering in `group_codes` is by first
+    appearance either way, so the choice never changes the result.
+    """
+    if key.dtype.kind in "iub" and len(key):
+        low, high = int(key.min()), int(key.max())
+        if high - low < _DIRECT_RANGE:
+            return key.astype(np.int64) - low, high - low + 1
+    codes, uniques = pd.factorize(key, use_na_sentinel=False)
+    return codes, len(uniques)
+
+
 def group_codes(*keys: np.ndarray) -> np.ndarray:
     """One int64 code per distinct row of the aligned `keys` arrays (numbers or str), numbered 0…G−1.
 
@@ -120,12 +157,12 @@ def group_codes(*keys: np.ndarray) -> np.ndarray:
     combined = np.zeros(len(keys[0]) if keys else 0, dtype=np.int64)
     size = 1
     for key in keys:
-        codes, uniques = pd.factorize(np.asarray(key), use_na_sentinel=False)
-        if size * (len(uniques) + 1) >= 2**62:  # keep the combined codes inside int64
+        codes, levels = _key_codes(np.asarray(key))
+        if size * (levels + 1) >= 2**62:  # keep the combined codes inside int64
             combined = pd.factorize(combined)[0].astype(np.int64)
             size = int(combined.max(initial=0)) + 1
-        combined = combined * (len(uniques) + 1) + codes
-        size *= len(uniques) + 1
+        combined = combined * (levels + 1) + codes
+        size *= levels + 1
     return pd.factorize(combined)[0].astype(np.int64)
 
 
