@@ -114,6 +114,14 @@ def _cost_each(models: np.ndarray, costs: dict[str, float]) -> np.ndarray:
     return out
 
 
+def _cost_of(masks: dict[str, np.ndarray], costs: dict[str, float]) -> np.ndarray:
+    """`_cost_each` from one disjoint mask per model (rows in no mask cost 0)."""
+    out = np.zeros(len(next(iter(masks.values()))), dtype=float)
+    for model, mask in masks.items():
+        out[mask] = costs[model]
+    return out
+
+
 def _upside(inputs: PotentialInputs) -> np.ndarray:
     return np.maximum(np.maximum(inputs.long - inputs.revenue, inputs.short), 0.0)
 
@@ -210,14 +218,15 @@ def _moves_by_rules(inputs: PotentialInputs, settings: ServiceSettings, threshol
     arr_floor = float(thresholds["arr_low"])
     multiple = settings.move_up_multiple
 
-    lighter = np.isin(model, [MEDIUM, TECH])
+    # Each comparison of the million-row text arrays is done once and reused as a mask.
+    high, medium, tech = model == HIGH, model == MEDIUM, model == TECH
+    lighter = medium | tech
     long_top = lighter & (long > 0) & (long >= long_high)
     short_top = lighter & (short > 0) & (short >= short_high)
     blend_top = lighter & (inputs.potential_tier == "high") & (basis_name == "blend")
     many_times = lighter & (revenue > 0) & (revenue >= arr_floor) & (total >= multiple * revenue)
     up = long_top | short_top | blend_top | many_times
 
-    high = model == HIGH
     median_high = float(np.median(revenue[high])) if high.any() else 0.0
     low_potential = inputs.potential_tier == "low"
     below_median = revenue < median_high
@@ -226,19 +235,21 @@ def _moves_by_rules(inputs: PotentialInputs, settings: ServiceSettings, threshol
     # about to grow into its high-touch cost is not flagged for the CSM time that makes it grow.
     next_year = revenue + np.maximum(short, 0.0)
     costly = high & (settings.cost_high > settings.max_cost_share * next_year) & ~up
-    small_medium = (model == MEDIUM) & (inputs.arr_tier == "low") & low_potential & ~up
+    small_medium = medium & (inputs.arr_tier == "low") & low_potential & ~up
     down = modest | costly | small_medium
 
     move = np.full(n, "", dtype=object)
     move[up] = "up"
     move[down] = "down"
     move_from = np.where(up | down, model, "")
+    to_medium = (up & tech) | (down & high)
+    to_high = up & medium
     move_to = np.full(n, "", dtype=object)
-    move_to[up & (model == TECH)] = MEDIUM
-    move_to[up & (model == MEDIUM)] = HIGH
-    move_to[down & high] = MEDIUM
+    move_to[to_medium] = MEDIUM
+    move_to[to_high] = HIGH
     move_to[small_medium] = TECH
-    cost_change = np.where(up | down, _cost_each(move_to, costs) - _cost_each(model, costs), 0.0)
+    cost_to = _cost_of({HIGH: to_high, MEDIUM: to_medium, TECH: small_medium}, costs)
+    cost_change = np.where(up | down, cost_to - _cost_of({HIGH: high, MEDIUM: medium, TECH: tech}, costs), 0.0)
     upside = _upside(inputs)
 
     reason = blank(n)

@@ -291,7 +291,7 @@ def _percentile_rank(values: np.ndarray) -> np.ndarray:
     known = np.flatnonzero(~np.isnan(values))
     if len(known) == 0:
         return out
-    order = np.argsort(values[known], kind="stable")
+    order = np.argsort(values[known])
     ordered = values[known][order]
     starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
     ends = np.append(starts[1:], len(ordered))
