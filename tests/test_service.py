@@ -27,7 +27,8 @@ from segmentation.service import (
 from segmentation.service import charts as service_charts
 from segmentation.service.columns import find_potential_columns, size_bands, size_values
 from segmentation.service.current import map_service_value
-from segmentation.service.text import money
+from segmentation.service.policy import _percentile_rank
+from segmentation.service.text import fill, group_codes, money, words_at
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data" / "saas_accounts.csv"
@@ -854,3 +855,45 @@ def test_a_plan_survives_the_app_cache_pickle_unchanged() -> None:
     pd.testing.assert_frame_equal(again.frame, plan.frame)
     pd.testing.assert_frame_equal(again.details, plan.details)
     assert again.to_dict() == plan.to_dict()
+
+
+def _factorised_groups(*keys: np.ndarray) -> np.ndarray:
+    """Reference for group_codes: factorise every key, combine, number by first appearance."""
+    combined = np.zeros(len(keys[0]), dtype=np.int64)
+    for key in keys:
+        codes, uniques = pd.factorize(key, use_na_sentinel=False)
+        combined = combined * (len(uniques) + 1) + codes
+    return pd.factorize(combined)[0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(-3, 3), min_size=1, max_size=40),
+    st.sampled_from([1.0, 0.1, 0.37, 1e6]),
+    st.booleans(),
+)
+def test_group_codes_match_factorising_each_key(ints: list[int], step: float, with_nan: bool) -> None:
+    small = np.array(ints, dtype=np.int8)
+    floats = np.round(np.array(ints, dtype=float) * step, 1)
+    if with_nan:
+        floats[0] = np.nan
+    assert group_codes(small, floats).tolist() == _factorised_groups(small, floats).tolist()
+    assert group_codes(floats).tolist() == _factorised_groups(floats).tolist()
+    assert group_codes(np.array([0.0, -0.0, 2.0])).tolist() == [0, 0, 1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.integers(0, 5).map(float), st.just(float("nan")), st.just(float("inf"))), max_size=30))
+def test_percentile_rank_matches_pandas(values: list[float]) -> None:
+    array = np.array(values, dtype=float)
+    expected = pd.Series(array).rank(method="average", pct=True).to_numpy(dtype=float)
+    assert np.array_equal(_percentile_rank(array), expected, equal_nan=True)
+
+
+def test_fill_spreads_values_to_the_masked_rows_only() -> None:
+    mask = np.array([False, True, False, True, True])
+    values = words_at(["ab", "", "xyz"], np.array([2, 1, 0]))
+    assert fill(5, mask, values).to_pylist() == ["", "xyz", "", "", "ab"]
+    sliced = values.slice(1, 2)  # ["", "ab"]: an array that starts inside its buffers
+    assert fill(4, np.array([True, False, False, True]), sliced).to_pylist() == ["", "", "", "ab"]
+    assert fill(3, np.zeros(3, dtype=bool), words_at(["a"], np.zeros(0, dtype=np.int64))).to_pylist() == ["", "", ""]

@@ -144,6 +144,17 @@ def _key_codes(key: np.ndarray) -> tuple[np.ndarray, int]:
         low, high = int(key.min()), int(key.max())
         if high - low < _DIRECT_RANGE:
             return key.astype(np.int64) - low, high - low + 1
+    if key.dtype.kind == "f" and len(key):
+        for scale in (1.0, 10.0):  # whole numbers, or numbers rounded to one decimal (shown ratios)
+            with np.errstate(invalid="ignore", over="ignore"):
+                steps = np.rint(key * scale)
+            # Every value is steps/scale exactly, so steps number the values one-to-one; NaN or inf fail here.
+            if not np.array_equal(steps / scale, key):
+                continue
+            low_step, high_step = float(steps.min()), float(steps.max())
+            if high_step - low_step < _DIRECT_RANGE:
+                return (steps - low_step).astype(np.int64), int(high_step - low_step) + 1
+            break
     codes, uniques = pd.factorize(key, use_na_sentinel=False)
     return codes, len(uniques)
 
