@@ -95,6 +95,13 @@ def find_potential_columns(table: CustomerTable) -> PotentialColumns:
     numeric = [c for c in roles if roles[c] in ("numeric", "constant") and _is_numeric(frame, c)]
     categorical = [c for c in roles if roles[c] in ("categorical", "geographic", "text", "boolean")]
     found = PotentialColumns()
+    counted: dict[str, int] = {}
+
+    def levels(column: str) -> int:
+        """Distinct values of a column, counted once however many checks ask (a pass over every row)."""
+        if column not in counted:
+            counted[column] = _levels(frame, column)
+        return counted[column]
 
     def first(columns: list[str], pattern: str, exclude: str | None = None) -> str | None:
         for column in columns:
@@ -115,13 +122,15 @@ def find_potential_columns(table: CustomerTable) -> PotentialColumns:
         users = [c for c in numeric if c != found.seats_bought]
         found.seats_used = first(users, _ACTIVE_USERS)
     found.usage, found.usage_limit = _usage_pair(numeric, names, exclude={found.seats_bought, found.seats_used})
-    found.plan = first([c for c in categorical if 2 <= _levels(frame, c) <= 20], _PLAN)
+    found.plan = first([c for c in categorical if re.search(_PLAN, names[c]) and 2 <= levels(c) <= 20], _PLAN)
     found.size = first(numeric, _SIZE, exclude=_SEAT)
     if found.size is None:
         bands = [c for c in categorical if _looks_like_size_bands(frame[c])]
         found.size = first(bands, _SIZE, exclude=_SEAT)
-    found.industry = first([c for c in categorical if 2 <= _levels(frame, c) <= 200], _INDUSTRY)
-    places = [c for c in categorical if 2 <= _levels(frame, c) <= 300 and c not in (found.plan, found.industry)]
+    found.industry = first(
+        [c for c in categorical if re.search(_INDUSTRY, names[c]) and 2 <= levels(c) <= 200], _INDUSTRY
+    )
+    places = [c for c in categorical if c not in (found.plan, found.industry) and 2 <= levels(c) <= 300]
     region = first(places, _REGION)
     country = first([c for c in places if c != region], _COUNTRY)
     geographic = [c for c in places if roles[c] == "geographic" and c not in (region, country)]
