@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from segmentation.service.settings import SERVICE_MODELS
 from segmentation.service.text import (
+    TextPart,
     blank,
     concat,
     fill,
@@ -26,6 +27,7 @@ from segmentation.service.text import (
     money,
     money_each,
     put,
+    words_at,
 )
 
 if TYPE_CHECKING:
@@ -70,9 +72,9 @@ class Moves:
 
     move: np.ndarray
     """ "up", "down" or "" per account."""
-    move_from: np.ndarray
+    move_from: TextPart
     """The model the move starts from: today's model (with a current-model column) or the plan's ("" if none)."""
-    move_to: np.ndarray
+    move_to: TextPart
     """The model suggested instead ("" when there is no move)."""
     reason: pa.Array
     """Why the account is on a list, in words ("" when it is not)."""
@@ -80,7 +82,7 @@ class Moves:
     """Extra revenue within reach: long-term potential less revenue, at least the 12-month potential, ≥ 0."""
     cost_change: np.ndarray
     """Yearly cost to serve after the move less before (negative = a saving; 0 when no move)."""
-    current_model: np.ndarray
+    current_model: TextPart
     """Today's model per account ("" when unknown or when there is no current-model column)."""
     based_on: str
     """ "current_model_column" or "plan_rules"."""
@@ -241,13 +243,18 @@ def _moves_by_rules(inputs: PotentialInputs, settings: ServiceSettings, threshol
     move = np.full(n, "", dtype=object)
     move[up] = "up"
     move[down] = "down"
-    move_from = np.where(up | down, model, "")
+    # Every account on a list is on one of the three models (up: medium or tech; down: high or medium),
+    # so where the move starts and ends are codes into the models, spread to text in one pass each.
+    models = ["", HIGH, MEDIUM, TECH]
+    from_code = np.where(up | down, np.select([high, medium, tech], [1, 2, 3], 0), 0)
+    move_from = words_at(models, from_code)
     to_medium = (up & tech) | (down & high)
     to_high = up & medium
-    move_to = np.full(n, "", dtype=object)
-    move_to[to_medium] = MEDIUM
-    move_to[to_high] = HIGH
-    move_to[small_medium] = TECH
+    to_code = np.zeros(n, dtype=np.int64)
+    to_code[to_medium] = 2
+    to_code[to_high] = 1
+    to_code[small_medium] = 3
+    move_to = words_at(models, to_code)
     cost_to = _cost_of({HIGH: to_high, MEDIUM: to_medium, TECH: small_medium}, costs)
     cost_change = np.where(up | down, cost_to - _cost_of({HIGH: high, MEDIUM: medium, TECH: tech}, costs), 0.0)
     upside = _upside(inputs)
@@ -270,7 +277,11 @@ def _moves_by_rules(inputs: PotentialInputs, settings: ServiceSettings, threshol
             _multiple_phrase(many_times[rows], total[rows], revenue[rows], unit),
         ]
         up_words = concat(
-            model[rows], " by the plan, but ", join_nonempty(parts, len(rows), " and "), " → consider ", move_to[rows]
+            model[rows],
+            " by the plan, but ",
+            join_nonempty(parts, len(rows), " and "),
+            " → consider ",
+            words_at(models, to_code[rows]),
         )
         reason = put(reason, up, up_words)
     rows = np.flatnonzero(down)
@@ -303,7 +314,11 @@ def _moves_by_rules(inputs: PotentialInputs, settings: ServiceSettings, threshol
             _phrase(small_medium[rows], f"lower-tier {unit} ", revenue[rows], f" and low {basis_word}"),
         ]
         down_words = concat(
-            model[rows], " by the plan, but ", join_nonempty(parts, len(rows), "; "), " → consider ", move_to[rows]
+            model[rows],
+            " by the plan, but ",
+            join_nonempty(parts, len(rows), "; "),
+            " → consider ",
+            words_at(models, to_code[rows]),
         )
         reason = put(reason, down, down_words)
 
@@ -336,7 +351,7 @@ def _moves_by_rules(inputs: PotentialInputs, settings: ServiceSettings, threshol
         reason=reason,
         upside=upside,
         cost_change=cost_change,
-        current_model=np.full(n, "", dtype=object),
+        current_model=blank(n),
         based_on="plan_rules",
         rules=rules,
         thresholds={
