@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
-from segmentation.service.settings import SERVICE_MODELS
+from segmentation.service.settings import SERVICE_MODELS, TIERS
 from segmentation.service.text import (
     TextPart,
     blank,
@@ -63,7 +63,9 @@ class PotentialInputs:
     basis: np.ndarray
     model: np.ndarray
     arr_tier: np.ndarray
+    """Revenue tier per account as an index into TIERS (0 high, 1 mid, 2 low)."""
     potential_tier: np.ndarray
+    """Potential tier per account as an index into TIERS."""
 
 
 @dataclass
@@ -225,19 +227,19 @@ def _moves_by_rules(inputs: PotentialInputs, settings: ServiceSettings, threshol
     lighter = medium | tech
     long_top = lighter & (long > 0) & (long >= long_high)
     short_top = lighter & (short > 0) & (short >= short_high)
-    blend_top = lighter & (inputs.potential_tier == "high") & (basis_name == "blend")
+    blend_top = lighter & (inputs.potential_tier == TIERS.index("high")) & (basis_name == "blend")
     many_times = lighter & (revenue > 0) & (revenue >= arr_floor) & (total >= multiple * revenue)
     up = long_top | short_top | blend_top | many_times
 
     median_high = float(np.median(revenue[high])) if high.any() else 0.0
-    low_potential = inputs.potential_tier == "low"
+    low_potential = inputs.potential_tier == TIERS.index("low")
     below_median = revenue < median_high
-    modest = high & low_potential & ((inputs.arr_tier != "high") | below_median) & ~up
+    modest = high & low_potential & ((inputs.arr_tier != TIERS.index("high")) | below_median) & ~up
     # Cost is weighed against next year's revenue (today's plus the 12-month expansion), so an account
     # about to grow into its high-touch cost is not flagged for the CSM time that makes it grow.
     next_year = revenue + np.maximum(short, 0.0)
     costly = high & (settings.cost_high > settings.max_cost_share * next_year) & ~up
-    small_medium = medium & (inputs.arr_tier == "low") & low_potential & ~up
+    small_medium = medium & (inputs.arr_tier == TIERS.index("low")) & low_potential & ~up
     down = modest | costly | small_medium
 
     move = np.full(n, "", dtype=object)

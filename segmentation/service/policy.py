@@ -348,8 +348,6 @@ def plan_service(
         )
     arr_code = _tier_codes(revenue, arr_high, arr_low)
     potential_code = _tier_codes(basis, pot_high, pot_low)
-    tier_words = np.array(TIERS, dtype=object)
-    arr_tier, potential_tier = tier_words[arr_code], tier_words[potential_code]
 
     # One grid cell per account (revenue tier × potential tier); its model and the words around
     # the two figures are looked up per cell, so the reason is a single element-wise join.
@@ -442,7 +440,7 @@ def plan_service(
     if current is not None:
         notes.extend(current.notes)
     moves = flag_moves(
-        PotentialInputs(revenue, short, long, basis, model, arr_tier, potential_tier),
+        PotentialInputs(revenue, short, long, basis, model, arr_code, potential_code),
         settings,
         thresholds,
         unit,
