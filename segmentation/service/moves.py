@@ -62,6 +62,7 @@ class PotentialInputs:
     long: np.ndarray
     basis: np.ndarray
     model: np.ndarray
+    """The plan's model per account as an index into SERVICE_MODELS."""
     arr_tier: np.ndarray
     """Revenue tier per account as an index into TIERS (0 high, 1 mid, 2 low)."""
     potential_tier: np.ndarray
@@ -152,15 +153,14 @@ def _moves_against_current(
     known = today != ""
     # 0 = most personal; unknown current models are masked out by `known`.
     rank_today = np.select([today == HIGH, today == MEDIUM], [_RANK[HIGH], _RANK[MEDIUM]], default=_RANK[TECH])
-    rank_plan = np.select(
-        [inputs.model == HIGH, inputs.model == MEDIUM], [_RANK[HIGH], _RANK[MEDIUM]], default=_RANK[TECH]
-    )
+    plan_model = np.asarray(SERVICE_MODELS, dtype=object)[inputs.model]
+    rank_plan = np.select([plan_model == HIGH, plan_model == MEDIUM], [_RANK[HIGH], _RANK[MEDIUM]], default=_RANK[TECH])
     move = np.full(n, "", dtype=object)
     move[known & (rank_plan < rank_today)] = "up"
     move[known & (rank_plan > rank_today)] = "down"
     upside = _upside(inputs)
     moving = move != ""
-    cost_change = np.where(moving, _cost_each(inputs.model, costs) - _cost_each(today, costs), 0.0)
+    cost_change = np.where(moving, _cost_each(plan_model, costs) - _cost_each(today, costs), 0.0)
     reason = blank(n)
     for direction in ("up", "down"):
         on_list = move == direction
@@ -171,7 +171,7 @@ def _moves_against_current(
             lambda was, text, now: f"served {was} today ('{text}'); the plan recommends {now}",
             today[rows],
             current.values[rows],
-            inputs.model[rows],
+            plan_model[rows],
         )
         if direction == "up":
             reason = put(reason, on_list, concat(opening, ": upside ", money_each(upside[rows]), f" in {unit}"))
@@ -193,7 +193,7 @@ def _moves_against_current(
     return Moves(
         move=move,
         move_from=np.where(moving, today, ""),
-        move_to=np.where(moving, inputs.model, ""),
+        move_to=np.where(moving, plan_model, ""),
         reason=reason,
         upside=upside,
         cost_change=cost_change,
@@ -223,7 +223,7 @@ def _moves_by_rules(inputs: PotentialInputs, settings: ServiceSettings, threshol
     multiple = settings.move_up_multiple
 
     # Each comparison of the million-row text arrays is done once and reused as a mask.
-    high, medium, tech = model == HIGH, model == MEDIUM, model == TECH
+    high, medium, tech = (model == SERVICE_MODELS.index(m) for m in (HIGH, MEDIUM, TECH))
     lighter = medium | tech
     long_top = lighter & (long > 0) & (long >= long_high)
     short_top = lighter & (short > 0) & (short >= short_high)
@@ -279,7 +279,7 @@ def _moves_by_rules(inputs: PotentialInputs, settings: ServiceSettings, threshol
             _multiple_phrase(many_times[rows], total[rows], revenue[rows], unit),
         ]
         up_words = concat(
-            model[rows],
+            words_at(SERVICE_MODELS, model[rows]),
             " by the plan, but ",
             join_nonempty(parts, len(rows), " and "),
             " → consider ",
@@ -316,7 +316,7 @@ def _moves_by_rules(inputs: PotentialInputs, settings: ServiceSettings, threshol
             _phrase(small_medium[rows], f"lower-tier {unit} ", revenue[rows], f" and low {basis_word}"),
         ]
         down_words = concat(
-            model[rows],
+            words_at(SERVICE_MODELS, model[rows]),
             " by the plan, but ",
             join_nonempty(parts, len(rows), "; "),
             " → consider ",

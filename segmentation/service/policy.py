@@ -353,7 +353,8 @@ def plan_service(
     # the two figures are looked up per cell, so the reason is a single element-wise join.
     cell = arr_code * len(TIERS) + potential_code
     cells = [(a, p, settings.grid[a][p]) for a in TIERS for p in TIERS]
-    model = np.array([chosen for _a, _p, chosen in cells], dtype=object)[cell]
+    # The model per account is an index into SERVICE_MODELS (settings only name those three).
+    model = np.array([SERVICE_MODELS.index(chosen) for _a, _p, chosen in cells], dtype=np.int64)[cell]
     basis_word = _BASIS_WORDS[settings.potential_basis]
     reason = concat(
         f"{unit} ",
@@ -371,7 +372,7 @@ def plan_service(
             continue
         mask = labels == segment
         name = segment_names.get(segment, f"segment {segment}")
-        model[mask] = chosen
+        model[mask] = SERVICE_MODELS.index(chosen)
         reason = put(reason, mask, f"segment {segment} ({name}) is set to {chosen} by an override")
 
     weight_total = settings.weight_current + settings.weight_potential
@@ -409,7 +410,7 @@ def plan_service(
         csms=settings.medium_touch_csms,
         per_csm=settings.accounts_per_csm_medium,
     )
-    tech_count = int((model == TECH).sum())
+    tech_count = int((model == SERVICE_MODELS.index(TECH)).sum())
     capacity[TECH] = {
         "demand": tech_count,
         "capacity": None,
@@ -450,7 +451,7 @@ def plan_service(
 
     frame = pd.DataFrame(
         {
-            "service_model": str_array(model),
+            "service_model": str_array(words_at(SERVICE_MODELS, model)),
             "priority_score": np.round(score, 2),
             "service_model_reason": str_array(reason),
             "arr_tier": str_array(words_at(TIERS, arr_code)),
@@ -462,7 +463,7 @@ def plan_service(
         index=customers.index,
     )
     details = frame.reset_index(drop=True).assign(
-        wanted_model=str_array(wanted),
+        wanted_model=str_array(words_at(SERVICE_MODELS, wanted)),
         customer_id=ids,
         segment=labels.astype(int),
         segment_name=str_array(_segment_name_each(labels, segment_names)),
@@ -515,10 +516,12 @@ def _apply_capacity(
 ) -> tuple[dict[str, Any], pa.Array]:
     """Keep the highest-priority accounts within capacity; move the rest to `fallback` (`model` in place).
 
+    `model` holds an index into SERVICE_MODELS per account; `name` and `fallback` are models' names.
+
     Returns demand, capacity, used, spilled, the cut score (the last priority score kept) and the
     first few customers who fell, best first; and the reasons with the fallen accounts' rewritten.
     """
-    members = np.flatnonzero(model == name)
+    members = np.flatnonzero(model == SERVICE_MODELS.index(name))
     demand = len(members)
     limit = None if csms is None else csms * per_csm
     entry: dict[str, Any] = {
@@ -538,7 +541,7 @@ def _apply_capacity(
     # Highest score first; ties by revenue, then table order, so the cut is deterministic.
     order = members[np.lexsort((members, -revenue[members], -score[members]))]
     kept, fell = order[:limit], order[limit:]
-    model[fell] = fallback
+    model[fell] = SERVICE_MODELS.index(fallback)
     rank_words = np.empty(len(fell), dtype=object)
     if limit:
         places = f"the {limit:,} {name} places ({csms} CSMs × {per_csm}) are full"
