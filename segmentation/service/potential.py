@@ -403,7 +403,13 @@ def _lookalike_phrases(
             return f"{who} pay {times:.1f}× more"
         return f"already pays as much as {who}"
 
-    return format_rows(phrase, level, band.codes, industry.codes, labels, shown_ratio)
+    # Only the keys a phrase shows are kept (band for levels 0-1, industry for 0 and 2, segment for 3,
+    # the ratio only where it is named), so far fewer distinct phrases are formatted and spread.
+    band_key = np.where(level <= 1, band.codes, 0)
+    industry_key = np.where((level == 0) | (level == 2), industry.codes, 0)
+    label_key = np.where(level == 3, labels, 0)
+    ratio_key = np.where((shown_ratio >= 0) & (shown_ratio < _NOISE_RATIO), 0.0, shown_ratio)
+    return format_rows(phrase, level, band_key, industry_key, label_key, ratio_key)
 
 
 def _long_term_phrase(long: np.ndarray, revenue: np.ndarray) -> pa.Array:
