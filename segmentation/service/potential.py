@@ -198,6 +198,7 @@ def estimate_potential(table: CustomerTable, labels: np.ndarray, settings: Poten
             "long_term_high": np.round(np.maximum(long_term.high, long), 2),
         },
         index=frame.index,
+        copy=False,  # the arrays are fresh and owned by this frame; no consolidating copy of 32 MB at 1M
     )
     fit = dict(long_term.fit)
     fit["short_term_sources"] = {
