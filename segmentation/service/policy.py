@@ -123,11 +123,34 @@ class ServicePlan:
 
     def grid_frame(self) -> pd.DataFrame:
         """Return the 3×3 grid: arr_tier, potential_tier, model (policy), customers, revenue, assigned mix."""
-        slim = self.details[["arr_tier", "potential_tier", "service_model", "revenue"]]
-        by_cell = slim.groupby(["arr_tier", "potential_tier"], sort=False)["revenue"]
-        sizes: dict[Any, int] = by_cell.size().to_dict()
-        sums: dict[Any, float] = by_cell.sum().to_dict()
-        mix: dict[Any, int] = slim.groupby(["arr_tier", "potential_tier", "service_model"], sort=False).size().to_dict()
+        # Each text column is coded once; cells and cell × model are then counted on int codes. The
+        # revenue per cell is still pandas' grouped sum over the same rows in the same order.
+        arr_codes, arr_words = pd.factorize(self.details["arr_tier"])
+        pot_codes, pot_words = pd.factorize(self.details["potential_tier"])
+        model_codes, model_words = pd.factorize(self.details["service_model"])
+        known = (arr_codes >= 0) & (pot_codes >= 0)
+        cell = np.where(known, arr_codes * len(pot_words) + pot_codes, -1)
+        pairs = [(str(a), str(p)) for a in arr_words for p in pot_words]
+        revenue = self.details["revenue"].to_numpy(dtype=float)
+        by_cell = pd.Series(revenue[known]).groupby(cell[known], sort=False)
+        totals = by_cell.sum()
+        sums: dict[Any, float] = dict(
+            zip([pairs[c] for c in totals.index.to_numpy(dtype=np.int64)], totals.to_numpy().tolist(), strict=True)
+        )
+        sizes: dict[Any, int] = {
+            pair: int(count)
+            for pair, count in zip(pairs, np.bincount(cell[known], minlength=len(pairs)), strict=True)
+            if count
+        }
+        mix_known = known & (model_codes >= 0)
+        mix_codes = np.bincount(
+            cell[mix_known] * len(model_words) + model_codes[mix_known], minlength=len(pairs) * len(model_words)
+        )
+        mix: dict[Any, int] = {
+            (*pairs[i // len(model_words)], str(model_words[i % len(model_words)])): int(count)
+            for i, count in enumerate(mix_codes)
+            if count
+        }
         rows = []
         for arr_tier in TIERS:
             for potential_tier in TIERS:
