@@ -17,24 +17,18 @@ DETECT = "Detect automatically"
 def key_columns(source_columns: list[str]) -> None:
     """The customer ID and revenue pickers (also shown when the file could not be read as customers)."""
     row = st.columns(3)
-    with row[0]:
-        support.bound(
-            st.selectbox,
-            "Customer ID column",
-            "intake.id_column",
-            options=[DETECT, *source_columns],
-            to_widget=lambda v: v if v in source_columns else DETECT,
-            from_widget=lambda v: None if v == DETECT else v,
-        )
-    with row[1]:
-        support.bound(
-            st.selectbox,
-            "Revenue column",
-            "intake.revenue_column",
-            options=[DETECT, *source_columns],
-            to_widget=lambda v: v if v in source_columns else DETECT,
-            from_widget=lambda v: None if v == DETECT else v,
-        )
+    for col, (label, path) in zip(
+        row, [("Customer ID column", "intake.id_column"), ("Revenue column", "intake.revenue_column")], strict=False
+    ):
+        with col:
+            support.bound(
+                st.selectbox,
+                label,
+                path,
+                options=[DETECT, *source_columns],
+                to_widget=lambda v: v if v in source_columns else DETECT,
+                from_widget=lambda v: None if v == DETECT else v,
+            )
     with row[2]:
         support.bound(
             st.selectbox,

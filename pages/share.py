@@ -25,7 +25,6 @@ if result is None:
 stem = result.table.source_name.rsplit(".", 1)[0] or "analysis"
 
 st.subheader("Report and exports")
-cols = st.columns(3)
 # Each file is built when its button is clicked (and cached), so opening this page costs nothing:
 # an Excel workbook of 200,000 customers takes tens of seconds.
 
@@ -35,60 +34,29 @@ def deferred(kind: str) -> Callable[[], bytes]:
     return lambda: support.download_bytes(result, kind)
 
 
-cols[0].download_button(
-    "Report (HTML, opens offline)",
-    deferred("report"),
-    file_name=f"{stem}-report.html",
-    mime="text/html",
-    key="download_report",
-    icon=":material/description:",
-    width="stretch",
-)
-cols[1].download_button(
-    "Customers (CSV)",
-    deferred("customers_csv"),
-    file_name=f"{stem}-customers.csv",
-    mime="text/csv",
-    key="download_customers_csv",
-    icon=":material/receipt_long:",
-    width="stretch",
-)
-cols[2].download_button(
-    "Customers and segments (Excel)",
-    deferred("workbook"),
-    file_name=f"{stem}-customers.xlsx",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    key="download_workbook",
-    icon=":material/table_view:",
-    width="stretch",
-)
-cols = st.columns(3)
-cols[0].download_button(
-    "Segment summary (CSV)",
-    deferred("segments_csv"),
-    file_name=f"{stem}-segments.csv",
-    mime="text/csv",
-    key="download_segments_csv",
-    width="stretch",
-)
-cols[1].download_button(
-    "Excluded rows (CSV)",
-    deferred("exclusions_csv"),
-    file_name=f"{stem}-excluded.csv",
-    mime="text/csv",
-    key="download_exclusions",
-    width="stretch",
-    disabled=result.table.excluded_rows.empty,
-)
-cols[2].download_button(
-    "Settings (JSON)",
-    result.config.to_json().encode(),
-    file_name=f"{stem}-settings.json",
-    mime="application/json",
-    key="download_settings",
-    icon=":material/settings:",
-    width="stretch",
-)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOWNLOADS = [
+    # label, what it is (an export kind, or the settings), file suffix, mime, widget key, icon
+    ("Report (HTML, opens offline)", "report", "report.html", "text/html", "download_report", "description"),
+    ("Customers (CSV)", "customers_csv", "customers.csv", "text/csv", "download_customers_csv", "receipt_long"),
+    ("Customers and segments (Excel)", "workbook", "customers.xlsx", XLSX, "download_workbook", "table_view"),
+    ("Segment summary (CSV)", "segments_csv", "segments.csv", "text/csv", "download_segments_csv", None),
+    ("Excluded rows (CSV)", "exclusions_csv", "excluded.csv", "text/csv", "download_exclusions", None),
+    ("Settings (JSON)", "settings", "settings.json", "application/json", "download_settings", "settings"),
+]
+for position, (label, kind, suffix, mime, key, icon) in enumerate(DOWNLOADS):
+    if position % 3 == 0:
+        cols = st.columns(3)
+    cols[position % 3].download_button(
+        label,
+        result.config.to_json().encode() if kind == "settings" else deferred(kind),
+        file_name=f"{stem}-{suffix}",
+        mime=mime,
+        key=key,
+        icon=f":material/{icon}:" if icon else None,
+        width="stretch",
+        disabled=kind == "exclusions_csv" and result.table.excluded_rows.empty,
+    )
 st.caption(
     "Text that a spreadsheet could run as a formula (starting with =, +, -, @) is neutralised in every export; "
     "numbers stay numbers."
