@@ -9,11 +9,15 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from segmentation import __version__
 from segmentation.config import AnalysisConfig
 from segmentation.errors import InputError
+from segmentation.validation import SEED_MAX
+
+if TYPE_CHECKING:
+    from segmentation.intake import Source
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
@@ -70,6 +74,8 @@ def _config_from_args(args: argparse.Namespace) -> AnalysisConfig:
             raise InputError(f"--k must be at least 1 (got {args.k}); choose a number of segments such as 4.")
         changes["segmentation.k"] = args.k
     if args.seed is not None:
+        if not 0 <= args.seed <= SEED_MAX:
+            raise InputError(f"--seed must be a whole number from 0 to {SEED_MAX:,} (got {args.seed}); for example 42.")
         changes["segmentation.seed"] = args.seed
     if args.method is not None:
         changes["segmentation.method"] = args.method
@@ -82,6 +88,23 @@ def _config_from_args(args: argparse.Namespace) -> AnalysisConfig:
     return config.updated(**changes) if changes else config
 
 
+def _check_paths(args: argparse.Namespace) -> None:
+    """Refuse an empty --out (it would write into the current folder unasked)."""
+    if not str(args.out).strip():
+        raise InputError("--out is empty; name the folder for the output files, e.g. --out results.")
+
+
+def _check_sheet(args: argparse.Namespace, primary: Source) -> None:
+    """Refuse --sheet for a file that is not an Excel workbook (it would be ignored)."""
+    from segmentation.intake.reading import file_format  # noqa: PLC0415
+
+    if args.sheet is not None and file_format(primary) != "excel":
+        raise InputError(
+            f"--sheet applies to Excel workbooks only, and '{primary.name}' is a {file_format(primary)} file; "
+            "leave out --sheet."
+        )
+
+
 def analyze(args: argparse.Namespace) -> int:
     """Run the analysis and write the output files; return the exit status."""
     from segmentation.export import customers_csv, segments_csv, workbook_bytes  # noqa: PLC0415
@@ -90,8 +113,10 @@ def analyze(args: argparse.Namespace) -> int:
     from segmentation.report import build_report  # noqa: PLC0415
 
     started = time.perf_counter()
+    _check_paths(args)
     config = _config_from_args(args)
     primary = Source.from_path(args.input)
+    _check_sheet(args, primary)
     related = Source.from_path(args.related) if args.related else None
     result = run_analysis(primary, config, related, fit_k_to_data=args.k is None and args.config is None)
     out = Path(args.out)

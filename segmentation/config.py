@@ -8,18 +8,27 @@ handles versions.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from segmentation.economics.settings import ConcentrationSettings
 from segmentation.errors import InputError
 from segmentation.intake.settings import IntakeSettings
 from segmentation.segments.settings import CriteriaSettings, SegmentationSettings
 from segmentation.service.settings import PotentialSettings, ServiceSettings
+from segmentation.validation import check_values
 
 CONFIG_VERSION = 1
 """Bumped when a saved config's meaning changes; older versions are migrated in `_migrate`."""
+MAX_SETTINGS_BYTES = 1_000_000
+"""Largest settings text read (a settings file, an upload, a share link once unpacked), in bytes."""
+MAX_SETTINGS_DEPTH = 20
+"""Deepest nesting of brackets a settings text may have (the settings themselves nest 4 deep)."""
+TITLE_MAX = 200
+"""Longest report title, in characters."""
+_JSON_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
 class ReportSettings(BaseModel):
@@ -27,10 +36,13 @@ class ReportSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    title: str = "Customer segmentation"
+    title: str = Field(default="Customer segmentation", max_length=TITLE_MAX)
     currency: str = Field(default="auto", max_length=12)
     """ISO code or symbol shown next to every money figure; "auto" reads it from the revenue column's
     name or values (USD when nothing says). Amounts are never converted."""
+
+    _check_values = field_validator("*", mode="before")(check_values)
+    """Refuse flags for numbers, NaN/infinity and text over the limits (`segmentation.validation`)."""
 
 
 class AnalysisConfig(BaseModel):
@@ -95,13 +107,14 @@ class AnalysisConfig(BaseModel):
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "settings"
             raise InputError(
-                f"Setting '{where}' is not valid: {first['msg']} "
+                f"Setting '{where}' is not valid: {str(first['msg']).removeprefix('Value error, ')} "
                 f"({exc.error_count()} problem(s) in all); fix it in the settings file or save the settings again."
             ) from None
 
     @classmethod
     def from_json(cls, text: str | bytes) -> AnalysisConfig:
         """Parse settings JSON (as written by `to_json`). Raises `InputError` if it is not valid."""
+        check_settings_text(text)
         try:
             data = json.loads(text)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -116,6 +129,7 @@ class AnalysisConfig(BaseModel):
 
         Raises `InputError` if the text is neither.
         """
+        check_settings_text(text)
         if isinstance(text, bytes):
             text = text.decode("utf-8-sig", errors="replace")
         try:
@@ -127,6 +141,36 @@ class AnalysisConfig(BaseModel):
         if isinstance(data, dict) and isinstance(data.get("settings"), dict) and "input" in data:
             data = data["settings"]
         return cls.from_dict(data)
+
+
+def check_settings_text(text: str | bytes) -> None:
+    """Refuse settings text larger than `MAX_SETTINGS_BYTES` or nested deeper than `MAX_SETTINGS_DEPTH`.
+
+    Checked before the JSON is parsed, so a hostile file cannot exhaust the parser's stack or memory.
+    Raises `InputError`.
+    """
+    size = len(text)
+    if size > MAX_SETTINGS_BYTES:
+        raise InputError(
+            f"The settings are {size:,} bytes long; the limit is {MAX_SETTINGS_BYTES:,}. "
+            "Use settings saved from the Share page or the CLI."
+        )
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    # brackets inside JSON strings do not nest: drop the strings, then track the depth
+    depth = deepest = 0
+    for character in _JSON_STRINGS.sub("", text):
+        if character in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_SETTINGS_DEPTH:
+                    raise InputError(
+                        f"The settings are nested more than {MAX_SETTINGS_DEPTH} levels deep, which no saved settings "
+                        "are; use settings saved from the Share page or the CLI."
+                    )
+        elif character in "]}":
+            depth -= 1
 
 
 def _migrate(data: dict[str, Any], version: int) -> dict[str, Any]:

@@ -4,6 +4,10 @@ A cell whose text starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage re
 as a formula by Excel or Sheets (CSV injection). Such text gets a leading apostrophe in CSV; in
 XLSX it is written as a plain string cell, so it shows exactly as typed and never runs. Real
 numbers stay numbers in both.
+
+CSV records end with CRLF (RFC 4180, as Excel writes them), so Python's csv writer quotes every
+field holding a carriage return or a line feed: a bare ``\r`` inside a value can never end a
+record and start a new one with a live formula.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import pandas as pd
 from segmentation.result import AnalysisResult
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+CSV_LINE_END = "\r\n"
+"""Record terminator of every CSV export; fields holding ``\r`` or ``\n`` are quoted because of it."""
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d+)*|\.\d+)([eE][+-]?\d+)?%?$")
 
 
@@ -33,6 +39,9 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Return a copy of `frame` with every text cell passed through `neutralise_text`."""
     safe = frame.copy()
     for column in safe.columns:
+        if isinstance(safe[column].dtype, pd.CategoricalDtype):
+            # categories are written as their text: neutralise them as text
+            safe[column] = safe[column].astype(object)
         if not (pd.api.types.is_object_dtype(safe[column]) or pd.api.types.is_string_dtype(safe[column])):
             continue
         values = safe[column]
@@ -47,9 +56,11 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     """Return `frame` as UTF-8 CSV (with BOM, so Excel reads accents right), formulas neutralised.
 
-    The output is byte-for-byte stable for the same frame.
+    Records end with CRLF, so every field holding a carriage return or line feed is quoted and the
+    file reads back with the same number of records. The output is byte-for-byte stable for the
+    same frame.
     """
-    text = neutralise_frame(frame).to_csv(index=False, lineterminator="\n", date_format="%Y-%m-%d")
+    text = neutralise_frame(frame).to_csv(index=False, lineterminator=CSV_LINE_END, date_format="%Y-%m-%d")
     return ("\ufeff" + text).encode("utf-8")
 
 

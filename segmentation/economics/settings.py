@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from segmentation.validation import check_values
 
 
 class ConcentrationSettings(BaseModel):
@@ -40,3 +42,16 @@ class ConcentrationSettings(BaseModel):
     """Column with gross margin (share or %) or cost to serve (money); None = detect by name."""
     prior_revenue_column: str | None = None
     """Column with revenue at an earlier date, for growth and net revenue retention; None = detect."""
+
+    _check_values = field_validator("*", mode="before")(check_values)
+    """Refuse flags for numbers, NaN/infinity and text over the limits (`segmentation.validation`)."""
+
+    @model_validator(mode="after")
+    def _check_abc(self) -> ConcentrationSettings:
+        """Class A must end before class B does."""
+        if self.abc_a >= self.abc_b:
+            raise ValueError(
+                f"abc_a ({self.abc_a}) must be below abc_b ({self.abc_b}): class A is the first part of revenue, "
+                "B the part after it"
+            )
+        return self

@@ -14,6 +14,7 @@ import pyarrow as pa
 from segmentation.errors import InputError
 from segmentation.intake.aggregate import Columns, aggregate
 from segmentation.intake.parsing import (
+    DateParse,
     Distinct,
     cells_as_text,
     integral_id_text,
@@ -22,7 +23,9 @@ from segmentation.intake.parsing import (
     parse_booleans,
     parse_dates,
     parse_numbers,
+    spreadsheet_errors,
     text_frame,
+    written_currencies,
 )
 from segmentation.intake.reading import RawTable, read_raw
 from segmentation.intake.roles import (
@@ -132,6 +135,8 @@ def build_customer_table(primary: Source, settings: IntakeSettings, related: Sou
         profiles, {id_role.column} | ignored | not_revenue, wanted_revenue, primary.name, required=related is None
     )
     source_roles = _source_roles(profiles, id_role, revenue, settings, len(frame))
+    if revenue is not None:
+        _refuse_mixed_currencies(revenue, distinct, primary.name)
     if ignored:
         notes.append(f"Left out of the analysis as set: {', '.join(sorted(ignored))}.")
 
@@ -187,9 +192,10 @@ def build_customer_table(primary: Source, settings: IntakeSettings, related: Sou
             primary=primary,
             need_revenue=revenue is None,
         )
-    customers = customers.reset_index(drop=True)
+    customers = _in_stable_order(customers)
     _date_notes(profiles, source_roles, notes, settings)
     _negative_revenue(customers, ledger, notes)
+    _refuse_degenerate_money(customers, revenue_column, primary.name)
     currency = detect_currency(revenue_column, frame)
     if currency:
         notes.append(f"Money read as {currency} (from the revenue column's name or values).")
@@ -208,6 +214,44 @@ def build_customer_table(primary: Source, settings: IntakeSettings, related: Sou
         column_quality=column_quality(frame, profiles, source_roles, distinct),
         currency=currency,
         source_roles=source_roles,
+    )
+
+
+def _in_stable_order(customers: pd.DataFrame) -> pd.DataFrame:
+    """The customers sorted by ID (stable), so the order of the file's rows never reaches a seeded stage."""
+    return customers.sort_values("customer_id", kind="stable", ignore_index=True)
+
+
+def _refuse_mixed_currencies(revenue: RevenueChoice, distinct: dict[str, Distinct], file: str) -> None:
+    """Refuse a money column whose cells name two or more currencies: they would be added up as one."""
+    for factor in revenue.factors:
+        if factor not in distinct:
+            continue
+        found = written_currencies(distinct[factor])
+        if len(found) > 1:
+            counts = ", ".join(f"{rows:,} in {code}" for code, rows in sorted(found.items(), key=lambda i: -i[1]))
+            raise InputError(
+                f"Column '{factor}' of '{file}' mixes currencies ({counts}); amounts are never converted, so "
+                "convert them to one currency first, or analyse each currency's customers separately."
+            )
+
+
+def _refuse_degenerate_money(customers: pd.DataFrame, revenue_column: str, file: str) -> None:
+    """Refuse revenue that is zero for everyone, or that no customer has above zero (refunds only)."""
+    revenue = customers["revenue"].to_numpy(dtype=np.float64)
+    if len(revenue) == 0 or (revenue > 0).any():
+        return
+    where = f"'{revenue_column}'" if revenue_column else "the revenue column"
+    if not (revenue < 0).any():
+        raise InputError(
+            f"Every customer's revenue in {where} of '{file}' is 0, so there is nothing to segment or serve by "
+            "value; choose the column that holds revenue (--revenue-column or the Data page)."
+        )
+    total = float(revenue.sum())
+    raise InputError(
+        f"No customer has revenue above 0 in {where} of '{file}': all {int((revenue < 0).sum()):,} amounts that "
+        f"are not 0 are refunds or credits (total {total:,.2f}); choose the column of sales or ARR, "
+        "not of refunds."
     )
 
 
@@ -304,6 +348,15 @@ def _revenue_values(
     return values, blank & ~unparsed, unparsed
 
 
+def _spreadsheet_errors(revenue: RevenueChoice, distinct: dict[str, Distinct]) -> pd.Series:
+    """Rows whose revenue cell (any factor) holds a spreadsheet error such as #DIV/0! or #N/A."""
+    masks = [spreadsheet_errors(distinct[factor]) for factor in revenue.factors if factor in distinct]
+    result = masks[0]
+    for mask in masks[1:]:
+        result = result | mask
+    return result
+
+
 def _unit(revenue: RevenueChoice, settings: IntakeSettings, grain: str) -> tuple[float, str, str | None]:
     """Return (multiplier, unit shown, note)."""
     unit = revenue.unit if settings.revenue_unit == "auto" else settings.revenue_unit
@@ -347,6 +400,11 @@ def _customer_grain(
     ledger.add(repeated, "Duplicate customer ID with different values (kept the first row)", "excluded", id_role.column)
     keep &= ~repeated
     if revenue is not None:
+        errors = _spreadsheet_errors(revenue, distinct) & blank
+        ledger.add(
+            errors & keep, f"Spreadsheet error in '{revenue.column}' (#DIV/0!, #N/A …) counted as 0", "changed", None
+        )
+        blank &= ~errors
         ledger.add(blank & keep, f"Blank revenue in '{revenue.column}' counted as 0", "changed", id_role.column)
     multiplier, unit, note = _unit(revenue, settings, "customer") if revenue else (1.0, "revenue", None)
     if note:
@@ -455,7 +513,11 @@ def _transactions(
     bad = unparsed & keep
     ledger.add(bad, f"Amount is not a number in '{revenue.column}'", "excluded", revenue.factors[0])
     keep &= ~bad
-    ledger.add(blank & keep, f"Blank amount in '{revenue.column}' counted as 0", "changed", id_role.column)
+    errors = _spreadsheet_errors(revenue, distinct) & blank
+    ledger.add(
+        errors & keep, f"Spreadsheet error in '{revenue.column}' (#DIV/0!, #N/A …) counted as 0", "changed", None
+    )
+    ledger.add(blank & ~errors & keep, f"Blank amount in '{revenue.column}' counted as 0", "changed", id_role.column)
     values = values.fillna(0.0)
     for name, role in roles.items():
         if role.role == "categorical" and name != id_role.column:
@@ -608,8 +670,10 @@ def _join_related(
         for name, profile in profiles.items()
     }
     known = set(customers["customer_id"])
-    matched = keys.isin(known) & ~is_missing(keys)
-    unmatched = ~matched
+    no_key = is_missing(keys)
+    matched = keys.isin(known) & ~no_key
+    _related_without_key(no_key, frame, related, ledger)
+    unmatched = ~matched & ~no_key
     if unmatched.any():
         examples = keys[unmatched].head(5).tolist()
         ledger.entries.append(
@@ -631,9 +695,19 @@ def _join_related(
     event_date = None
     multiplier, new_unit = 1.0, unit
     if revenue is not None:
+        _refuse_mixed_currencies(revenue, {f: Distinct.of(frame[f]) for f in revenue.factors}, related.name)
         values, _blank, unparsed = _revenue_values(frame, revenue)
         if unparsed.any():
             notes.append(f"{int(unparsed.sum()):,} amounts in '{related.name}' are not numbers; counted as 0.")
+        _related_amount_ledger(
+            frame,
+            values=values,
+            unparsed=unparsed & matched,
+            matched=matched,
+            revenue=revenue,
+            related=related,
+            ledger=ledger,
+        )
         multiplier, new_unit, unit_note = _unit(revenue, settings, "customer")
         if unit_note:
             notes.append(unit_note)
@@ -705,6 +779,52 @@ def _join_related(
     return merged[order], roles, revenue_column, unit
 
 
+def _related_without_key(no_key: pd.Series, frame: pd.DataFrame, related: Source, ledger: _Ledger) -> None:
+    """Ledger the related table's rows with no customer key (they join no customer)."""
+    if no_key.any():
+        ledger.entries.append(
+            LedgerEntry(
+                reason=f"No customer ID in '{related.name}' (rows not joined)",
+                rows=int(no_key.sum()),
+                action="excluded",
+                examples=[f"row {int(i) + 1}" for i in frame.index[no_key.to_numpy()][:5]],
+            )
+        )
+
+
+def _related_amount_ledger(
+    frame: pd.DataFrame,
+    *,
+    values: pd.Series,
+    unparsed: pd.Series,
+    matched: pd.Series,
+    revenue: RevenueChoice,
+    related: Source,
+    ledger: _Ledger,
+) -> None:
+    """Ledger the joined rows of the related table whose amount is not a number or is negative."""
+    column = revenue.factors[0]
+    if unparsed.any():
+        ledger.entries.append(
+            LedgerEntry(
+                reason=f"Amount is not a number in '{related.name}': '{revenue.column}' (counted as 0)",
+                rows=int(unparsed.sum()),
+                action="changed",
+                examples=[str(v) for v in frame.loc[unparsed.to_numpy(), column].head(5)],
+            )
+        )
+    negative = (values < 0) & matched
+    if negative.any():
+        ledger.entries.append(
+            LedgerEntry(
+                reason=f"Refund or negative amount in '{related.name}' netted against the customer's other rows",
+                rows=int(negative.sum()),
+                action="changed",
+                examples=[str(v) for v in frame.loc[negative.to_numpy(), column].head(5)],
+            )
+        )
+
+
 def _stem(name: str) -> str:
     stem = Path(name).stem.lower()
     return "".join(ch if ch.isalnum() else "_" for ch in stem).strip("_") or "related"
@@ -755,6 +875,7 @@ def _date_notes(
         if role.role != "date":
             continue
         dates = profiles[name].dates
+        _out_of_range_note(name, dates, notes)
         if dates.order in {"day_first", "month_first"}:
             order = dates.order.replace("_", "-")
             if settings.date_order != "auto":
@@ -768,6 +889,15 @@ def _date_notes(
                 notes.append(f"Dates in '{name}' read {order} (a value above 12 decides).")
         elif dates.order == "excel_serial":
             notes.append(f"Dates in '{name}' are Excel day numbers; read as dates.")
+
+
+def _out_of_range_note(name: str, dates: DateParse, notes: list[str]) -> None:
+    """Say how many dates lay beyond 1677–2262 and were read as no date."""
+    if dates.out_of_range:
+        notes.append(
+            f"{dates.out_of_range:,} date(s) in '{name}' lie outside 1677–2262 (e.g. '{dates.outside_example}', "
+            'a usual way to write "no end date"); read as no date (open).'
+        )
 
 
 def column_quality(

@@ -21,13 +21,27 @@ import pyarrow.compute as pc
 
 MISSING_TOKENS = frozenset(
     {"", "n/a", "na", "nan", "null", "none", "-", "--", "---", "—", "–", "?", "#n/a", "nil", "(blank)", "missing"}
+    | {"#div/0!", "#value!", "#ref!", "#name?", "#num!", "#null!", "#spill!", "#calc!", "#getting_data"}
 )
 """Cells that mean "no value" (compared lower-case, after trimming)."""
+
+SPREADSHEET_ERRORS = frozenset(
+    {"#div/0!", "#value!", "#ref!", "#name?", "#num!", "#null!", "#n/a", "#spill!", "#calc!", "#getting_data",
+     "#field!", "#blocked!", "#connect!", "#busy!", "#unknown!", "#error!"}
+)  # fmt: skip
+"""Error values a spreadsheet writes when a formula fails (compared lower-case): no value, but not blank."""
+MAX_NUMBER = 1e15
+"""Numbers larger than this in size are read as not a number: no amount, count or measure is, and sums stay finite."""
+_MINUS_SIGNS = "[\u2212\u2012\ufe63\uff0d]"
+"""Unicode minus signs (−, ‒, ﹣, －) written for a hyphen-minus."""
 
 TRUE_TOKENS = frozenset({"true", "yes", "y", "t", "1", "1.0"})
 FALSE_TOKENS = frozenset({"false", "no", "n", "f", "0", "0.0"})
 
-_CURRENCY = r"[$€£¥₹₩₽¢]|\b(?:USD|EUR|GBP|CHF|JPY|CAD|AUD|NZD|SEK|NOK|DKK|PLN|INR|CNY|BRL|ZAR|MXN|SGD|HKD)\b"
+_CURRENCY = (
+    r"\b(?:US|C|CA|A|AU|NZ|HK|S|SG|R|NT|MX)\$|[$€£¥₹₩₽¢]"
+    r"|\b(?:USD|EUR|GBP|CHF|JPY|CAD|AUD|NZD|SEK|NOK|DKK|PLN|INR|CNY|BRL|ZAR|MXN|SGD|HKD)\b"
+)
 _SUFFIX = {"k": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6, "b": 1e9, "bn": 1e9}
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
@@ -235,15 +249,16 @@ def parse_numbers(text: pd.Series | Distinct) -> NumberParse:
     typed = _typed_column(text)
     if typed is not None and typed.dtype.kind == "f":
         missing = pd.Series(typed.isna().to_numpy(), index=typed.index, dtype=bool)
-        values = typed.astype("float64")
-        if np.isinf(values.to_numpy()).any():
-            values = values.where(np.isfinite(values.to_numpy()))
+        values = _bounded(typed.astype("float64"))
         return NumberParse(values=values, missing=missing, decimal_comma=False, percent=False, currency=False)
     text = as_text(text)
     distinct = _as_distinct(text)
     if distinct is None:
-        return _parse_numbers(_as_text(text), None)
+        parsed = _parse_numbers(_as_text(text), None)
+        parsed.values = _bounded(parsed.values)
+        return parsed
     parsed = _parse_numbers(distinct.values, pd.Series(distinct.counts, dtype="float64"))
+    parsed.values = _bounded(parsed.values)
     return NumberParse(
         values=distinct.spread(parsed.values),
         missing=distinct.spread(parsed.missing),
@@ -251,6 +266,14 @@ def parse_numbers(text: pd.Series | Distinct) -> NumberParse:
         percent=parsed.percent,
         currency=parsed.currency,
     )
+
+
+def _bounded(values: pd.Series) -> pd.Series:
+    """`values` with infinities and numbers larger in size than `MAX_NUMBER` as NaN (not a number)."""
+    numbers = values.to_numpy(dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        outside = np.abs(numbers) > MAX_NUMBER
+    return values.where(~outside) if outside.any() else values
 
 
 def _parse_numbers(text: pd.Series, weights: pd.Series | None) -> NumberParse:
@@ -291,7 +314,7 @@ def _plain_numbers(source: pd.Series, missing: pd.Series) -> pd.Series:
 
 def _parse_written(source: pd.Series, missing: pd.Series, weights: pd.Series | None = None) -> NumberParse:
     """Parse numbers with currency, separators, suffixes and brackets (the slow path of `parse_numbers`)."""
-    cleaned = source.str.strip()
+    cleaned = source.str.strip().str.replace(_MINUS_SIGNS, "-", regex=True)
     currency = cleaned.str.contains(_CURRENCY, regex=True, na=False)
     cleaned = cleaned.str.replace(_CURRENCY, "", regex=True)
     # spaces of every kind and apostrophes are thousands separators (1 234,50 / 1'234.50)
@@ -352,6 +375,15 @@ class DateParse:
     missing: pd.Series
     order: str  # "iso" | "day_first" | "month_first" | "yyyymmdd" | "excel_serial" | "mixed" | "none"
     ambiguous: bool  # day-first vs month-first could not be told from the data
+    outside: pd.Series | None = None
+    """True where a cell holds a date before 1677-09-22 or after 2262-04-11 (such as 9999-12-31, a usual
+    "no end date"): beyond what datetime64[ns] holds, so read as no date (and counted in `missing`)."""
+    outside_example: str = ""
+
+    @property
+    def out_of_range(self) -> int:
+        """How many cells hold a date beyond the range datetime64[ns] holds (read as no date)."""
+        return 0 if self.outside is None else int(self.outside.sum())
 
     @property
     def parse_rate(self) -> float:
@@ -387,6 +419,8 @@ def parse_dates(text: pd.Series | Distinct, date_order: str = "auto", allow_seri
         missing=distinct.spread(parsed.missing),
         order=parsed.order,
         ambiguous=parsed.ambiguous,
+        outside=None if parsed.outside is None else distinct.spread(parsed.outside),
+        outside_example=parsed.outside_example,
     )
 
 
@@ -394,6 +428,7 @@ def _parse_dates(text: pd.Series, date_order: str, allow_serial: bool) -> DatePa
     source = text.astype("str").str.strip()
     missing = _missing(source)
     result = pd.Series(pd.NaT, index=source.index, dtype="datetime64[ns]")
+    outside = pd.Series(data=False, index=source.index)
     orders: list[str] = []
     ambiguous = False
 
@@ -406,7 +441,7 @@ def _parse_dates(text: pd.Series, date_order: str, allow_serial: bool) -> DatePa
                 ~slashed, normal.str.slice(0, 10).str.replace(r"[/.]", "-", regex=True) + normal.str.slice(10)
             )
         parsed = pd.to_datetime(normal, errors="coerce", format="ISO8601", utc=True).dt.tz_localize(None)
-        result[iso] = parsed.astype("datetime64[ns]")
+        result[iso] = _in_range(parsed, outside)
         orders.append("iso")
 
     dmy = source.str.match(_DMY, na=False) & ~missing
@@ -427,18 +462,18 @@ def _parse_dates(text: pd.Series, date_order: str, allow_serial: bool) -> DatePa
         year = parts[2].where(parts[2].str.len() == 4, "20" + parts[2])
         stamp = year + "-" + month.str.zfill(2) + "-" + day.str.zfill(2)
         stamp = stamp.where(parts[3].isna(), stamp + " " + parts[3].fillna(""))
-        result[dmy] = pd.to_datetime(stamp, errors="coerce", format="ISO8601").astype("datetime64[ns]")
+        result[dmy] = _in_range(pd.to_datetime(stamp, errors="coerce", format="ISO8601"), outside)
         orders.append(order)
 
     compact = source.str.match(_COMPACT, na=False) & ~missing
     if compact.any():
-        result[compact] = pd.to_datetime(source[compact], errors="coerce", format="%Y%m%d").astype("datetime64[ns]")
+        result[compact] = _in_range(pd.to_datetime(source[compact], errors="coerce", format="%Y%m%d"), outside)
         orders.append("yyyymmdd")
 
     named = source.str.contains(_NAMED, regex=True, na=False) & ~missing & result.isna()
     if named.any():
         parsed = pd.to_datetime(source[named], errors="coerce", format="mixed", dayfirst=date_order == "day_first")
-        result[named] = parsed.astype("datetime64[ns]")
+        result[named] = _in_range(parsed, outside)
         orders.append("mixed")
 
     if allow_serial:
@@ -453,7 +488,32 @@ def _parse_dates(text: pd.Series, date_order: str, allow_serial: bool) -> DatePa
     order_name = orders[0] if len(orders) == 1 else ("mixed" if orders else "none")
     if any(o in {"day_first", "month_first"} for o in orders):
         order_name = next(o for o in orders if o in {"day_first", "month_first"})
+    if outside.any():
+        missing = missing | outside
+        return DateParse(
+            values=result.where(~missing),
+            missing=missing,
+            order=order_name,
+            ambiguous=ambiguous,
+            outside=outside,
+            outside_example=str(source[outside].iloc[0]),
+        )
     return DateParse(values=result.where(~missing), missing=missing, order=order_name, ambiguous=ambiguous)
+
+
+_FIRST_NS = pd.Timestamp("1677-09-22")
+_LAST_NS = pd.Timestamp("2262-04-11")
+
+
+def _in_range(parsed: pd.Series, outside: pd.Series) -> pd.Series:
+    """`parsed` as datetime64[ns], with dates beyond its range as NaT and marked in `outside` (in place)."""
+    parsed = pd.Series(parsed)
+    if parsed.dtype != "datetime64[ns]":
+        beyond = parsed.notna() & ((parsed < _FIRST_NS) | (parsed > _LAST_NS))
+        if beyond.any():
+            outside[beyond[beyond].index] = True
+            parsed = parsed.where(~beyond)
+    return parsed.astype("datetime64[ns]")
 
 
 def parse_booleans(text: pd.Series | Distinct) -> pd.Series | None:
@@ -493,3 +553,40 @@ def integral_id_text(ids: pd.Series) -> tuple[pd.Series, bool]:
     if not present.str.match(r"^-?\d+(\.0+)?$").all():
         return text, False
     return text.str.replace(r"\.0+$", "", regex=True), True
+
+
+_SIGN_CODES = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "₩": "KRW", "₽": "RUB"}
+_DOLLAR_PREFIXES = {"US": "USD", "C": "CAD", "CA": "CAD", "A": "AUD", "AU": "AUD", "NZ": "NZD", "HK": "HKD"}
+_DOLLAR_PREFIXES |= {"S": "SGD", "SG": "SGD", "R": "BRL", "NT": "TWD", "MX": "MXN"}
+_WRITTEN_CURRENCY = (
+    r"(?i)\b(US|CA|AU|NZ|HK|SG|NT|MX|C|A|S|R)\$|([$€£¥₹₩₽])"
+    r"|(?<![A-Za-z])(USD|EUR|GBP|CHF|JPY|CAD|AUD|NZD|SEK|NOK|DKK|PLN|INR|CNY|BRL|ZAR|MXN|SGD|HKD)(?![A-Za-z])"
+)
+
+
+def written_currencies(text: pd.Series | Distinct) -> dict[str, int]:
+    """How many cells name each currency (ISO code) by a sign or code: ``{"USD": 30, "EUR": 30}``.
+
+    ``$``, ``US$`` and ``USD`` all count as USD; a cell naming none is not counted. Read once per
+    distinct value of a `Distinct` column; typed columns name no currency.
+    """
+    if _typed_column(text) is not None:
+        return {}
+    distinct = text if isinstance(text, Distinct) else Distinct.of(text)
+    values = distinct.values.astype("str")
+    found = values.str.extract(_WRITTEN_CURRENCY)
+    codes = found[0].str.upper().map(_DOLLAR_PREFIXES).fillna(found[1].map(_SIGN_CODES)).fillna(found[2].str.upper())
+    counts = pd.Series(distinct.counts, index=values.index)
+    named = codes.notna()
+    totals = counts[named].groupby(codes[named].to_numpy()).sum()
+    return {str(code): int(rows) for code, rows in totals.items()}
+
+
+def spreadsheet_errors(text: pd.Series | Distinct) -> pd.Series:
+    """True where a cell holds a spreadsheet error value (``#DIV/0!``, ``#N/A``, ``#VALUE!`` …)."""
+    typed = _typed_column(text)
+    if typed is not None:
+        return pd.Series(data=False, index=typed.index)
+    distinct = text if isinstance(text, Distinct) else Distinct.of(text)
+    flags = distinct.values.astype("str").str.strip().str.lower().isin(SPREADSHEET_ERRORS)
+    return distinct.spread(flags)

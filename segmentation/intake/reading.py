@@ -42,6 +42,18 @@ PARALLEL_ROWS = 200_000
 SAMPLE_BYTES = 1 << 20
 """How much of a text file is looked at to detect its encoding, delimiter and header."""
 DELIMITERS = (",", ";", "\t", "|")
+MAX_COLUMNS = 2_000
+"""Most columns a file may have (a line with more fields is refused with its row number)."""
+MAX_FIELD_BYTES = 128 * 1024 * 1024
+"""Largest single field the Python csv reader (used for ragged or oddly quoted files) accepts."""
+_NON_LATIN_ENCODINGS = (
+    "cp1251", "cp1253", "cp1255", "cp1256", "cp866", "cp855", "cp1125", "cp720", "cp737", "cp862", "cp864",
+    "cp869", "cp874", "cp932", "cp949", "cp950", "koi8", "iso8859-5", "iso8859-6", "iso8859-7", "iso8859-8",
+    "iso8859_5", "iso8859_6", "iso8859_7", "iso8859_8", "mac-cyrillic", "mac_cyrillic", "mac-greek", "mac_greek",
+    "shift", "euc", "gb", "big5", "hz", "iso2022", "tis", "ptcp154", "kz1048", "utf",
+)  # fmt: skip
+"""Encodings of non-Latin scripts: charset-normalizer's guess is trusted for these."""
+_NEXT_TO_LETTER = re.compile(r"(?<=[A-Za-z\u00c0-\u024f])[^\x00-\x7f]|[^\x00-\x7f](?=[A-Za-z\u00c0-\u024f])")
 WHITESPACE = "whitespace"
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
@@ -97,6 +109,10 @@ def read_raw(source: Source, settings: IntakeSettings) -> RawTable:
         raw = _read_parquet(source)
     else:
         raw = _read_text(source, settings)
+    if settings.sheet is not None and kind != "excel":
+        raw.notes.append(
+            f"The sheet setting ('{settings.sheet}') was ignored: '{source.name}' is not an Excel workbook."
+        )
     raw.file_format = kind
     _tidy(raw, source)
     return raw
@@ -188,10 +204,67 @@ def _guess_single_byte(sample: bytes) -> str:
         return "cp1252"
     best = matches.best()
     name = (best.encoding if best is not None else "cp1252").lower().replace("_", "-")
+    # charset-normalizer often picks a DOS or Central European code page (CP775, CP850, CP1250) for short
+    # Western text; unless it saw a non-Latin script, cp1252 wins when it reads every letter as a letter
+    if not name.startswith(_NON_LATIN_ENCODINGS) and _reads_as_western(sample):
+        return "cp1252"
     # cp1252 is a superset of latin-1's printable range and the usual export of Excel on Windows
     if name in {"latin-1", "iso8859-1", "iso-8859-1", "ascii"}:
         return "cp1252"
     return name
+
+
+def _reads_as_western(sample: bytes) -> bool:
+    """Whether `sample` decodes as cp1252 with every non-ASCII character beside a letter being a letter.
+
+    "Müller" passes; Polish cp1250 "Łódź" read as cp1252 gives "£ódŸ" and fails, as does text
+    with bytes cp1252 leaves undefined.
+    """
+    try:
+        text = sample.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(sample) - 1:
+            return False
+        text = sample[: exc.start].decode("cp1252")
+    return all(character.isalpha() for character in _NEXT_TO_LETTER.findall(text))
+
+
+def _decode(data: bytes, encoding: str, source: Source) -> str:
+    """Decode the whole file strictly; a byte the encoding cannot read is refused with its place."""
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise _decode_error(source, data, encoding, exc.start) from None
+
+
+def _decode_error(source: Source, data: bytes, encoding: str, offset: int) -> InputError:
+    line = data.count(b"\n", 0, offset) + 1
+    shown = data[max(0, offset - 12) : offset + 12].decode(encoding, errors="replace").replace("\n", " ")
+    return InputError(
+        f"'{source.name}' is not valid {encoding.upper()} text at byte {offset:,} (line {line:,}, near '{shown}'): "
+        "the file mixes encodings. Save it again as UTF-8, or choose its encoding (e.g. cp1252) on the Data page "
+        "or with intake.encoding in the settings."
+    )
+
+
+def _first_bad_byte(source: Source, encoding: str) -> InputError | None:
+    """The decoding error of the whole file, or None when it decodes."""
+    data = source.read_bytes()
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        return _decode_error(source, data, encoding, exc.start)
+    return None
+
+
+def _check_width(records: list[list[str]], source: Source, first_row: int = 1) -> None:
+    """Refuse a row with more fields than `MAX_COLUMNS` (after dropping its empty trailing fields)."""
+    for number, record in enumerate(records, start=first_row):
+        if len(record) > MAX_COLUMNS and _width(record) > MAX_COLUMNS:
+            raise InputError(
+                f"Row {number:,} of '{source.name}' has {_width(record):,} fields, more than the {MAX_COLUMNS:,} "
+                "columns the studio reads; check the field separator (intake.delimiter) or remove columns."
+            )
 
 
 def _control_share(text: str) -> float:
@@ -204,9 +277,11 @@ def _read_text(source: Source, settings: IntakeSettings) -> RawTable:
     sample = _head_bytes(source, SAMPLE_BYTES)
     encoding = settings.encoding or _detect_encoding(sample, source)
     try:
-        codecs.lookup(encoding)
+        codec = codecs.lookup(encoding)
     except LookupError:
         raise InputError(f"Encoding '{encoding}' is not known; use a name such as utf-8, utf-16 or cp1252.") from None
+    if not getattr(codec, "_is_text_encoding", True):
+        raise InputError(f"'{encoding}' is not a text encoding; use a name such as utf-8, utf-16 or cp1252.")
     sample_text = sample.decode(encoding, errors="replace")
     if len(sample) == SAMPLE_BYTES:  # drop a line cut in half at the end of the sample
         sample_text = sample_text[: max(sample_text.rfind("\n"), 0)] or sample_text
@@ -224,6 +299,7 @@ def _read_text(source: Source, settings: IntakeSettings) -> RawTable:
     records = _sample_records(sample_text, delimiter)
     if not records:
         raise _empty_error(source)
+    _check_width(records, source)
     header_index, has_header = _find_header(records, settings)
     if header_index > 0:
         notes.append(f"Skipped {header_index} line(s) above the header (titles or notes).")
@@ -256,6 +332,7 @@ def _sample_records(text: str, delimiter: str, limit: int = 500) -> list[list[st
             if len(records) >= limit:
                 break
         return records
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD_BYTES))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         for record in reader:
@@ -301,10 +378,21 @@ def _sniff_delimiter(text: str) -> str:
             best = (share, width, delimiter)
     if best[1] >= 2 and best[0] >= 0.8:
         return best[2]
+    # ragged rows (some with an extra or a missing field) are still delimited: a separator that splits
+    # nearly every line is the file's, whatever whitespace says
+    split = max(DELIMITERS, key=lambda d: _split_share(text, d))
+    if _split_share(text, split) >= 0.9:
+        return split
     share, width = _consistency(_sample_records(text, WHITESPACE, limit=200))
     if width >= 2 and share >= max(0.8, best[0]):
         return WHITESPACE
     return best[2] if best[1] >= 2 else ","
+
+
+def _split_share(text: str, delimiter: str) -> float:
+    """Share of the sample's records that `delimiter` splits into two or more fields."""
+    records = _sample_records(text, delimiter, limit=200)
+    return sum(len(r) >= 2 for r in records) / len(records) if records else 0.0
 
 
 def _looks_like_data(cell: str) -> bool:
@@ -341,7 +429,7 @@ def _transcoded(source: Source, encoding: str) -> bytes | None:
     data = source.read_bytes()
     if encoding == "utf-8":
         return data
-    return data.decode(encoding, errors="replace").encode("utf-8")
+    return _decode(data, encoding, source).encode("utf-8")
 
 
 def _read_delimited(
@@ -390,9 +478,17 @@ def _read_delimited_slowly(
 ) -> pd.DataFrame:
     """Read ragged or oddly quoted files with Python's csv module, padding short rows."""
     raw = data if data is not None else source.read_bytes()
-    text = raw.decode("utf-8" if data is not None or encoding == "utf-8" else encoding, errors="replace")
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    text = _decode(raw, "utf-8" if data is not None or encoding == "utf-8" else encoding, source)
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD_BYTES))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise InputError(
+            f"'{source.name}' cannot be read as {delimiter!r}-separated text ({exc}); fields are limited to "
+            f"{MAX_FIELD_BYTES // 1024 // 1024} MB: check the quotes and the field separator."
+        ) from None
     rows = [r for r in rows if r][skip:]  # blank lines are not records, as in the sample
+    _check_width(rows, source)
     width = max((len(r) for r in rows), default=0)
     padded = [r + [""] * (width - len(r)) for r in rows]
     return pd.DataFrame(padded, columns=[f"column_{i}" for i in range(1, width + 1)], dtype="str")
@@ -404,19 +500,22 @@ def _read_whitespace(
     data = _transcoded(source, encoding)
     width = max(len(r) for r in records[header_index:])
     names = [f"column_{i}" for i in range(1, width + 1)]
-    frame = pd.read_csv(
-        io.BytesIO(data) if data is not None else Path(str(source.path)),
-        sep=r"\s+",
-        header=None,
-        names=names,
-        skiprows=_line_count_before(source, data, header_index) + (1 if has_header else 0),
-        dtype=str,
-        keep_default_na=False,
-        na_filter=False,
-        quoting=csv.QUOTE_NONE,
-        engine="c",
-        skip_blank_lines=True,
-    )
+    try:
+        frame = pd.read_csv(
+            io.BytesIO(data) if data is not None else Path(str(source.path)),
+            sep=r"\s+",
+            header=None,
+            names=names,
+            skiprows=_line_count_before(source, data, header_index) + (1 if has_header else 0),
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            quoting=csv.QUOTE_NONE,
+            engine="c",
+            skip_blank_lines=True,
+        )
+    except UnicodeDecodeError:
+        raise _first_bad_byte(source, encoding) or _empty_error(source) from None
     frame = frame.fillna("")
     header_names = records[header_index] if has_header else []
     return _name_columns(frame, header_names)
@@ -617,12 +716,26 @@ def _read_parquet(source: Source) -> RawTable:
         raise InputError(
             f"'{source.name}' cannot be read as Parquet ({str(exc)[:80]}); export it again or use CSV."
         ) from None
+    if table.num_columns > MAX_COLUMNS:
+        raise InputError(
+            f"'{source.name}' has {table.num_columns:,} columns, more than the {MAX_COLUMNS:,} the studio reads; "
+            "export the columns you need."
+        )
+    nested = [str(name) for name, kind in zip(table.column_names, table.schema.types, strict=True) if kind.num_fields]
     columns = {
-        str(name): _parquet_column(column) for name, column in zip(table.column_names, table.columns, strict=True)
+        str(name): _parquet_column(column)
+        for name, column in zip(table.column_names, table.columns, strict=True)
+        if str(name) not in nested
     }
-    return RawTable(
-        frame=pd.DataFrame(columns, index=pd.RangeIndex(table.num_rows), copy=False), notes=["Read as Parquet."]
-    )
+    notes = ["Read as Parquet."]
+    if nested:
+        notes.append(
+            f"Left out {len(nested)} column(s) holding lists or records (Parquet nested types): "
+            f"{', '.join(nested[:10])}; flatten them to text or numbers to use them."
+        )
+    if not columns:
+        raise _empty_error(source)
+    return RawTable(frame=pd.DataFrame(columns, index=pd.RangeIndex(table.num_rows), copy=False), notes=notes)
 
 
 def _parquet_column(column: pa.ChunkedArray) -> pd.Series:
@@ -650,7 +763,10 @@ def _parquet_column(column: pa.ChunkedArray) -> pd.Series:
             return pd.Series(column.to_numpy(zero_copy_only=False), dtype=bool)
     except (pa.ArrowException, ValueError, OverflowError, pd.errors.OutOfBoundsDatetime):
         pass  # values a typed column cannot hold (dates beyond 2262 …) are read as text
-    text = pc.fill_null(column.cast(pa.large_string()), "")
+    try:
+        text = pc.fill_null(column.cast(pa.large_string()), "")
+    except (pa.ArrowNotImplementedError, pa.ArrowInvalid):  # types Arrow cannot cast (durations, binary …)
+        text = pa.array(["" if value is None else str(value) for value in column.to_pylist()], pa.large_string())
     return pd.Series(pd.array(text, dtype="str"))
 
 

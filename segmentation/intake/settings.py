@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import codecs
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from segmentation.validation import check_values
+
+DELIMITER_CHOICES = (",", ";", "\t", "|", ":", " ")
+"""Field separators a text file may be read with (a space means whitespace-aligned columns)."""
 
 
 class IntakeSettings(BaseModel):
@@ -40,3 +46,33 @@ class IntakeSettings(BaseModel):
     """Field separator of a text file; None means detect it."""
     encoding: str | None = None
     """Text encoding such as ``utf-8`` or ``cp1252``; None means detect it."""
+
+    _check_values = field_validator("*", mode="before")(check_values)
+    """Refuse flags for numbers, NaN/infinity and text over the limits (`segmentation.validation`)."""
+
+    @field_validator("encoding")
+    @classmethod
+    def _check_encoding(cls, encoding: str | None) -> str | None:
+        """Accept only names of text encodings Python knows (not rot13, base64 or zlib)."""
+        if encoding is None:
+            return None
+        try:
+            codec = codecs.lookup(encoding)
+        except LookupError:
+            raise ValueError(
+                f"encoding '{encoding}' is not known; use a name such as utf-8, cp1252 or latin-1"
+            ) from None
+        if not getattr(codec, "_is_text_encoding", True):
+            raise ValueError(f"'{encoding}' is not a text encoding; use a name such as utf-8, cp1252 or latin-1")
+        return encoding
+
+    @field_validator("delimiter")
+    @classmethod
+    def _check_delimiter(cls, delimiter: str | None) -> str | None:
+        """Accept only the usual field separators."""
+        if delimiter is not None and delimiter not in DELIMITER_CHOICES:
+            raise ValueError(
+                f"delimiter {delimiter!r} is not a field separator; use one of , ; | : tab or space (or leave it "
+                "empty to detect it)"
+            )
+        return delimiter

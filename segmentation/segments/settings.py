@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from segmentation.validation import SEED_MAX, check_values
+
+MAX_WEIGHT = 100.0
+"""Largest column or family weight (a weight is a multiplier on a scaled feature)."""
 
 Family = Literal["firmographic", "geographic", "behavioural", "psychographic", "value"]
 """The families people think in when they describe customers."""
@@ -41,6 +46,18 @@ class CriteriaSettings(BaseModel):
     frequency_encode_above: int = Field(default=20, ge=2)
     """A categorical column with more categories than this is encoded by how common each value is."""
 
+    _check_values = field_validator("*", mode="before")(check_values)
+    """Refuse flags for numbers, NaN/infinity and text over the limits (`segmentation.validation`)."""
+
+    @field_validator("weights", "family_weights")
+    @classmethod
+    def _check_weights(cls, weights: dict[str, float]) -> dict[str, float]:
+        """Weights are between 0 and `MAX_WEIGHT`."""
+        for name, weight in weights.items():
+            if not 0 <= weight <= MAX_WEIGHT:
+                raise ValueError(f"the weight of '{name}' is {weight}; use a weight from 0 to {MAX_WEIGHT:g}")
+        return weights
+
 
 class SegmentationSettings(BaseModel):
     """The method and its parameters."""
@@ -51,7 +68,7 @@ class SegmentationSettings(BaseModel):
     """kmeans | gmm | hierarchical | hdbscan | mixed | rule_tiers | rfm."""
     k: int = Field(default=4, ge=1, le=50)
     """Number of segments (ignored by hdbscan, rule_tiers and rfm)."""
-    seed: int = 42
+    seed: int = Field(default=42, ge=0, le=SEED_MAX)
     """Random seed: the same seed and data give the same segments."""
     minibatch_above: int | None = Field(default=None, ge=1000)
     """k-means switches to mini-batch k-means (batches of 10,240) above this many customers; None never.
@@ -82,3 +99,6 @@ class SegmentationSettings(BaseModel):
     """Segment id (as text) → the name the user gave it; applied after merges."""
     merges: list[list[int]] = Field(default_factory=list)
     """Groups of segment ids to merge into one; segments are renumbered by revenue afterwards."""
+
+    _check_values = field_validator("*", mode="before")(check_values)
+    """Refuse flags for numbers, NaN/infinity and text over the limits (`segmentation.validation`)."""

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from segmentation.validation import SEED_MAX, check_values
+
 SERVICE_MODELS = ("high-touch", "medium-touch", "tech-touch")
 """Every service model, from the most to the least personal."""
 
@@ -71,8 +73,11 @@ class PotentialSettings(BaseModel):
     long_term_quantile: float = Field(default=0.75, ge=0.5, le=0.95)
     """Quantile of what mature look-alikes reach that is taken as the long-term potential."""
 
-    seed: int = 0
+    seed: int = Field(default=0, ge=0, le=SEED_MAX)
     """Seed for the held-out split used to measure the long-term model's fit."""
+
+    _check_values = field_validator("*", mode="before")(check_values)
+    """Refuse flags for numbers, NaN/infinity and text over the limits (`segmentation.validation`)."""
 
 
 class ServiceSettings(BaseModel):
@@ -114,10 +119,10 @@ class ServiceSettings(BaseModel):
     accounts_per_csm_medium: int = Field(default=150, ge=1)
     """Accounts one medium-touch CSM can look after."""
 
-    weight_current: float = Field(default=0.5, ge=0.0)
+    weight_current: float = Field(default=0.5, ge=0.0, le=1000.0)
     """Weight of current revenue (percentile) in the priority score."""
 
-    weight_potential: float = Field(default=0.5, ge=0.0)
+    weight_potential: float = Field(default=0.5, ge=0.0, le=1000.0)
     """Weight of potential (percentile) in the priority score."""
 
     cost_high: float = Field(default=12000.0, ge=0.0)
@@ -152,6 +157,9 @@ class ServiceSettings(BaseModel):
 
     segment_playbooks: dict[str, str] = Field(default_factory=dict)
     """Segment id (as text) → extra playbook text for that segment."""
+
+    _check_values = field_validator("*", mode="before")(check_values)
+    """Refuse flags for numbers, NaN/infinity and text over the limits (`segmentation.validation`)."""
 
     @field_validator("grid")
     @classmethod
