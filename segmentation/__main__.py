@@ -85,7 +85,53 @@ def _config_from_args(args: argparse.Namespace) -> AnalysisConfig:
         changes["intake.revenue_column"] = args.revenue_column
     if args.sheet is not None:
         changes["intake.sheet"] = args.sheet
-    return config.updated(**changes) if changes else config
+    config = config.updated(**changes) if changes else config
+    _check_segment_ids(config)
+    return config
+
+
+FIXED_K_METHODS = ("kmeans", "gmm", "hierarchical", "mixed")
+"""Methods that make exactly k segments, numbered 1..k."""
+NAMED_COLUMNS = (
+    ("concentration", "group_column"),
+    ("concentration", "churn_column"),
+    ("concentration", "cac_column"),
+    ("concentration", "margin_column"),
+    ("concentration", "prior_revenue_column"),
+    ("segmentation", "tiers_column"),
+    ("potential", "potential_column"),
+    ("potential", "short_term_column"),
+    ("service", "current_model_column"),
+)
+"""Settings that name a column of the file: a name the file does not have is refused."""
+
+
+def _check_segment_ids(config: AnalysisConfig) -> None:
+    """Refuse merges and overrides of segments a fixed-k method can never make (ids outside 1..k)."""
+    settings = config.segmentation
+    if settings.method not in FIXED_K_METHODS:
+        return
+    wanted = [("segmentation.merges", i) for group in settings.merges for i in group]
+    wanted += [("service.segment_overrides", int(key)) for key in config.service.segment_overrides]
+    for where, segment in wanted:
+        if not 1 <= segment <= settings.k:
+            raise InputError(
+                f"Setting '{where}' names segment {segment}, but {settings.method} with k = {settings.k} makes "
+                f"segments 1 to {settings.k}; fix the settings file or choose a larger --k."
+            )
+
+
+def _check_named_columns(config: AnalysisConfig, columns: set[str], file: str) -> None:
+    """Refuse a setting naming a column that neither the file nor the customer table has."""
+    data = config.to_dict()
+    for section, name in NAMED_COLUMNS:
+        column = data[section][name]
+        if column is not None and column not in columns:
+            shown = ", ".join(sorted(columns)[:12])
+            raise InputError(
+                f"Setting '{section}.{name}' names column '{column}', which '{file}' does not have "
+                f"(its columns include {shown}); fix the name or leave the setting out."
+            )
 
 
 def _check_paths(args: argparse.Namespace) -> None:
@@ -119,6 +165,7 @@ def analyze(args: argparse.Namespace) -> int:
     _check_sheet(args, primary)
     related = Source.from_path(args.related) if args.related else None
     result = run_analysis(primary, config, related, fit_k_to_data=args.k is None and args.config is None)
+    _check_named_columns(config, set(result.table.source_roles) | set(result.table.customers.columns), primary.name)
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)

@@ -36,6 +36,11 @@ def load_customers(primary: Source, config: AnalysisConfig, related: Source | No
             f"({sum(e.rows for e in table.ledger)} rows excluded; see the exclusions); "
             "check the customer ID and revenue columns."
         )
+    if table.n_customers == 1:
+        raise InputError(
+            f"'{primary.name}' holds only one customer ({table.customers['customer_id'].iloc[0]}); segments, "
+            "concentration and service tiers compare customers with each other, so analyse at least 2 customers."
+        )
     return table
 
 

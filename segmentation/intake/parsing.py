@@ -30,7 +30,7 @@ SPREADSHEET_ERRORS = frozenset(
      "#field!", "#blocked!", "#connect!", "#busy!", "#unknown!", "#error!"}
 )  # fmt: skip
 """Error values a spreadsheet writes when a formula fails (compared lower-case): no value, but not blank."""
-MAX_NUMBER = 1e15
+MAX_NUMBER = 1e18
 """Numbers larger than this in size are read as not a number: no amount, count or measure is, and sums stay finite."""
 _MINUS_SIGNS = "[\u2212\u2012\ufe63\uff0d]"
 """Unicode minus signs (−, ‒, ﹣, －) written for a hyphen-minus."""

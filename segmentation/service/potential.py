@@ -527,6 +527,8 @@ def _long_term(
         train = np.sort(rng.choice(train, _MAX_TRAINING_ROWS, replace=False))
     target = np.log(revenue[train])
     design = _design(train, size, log_median, specs)
+    if design.shape[1] == 0:  # no size and only one-level categories: nothing to regress on
+        return _segment_long_term(revenue, labels, settings, columns)
     if top_penetration:
         first = Ridge(alpha=1.0).fit(design, target)
         keep = target - first.predict(design) >= np.median(target - first.predict(design))
