@@ -205,7 +205,7 @@ def criteria_catalogue(table: CustomerTable, settings: CriteriaSettings | None =
     overrides = dict(settings.families) if settings is not None else {}
     cap = settings.max_default_columns if settings is not None else 12
     entries: list[tuple[str, str, str, str]] = []
-    for column in table.customers.columns:
+    for column in sorted(table.customers.columns):
         if column == "customer_id":
             continue
         role = "revenue" if column == "revenue" else (table.roles[column].role if column in table.roles else "")
