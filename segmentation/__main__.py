@@ -125,7 +125,12 @@ def analyze(args: argparse.Namespace) -> int:
 
 def analyze_on_engine(args: argparse.Namespace) -> int:
     """Run the engine path (`segmentation.engine`) and write customers.parquet and engine_summary.json."""
-    from segmentation.engine import EngineSettings, run_engine  # noqa: PLC0415
+    try:
+        from segmentation.engine import EngineSettings, run_engine  # noqa: PLC0415
+    except ImportError:
+        raise InputError(
+            'The engine path needs Ibis: pip install -e ".[engine]" (or ".[spark]" for Spark), then run again.'
+        ) from None
 
     started = time.perf_counter()
     config = _config_from_args(args)

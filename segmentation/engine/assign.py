@@ -58,8 +58,9 @@ def draw_sample(customers: ir.Table, n: int, size: int, seed: int) -> ir.Table:
         return customers
     prime = next(p for p in _PRIMES if n % p)
     offset = (seed * 7_919 + 17) % n
-    numbered = customers.mutate(_r=ibis.row_number().over(order_by="customer_id"))
-    picked = numbered.filter(((numbered._r * prime + offset) % n) < size)
+    step = prime % n  # r·step < n², within int64 for any customer count an engine holds
+    numbered = customers.mutate(_r=ibis.row_number().over(order_by="customer_id").cast("int64"))
+    picked = numbered.filter(((numbered._r * step + offset) % n) < size)
     return picked.drop("_r")
 
 
