@@ -8,9 +8,10 @@ PORT   ?= 8501
 # Re-install when pyproject.toml changes.
 APP_STAMP  := $(VENV)/.app-installed
 TEST_STAMP := $(VENV)/.test-installed
+SPARK_STAMP := $(VENV)/.spark-installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint typecheck unit browser bench sample clean chromium
+.PHONY: run test lint typecheck unit browser bench sample clean chromium java
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +25,15 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(APP_STAMP) $@
 
+# The engine path's Spark tests: PySpark (the spark extra) and Java 17; without Java they skip and say why.
+$(SPARK_STAMP): pyproject.toml | $(TEST_STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,spark]"
+	touch $@
+
+java:
+	@command -v java >/dev/null 2>&1 || echo "Java is missing, so the Spark tests will be skipped. Install Java 17: \
+	  $(SUDO) apt-get install -y openjdk-17-jre-headless (Debian/Ubuntu) or brew install openjdk@17 (macOS)."
+
 ## run: start the app on http://localhost:8501 with the sample data loaded (headless: no first-run e-mail prompt)
 run: $(APP_STAMP)
 	@echo "Starting the app: open http://localhost:$(PORT) in your browser (Ctrl+C stops it)."
@@ -35,7 +45,7 @@ chromium:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 ## test: lint, type-check and run the whole suite (unit, app, CLI, browser)
-test: $(TEST_STAMP) chromium lint typecheck
+test: $(TEST_STAMP) $(SPARK_STAMP) java chromium lint typecheck
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 lint: $(TEST_STAMP)

@@ -1,0 +1,317 @@
+"""Transactions → one row per customer, as Ibis expressions (the same definitions as `intake.aggregate`).
+
+Revenue is the run rate: when the rows span more than 12 months, ``revenue`` is the net amount of the
+last 12 months up to the latest date, ``prior_revenue`` the 12 months before, and
+``all_time_revenue`` everything. RFM columns follow `intake.build.RFM_COLUMNS`. The exclusions are
+counted by the engine and come back as ledger entries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+import pyarrow as pa
+
+from segmentation.engine.source import RowPlan
+from segmentation.errors import InputError
+from segmentation.intake.aggregate import MONEY_OR_COUNT
+from segmentation.intake.build import _CANCELLED
+from segmentation.intake.parsing import parse_dates
+from segmentation.intake.table import LedgerEntry
+
+RUN_RATE_MONTHS = 12
+MAX_TEXT_DATES = 500_000
+"""Distinct written dates parsed in Python (a mapping joined back); more means the dates should be typed."""
+_NUMBER_NOISE = r"[\s$€£¥₹%']|[A-Za-z]{3}$|^[A-Za-z]{3}"
+_EXAMPLES = 5
+
+
+@dataclass(frozen=True)
+class Window:
+    """The run-rate window: revenue counts rows after `start`; prior revenue rows in (`prior_start`, `start`]."""
+
+    latest: date | None
+    earliest: date | None
+    start: date | None
+    prior_start: date | None
+    months: int | None
+
+
+@dataclass
+class CustomerRows:
+    """The per-customer table (lazy, cached in the engine), its window, ledger and notes."""
+
+    customers: ir.Table
+    window: Window
+    ledger: list[LedgerEntry]
+    notes: list[str]
+    rows_read: int
+    rows_kept: int
+
+
+def _text(column: ir.Value) -> ir.StringValue:
+    """A column as trimmed text, blanks as NULL."""
+    text = column.cast("string").strip()
+    return ibis.ifelse(text == "", ibis.null("string"), text)
+
+
+def number(column: ir.Value) -> ir.FloatingValue:
+    """A column as float64: typed numbers as they are; text without currency signs, spaces or
+    thousands commas, ``(12.50)`` and ``12.50-`` as negatives; NULL when it is not a number."""
+    if column.type().is_numeric() or column.type().is_boolean():
+        return column.cast("float64")
+    text = _text(column).re_replace(_NUMBER_NOISE, "")
+    negative = text.re_search(r"^\(.*\)$") | text.re_search(r"^[0-9.,]+-$")
+    value = text.re_replace(r"[(),]", "").re_replace(r"-$", "").try_cast("float64")
+    return ibis.ifelse(negative, -value.abs(), value)
+
+
+def _check_decimal_commas(table: ir.Table, factors: tuple[str, ...]) -> None:
+    """Refuse amounts written with decimal commas (1.234,50): the engine reads dots as decimals."""
+    for name in factors:
+        column = table[name]
+        if not column.type().is_string():
+            continue
+        pattern = r"^\s*-?[0-9]{1,3}(\.[0-9]{3})*,[0-9]{1,2}\s*$"
+        found = table.filter(column.re_search(pattern)).select(column).limit(1).to_pyarrow()
+        if found.num_rows:
+            raise InputError(
+                f"Amounts in '{name}' use decimal commas (e.g. '{found.column(0)[0].as_py()}'); the engine path reads "
+                "dots as decimals: store the amounts as numbers, or analyse the file without --engine."
+            )
+
+
+def _dates(table: ir.Table, name: str, date_order: str) -> ir.DateValue:
+    """A column as dates: typed dates and timestamps as they are; text read by the intake's date parser
+    once per distinct value (a small mapping the engine joins back)."""
+    column = table[name]
+    if column.type().is_timestamp():
+        return column.date()
+    if column.type().is_date():
+        return column
+    raise TypeError("text dates are mapped in `_with_text_dates`")
+
+
+def _with_text_dates(con_table: ir.Table, name: str, date_order: str) -> ir.Table:
+    """Add ``_date`` read from text column `name` through a mapping of its distinct values."""
+    distinct = con_table.select(_v=_text(con_table[name])).distinct().filter(lambda t: t._v.notnull())
+    count = int(distinct.count().to_pyarrow().as_py())
+    if count > MAX_TEXT_DATES:
+        raise InputError(
+            f"'{name}' holds {count:,} different written dates; store it as a date or timestamp column "
+            "in the table or Parquet file so the engine can read it."
+        )
+    values = distinct.to_pyarrow().column("_v").to_pylist()
+    parsed = parse_dates(pd.Series(values, dtype="str"), date_order, allow_serial=True)
+    keep = parsed.values.notna().to_numpy()
+    mapping = pa.table(
+        {
+            "_v": pa.array([v for v, k in zip(values, keep, strict=True) if k], pa.string()),
+            "_d": pa.array(parsed.values[keep].dt.date.tolist(), pa.date32()),
+        }
+    )
+    lookup = ibis.memtable(mapping)
+    keyed = con_table.mutate(_v=_text(con_table[name]))
+    joined = keyed.left_join(lookup, "_v")
+    return joined.drop("_v", *[c for c in joined.columns if c.endswith("_right")]).rename(_date="_d")
+
+
+def prepared_rows(table: ir.Table, plan: RowPlan, date_order: str) -> ir.Table:
+    """The rows in the engine's words: ``_id``, ``_amount`` (NULL when not a number), ``_amount_blank``,
+    ``_date``, ``_order`` and the attribute columns, each parsed for its role."""
+    _check_decimal_commas(table, plan.amount_factors)
+    if plan.event_date and not (table[plan.event_date].type().is_temporal()):
+        table = _with_text_dates(table, plan.event_date, date_order)
+        date_expr: ir.Value = table["_date"]
+    elif plan.event_date:
+        date_expr = _dates(table, plan.event_date, date_order)
+    else:
+        date_expr = ibis.null("date")
+    amount: ir.FloatingValue | None = None
+    blank: ir.BooleanValue | None = None
+    for factor in plan.amount_factors:
+        parsed = number(table[factor])
+        missing = table[factor].isnull() | (_text(table[factor]).isnull())
+        amount = parsed if amount is None else amount * parsed
+        blank = missing if blank is None else (blank | missing)
+    assert amount is not None and blank is not None
+    cancelled = ibis.literal(False)
+    for name in plan.categorical:
+        cancelled = cancelled | _text(table[name]).re_search(_CANCELLED).fill_null(False)
+    columns: dict[str, ir.Value] = {
+        "_id": _text(table[plan.id_column]),
+        "_amount": amount * plan.multiplier,
+        "_blank": blank,
+        "_cancelled": cancelled,
+        "_date": date_expr.cast("date"),
+        "_order": _text(table[plan.order_key]) if plan.order_key else ibis.null("string"),
+    }
+    columns.update({name: _text(table[name]) for name in plan.categorical})
+    columns.update({name: number(table[name]) for name in plan.numeric})
+    return table.select(**columns)
+
+
+def _ledger(rows: ir.Table, plan: RowPlan) -> tuple[list[LedgerEntry], int, int]:
+    """Count what is excluded or changed, in one pass of the engine; return the entries, rows read and kept."""
+    has_id = rows._id.notnull()
+    not_number = has_id & ~rows._blank & rows._amount.isnull()
+    kept = has_id & ~not_number
+    counts = (
+        rows.aggregate(
+            rows=rows.count(),
+            no_id=(~has_id).sum(),
+            not_number=not_number.sum(),
+            blank=(kept & rows._blank).sum(),
+            cancelled=(kept & rows._cancelled & (rows._amount > 0)).sum(),
+            negative=(kept & (rows._amount < 0)).sum(),
+        )
+        .to_pyarrow()
+        .to_pylist()[0]
+    )
+    amount = plan.revenue_column
+    entries = []
+    reasons = [
+        ("no_id", "No customer ID", "excluded", None),
+        ("not_number", f"Amount is not a number in '{amount}'", "excluded", "not_number"),
+        ("blank", f"Blank amount in '{amount}' counted as 0", "changed", None),
+        ("cancelled", "Cancelled or refunded: not counted as revenue", "changed", None),
+        ("negative", "Refund or negative amount netted against the customer's purchases", "changed", None),
+    ]
+    for key, reason, action, example in reasons:
+        count = int(counts[key] or 0)
+        if count:
+            examples = _bad_amounts(rows, plan, not_number) if example else []
+            entries.append(LedgerEntry(reason=reason, rows=count, action=action, examples=examples))
+    rows_read = int(counts["rows"])
+    return entries, rows_read, rows_read - int(counts["no_id"] or 0) - int(counts["not_number"] or 0)
+
+
+def _bad_amounts(rows: ir.Table, plan: RowPlan, mask: ir.BooleanValue) -> list[str]:
+    """Up to five distinct customer IDs of rows whose amount is not a number (smallest first, on every engine)."""
+    del plan
+    found = rows.filter(mask).select("_id").distinct().order_by("_id").limit(_EXAMPLES).to_pyarrow()
+    return [str(v) for v in found.column("_id").to_pylist()]
+
+
+def _window(kept: ir.Table, window_months: int | None) -> Window:
+    """The latest and earliest dates, and the run-rate window when the rows span more than 12 months."""
+    bounds = kept.aggregate(latest=kept._date.max(), earliest=kept._date.min()).to_pyarrow().to_pylist()[0]
+    latest, earliest = bounds["latest"], bounds["earliest"]
+    if latest is None or earliest is None:
+        return Window(None, None, None, None, None)
+    months = window_months
+    if months is None and earliest <= (pd.Timestamp(latest) - pd.DateOffset(months=RUN_RATE_MONTHS)).date():
+        months = RUN_RATE_MONTHS
+    if months is None:
+        return Window(latest, earliest, None, None, None)
+    start = (pd.Timestamp(latest) - pd.DateOffset(months=months)).date()
+    prior_start = (pd.Timestamp(latest) - pd.DateOffset(months=2 * months)).date()
+    return Window(latest, earliest, start, prior_start, months)
+
+
+def customer_rows(rows: ir.Table, plan: RowPlan, attribute_rule: str, window_months: int | None) -> CustomerRows:
+    """Aggregate the prepared rows to one row per customer, in the engine; the result is cached there."""
+    ledger, rows_read, rows_kept = _ledger(rows, plan)
+    kept = rows.filter(rows._id.notnull() & (rows._blank | rows._amount.notnull()))
+    amount = ibis.ifelse(kept._cancelled & (kept._amount > 0), 0.0, kept._amount.fill_null(0.0))
+    kept = kept.mutate(_amount=amount)
+    transactions = plan.grain == "transactions"
+    window = _window(kept, window_months) if transactions and plan.event_date else Window(None, None, None, None, None)
+    metrics: dict[str, ir.Value] = {"_rows": kept.count()}
+    if window.start is not None:
+        start, prior = ibis.literal(window.start), ibis.literal(window.prior_start)
+        metrics["revenue"] = kept._amount.sum(where=kept._date > start).fill_null(0.0)
+        metrics["prior_revenue"] = kept._amount.sum(where=(kept._date > prior) & (kept._date <= start)).fill_null(0.0)
+    else:
+        metrics["revenue"] = kept._amount.sum().fill_null(0.0)
+    if transactions:
+        metrics["all_time_revenue"] = kept._amount.sum().fill_null(0.0)
+        metrics.update(_rfm(kept, plan))
+    for name in plan.numeric:
+        if MONEY_OR_COUNT.search(name):
+            metrics[name] = kept[name].sum()
+        else:
+            metrics[name + "_mean"] = kept[name].mean()
+    customers = kept.group_by("_id").aggregate(**metrics)
+    if transactions and window.latest is not None:
+        latest = ibis.literal(window.latest)
+        customers = customers.mutate(
+            recency_days=customers.last_purchase.delta(latest, unit="day").negate().cast("float64"),
+            tenure_days=customers.first_purchase.delta(latest, unit="day").negate().cast("float64"),
+        )
+    if transactions:
+        frequency = customers.frequency
+        customers = customers.mutate(
+            average_order_value=ibis.ifelse(frequency > 0, customers.monetary / frequency, 0.0)
+        )
+    for name in plan.categorical:
+        customers = customers.left_join(_attribute(kept, name, attribute_rule), "_id").drop("_id_right")
+    notes = _notes(plan, window, rows_kept, transactions)
+    duplicates = 0 if transactions else int(customers.filter(customers._rows > 1).count().to_pyarrow().as_py())
+    if duplicates:
+        ledger.append(
+            LedgerEntry(
+                reason="Duplicate customer ID: its rows were added up (numbers summed or averaged)",
+                rows=duplicates,
+                action="changed",
+                examples=[],
+            )
+        )
+    ordered = ["customer_id", "revenue", *[c for c in customers.columns if c not in {"_id", "revenue", "_rows"}]]
+    final = customers.rename(customer_id="_id").select(*ordered, "_rows")
+    return CustomerRows(final.cache(), window, ledger, notes, rows_read, rows_kept)
+
+
+def _rfm(kept: ir.Table, plan: RowPlan) -> dict[str, ir.Value]:
+    """First/last purchase, frequency (distinct orders, else purchase days, else rows) and monetary."""
+    if plan.order_key:
+        frequency = kept._order.nunique()
+    elif plan.event_date:
+        frequency = kept._date.nunique()
+    else:
+        frequency = kept.count()
+    out: dict[str, ir.Value] = {
+        "frequency": frequency.cast("float64"),
+        "monetary": kept._amount.sum().fill_null(0.0),
+    }
+    if plan.event_date:
+        out["first_purchase"] = kept._date.min()
+        out["last_purchase"] = kept._date.max()
+    return out
+
+
+def _attribute(kept: ir.Table, name: str, rule: str) -> ir.Table:
+    """``_id, name``: each customer's most frequent value (ties: the smallest) or latest value.
+
+    The single-machine path breaks ties by the first row seen; a lake has no row order, so the engine
+    breaks them by the value itself, the same on every engine.
+    """
+    present = kept.filter(kept[name].notnull())
+    if rule == "latest":
+        ranked = present.select("_id", name, "_date").mutate(
+            _rank=ibis.row_number().over(group_by="_id", order_by=[ibis.desc("_date"), ibis.asc(name)])
+        )
+    else:
+        counted = present.group_by(["_id", name]).aggregate(_n=present.count())
+        ranked = counted.mutate(
+            _rank=ibis.row_number().over(group_by="_id", order_by=[ibis.desc("_n"), ibis.asc(name)])
+        )
+    return ranked.filter(ranked._rank == 0).select("_id", name)
+
+
+def _notes(plan: RowPlan, window: Window, rows_kept: int, transactions: bool) -> list[str]:
+    """Sentences on how the rows were read and added up."""
+    notes = list(plan.notes)
+    if window.start is not None:
+        notes.append(
+            f"Revenue is the run rate: the last {window.months} months of '{plan.event_date}' "
+            f"(after {window.start.isoformat()} up to {window.latest.isoformat() if window.latest else ''}); "
+            f"prior_revenue is the {window.months} months before; all_time_revenue keeps every row."
+        )
+    if transactions:
+        notes.append(f"{rows_kept:,} rows with a customer ID were added up per customer in the engine.")
+    return notes
