@@ -30,7 +30,7 @@ class ReportSettings(BaseModel):
     title: str = "Customer segmentation"
     currency: str = Field(default="auto", max_length=12)
     """ISO code or symbol shown next to every money figure; "auto" reads it from the revenue column's
-    name or values (USD when nothing says). Amounts are never converted."""
+    name or values (no currency shown when nothing says). Amounts are never converted."""
 
 
 class AnalysisConfig(BaseModel):

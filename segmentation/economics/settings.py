@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -40,3 +42,6 @@ class ConcentrationSettings(BaseModel):
     """Column with gross margin (share or %) or cost to serve (money); None = detect by name."""
     prior_revenue_column: str | None = None
     """Column with revenue at an earlier date, for growth and net revenue retention; None = detect."""
+    value_basis: Literal["revenue", "margin"] = "revenue"
+    """What a customer is worth to tiering: revenue, or gross profit (revenue × margin) where the file has a
+    profit, margin or cost column (`customer_value`); revenue when it has none."""
