@@ -481,7 +481,7 @@ def test_telco_churned_customers_are_out_of_current_arr(relative: str, column: s
     table = build_customer_table(Source.from_path(path), IntakeSettings())
     assert (len(table.churned), table.n_customers) == (churned, left)
     assert table.source_roles[column].role == "outcome"
-    raw = pd.read_csv(path) if path.suffix == ".csv" else pd.read_excel(path)
+    raw = pd.read_csv(path) if path.suffix == ".csv" else pd.read_excel(path, engine="openpyxl")
     ids = raw.columns[0]
     charges = next(c for c in raw.columns if c.replace(" ", "") == "MonthlyCharges")
     lost = raw[raw[column] == "Yes"]
