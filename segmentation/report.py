@@ -136,6 +136,14 @@ def _headline(result: AnalysisResult, summary: dict[str, Any], money: Any) -> st
         f"{format_count(models[m]['customers'])} {m} ({money(models[m]['revenue'])})" for m in SERVICE_MODELS
     )
     findings.append(f"Suggested service models: {mix}.")
+    losing = summary.get("economics", {}).get("loss_making") or {}
+    if losing.get("customers"):
+        findings.append(
+            f"{format_count(losing['customers'])} accounts lose money (together a gross profit of "
+            f"{format_money(losing['gross_profit'], result.currency)} on "
+            f"{format_money(losing['revenue'], result.currency)} of revenue): "
+            "check their price or cost to serve before serving them more."
+        )
     if churned.get("customers"):
         findings.append(
             f"{format_count(churned['customers'])} churned or ended accounts are kept out of these figures; "

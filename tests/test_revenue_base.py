@@ -517,3 +517,15 @@ def test_the_cli_headline_says_the_window_and_the_churned_group(tmp_path: Path) 
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["input"]["revenue_window"] == "last 12 months to 2026-09-30"
     assert "(last 12 months to 2026-09-30)" in (tmp_path / "report.html").read_text()
+
+
+def test_loss_making_accounts_are_listed_in_customers_csv_and_the_report() -> None:
+    frame = _accounts(8).assign(
+        revenue=[100, 200, 300, 400, 500, 600, 700, 800], profit=[10, -50, 30, 40, 50, 60, 70, -5]
+    )
+    result = run_analysis(Source.from_bytes("a.csv", frame.to_csv(index=False).encode()), fit_k_to_data=True)
+    by_id = result.customers.set_index("customer_id")
+    assert by_id.loc[["A2", "A8"], "loss_making"].all() and not by_id.loc["A1", "loss_making"]
+    assert by_id.loc["A2", "gross_profit"] == -50.0
+    assert list(result.customers.columns[-2:]) == ["gross_profit", "loss_making"]
+    assert "2 accounts lose money (together a gross profit of -55 on 1k of revenue)" in build_report(result)
