@@ -2,31 +2,78 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import streamlit as st
 
 import app_support as support
 from segmentation.errors import InputError
 from segmentation.export import to_csv_bytes
-from segmentation.formatting import format_count
+from segmentation.formatting import format_count, format_money
 from segmentation.intake import ROLES, list_sheets, preview_source
+from segmentation.intake.roles import parse_revenue_formula, revenue_formula
 
 DETECT = "Detect automatically"
 
 
+def _plain(text: str) -> str:
+    """Text with Markdown's special characters escaped, so a column name is shown as written."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", text)
+
+
+def revenue_sum(source_columns: list[str]) -> None:
+    """The "Revenue is the sum of" multi-select: two or more columns added up into revenue ("A+B+C")."""
+    path = "intake.revenue_column"
+    current = support.get_config().intake.revenue_column or ""
+    operation, parts = parse_revenue_formula(current, source_columns) if current else ("single", ())
+    shown = [p for p in parts if p in source_columns] if operation == "sum" else []
+    key = "data_revenue_sum"
+    if st.session_state.get(key + "_for") != current:  # the setting changed elsewhere: show it
+        st.session_state[key] = shown
+        st.session_state[key + "_for"] = current
+    chosen = st.multiselect(
+        "Revenue is the sum of",
+        options=source_columns,
+        key=key,
+        help="Tick two or more columns (e.g. spend per product line) to analyse their total as the revenue.",
+    )
+    if chosen == shown:
+        return
+    value = revenue_formula(chosen) if len(chosen) >= 2 else (chosen[0] if chosen else None)
+    if value == (current or None):
+        return
+    st.session_state[key + "_for"] = value or ""
+    st.session_state[support.WIDGET_PREFIX + path] = value or DETECT
+    try:
+        support.update_config(**{path: value})
+    except InputError as exc:
+        st.error(str(exc))
+    else:
+        st.rerun()
+
+
 def key_columns(source_columns: list[str]) -> None:
     """The customer ID and revenue pickers (also shown when the file could not be read as customers)."""
+    revenue_sum(source_columns)
+    formula = support.get_config().intake.revenue_column
+    revenue_options = [*source_columns, *([formula] if formula and formula not in source_columns else [])]
     row = st.columns(3)
-    for col, (label, path) in zip(
-        row, [("Customer ID column", "intake.id_column"), ("Revenue column", "intake.revenue_column")], strict=False
+    for col, (label, path, options) in zip(
+        row,
+        [
+            ("Customer ID column", "intake.id_column", source_columns),
+            ("Revenue column", "intake.revenue_column", revenue_options),
+        ],
+        strict=False,
     ):
         with col:
             support.bound(
                 st.selectbox,
                 label,
                 path,
-                options=[DETECT, *source_columns],
-                to_widget=lambda v: v if v in source_columns else DETECT,
+                options=[DETECT, *options],
+                to_widget=lambda v, options=options: v if v in options else DETECT,
                 from_widget=lambda v: None if v == DETECT else v,
             )
     with row[2]:
@@ -137,6 +184,18 @@ st.markdown(
     f"Customer ID: **{table.id_column}** · revenue: **{table.revenue_column}** read as **{table.revenue_unit}**"
     + (" · rows were aggregated to one per customer" if table.grain == "transactions" else "")
 )
+if table.revenue_window:
+    st.markdown(f"Revenue covers the **{_plain(table.revenue_window)}**.")
+for warning in table.warnings:
+    st.warning(_plain(warning), icon="🚩")
+if len(table.churned):
+    churned = table.to_dict()["churned"]
+    st.info(
+        f"{format_count(churned['customers'])} churned or ended accounts are kept out of current revenue, tiers "
+        f"and segments; they took {format_money(churned['revenue'], table.currency or '')} of {table.revenue_unit} "
+        "with them. Switch 'Churned accounts' below to count them.",
+        icon="🚪",
+    )
 for note in table.notes:
     st.caption(f"ℹ️ {note}")
 
@@ -152,7 +211,7 @@ with st.container(border=True):
             "Currency",
             "report.currency",
             options=["auto", "USD", "EUR", "GBP", "CHF", "CAD", "AUD", "JPY", "INR", "SEK", "NOK", "DKK"],
-            format_func=lambda v: f"from the file ({table.currency or 'USD'})" if v == "auto" else v,
+            format_func=lambda v: f"from the file ({table.currency or 'none named'})" if v == "auto" else v,
             help="Shown next to every money figure; amounts are not converted.",
         )
     with row[0]:
@@ -181,12 +240,28 @@ with st.container(border=True):
         )
     with row[2]:
         if table.grain == "transactions":
+            window = config.intake.revenue_window_months
             support.bound(
                 st.selectbox,
                 "Revenue counts",
                 "intake.revenue_window_months",
-                options=[None, 12],
-                format_func=lambda v: "all transactions" if v is None else f"the last {v} months",
+                options=["auto", None, 12, *([window] if window not in ("auto", None, 12) else [])],
+                format_func=lambda v: {
+                    "auto": "the last 12 months when the file spans more (annual run-rate)",
+                    None: "all transactions (all-time total)",
+                }.get(v, f"the last {v} months"),
+            )
+        else:
+            support.bound(
+                st.selectbox,
+                "Churned accounts",
+                "intake.churn_rule",
+                options=["auto", "ignore"],
+                format_func=lambda v: {
+                    "auto": "kept out of current revenue",
+                    "ignore": "counted as current customers",
+                }[v],
+                help="Accounts the file marks as churned (a churn flag, a status, an end date in the past).",
             )
             support.bound(
                 st.selectbox,

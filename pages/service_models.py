@@ -344,7 +344,9 @@ st.dataframe(
     hide_index=True,
     column_config={
         "revenue": st.column_config.NumberColumn(unit, format="compact"),
-        "cost": st.column_config.NumberColumn(f"Cost a year ({result.currency})", format="compact"),
+        "cost": st.column_config.NumberColumn(
+            "Cost a year" + (f" ({result.currency})" if result.currency else ""), format="compact"
+        ),
         "cost_to_revenue": st.column_config.NumberColumn(f"Cost ÷ {unit}", format="percent"),
     },
 )

@@ -44,7 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--k", type=int, help="number of segments")
     analyze.add_argument("--seed", type=int, help="random seed (same seed, same segments)")
     analyze.add_argument("--id-column", help="column holding the customer ID (default: detected)")
-    analyze.add_argument("--revenue-column", help="column holding revenue (default: detected)")
+    analyze.add_argument(
+        "--revenue-column",
+        help='column holding revenue (default: detected); "A+B+C" adds columns up, "Qty * Price" multiplies',
+    )
     analyze.add_argument("--method", help="segmentation method, e.g. kmeans, gmm, hierarchical, hdbscan, rule_tiers")
     analyze.add_argument("--related", help="a second table joined to the first by customer key (e.g. subscriptions)")
     analyze.add_argument("--sheet", help="Excel sheet to read (default: the first with data)")
@@ -186,10 +189,17 @@ def analyze(args: argparse.Namespace) -> int:
         raise InputError(f"Cannot write to '{out}': {exc.strerror or exc}; choose another --out folder.") from None
     if not args.quiet:
         metrics = result.concentration.metrics
+        table = result.table
+        window = f" ({table.revenue_window})" if table.revenue_window else ""
+        churned = (
+            f"; {len(table.churned):,} churned accounts kept out of current {result.revenue_unit}"
+            if len(table.churned)
+            else ""
+        )
         print(
             f"{result.table.n_customers:,} customers from {result.table.rows_read:,} rows of {primary.name}; "
             f"{len(result.segmentation.profiles)} segments; top 20% of customers hold "
-            f"{metrics.top_20pct_revenue_share:.1%} of {result.revenue_unit}; "
+            f"{metrics.top_20pct_revenue_share:.1%} of {result.revenue_unit}{window}{churned}; "
             f"wrote {', '.join(OUTPUT_FILES)} to {out} in {time.perf_counter() - started:.1f} s"
         )
     return 0

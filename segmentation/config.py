@@ -39,7 +39,7 @@ class ReportSettings(BaseModel):
     title: str = Field(default="Customer segmentation", max_length=TITLE_MAX)
     currency: str = Field(default="auto", max_length=12)
     """ISO code or symbol shown next to every money figure; "auto" reads it from the revenue column's
-    name or values (USD when nothing says). Amounts are never converted."""
+    name or values (no currency shown when nothing says). Amounts are never converted."""
 
     _check_values = field_validator("*", mode="before")(check_values)
     """Refuse flags for numbers, NaN/infinity and text over the limits (`segmentation.validation`)."""

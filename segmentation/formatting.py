@@ -19,15 +19,19 @@ def currency_prefix(currency: str) -> str:
     return CURRENCY_SYMBOLS.get(code.upper(), code if len(code) <= 1 else f"{code} ")
 
 
-def format_money(value: float | None, currency: str = "USD", unit: str | None = None, digits: int = 3) -> str:
-    """Return `value` as short money text: 1234567 → "$1.23M", with the unit after it when given.
+def format_money(value: float | None, currency: str = "", unit: str | None = None, digits: int = 3) -> str:
+    """Return `value` as short money text: 1234567 → "1.23M" ("$1.23M" with ``USD``), unit after it when given.
 
-    Thousands, millions and billions are shortened to k, M and bn with `digits` significant
-    digits; amounts below 1,000 keep whole units. Negative amounts get a minus sign.
+    No symbol unless `currency` names one: a file that does not say its currency is not assumed to
+    be in dollars. Thousands, millions and billions are shortened to k, M and bn with `digits`
+    significant digits; amounts below 1,000 keep whole units. Negative amounts get a minus sign;
+    amounts within half a cent of zero are zero (no "-0").
     """
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "–"
     amount = float(value)
+    if abs(amount) < 0.005:
+        amount = 0.0
     sign = "-" if amount < 0 else ""
     amount = abs(amount)
     text, suffix = f"{amount:,.0f}", ""

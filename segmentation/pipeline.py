@@ -82,6 +82,10 @@ def complete_analysis(
     potential = estimate_potential(table, labels, config.potential)
     service = plan_service(table, labels, names, potential, config.service)
     customers = _customers_frame(base, table, features, potential.frame, service.frame)
+    if economics.customer_profit is not None:  # appended: the file has a profit, margin or cost column
+        profit = economics.customer_profit.to_numpy(dtype=float)
+        customers["gross_profit"] = profit.round(2)
+        customers["loss_making"] = profit < -0.005
     return AnalysisResult(
         config=config,
         table=table,

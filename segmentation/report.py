@@ -47,7 +47,9 @@ def build_report(result: AnalysisResult, *, charts: dict[str, alt.TopLevelMixin]
     body = [
         f"<h1>{_e(title)}</h1>",
         f"<p class='muted'>{_e(summary['input']['file'])} · {format_count(summary['input']['customers'])} customers "
-        f"· revenue is {_e(unit)} in {_e(currency)} · made with segmentation-studio {_e(__version__)}</p>",
+        f"· revenue is {_e(unit)}{' in ' + _e(currency) if currency else ''}"
+        f"{' over the ' + _e(result.table.revenue_window) if result.table.revenue_window else ''} "
+        f"· made with segmentation-studio {_e(__version__)}</p>",
         _headline(result, summary, money),
         _segments_section(result, summary, money, rendered),
         _concentration_section(summary, money, rendered),
@@ -114,8 +116,11 @@ def _headline(result: AnalysisResult, summary: dict[str, Any], money: Any) -> st
     conc = summary["concentration"]
     n = summary["input"]["customers"]
     segments = summary["segments"]
+    window = summary["input"].get("revenue_window") or ""
+    churned = summary["input"].get("churned") or {}
     findings = [
-        f"{format_count(n)} customers bring {money(conc['total_revenue'])} in all.",
+        f"{format_count(n)} customers bring {money(conc['total_revenue'])} in all"
+        + (f" ({window})." if window else "."),
         f"The top 20% of customers bring {format_share(conc['top_20pct_revenue_share'])} of revenue; "
         f"80% of revenue comes from {format_share(conc['customer_share_for_80pct_revenue'])} of customers "
         f"(Gini {conc['gini']:.2f}).",
@@ -131,9 +136,23 @@ def _headline(result: AnalysisResult, summary: dict[str, Any], money: Any) -> st
         f"{format_count(models[m]['customers'])} {m} ({money(models[m]['revenue'])})" for m in SERVICE_MODELS
     )
     findings.append(f"Suggested service models: {mix}.")
+    losing = summary.get("economics", {}).get("loss_making") or {}
+    if losing.get("customers"):
+        findings.append(
+            f"{format_count(losing['customers'])} accounts lose money (together a gross profit of "
+            f"{format_money(losing['gross_profit'], result.currency)} on "
+            f"{format_money(losing['revenue'], result.currency)} of revenue): "
+            "check their price or cost to serve before serving them more."
+        )
+    if churned.get("customers"):
+        findings.append(
+            f"{format_count(churned['customers'])} churned or ended accounts are kept out of these figures; "
+            f"they took {money(churned.get('revenue', 0.0))} with them."
+        )
     flags = [flag for flag in conc.get("risk_flags", []) if flag.get("triggered", True)]
     items = "".join(f"<li>{_e(f)}</li>" for f in findings)
-    flag_html = "".join(f"<div class='flag'>{_e(flag.get('message', flag))}</div>" for flag in flags)
+    flag_html = "".join(f"<div class='flag'>{_e(w)}</div>" for w in summary["input"].get("warnings", []))
+    flag_html += "".join(f"<div class='flag'>{_e(flag.get('message', flag))}</div>" for flag in flags)
     metrics = [
         ("Customers", format_count(n)),
         (f"Total {result.revenue_unit}", money(conc["total_revenue"])),

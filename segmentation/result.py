@@ -57,10 +57,10 @@ class AnalysisResult:
 
     @property
     def currency(self) -> str:
-        """The currency label shown next to money."""
+        """The currency label shown next to money; "" when neither the file nor the user names one."""
         chosen = self.config.report.currency
         if chosen == "auto":
-            return self.table.currency or "USD"
+            return self.table.currency or ""
         return chosen
 
     @property

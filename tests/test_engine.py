@@ -180,7 +180,8 @@ def test_customer_table_matches_the_single_machine_path(path: Path) -> None:
     np.testing.assert_array_equal(engine["revenue"].round(2), expected["revenue"].round(2))
     for column in ("frequency", "recency_days", "tenure_days", "monetary", "average_order_value"):
         np.testing.assert_allclose(engine[column], expected[column], rtol=1e-9, err_msg=column)
-    all_time = build_customer_table(Source.from_path(path), IntakeSettings()).customers.set_index("customer_id")
+    everything = IntakeSettings(revenue_window_months=None)
+    all_time = build_customer_table(Source.from_path(path), everything).customers.set_index("customer_id")
     np.testing.assert_array_equal(engine["all_time_revenue"].round(2), all_time.sort_index()["revenue"].round(2))
 
 

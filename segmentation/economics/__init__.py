@@ -11,7 +11,13 @@ from segmentation.economics.concentration import (
     lorenz_points,
     pareto_points,
 )
-from segmentation.economics.segments import SegmentEconomics, ideal_customer_profile, segment_economics
+from segmentation.economics.segments import (
+    SegmentEconomics,
+    customer_profit,
+    customer_value,
+    ideal_customer_profile,
+    segment_economics,
+)
 from segmentation.economics.settings import ConcentrationSettings
 
 __all__ = [
@@ -24,6 +30,8 @@ __all__ = [
     "analyse_concentration",
     "concentration_by_group",
     "concentration_metrics",
+    "customer_profit",
+    "customer_value",
     "ideal_customer_profile",
     "lorenz_points",
     "pareto_points",

@@ -22,6 +22,8 @@ from segmentation.economics.settings import ConcentrationSettings
 from segmentation.formatting import format_share
 
 _TOLERANCE = 1e-12
+_CENT = 0.005
+"""Revenue within half a cent of zero (refund residue such as -1e-14) is not negative revenue."""
 
 
 def _top_count(n: int, percent: float) -> int:
@@ -75,7 +77,7 @@ def concentration_metrics(revenue: ArrayLike, top_n: int = 10, top_percent: floa
         raise ValueError("revenue must be one value per customer")
     raw = np.nan_to_num(raw, nan=0.0)
     values = np.clip(raw, 0.0, None)
-    return _metrics(values, np.sort(values)[::-1], int((raw < 0).sum()), top_n=top_n, top_percent=top_percent)
+    return _metrics(values, np.sort(values)[::-1], int((raw < -_CENT).sum()), top_n=top_n, top_percent=top_percent)
 
 
 def _metrics(
@@ -370,7 +372,7 @@ def analyse_concentration(customers: pd.DataFrame, settings: ConcentrationSettin
     order = np.argsort(-clipped, kind="stable")
     descending = clipped[order]
     metrics = _metrics(
-        clipped, descending, int((raw < 0).sum()), top_n=settings.top_n, top_percent=settings.top_percent
+        clipped, descending, int((raw < -_CENT).sum()), top_n=settings.top_n, top_percent=settings.top_percent
     )
     notes = []
     if metrics.negative_revenue_customers:

@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 _PATTERNS = {
     "churn": re.compile(r"churn|cancel+ed|is_?lost|attrit", re.IGNORECASE),
     "cac": re.compile(r"\bcac\b|acquisition_?cost|cost_?to_?acquire|cost_?of_?acquisition", re.IGNORECASE),
-    "margin": re.compile(r"margin|cost_?to_?serve|cogs|service_?cost", re.IGNORECASE),
     "prior": re.compile(
         r"(prior|previous|prev|last_?year|start(ing)?|initial|begin(ning)?)_?(arr|mrr|revenue)|"
         r"(arr|mrr|revenue)_?(prior|previous|prev|last_?year|start|12m_?ago|py)",
@@ -79,6 +78,11 @@ class SegmentEconomics:
     icp: dict[str, Any]
     """The ideal customer profile: segments, traits with lift, and a sentence."""
     notes: list[str] = field(default_factory=list)
+    loss_making: dict[str, Any] = field(default_factory=dict)
+    """Customers whose gross profit is below 0: customers, revenue, gross_profit, largest_losses ({} without a
+    profit, margin or cost column)."""
+    customer_profit: pd.Series | None = None
+    """Gross profit per customer, aligned with the customers frame (None without a margin column)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Return summary.json's "economics"."""
@@ -88,6 +92,7 @@ class SegmentEconomics:
             "missing": list(self.missing),
             "icp": self.icp,
             "notes": list(self.notes),
+            "loss_making": dict(self.loss_making),
         }
 
 
@@ -107,7 +112,13 @@ def segment_economics(
     source = table.customers.reset_index(drop=True) if table is not None else None
 
     churn = _find_column(table, "churn", settings.churn_column)
-    if churn is not None and source is not None:
+    set_aside = len(table.churned) if table is not None and hasattr(table, "churned") else 0
+    if set_aside and not settings.churn_column:
+        missing.append(
+            f"Churn rate per segment: the {set_aside:,} churned accounts are kept out of the segments "
+            "(see the churned group), so every segment's current customers are active."
+        )
+    elif churn is not None and source is not None:
         flags = _as_flag(source[churn])
         if flags.notna().mean() >= 0.5:
             work["churned"] = flags.to_numpy()
@@ -117,18 +128,14 @@ def segment_economics(
     else:
         missing.append("Churn rate: no churn column (yes/no per customer) was found.")
 
-    margin = _find_column(table, "margin", settings.margin_column)
-    if margin is not None and source is not None and pd.api.types.is_numeric_dtype(source[margin]):
-        values = source[margin].astype(float)
-        if "margin" in margin.lower():
-            share = values / 100.0 if values.abs().median() > 1.5 else values
-            work["gross_profit"] = revenue.to_numpy() * share.to_numpy()
-            measures["gross_margin"] = margin
-        else:
-            work["gross_profit"] = revenue.to_numpy() - values.to_numpy()
-            measures["gross_margin"] = margin
+    found_profit = customer_profit(table, settings)
+    if found_profit is not None:
+        margin, kind, values = found_profit
+        work["gross_profit"] = values.to_numpy()
+        measures["gross_margin"] = margin
+        measures["margin_read_as"] = kind
     else:
-        missing.append("Gross margin: no margin or cost-to-serve column was found.")
+        missing.append("Gross margin: no profit, margin or cost column was found.")
 
     cac = _find_column(table, "cac", settings.cac_column)
     if cac is not None and source is not None and pd.api.types.is_numeric_dtype(source[cac]):
@@ -166,7 +173,11 @@ def segment_economics(
         if "churned" in group:
             row["churn_rate"] = float(group["churned"].mean()) if group["churned"].notna().any() else None
         if "gross_profit" in group:
-            row["gross_margin"] = float(group["gross_profit"].sum() / seg_revenue) if seg_revenue > 0 else None
+            seg_profit = float(group["gross_profit"].sum())
+            row["gross_margin"] = seg_profit / seg_revenue if seg_revenue > 0 else None
+            row["gross_profit"] = seg_profit
+            row["gross_profit_per_customer"] = seg_profit / count if count else 0.0
+            row["loss_making_customers"] = int((group["gross_profit"] < -CENT).sum())
         if "cac" in group:
             monthly_profit = group["revenue"] / 12.0
             if "gross_profit" in group:
@@ -185,13 +196,106 @@ def segment_economics(
     notes = ["Revenue below zero counts as 0 in these shares."] if (customers["revenue"] < 0).any() else []
     if table is not None and table.revenue_unit == "MRR":
         notes.append("Payback uses monthly revenue (MRR).")
+    loss_making: dict[str, Any] = {}
+    customer_profit_values: pd.Series | None = None
+    if "gross_profit" in work:
+        customer_profit_values = pd.Series(work["gross_profit"].to_numpy(), index=customers.index)
+        losing = work["gross_profit"].to_numpy() < -CENT
+        order = np.argsort(work["gross_profit"].to_numpy()[losing], kind="stable")
+        ids = customers["customer_id"].astype("str").to_numpy()[losing][order]
+        loss_making = {
+            "customers": int(losing.sum()),
+            "revenue": float(work.loc[losing, "revenue"].sum()),
+            "gross_profit": float(work.loc[losing, "gross_profit"].sum()),
+            "largest_losses": [
+                {"customer_id": str(i), "gross_profit": float(p)}
+                for i, p in zip(ids[:10], np.sort(work["gross_profit"].to_numpy()[losing])[:10], strict=False)
+            ],
+        }
+        if losing.any():
+            notes.append(
+                f"{int(losing.sum()):,} customers lose money (gross profit below 0 per '{measures['gross_margin']}'); "
+                "they are listed under loss-making accounts."
+            )
     return SegmentEconomics(
         frame=frame,
         measures=measures,
         missing=missing,
         icp=ideal_customer_profile(customers, table, frame),
         notes=notes,
+        loss_making=loss_making,
+        customer_profit=customer_profit_values,
     )
+
+
+CENT = 0.005
+"""Amounts within half a cent of zero are zero."""
+
+_PCT_WORDS = {"pct", "percent", "percentage", "rate", "ratio", "share"}
+
+
+def _margin_column(table: CustomerTable, chosen: str | None) -> tuple[str, str] | None:
+    """The profit, margin or cost column and its kind: the chosen one, else profit before margin before cost."""
+    from segmentation.intake.roles import margin_kind  # noqa: PLC0415 - intake owns the name rules
+
+    columns = [c for c in table.customers.columns if c not in ("customer_id", "revenue")]
+    if chosen:
+        return (chosen, margin_kind(chosen) or "cost") if chosen in columns else None
+    found = []
+    for column in columns:
+        role = table.roles.get(column)
+        if role is None or role.role != "numeric" or not pd.api.types.is_numeric_dtype(table.customers[column]):
+            continue
+        kind = margin_kind(str(column))
+        if kind is not None:
+            found.append(({"profit": 0, "margin": 1, "cost": 2}[kind], str(column), kind))
+    if not found:
+        return None
+    _, column, kind = min(found)
+    return column, kind
+
+
+def customer_profit(table: CustomerTable | None, settings: ConcentrationSettings) -> tuple[str, str, pd.Series] | None:
+    """Gross profit per customer (aligned with ``table.customers``) from its profit, margin or cost column.
+
+    Returns (column, how it was read, profit) or None when the file has none. A profit column is the
+    profit; a margin column is a share (0–1), a percentage (when its values run beyond ±1.5, up to ±100)
+    or, with larger values, an amount of money; a cost column is taken off revenue.
+    """
+    if table is None:
+        return None
+    found = _margin_column(table, settings.margin_column)
+    if found is None:
+        return None
+    column, kind = found
+    values = pd.to_numeric(table.customers[column], errors="coerce").astype(float).reset_index(drop=True)
+    revenue = table.customers["revenue"].astype(float).reset_index(drop=True)
+    if kind == "profit":
+        return column, "profit", values.fillna(0.0)
+    if kind == "margin":
+        present = values.dropna().abs()
+        words = set(re.split(r"[^a-z]+", column.lower()))
+        if words & _PCT_WORDS or present.empty or present.max() <= 1.5:
+            return column, "margin share", revenue * values.fillna(0.0)
+        if present.max() <= 100:
+            return column, "margin percent", revenue * values.fillna(0.0) / 100.0
+        return column, "profit", values.fillna(0.0)
+    return column, "cost", revenue - values.fillna(0.0)
+
+
+def customer_value(table: CustomerTable, settings: ConcentrationSettings) -> tuple[pd.Series, str]:
+    """What each customer is worth for tiering, by `settings.value_basis`, and the basis used in words.
+
+    ``margin`` gives gross profit per customer where the file has a profit, margin or cost column, so a
+    loss-making account ranks below a smaller profitable one; without such a column, revenue.
+    """
+    revenue = table.customers["revenue"].astype(float).reset_index(drop=True)
+    if settings.value_basis == "margin":
+        profit = customer_profit(table, settings)
+        if profit is not None:
+            return profit[2], f"gross profit (from '{profit[0]}', read as {profit[1]})"
+        return revenue, "revenue (no profit, margin or cost column for a margin basis)"
+    return revenue, "revenue"
 
 
 def ideal_customer_profile(

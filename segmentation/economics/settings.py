@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from segmentation.validation import check_values
@@ -55,3 +57,7 @@ class ConcentrationSettings(BaseModel):
                 "B the part after it"
             )
         return self
+
+    value_basis: Literal["revenue", "margin"] = "revenue"
+    """What a customer is worth to tiering: revenue, or gross profit (revenue × margin) where the file has a
+    profit, margin or cost column (`customer_value`); revenue when it has none."""

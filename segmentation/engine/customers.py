@@ -197,14 +197,15 @@ def _bad_amounts(rows: ir.Table, plan: RowPlan, mask: ir.BooleanValue) -> list[s
     return [str(v) for v in found.column("_id").to_pylist()]
 
 
-def _window(kept: ir.Table, window_months: int | None) -> Window:
-    """The latest and earliest dates, and the run-rate window when the rows span more than 12 months."""
+def _window(kept: ir.Table, window_months: int | str | None) -> Window:
+    """The latest and earliest dates, and the revenue window: ``auto`` is the run-rate (the last 12 months when
+    the rows span more than 12 months), a number is that many months, None is all of the rows (as in intake)."""
     bounds = kept.aggregate(latest=kept._date.max(), earliest=kept._date.min()).to_pyarrow().to_pylist()[0]
     latest, earliest = bounds["latest"], bounds["earliest"]
     if latest is None or earliest is None:
         return Window(None, None, None, None, None)
-    months = window_months
-    if months is None and earliest <= (pd.Timestamp(latest) - pd.DateOffset(months=RUN_RATE_MONTHS)).date():
+    months = window_months if isinstance(window_months, int) else None
+    if window_months == "auto" and earliest <= (pd.Timestamp(latest) - pd.DateOffset(months=RUN_RATE_MONTHS)).date():
         months = RUN_RATE_MONTHS
     if months is None:
         return Window(latest, earliest, None, None, None)
@@ -213,7 +214,7 @@ def _window(kept: ir.Table, window_months: int | None) -> Window:
     return Window(latest, earliest, start, prior_start, months)
 
 
-def customer_rows(rows: ir.Table, plan: RowPlan, attribute_rule: str, window_months: int | None) -> CustomerRows:
+def customer_rows(rows: ir.Table, plan: RowPlan, attribute_rule: str, window_months: int | str | None) -> CustomerRows:
     """Aggregate the prepared rows to one row per customer, in the engine; the result is cached there."""
     ledger, rows_read, rows_kept = _ledger(rows, plan)
     kept = rows.filter(rows._id.notnull() & (rows._blank | rows._amount.notnull()))

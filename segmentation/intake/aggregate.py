@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import pandas as pd
@@ -11,7 +11,7 @@ import pyarrow as pa
 
 MONEY_OR_COUNT = re.compile(
     r"(?i)(amount|revenue|sales|charge|spend|value|price_total|total|count|qty|quantity|units|number|seats|"
-    r"minutes|hours|sessions|events|duration|arr|mrr|fee|paid|refund)"
+    r"minutes|hours|sessions|events|duration|arr|mrr|fee|paid|refund|profit|cost)"
 )
 """Numeric columns whose per-customer sum means something; others are averaged."""
 
@@ -43,6 +43,8 @@ class Columns:
     categorical: list[str]
     boolean: list[str]
     dates: list[str]
+    summed: list[str] = field(default_factory=list)
+    """Numeric columns always summed, over the revenue window when there is one (the parts of revenue)."""
 
 
 def aggregate(
@@ -57,6 +59,7 @@ def aggregate(
     active_until: str | None = None,
     prefix: str = "",
     rfm: bool = True,
+    prior: bool = False,
 ) -> pd.DataFrame:
     """Aggregate `frame` (columns ``_key``, ``_row`` plus the named ones) to one row per ``_key``.
 
@@ -64,7 +67,8 @@ def aggregate(
     last `window_months` of data, or over rows still active per `active_until`), RFM columns
     when `event_date` is given and `rfm`, then per-column aggregates named ``prefix + column``
     (sums or means for numbers, most frequent or latest value for categories, share true for
-    flags, latest for dates). Rows come in order of first appearance.
+    flags, latest for dates). Rows come in order of first appearance. With a window, also
+    ``all_time_revenue`` (every row) and, with `prior`, ``prior_revenue`` (the window before it).
     """
     con = duckdb.connect()
     try:
@@ -86,6 +90,13 @@ def aggregate(
                 condition = f"({_q(active_until)} IS NULL OR {_q(active_until)} >= {latest})"
             selects.append(f"coalesce(sum({_q(amount)}) FILTER (WHERE {condition}), 0)::DOUBLE AS revenue")
             selects.append(f"coalesce(sum({_q(amount)}), 0)::DOUBLE AS monetary")
+            if window_months and event_date and active_until is None:
+                selects.append(f"coalesce(sum({_q(amount)}), 0)::DOUBLE AS all_time_revenue")
+                if prior:
+                    start = f"{max_date} - INTERVAL {2 * int(window_months)} MONTH"
+                    end = f"{max_date} - INTERVAL {int(window_months)} MONTH"
+                    before = f"{_q(event_date)} > {start} AND {_q(event_date)} <= {end}"
+                    selects.append(f"coalesce(sum({_q(amount)}) FILTER (WHERE {before}), 0)::DOUBLE AS prior_revenue")
         if event_date and rfm:
             selects += [
                 f"min({_q(event_date)}) AS first_purchase",
@@ -100,7 +111,17 @@ def aggregate(
                 selects.append(f"count(DISTINCT {_q(event_date)})::DOUBLE AS frequency")
             else:
                 selects.append("count(*)::DOUBLE AS frequency")
+        windowed = (
+            f"{_q(event_date)} > {max_date} - INTERVAL {int(window_months)} MONTH"
+            if window_months and event_date
+            else "TRUE"
+        )
         for column in columns.numeric:
+            if column in columns.summed:  # a part of revenue: over the same rows as revenue
+                selects.append(
+                    f"coalesce(sum({_q(column)}) FILTER (WHERE {windowed}), 0)::DOUBLE AS {_q(prefix + column)}"
+                )
+                continue
             how = "sum" if MONEY_OR_COUNT.search(column) else "avg"
             selects.append(f"{how}({_q(column)})::DOUBLE AS {_q(prefix + column + ('' if how == 'sum' else '_mean'))}")
         for column in columns.boolean:

@@ -31,6 +31,7 @@ from segmentation.intake.reading import RawTable, read_raw
 from segmentation.intake.roles import (
     _COORD,
     _DATE_NAME,
+    OUTCOME_NAME,
     ColumnProfile,
     RevenueChoice,
     apply_override,
@@ -40,6 +41,7 @@ from segmentation.intake.roles import (
     compact,
     describe_role,
     id_name_score,
+    margin_kind,
     profile_columns,
     tokens,
 )
@@ -53,7 +55,7 @@ from segmentation.intake.rows import (
 )
 from segmentation.intake.settings import IntakeSettings
 from segmentation.intake.sources import Source
-from segmentation.intake.table import ColumnRole, CustomerTable, LedgerEntry
+from segmentation.intake.table import CHURNED_COLUMNS, ColumnRole, CustomerTable, LedgerEntry
 
 RFM_COLUMNS = (
     "first_purchase",
@@ -131,12 +133,6 @@ def build_customer_table(primary: Source, settings: IntakeSettings, related: Sou
     ignored = {c for c, r in settings.roles.items() if r == "ignore" and c in profiles}
     not_revenue = {c for c, r in settings.roles.items() if r not in {"revenue"} and c in profiles}
     wanted_revenue = settings.revenue_column or _override_for(settings, "revenue")
-    revenue = choose_revenue(
-        profiles, {id_role.column} | ignored | not_revenue, wanted_revenue, primary.name, required=related is None
-    )
-    source_roles = _source_roles(profiles, id_role, revenue, settings, len(frame))
-    if revenue is not None:
-        _refuse_mixed_currencies(revenue, distinct, primary.name)
     if ignored:
         notes.append(f"Left out of the analysis as set: {', '.join(sorted(ignored))}.")
 
@@ -147,38 +143,77 @@ def build_customer_table(primary: Source, settings: IntakeSettings, related: Sou
         ids = integral_id_text(ids)[0]
         id_values = Distinct.of(ids)
         notes.append(f"Customer IDs in '{id_role.column}' were written like 12345.0; read as whole numbers (12345).")
-    ledger = _Ledger(frame)
-    grain = _decide_grain(id_values, source_roles, settings)
-    if grain == "transactions":
-        table = _transactions(
-            frame,
-            ids=ids,
-            id_values=id_values,
-            distinct=distinct,
-            id_role=id_role,
-            revenue=revenue,
-            roles=source_roles,
-            profiles=profiles,
-            settings=settings,
-            ledger=ledger,
-            notes=notes,
-            primary=primary,
+    read_notes = notes
+    rejected: dict[str, str] = {}
+    # a detected revenue column that is the same for every customer ranks nobody: try the next candidate
+    while True:
+        notes = list(read_notes)
+        warnings: list[str] = []
+        try:
+            revenue = choose_revenue(
+                profiles,
+                {id_role.column} | ignored | not_revenue | set(rejected),
+                wanted_revenue,
+                primary.name,
+                required=related is None,
+            )
+        except InputError:
+            if not rejected:
+                raise
+            raise InputError(
+                f"No usable revenue column in '{primary.name}': {_rejections(rejected)}; choose the revenue column "
+                "with --revenue-column or on the Data page (naming a column there uses it even when it is flat)."
+            ) from None
+        if revenue is not None:
+            _refuse_mixed_currencies(revenue, distinct, primary.name)
+        source_roles = _source_roles(profiles, id_role, revenue, settings, len(frame), rejected=rejected)
+        ledger = _Ledger(frame)
+        facts: dict[str, str] = {}
+        grain = _decide_grain(id_values, source_roles, settings)
+        if grain == "transactions":
+            table = _transactions(
+                frame,
+                ids=ids,
+                id_values=id_values,
+                distinct=distinct,
+                id_role=id_role,
+                revenue=revenue,
+                roles=source_roles,
+                profiles=profiles,
+                settings=settings,
+                ledger=ledger,
+                notes=notes,
+                primary=primary,
+                facts=facts,
+            )
+        else:
+            table = _customer_grain(
+                frame,
+                ids=ids,
+                id_values=id_values,
+                distinct=distinct,
+                id_role=id_role,
+                revenue=revenue,
+                roles=source_roles,
+                profiles=profiles,
+                settings=settings,
+                ledger=ledger,
+                notes=notes,
+            )
+        customers, roles, revenue_column, unit = table
+        flat = flat_revenue(customers["revenue"]) if revenue is not None else None
+        if flat is None or revenue is None:
+            break
+        if wanted_revenue is None:
+            rejected[revenue.column] = flat
+            continue
+        warnings.append(
+            f"Red flag: the revenue '{revenue.column}' {flat}. Concentration, tiers and potential cannot rank "
+            "customers on it; check that it is the revenue column."
         )
-    else:
-        table = _customer_grain(
-            frame,
-            ids=ids,
-            id_values=id_values,
-            distinct=distinct,
-            id_role=id_role,
-            revenue=revenue,
-            roles=source_roles,
-            profiles=profiles,
-            settings=settings,
-            ledger=ledger,
-            notes=notes,
-        )
-    customers, roles, revenue_column, unit = table
+        break
+    if rejected:
+        notes.append(f"Not taken as revenue: {_rejections(rejected)}.")
     if related is not None:
         customers, roles, revenue_column, unit = _join_related(
             customers,
@@ -194,11 +229,22 @@ def build_customer_table(primary: Source, settings: IntakeSettings, related: Sou
         )
     customers = _in_stable_order(customers)
     _date_notes(profiles, source_roles, notes, settings)
+    _cent_residue(customers)
+    churned = pd.DataFrame(columns=CHURNED_COLUMNS)
+    if grain == "customer":
+        customers, churned = _set_aside_churned(
+            customers, roles=roles, source_roles=source_roles, settings=settings, ledger=ledger, notes=notes, unit=unit
+        )
+        customers = customers.reset_index(drop=True)
     _negative_revenue(customers, ledger, notes)
     _refuse_degenerate_money(customers, revenue_column, primary.name)
     currency = detect_currency(revenue_column, frame)
+    currency = detect_currency(revenue.factors[0] if revenue is not None else revenue_column, frame)
+    if currency is None and revenue is not None and revenue.operation != "single":
+        currency = detect_currency(revenue_column, frame)
     if currency:
         notes.append(f"Money read as {currency} (from the revenue column's name or values).")
+    notes.extend(warnings)
     return CustomerTable(
         customers=customers,
         roles=roles,
@@ -214,6 +260,10 @@ def build_customer_table(primary: Source, settings: IntakeSettings, related: Sou
         column_quality=column_quality(frame, profiles, source_roles, distinct),
         currency=currency,
         source_roles=source_roles,
+        churned=churned,
+        revenue_window=facts.get("window", ""),
+        revenue_parts=revenue.parts if revenue is not None else (),
+        warnings=warnings,
     )
 
 
@@ -255,6 +305,48 @@ def _refuse_degenerate_money(customers: pd.DataFrame, revenue_column: str, file:
     )
 
 
+FLAT_GINI = 0.01
+"""Below this Gini (mean gap between two customers under 2% of the mean) revenue is taken as flat."""
+
+
+def flat_revenue(revenue: pd.Series) -> str | None:
+    """Say how per-customer revenue is constant or nearly so (one value, or a Gini below `FLAT_GINI`), else None.
+
+    Three customers or fewer are never judged: so few cannot tell a flat column from a coincidence.
+    """
+    values = np.nan_to_num(revenue.to_numpy(dtype="float64"), nan=0.0)
+    if len(values) <= 3:
+        return None
+    low, high = float(values.min()), float(values.max())
+    if high - low < CENT:
+        return f"holds the same value for every customer ({low:,.2f})"
+    positive = np.sort(np.clip(values, 0.0, None))
+    total = float(positive.sum())
+    if total <= 0:
+        return None
+    n = len(positive)
+    gini = float(((2 * np.arange(1, n + 1) - n - 1) * positive).sum() / (n * total))
+    if gini < FLAT_GINI:
+        return f"is nearly the same for every customer (Gini {gini:.3f}, from {low:,.2f} to {high:,.2f})"
+    return None
+
+
+def _rejections(rejected: dict[str, str]) -> str:
+    return "; ".join(f"'{column}' {why}" for column, why in rejected.items())
+
+
+CENT = 0.005
+"""Amounts within half a cent of zero are zero (the residue of netted refunds such as -1e-14)."""
+
+
+def _cent_residue(customers: pd.DataFrame) -> None:
+    """Set amounts within `CENT` of zero to exactly zero, in revenue and the derived money columns."""
+    for column in ("revenue", "monetary", "all_time_revenue", "prior_revenue", "average_order_value"):
+        if column in customers.columns and pd.api.types.is_float_dtype(customers[column]):
+            values = customers[column]
+            customers[column] = values.where(~(values.abs() < CENT), 0.0)
+
+
 def _negative_revenue(customers: pd.DataFrame, ledger: _Ledger, notes: list[str]) -> None:
     """Say in the ledger and the notes which customers keep a negative revenue."""
     negative = customers["revenue"] < 0
@@ -285,16 +377,29 @@ def _source_roles(
     revenue: RevenueChoice | None,
     settings: IntakeSettings,
     n_rows: int,
+    *,
+    rejected: dict[str, str] | None = None,
 ) -> dict[str, ColumnRole]:
     roles: dict[str, ColumnRole] = {}
-    revenue_columns = set(revenue.factors) if revenue is not None and len(revenue.factors) == 1 else set()
+    single = revenue is not None and revenue.operation == "single"
+    revenue_columns = set(revenue.factors) if revenue is not None and single else set()
+    summed = set(revenue.factors) if revenue is not None and revenue.operation == "sum" else set()
+    rejected = rejected or {}
     for name, profile in profiles.items():
         if name == id_role.column:
             roles[name] = id_role
         elif name in revenue_columns and revenue is not None:
             roles[name] = ColumnRole(name, "revenue", revenue.confidence, revenue.reason)
+        elif name in summed and revenue is not None:
+            roles[name] = ColumnRole(
+                name, "revenue", revenue.confidence, f"part of the revenue: revenue = {' + '.join(revenue.factors)}"
+            )
         else:
             role = describe_role(profile, n_rows)
+            if name in rejected:
+                role = ColumnRole(
+                    name, role.role, role.confidence, f"{role.reason}; not taken as revenue: it {rejected[name]}"
+                )
             override = settings.roles.get(name)
             roles[name] = apply_override(role, override) if override else role
     return roles
@@ -328,8 +433,17 @@ def _parsed(
         return flags if flags is not None else present_text(text)
     if role.role == "numeric" or (role.role == "geographic" and _COORD.search(role.column) and profile.numeric):
         return parse_numbers(text).values
-    if role.role == "constant" and profile.numeric:
+    if role.role in {"constant", "revenue"} and profile.numeric:
         return parse_numbers(text).values
+    if role.role == "outcome":  # a churn flag, churn date or churn score keeps its type
+        if profile.boolean:
+            flags = parse_booleans(text)
+            if flags is not None:
+                return flags
+        if profile.datelike:
+            return parse_dates(text, settings.date_order, allow_serial=bool(_DATE_NAME.search(role.column))).values
+        if profile.numeric:
+            return parse_numbers(text).values
     return present_text(text)
 
 
@@ -341,6 +455,14 @@ def _revenue_values(
     values = parses[0].values
     blank = parses[0].missing
     unparsed = parses[0].unparsed
+    if revenue.operation == "sum":  # a blank part adds nothing; the row is blank only when every part is
+        values = values.fillna(0.0)
+        for extra in parses[1:]:
+            values = values + extra.values.fillna(0.0)
+            blank = blank & extra.missing
+            unparsed = unparsed | extra.unparsed
+        values = values.where(~blank)
+        return values, blank & ~unparsed, unparsed
     for extra in parses[1:]:
         values = values * extra.values
         blank = blank | extra.missing
@@ -413,8 +535,9 @@ def _customer_grain(
         {"customer_id": ids[keep].astype("str"), "revenue": (values[keep].fillna(0.0) * multiplier).astype("float64")}
     )
     kept_roles: dict[str, ColumnRole] = {}
+    parts = set(revenue.parts) if revenue is not None and revenue.operation == "sum" else set()
     for name, role in roles.items():
-        if role.role in {"customer_id", "revenue", "ignore"}:
+        if role.role in {"customer_id", "revenue", "ignore"} and name not in parts:
             continue
         column = name if name not in customers.columns else f"{name}_source"
         customers[column] = _parsed(distinct[name].subset(keep), role, profiles[name], settings)
@@ -434,12 +557,19 @@ def _prepare_rows(
     skip: set[str],
     *,
     distinct: dict[str, Distinct] | None = None,
+    parts: set[str] | None = None,
 ) -> tuple[dict[str, pd.Series], Columns]:
-    """Return the parsed attribute columns of `frame` and which kind each is (`distinct`: factorised columns)."""
+    """Return the parsed attribute columns of `frame` and which kind each is (`distinct`: factorised columns).
+
+    `parts`: the columns added up into revenue, kept (summed per customer) though their role is revenue.
+    """
     prepared: dict[str, pd.Series] = {}
     kinds = Columns(numeric=[], categorical=[], boolean=[], dates=[])
+    parts = parts or set()
     for name, role in roles.items():
-        if name in skip or role.role in {"customer_id", "revenue", "ignore", "constant", "text", "customer_name"}:
+        if name in skip or (
+            role.role in {"customer_id", "revenue", "ignore", "constant", "text", "customer_name"} and name not in parts
+        ):
             continue
         if role.role in {"categorical", "numeric"} and _other_id(name):  # order, subscription … numbers
             continue
@@ -449,6 +579,8 @@ def _prepare_rows(
         else:
             values = _parsed(distinct[name] if distinct else frame[name], role, profiles[name], settings)
         prepared[name] = values
+        if name in parts or (margin_kind(name) in {"profit", "cost"} and role.role == "numeric"):
+            kinds.summed.append(name)  # money per row: summed over the same rows as revenue
         if pd.api.types.is_bool_dtype(values):
             kinds.boolean.append(name)
         elif pd.api.types.is_datetime64_any_dtype(values):
@@ -466,7 +598,9 @@ def _reads_as_text(role: ColumnRole, profile: ColumnProfile) -> bool:
         return False
     if role.role == "geographic" and _COORD.search(role.column) and profile.numeric:
         return False
-    return not (role.role == "constant" and profile.numeric)
+    if role.role == "outcome" and (profile.boolean or profile.datelike or profile.numeric):
+        return False
+    return not (role.role in {"constant", "revenue"} and profile.numeric)
 
 
 def _other_id(name: str) -> bool:
@@ -502,6 +636,7 @@ def _transactions(
     ledger: _Ledger,
     notes: list[str],
     primary: Source,
+    facts: dict[str, str],
 ) -> tuple[pd.DataFrame, dict[str, ColumnRole], str, str]:
     if revenue is None:
         raise InputError(
@@ -538,8 +673,15 @@ def _transactions(
         multiplier, unit, unit_note = _unit(revenue, settings, "transactions")
         if unit_note:
             notes.append(unit_note)
+        parts = set(revenue.parts) if revenue.operation == "sum" else set()
         prepared, kinds = _prepare_rows(
-            frame, roles, profiles, settings, skip={order_key or ""} | set(revenue.factors), distinct=distinct
+            frame,
+            roles,
+            profiles,
+            settings,
+            skip={order_key or ""} | (set(revenue.factors) - parts),
+            distinct=distinct,
+            parts=parts,
         )
         kept = keep.to_numpy()
         every = bool(kept.all())  # then nothing is copied to select rows
@@ -555,6 +697,7 @@ def _transactions(
         rows = pa.table(columns)  # handed to DuckDB as Arrow, without a pandas frame in between
         if event_date:
             kinds.dates = [d for d in kinds.dates if d != event_date]
+        window = _window(prepared.get(event_date) if event_date else None, kept, settings)
         result = aggregate(
             rows,
             kinds,
@@ -562,7 +705,8 @@ def _transactions(
             amount="_amount",
             event_date=event_date,
             order_key="_order" if order_key else None,
-            window_months=settings.revenue_window_months,
+            window_months=window.months,
+            prior=window.prior,
         )
         duplicates = repeated_rows.result()
     if duplicates:
@@ -581,7 +725,7 @@ def _transactions(
         base = column.removesuffix("_mean").removesuffix("_share").removesuffix("_latest")
         source_role = roles.get(base) or roles.get(column)
         role_name = source_role.role if source_role else "numeric"
-        if column.endswith("_share"):
+        if column.endswith("_share") and role_name != "outcome":
             role_name = "numeric"
         rule = "most frequent" if settings.attribute_rule == "most_frequent" else "latest"
         how = {"categorical": f"{rule} value per customer", "geographic": f"{rule} value per customer"}.get(
@@ -592,13 +736,74 @@ def _transactions(
     for date_column in ("first_purchase", "last_purchase"):
         if date_column in customers.columns:
             customers[date_column] = pd.to_datetime(customers[date_column]).astype("datetime64[ns]")
-    if settings.revenue_window_months and event_date:
-        notes.append(f"Revenue counts the last {settings.revenue_window_months} months of '{event_date}' only.")
+    for column, reason in (
+        ("all_time_revenue", "all-time net amount (every row of the file), not the current revenue"),
+        ("prior_revenue", "net amount of the same length of time before the revenue window (for growth)"),
+    ):
+        if column in result.columns:
+            customers[column] = result[column].astype("float64")
+            out_roles[column] = ColumnRole(column, "numeric", 1.0, reason)
+    if window.text:
+        facts["window"] = window.text
+    notes.extend(window.notes)
+    if window.months and "all_time_revenue" in customers.columns:
+        dormant = int(((customers["revenue"].abs() < CENT) & (customers["all_time_revenue"] > 0)).sum())
+        if dormant:
+            notes.append(
+                f"{dormant:,} customers bought nothing in the {window.text}: kept as dormant customers "
+                "with revenue 0 (their all-time total is in 'all_time_revenue')."
+            )
     notes.append(
         f"{int(keep.sum()):,} rows with a customer ID were added up into {len(customers):,} customers "
         f"(many rows per customer: {'orders' if order_key else 'purchases'})."
     )
     return customers, out_roles, revenue.column, unit
+
+
+@dataclass
+class _Window:
+    """The revenue window of a transaction file: months counted, whether the prior year is kept, in words."""
+
+    months: int | None
+    prior: bool
+    text: str
+    notes: list[str]
+
+
+def _window(dates: pd.Series | None, kept: np.ndarray, settings: IntakeSettings) -> _Window:
+    """Decide the revenue window: the setting, or with ``auto`` the last 12 months when the file spans more.
+
+    The prior 12 months (for growth) are kept only when the file covers them in full: growth against
+    a part-year would read as growth that is not there.
+    """
+    if dates is None:
+        return _Window(None, prior=False, text="", notes=[])
+    present = dates[kept] if not kept.all() else dates
+    present = present.dropna()
+    if present.empty:
+        return _Window(None, prior=False, text="", notes=[])
+    first, last = pd.Timestamp(present.min()), pd.Timestamp(present.max())
+    day = f"{last:%Y-%m-%d}"
+    wanted = settings.revenue_window_months
+    slack = pd.Timedelta(days=7)  # monthly invoices from the 1st with the file ending on the 30th cover the window
+    spans_year = first <= last - pd.DateOffset(months=12)
+    if wanted is None or (wanted == "auto" and not spans_year):
+        text = f"all transactions, {first:%Y-%m-%d} to {day}"
+        note = (
+            [] if wanted is None else [f"Revenue counts every transaction: the file covers 12 months or less ({text})."]
+        )
+        return _Window(None, prior=False, text=text, notes=note)
+    months = 12 if wanted == "auto" else int(wanted)
+    text = f"last {months} months to {day}"
+    why = "the annual run-rate" if months == 12 else "as set"
+    notes = [f"Revenue is the {text} ({why}); the all-time total is kept as 'all_time_revenue'."]
+    covers_prior = first <= last - pd.DateOffset(months=2 * months) + slack
+    if not covers_prior:
+        notes.append(
+            f"The file starts {first:%Y-%m-%d}, less than two full windows before {day}: no prior-period revenue "
+            "(growth) is given, since a part-period would read as growth that is not there."
+        )
+    return _Window(months, prior=covers_prior, text=text, notes=notes)
 
 
 def _without_totals_and_ids(
@@ -750,6 +955,8 @@ def _join_related(
         source_column = column.removeprefix(f"{stem}_").removesuffix("_mean").removesuffix("_share")
         source_role = related_roles.get(source_column.removesuffix("_latest"))
         role_name = "numeric" if column.endswith("_share") or source_role is None else source_role.role
+        if source_role is not None and source_role.role == "outcome":  # a churn flag per subscription stays an outcome
+            role_name = "outcome"
         roles[column] = ColumnRole(column, role_name, 0.8, f"from '{related.name}', per customer")
     without = merged[f"{stem}_rows"] == 0
     if without.any():
@@ -951,3 +1158,179 @@ def detect_currency(revenue_column: str, frame: pd.DataFrame, sample: int = 2000
         found.update(code.upper() for code in _CURRENCY_CODES.findall(text))
         found.update(code for sign, code in _CURRENCY_SIGNS.items() if sign in text)
     return found.pop() if len(found) == 1 else None
+
+
+# --------------------------------------------------------------------------- churned accounts
+
+_CHURN_FLAG_WORDS = {"yes", "y", "true", "t", "1", "1.0", "churned", "churn", "lost", "cancelled", "canceled"}
+_NOT_AN_EVENT = {"risk", "score", "probability", "prob", "predicted", "prediction", "propensity", "likelihood"}
+"""Words of a churn column that is a forecast, not the fact that the account left."""
+_ENDED_STATUS = re.compile(
+    r"(?i)^\s*(?:churned|churn|cancel+ed|cancel+ation|closed|closed[ _-]?lost|lost|inactive|terminated|ended|"
+    r"expired|former|lapsed|deactivated|discontinued)\s*$"
+)
+_STATUS_WORDS = {"status", "stage", "lifecycle", "state"}
+_END_WORDS = {"end", "ended", "cancel", "cancelled", "canceled", "cancellation", "churn", "churned", "terminated"}
+_FUTURE_WORDS = {"renewal", "renew", "next", "due", "expiry", "expires", "expiration", "end", "ended"}
+
+
+def _flag_values(values: pd.Series) -> pd.Series | None:
+    """A churn flag read as True/False per row (missing is False), or None when the column is not yes/no."""
+    if pd.api.types.is_bool_dtype(values):
+        return values.fillna(False).astype(bool)
+    if pd.api.types.is_numeric_dtype(values):
+        present = values.dropna()
+        if present.empty or not present.isin([0.0, 1.0]).all():
+            return None
+        return (values == 1.0).fillna(False).astype(bool)
+    text = values.astype("string").str.strip().str.lower()
+    seen = set(text.dropna().unique().tolist())
+    if not seen or len(seen) > 2 or not seen & _CHURN_FLAG_WORDS:
+        return None
+    if not seen <= _CHURN_FLAG_WORDS | {"no", "n", "false", "f", "0", "0.0", "active", "retained", "current"}:
+        return None
+    return text.isin(_CHURN_FLAG_WORDS).fillna(False).astype(bool)
+
+
+def _reference_date(
+    customers: pd.DataFrame, roles: dict[str, ColumnRole], end_columns: list[str]
+) -> pd.Timestamp | None:
+    """The file's "today": its latest date outside end dates and future-looking dates (renewal, due …)."""
+    latest: pd.Timestamp | None = None
+    for column in customers.columns:
+        role = roles.get(column)
+        if column in end_columns or role is None or role.role not in {"date", "outcome"}:
+            continue
+        if not pd.api.types.is_datetime64_any_dtype(customers[column]) or set(tokens(column)) & _FUTURE_WORDS:
+            continue
+        value = customers[column].max()
+        if pd.notna(value) and (latest is None or value > latest):
+            latest = pd.Timestamp(value)
+    return latest
+
+
+def _churn_rules(
+    customers: pd.DataFrame, roles: dict[str, ColumnRole], settings: IntakeSettings, own: set[str]
+) -> list[tuple[str, pd.Series, str]]:
+    """The columns that say an account churned: (column, churned mask, reason in words), flags first.
+
+    Only the primary file's own columns (`own`) are read unasked: a related table's churn flag or end
+    date belongs to a subscription, and an account with one ended subscription has not left.
+    """
+    chosen = settings.churn_column
+    if chosen is not None and chosen not in customers.columns:
+        raise InputError(
+            f"Churn column '{chosen}' is not a column of the customer table; its columns are "
+            f"{', '.join(repr(c) for c in list(customers.columns)[:15])}. "
+            "Choose one of those or leave churn_column empty."
+        )
+    rules: list[tuple[str, pd.Series, str]] = []
+    columns = (
+        [chosen] if chosen else sorted(c for c in customers.columns if c in own and c not in {"customer_id", "revenue"})
+    )
+    flags: list[tuple[str, pd.Series, str]] = []
+    statuses: list[tuple[str, pd.Series, str]] = []
+    ends: list[str] = []
+    for column in columns:
+        role = roles.get(column)
+        words = set(tokens(column))
+        named = bool(OUTCOME_NAME.search(column))
+        overridden = column in settings.roles and settings.roles[column] != "outcome"
+        if chosen is None and (overridden or role is None or words & _NOT_AN_EVENT):
+            continue
+        values = customers[column]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            if chosen or (words & _END_WORDS and not words & (_FUTURE_WORDS - {"end", "ended"})):
+                ends.append(column)
+            continue
+        if chosen or named:
+            mask = _flag_values(values)
+            if mask is not None:
+                shown = "yes"
+                if mask.any() and not pd.api.types.is_bool_dtype(values):
+                    shown = str(values[mask].iloc[0]).strip()
+                flags.append((column, mask, f"{column} = {shown}"))
+                continue
+        if chosen or (words & _STATUS_WORDS and role is not None and role.role in {"categorical", "outcome"}):
+            text = values.astype("string")
+            mask = text.str.match(_ENDED_STATUS).fillna(False).astype(bool)
+            if mask.any() or chosen:
+                shown = ", ".join(sorted(text[mask].str.strip().unique().tolist())[:3]) or "ended"
+                statuses.append((column, mask, f"{column} = {shown}"))
+    rules += flags[:1] + statuses[:1]  # one flag and one status decide; others say the same thing
+    if ends:
+        reference = _reference_date(customers, roles, ends)
+        for column in ends[:1]:
+            values = customers[column]
+            today = reference if reference is not None else values.max()
+            mask = (values < today).fillna(False).astype(bool)
+            rules.append((column, mask, f"{column} before {today:%Y-%m-%d}"))
+    return rules
+
+
+def _set_aside_churned(
+    customers: pd.DataFrame,
+    *,
+    roles: dict[str, ColumnRole],
+    source_roles: dict[str, ColumnRole],
+    settings: IntakeSettings,
+    ledger: _Ledger,
+    notes: list[str],
+    unit: str,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Move the accounts the file says have churned out of `customers`; return (current, churned).
+
+    The deciding columns get the role ``outcome`` (never a clustering input). Every churned account
+    is counted in the ledger by the rule that caught it first; when every account is marked churned
+    none is set aside (the file is then a list of lost accounts, and analysing it is the point).
+    """
+    empty = pd.DataFrame({c: pd.Series(dtype="str" if c != "revenue" else "float64") for c in CHURNED_COLUMNS})
+    if settings.churn_rule == "ignore":
+        if any(r.role == "outcome" for r in roles.values()):
+            notes.append("Churned accounts are counted as current customers, as set (churn_rule = ignore).")
+        return customers, empty
+    rules = _churn_rules(customers, roles, settings, set(source_roles))
+    if not rules:
+        return customers, empty
+    reason = pd.Series("", index=customers.index, dtype="object")
+    for column, mask, words in rules:
+        reason = reason.where(~(mask & (reason == "")), f"Churned account ({words})")
+        for table_roles in (roles, source_roles):
+            if column in table_roles:
+                old = table_roles[column]
+                table_roles[column] = ColumnRole(
+                    column, "outcome", max(old.confidence, 0.9), f"says which accounts churned ({old.reason})"
+                )
+    churned = (reason != "").to_numpy()
+    count = int(churned.sum())
+    if count == 0:
+        return customers, empty
+    if count == len(customers):
+        notes.append(
+            f"Every account is marked churned ({rules[0][2]}); none were set aside, so the analysis covers them all."
+        )
+        return customers, empty
+    lost = customers.loc[churned]
+    frame = pd.DataFrame(
+        {
+            "customer_id": lost["customer_id"].astype("str").to_numpy(),
+            "revenue": lost["revenue"].astype("float64").to_numpy(),
+            "churn_reason": reason[churned].to_numpy(),
+        }
+    )
+    for text, group in frame.groupby("churn_reason", sort=True):
+        ledger.entries.append(
+            LedgerEntry(
+                reason=f"{text}: kept out of current {unit}",
+                rows=len(group),
+                action="excluded",
+                examples=group["customer_id"].head(5).tolist(),
+            )
+        )
+    taken = float(frame["revenue"].clip(lower=0).sum())
+    notes.append(
+        f"{count:,} churned or ended accounts are kept out of current {unit}, tiers, segments and the plan, and "
+        f"reported as their own group ({taken:,.0f} of {unit} left with them); "
+        "set churn_rule to 'ignore' to count them."
+    )
+    return customers.loc[~churned], frame

@@ -8,6 +8,7 @@ the whole column.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,6 +49,8 @@ _COORD = re.compile(r"(?i)(latitude|longitude|^lat$|^lon$|^lng$)")
 _DATE_NAME = re.compile(
     r"(?i)(date|datetime|timestamp|_at$|^at$|^day$|created|signup|signed|joined|since|^start|^end|started|ended)"
 )
+OUTCOME_NAME = re.compile(r"(?i)churn|cancel|attrition|(?:^|[^a-z])(?:is[ _-]?)?lost(?:$|[^a-z])|terminat")
+"""A column name that says what happened to the customer (churned, cancelled, lost): role ``outcome``."""
 _NAME_COLUMN = re.compile(r"(?i)^(customer|account|company|client|org|organi[sz]ation|business|firm)?[ _-]?name$")
 _NOT_MONEY = {
     "score", "rate", "pct", "percent", "percentage", "count", "age", "id", "number", "num", "no", "qty",
@@ -284,13 +287,58 @@ def choose_id(profiles: dict[str, ColumnProfile], n_rows: int, source_name: str,
 
 @dataclass
 class RevenueChoice:
-    """The revenue column (or product of two columns), its unit and why."""
+    """The revenue column (or the sum or product of columns), its unit and why."""
 
     column: str
-    factors: tuple[str, ...]  # one column, or (quantity, price)
+    factors: tuple[str, ...]  # one column, the columns added up, or (quantity, price)
     unit: str  # "ARR" | "MRR" | "revenue"
     confidence: float
     reason: str
+    operation: str = "single"  # "single" | "sum" | "product"
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """The source columns revenue is made of when it is a sum or a product (else ())."""
+        return self.factors if self.operation != "single" else ()
+
+
+def parse_revenue_formula(wanted: str, columns: Collection[str]) -> tuple[str, tuple[str, ...]]:
+    """Read a revenue setting: one column, ``"A+B+C"`` (a sum) or ``"Quantity * UnitPrice"`` (a product).
+
+    Returns (operation, columns); a name that is itself a column wins over reading ``+`` or ``*`` in it.
+    The columns may be missing from `columns` (the caller names them in its message).
+    """
+    if wanted in columns:
+        return "single", (wanted,)
+    if "+" in wanted:
+        return "sum", tuple(part.strip() for part in wanted.split("+"))
+    if "*" in wanted:
+        return "product", tuple(part.strip() for part in wanted.split("*"))
+    return "single", (wanted.strip(),)
+
+
+def revenue_formula(parts: list[str] | tuple[str, ...]) -> str:
+    """The revenue setting that adds `parts` up (``"A+B+C"``), or the one column."""
+    return "+".join(parts)
+
+
+_SPEND_PREFIXES = {"mnt", "amt", "amount", "spend", "spent", "sales", "revenue", "purchase", "purchases", "charges"}
+
+
+def spend_like_groups(profiles: dict[str, ColumnProfile], exclude: set[str]) -> list[list[str]]:
+    """Groups of two or more numeric columns that share a spend-like first word (``MntWines``, ``MntMeat`` …).
+
+    Used to suggest a sum as the revenue when no single column says revenue; never added up unasked,
+    since columns that share a word can overlap (a total and its parts) or cover different periods.
+    """
+    groups: dict[str, list[str]] = {}
+    for name, profile in profiles.items():
+        words = tokens(name)
+        if name in exclude or not profile.numeric or profile.datelike or not words:
+            continue
+        if words[0] in _SPEND_PREFIXES and not set(words) & (_NOT_MONEY - {"no"}):
+            groups.setdefault(words[0], []).append(name)
+    return [sorted(names) for _, names in sorted(groups.items()) if len(names) >= 2]
 
 
 def revenue_name_score(name: str) -> tuple[float, str]:
@@ -320,19 +368,26 @@ def revenue_name_score(name: str) -> tuple[float, str]:
 def choose_revenue(
     profiles: dict[str, ColumnProfile], exclude: set[str], wanted: str | None, source_name: str, required: bool
 ) -> RevenueChoice | None:
-    """Return the revenue column, a quantity × price product, or None (raises when `required`)."""
+    """Return the revenue column, a sum or quantity × price product, or None (raises when `required`)."""
     if wanted is not None:
-        factors = tuple(part.strip() for part in wanted.split("*"))
+        operation, factors = parse_revenue_formula(wanted, profiles)
         missing = [f for f in factors if f not in profiles]
-        if missing or len(factors) > 2:
+        if missing or (operation == "product" and len(factors) > 2) or (operation != "single" and len(factors) < 2):
             if not required:
                 return None
             raise InputError(
-                f"Revenue column '{wanted}' is not in '{source_name}'; its columns are {_listing(profiles)}. "
-                "Choose one of those (--revenue-column or the Data page)."
+                f"Revenue column '{wanted}' is not in '{source_name}'"
+                + (f" (no column '{missing[0]}')" if missing and missing[0] != wanted else "")
+                + f"; its columns are {_listing(profiles)}. Choose one of those, or add columns up as "
+                "'A+B+C' (--revenue-column or the Data page)."
             )
-        unit = revenue_name_score(factors[0])[1] if len(factors) == 1 else "revenue"
-        return RevenueChoice(wanted, factors, unit, 1.0, "chosen in the settings")
+        unit = revenue_name_score(factors[0])[1] if operation != "product" else "revenue"
+        units = {revenue_name_score(f)[1] for f in factors} if operation == "sum" else {unit}
+        unit = unit if len(units) == 1 else "revenue"
+        reason = "chosen in the settings"
+        if operation == "sum":
+            reason = f"chosen in the settings: the sum of {', '.join(repr(f) for f in factors)}"
+        return RevenueChoice(wanted, factors, unit, 1.0, reason, operation)
     candidates: list[tuple[float, str, str]] = []
     for name, profile in profiles.items():
         if name in exclude or profile.present_share < 0.3 or profile.datelike:
@@ -358,15 +413,29 @@ def choose_revenue(
     price = _first(profiles, exclude, {"price", "unitprice", "rate"})
     if quantity and price:
         return RevenueChoice(
-            f"{quantity} * {price}", (quantity, price), "revenue", 0.8, "quantity × price (no revenue column)"
+            f"{quantity} * {price}",
+            (quantity, price),
+            "revenue",
+            0.8,
+            "quantity × price (no revenue column)",
+            "product",
         )
     if not required:
         return None
     numeric = [n for n, p in profiles.items() if p.numeric and n not in exclude]
+    groups = spend_like_groups(profiles, exclude)
+    hint = ""
+    if groups:
+        biggest = max(groups, key=len)
+        hint = (
+            f" The columns {', '.join(repr(c) for c in biggest)} look like spend per category with no total: "
+            f'to analyse total spend, pass --revenue-column "{revenue_formula(biggest)}" or tick them under '
+            "'Revenue is the sum of' on the Data page."
+        )
     raise InputError(
         f"No usable revenue column in '{source_name}': looked at {_listing(profiles)} "
         f"(numeric: {', '.join(numeric) or 'none'}) and none is named like revenue, ARR, MRR, amount or charges; "
-        "pass --revenue-column or pick one on the Data page."
+        "pass --revenue-column or pick one on the Data page." + hint
     )
 
 
@@ -386,6 +455,22 @@ def _listing(profiles: dict[str, ColumnProfile]) -> str:
 # --------------------------------------------------------------------------- other roles
 
 
+def margin_kind(name: str) -> str | None:
+    """What a money column says about margin: ``profit`` (money kept), ``margin`` (a share or an amount) or
+    ``cost`` (cost of goods or to serve); None for anything else (acquisition cost is not a margin)."""
+    words = set(tokens(name))
+    key = compact(name)
+    if "cac" in words or "acquisition" in words or "acquire" in words:
+        return None
+    if "profit" in key:
+        return "profit"
+    if "margin" in key:
+        return "margin"
+    if words & {"cost", "costs", "cogs"} or "costtoserve" in key or "servicecost" in key:
+        return "cost"
+    return None
+
+
 def describe_role(profile: ColumnProfile, n_rows: int) -> ColumnRole:
     """Return the role of a column that is neither the customer ID nor revenue."""
     name = profile.name
@@ -393,6 +478,8 @@ def describe_role(profile: ColumnProfile, n_rows: int) -> ColumnRole:
         return ColumnRole(name, "constant", 1.0, "one value in every row")
     if profile.distinct == 0:
         return ColumnRole(name, "constant", 1.0, "empty in every row")
+    if OUTCOME_NAME.search(name):
+        return ColumnRole(name, "outcome", 0.9, "name says churn or cancellation: an outcome, never a clustering input")
     if profile.boolean:
         return ColumnRole(name, "boolean", 0.95, "only yes/no (or true/false, 1/0) values")
     if profile.datelike:
@@ -403,7 +490,11 @@ def describe_role(profile: ColumnProfile, n_rows: int) -> ColumnRole:
     if _NAME_COLUMN.match(name.strip()) and profile.distinct > 0.5 * max(n_rows * profile.present_share, 1):
         return ColumnRole(name, "customer_name", 0.85, "name says customer name; mostly distinct values")
     if profile.numeric:
-        return ColumnRole(name, "numeric", 0.9, f"{profile.numbers.parse_rate:.0%} of values are numbers")
+        reason = f"{profile.numbers.parse_rate:.0%} of values are numbers"
+        kind = margin_kind(name)
+        if kind is not None:
+            reason += f"; read as {kind} (segment margin and loss-making accounts)"
+        return ColumnRole(name, "numeric", 0.9, reason)
     present_rows = max(n_rows * profile.present_share, 1)
     if profile.mean_length > 25 and profile.distinct > 0.3 * present_rows:
         return ColumnRole(name, "text", 0.8, f"long free text (average {profile.mean_length:.0f} characters)")

@@ -21,7 +21,8 @@ class IntakeSettings(BaseModel):
     id_column: str | None = None
     """Column holding the customer ID; None means detect it."""
     revenue_column: str | None = None
-    """Column holding revenue; None means detect it. ``"Quantity * UnitPrice"`` multiplies two columns."""
+    """Column holding revenue; None means detect it. ``"A+B+C"`` adds columns up (names may hold spaces);
+    ``"Quantity * UnitPrice"`` multiplies two columns."""
     sheet: str | None = None
     """Excel sheet to read; None means the first sheet that holds data."""
     roles: dict[str, str] = Field(default_factory=dict)
@@ -32,8 +33,14 @@ class IntakeSettings(BaseModel):
     """What the revenue column holds; MRR is turned into ARR (×12). ``auto`` decides from the column name."""
     grain: Literal["auto", "customer", "transactions"] = "auto"
     """One row per customer, or many rows per customer (invoices, orders) that are added up."""
-    revenue_window_months: int | None = Field(default=None, ge=1, le=600)
-    """Transactions only: count revenue from the last N months of the data (None: all of it)."""
+    revenue_window_months: int | Literal["auto"] | None = Field(default="auto")
+    """Transactions only: count revenue from the last N months up to the file's latest date (None: all of
+    it). ``auto``: the last 12 months (the annual run-rate) when the file spans more than 12 months."""
+    churn_rule: Literal["auto", "ignore"] = "auto"
+    """``auto``: accounts the file says have churned (a churn flag, a status, an end date in the past) are
+    kept out of current revenue and reported as their own group; ``ignore``: every account counts."""
+    churn_column: str | None = None
+    """The column that says an account churned (flag, status or end date); None means detect it."""
     attribute_rule: Literal["most_frequent", "latest"] = "most_frequent"
     """Transactions: which value of a descriptive column describes the customer."""
     related_key: str | None = None
@@ -76,3 +83,11 @@ class IntakeSettings(BaseModel):
                 "empty to detect it)"
             )
         return delimiter
+
+    @field_validator("revenue_window_months")
+    @classmethod
+    def _window_in_range(cls, value: int | str | None) -> int | str | None:
+        """A window of months is between 1 and 600."""
+        if isinstance(value, int) and not 1 <= value <= 600:
+            raise ValueError("revenue_window_months must be 1 to 600, 'auto' or null (all of the data)")
+        return value

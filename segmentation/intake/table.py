@@ -18,8 +18,12 @@ ROLES = (
     "text",
     "constant",
     "boolean",
+    "outcome",
 )
-"""Every role a column can have."""
+"""Every role a column can have. ``outcome``: what happened to the customer (churned, cancelled, an end
+date): never a clustering input."""
+
+CHURNED_COLUMNS = ["customer_id", "revenue", "churn_reason"]
 
 
 @dataclass
@@ -74,6 +78,16 @@ class CustomerTable:
     source_roles: dict[str, ColumnRole] = field(default_factory=dict)
     currency: str | None = None
     """Currency code read from the revenue column's name or values (None when nothing says)."""
+    churned: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CHURNED_COLUMNS))
+    """Accounts the file says have churned or ended, kept out of ``customers`` (out of current revenue,
+    tiers, clustering and the plan): ``customer_id``, ``revenue`` (what they took with them), ``churn_reason``."""
+    revenue_window: str = ""
+    """The time window the revenue covers, in words ("last 12 months to 1998-06-30"); "" when the file's
+    revenue column is taken as it is."""
+    revenue_parts: tuple[str, ...] = ()
+    """Source columns added up into revenue (``"A+B+C"``), or the two multiplied; () for one column."""
+    warnings: list[str] = field(default_factory=list)
+    """Red flags about the revenue base that every view shows (a constant revenue column the user chose …)."""
 
     @property
     def n_customers(self) -> int:
@@ -95,6 +109,16 @@ class CustomerTable:
             "revenue_column": self.revenue_column,
             "revenue_unit": self.revenue_unit,
             "currency": self.currency,
+            "revenue_window": self.revenue_window,
+            "revenue_parts": list(self.revenue_parts),
+            "churned": {
+                "customers": len(self.churned),
+                "revenue": float(self.churned["revenue"].clip(lower=0).sum()) if len(self.churned) else 0.0,
+                "reasons": {str(k): int(v) for k, v in self.churned["churn_reason"].value_counts().items()}
+                if len(self.churned)
+                else {},
+            },
+            "warnings": list(self.warnings),
             "excluded": [entry.to_dict() for entry in self.ledger],
             "columns": {name: role.to_dict() for name, role in (self.source_roles or self.roles).items()},
             "notes": list(self.notes),
