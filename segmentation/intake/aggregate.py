@@ -23,7 +23,7 @@ _LATEST_VALUE = (
 )
 _MOST_FREQUENT_VALUE = (
     "SELECT _key, value FROM (SELECT _key, value, "
-    "row_number() OVER (PARTITION BY _key ORDER BY n DESC, first_row) AS rank "
+    "row_number() OVER (PARTITION BY _key ORDER BY n DESC, value::VARCHAR) AS rank "
     "FROM (SELECT _key, {col} AS value, count(*) AS n, min(_row) AS first_row "
     "FROM rows_in WHERE {col} IS NOT NULL GROUP BY _key, {col})) WHERE rank = 1"
 )
@@ -84,8 +84,10 @@ def aggregate(
                     else (f"(SELECT max({_q(active_until)}) FROM rows_in)")  # noqa: S608 - quoted names only
                 )
                 condition = f"({_q(active_until)} IS NULL OR {_q(active_until)} >= {latest})"
-            selects.append(f"coalesce(sum({_q(amount)}) FILTER (WHERE {condition}), 0)::DOUBLE AS revenue")
-            selects.append(f"coalesce(sum({_q(amount)}), 0)::DOUBLE AS monetary")
+            # summed as exact decimals (to a millionth), so the sum does not depend on the order of the rows
+            exact = f"{_q(amount)}::DECIMAL(38, 6)"
+            selects.append(f"coalesce(sum({exact}) FILTER (WHERE {condition}), 0)::DOUBLE AS revenue")
+            selects.append(f"coalesce(sum({exact}), 0)::DOUBLE AS monetary")
         if event_date and rfm:
             selects += [
                 f"min({_q(event_date)}) AS first_purchase",
@@ -122,10 +124,11 @@ def aggregate(
 
 
 def _pick_attribute(con: duckdb.DuckDBPyConnection, column: str, rule: str, event_date: str | None) -> pd.DataFrame:
-    """Return ``_key, value``: each key's most frequent value (ties: first seen) or latest value."""
+    """Return ``_key, value``: each key's most frequent value (ties: the first in text order) or latest value."""
     col = _q(column)
     if rule == "latest":
-        order = f"{_q(event_date)} DESC NULLS LAST, _row DESC" if event_date else "_row DESC"
+        # ties on the date go to the value, not the row: the file's row order must not change the answer
+        order = f"{_q(event_date)} DESC NULLS LAST, value::VARCHAR DESC" if event_date else "_row DESC"
         sql = _LATEST_VALUE.format(col=col, order=order)
     else:
         sql = _MOST_FREQUENT_VALUE.format(col=col)
