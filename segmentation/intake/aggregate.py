@@ -23,7 +23,7 @@ _LATEST_VALUE = (
 )
 _MOST_FREQUENT_VALUE = (
     "SELECT _key, value FROM (SELECT _key, value, "
-    "row_number() OVER (PARTITION BY _key ORDER BY n DESC, first_row) AS rank "
+    "row_number() OVER (PARTITION BY _key ORDER BY n DESC, value::VARCHAR) AS rank "
     "FROM (SELECT _key, {col} AS value, count(*) AS n, min(_row) AS first_row "
     "FROM rows_in WHERE {col} IS NOT NULL GROUP BY _key, {col})) WHERE rank = 1"
 )
@@ -88,15 +88,17 @@ def aggregate(
                     else (f"(SELECT max({_q(active_until)}) FROM rows_in)")  # noqa: S608 - quoted names only
                 )
                 condition = f"({_q(active_until)} IS NULL OR {_q(active_until)} >= {latest})"
-            selects.append(f"coalesce(sum({_q(amount)}) FILTER (WHERE {condition}), 0)::DOUBLE AS revenue")
-            selects.append(f"coalesce(sum({_q(amount)}), 0)::DOUBLE AS monetary")
+            # summed as exact decimals (to a millionth), so the sum does not depend on the order of the rows
+            exact = f"{_q(amount)}::DECIMAL(38, 6)"
+            selects.append(f"coalesce(sum({exact}) FILTER (WHERE {condition}), 0)::DOUBLE AS revenue")
+            selects.append(f"coalesce(sum({exact}), 0)::DOUBLE AS monetary")
             if window_months and event_date and active_until is None:
-                selects.append(f"coalesce(sum({_q(amount)}), 0)::DOUBLE AS all_time_revenue")
+                selects.append(f"coalesce(sum({exact}), 0)::DOUBLE AS all_time_revenue")
                 if prior:
                     start = f"{max_date} - INTERVAL {2 * int(window_months)} MONTH"
                     end = f"{max_date} - INTERVAL {int(window_months)} MONTH"
                     before = f"{_q(event_date)} > {start} AND {_q(event_date)} <= {end}"
-                    selects.append(f"coalesce(sum({_q(amount)}) FILTER (WHERE {before}), 0)::DOUBLE AS prior_revenue")
+                    selects.append(f"coalesce(sum({exact}) FILTER (WHERE {before}), 0)::DOUBLE AS prior_revenue")
         if event_date and rfm:
             selects += [
                 f"min({_q(event_date)}) AS first_purchase",
@@ -119,11 +121,14 @@ def aggregate(
         for column in columns.numeric:
             if column in columns.summed:  # a part of revenue: over the same rows as revenue
                 selects.append(
-                    f"coalesce(sum({_q(column)}) FILTER (WHERE {windowed}), 0)::DOUBLE AS {_q(prefix + column)}"
+                    f"coalesce(sum({_q(column)}::DECIMAL(38, 6)) FILTER (WHERE {windowed}), 0)::DOUBLE "
+                    f"AS {_q(prefix + column)}"
                 )
                 continue
             how = "sum" if MONEY_OR_COUNT.search(column) else "avg"
-            selects.append(f"{how}({_q(column)})::DOUBLE AS {_q(prefix + column + ('' if how == 'sum' else '_mean'))}")
+            name = _q(prefix + column + ("" if how == "sum" else "_mean"))
+            # exact decimals here too, so no sum or mean depends on the order of the rows
+            selects.append(f"{how}({_q(column)}::DECIMAL(38, 6))::DOUBLE AS {name}")
         for column in columns.boolean:
             selects.append(f"avg({_q(column)}::DOUBLE) AS {_q(prefix + column + '_share')}")
         for column in columns.dates:
@@ -143,10 +148,11 @@ def aggregate(
 
 
 def _pick_attribute(con: duckdb.DuckDBPyConnection, column: str, rule: str, event_date: str | None) -> pd.DataFrame:
-    """Return ``_key, value``: each key's most frequent value (ties: first seen) or latest value."""
+    """Return ``_key, value``: each key's most frequent value (ties: the first in text order) or latest value."""
     col = _q(column)
     if rule == "latest":
-        order = f"{_q(event_date)} DESC NULLS LAST, _row DESC" if event_date else "_row DESC"
+        # ties on the date go to the value, not the row: the file's row order must not change the answer
+        order = f"{_q(event_date)} DESC NULLS LAST, value::VARCHAR DESC" if event_date else "_row DESC"
         sql = _LATEST_VALUE.format(col=col, order=order)
     else:
         sql = _MOST_FREQUENT_VALUE.format(col=col)
