@@ -175,9 +175,11 @@ def main() -> None:
         folder = generate(lines, args.root / f"lines_{lines}")
         out = args.root / f"out_{lines}"
         out.mkdir(parents=True, exist_ok=True)
-        results = {case: measure(case, folder, out) for case in args.cases}
-        bare = results.get("bare")
-        for case, (seconds, peak) in results.items():
+        bare: tuple[float, float] | None = None
+        for case in args.cases:  # each row printed as soon as it is measured
+            seconds, peak = measure(case, folder, out)
+            if case == "bare":
+                bare = (seconds, peak)
             ratio = f"{seconds / bare[0]:.2f}" if bare else "-"
             memory = f"{peak / bare[1]:.2f}" if bare and bare[1] else "-"
             print(f"{lines:>12,} {case:>7} {seconds:>9.1f} {peak:>9.0f} {ratio:>12} {memory:>14}", flush=True)

@@ -166,7 +166,8 @@ def _curves_and_top(
     cum[0] = 0.0
     share = (lambda k: cum[k] / total) if total > 0 else (lambda k: 0.0)
     pareto = pd.DataFrame({"customer_share": picks / max(n, 1), "revenue_share": [share(int(k)) for k in picks]})
-    lorenz_values = [1.0 - share(n - int(k)) if total > 0 and k > 0 else 0.0 for k in picks]
+    # 1 − (top n−k share): clipped, since the two sums differ in their last bits (−2e−16 is not a share)
+    lorenz_values = [min(max(1.0 - share(n - int(k)), 0.0), 1.0) if total > 0 and k > 0 else 0.0 for k in picks]
     lorenz = pd.DataFrame({"customer_share": picks / max(n, 1), "revenue_share": lorenz_values})
     top = r.filter(r._rank <= top_n).order_by("_rank").select("_rank", "customer_id", "_x", "_cum")
     frame = top.to_pyarrow().to_pandas()

@@ -103,8 +103,18 @@ def _named_table(con: BaseBackend, name: str) -> ir.Table:
 
 
 def _sample(table: ir.Table) -> pd.DataFrame:
-    """The first rows of an engine table as a pandas frame (typed columns kept), to decide the roles."""
-    return table.limit(SAMPLE_ROWS).to_pyarrow().to_pandas()
+    """The first rows of an engine table as a pandas frame, to decide the roles.
+
+    Shaped like the intake's reader gives Parquet: floats, timestamps and flags typed, whole numbers
+    and text as text, dates as timestamps.
+    """
+    frame = table.limit(SAMPLE_ROWS).to_pyarrow().to_pandas()
+    for name, kind in table.schema().items():
+        if kind.is_integer() or kind.is_decimal():
+            frame[name] = frame[name].astype("string").astype("str").where(frame[name].notna(), None)
+        elif kind.is_date() or kind.is_timestamp():
+            frame[name] = pd.to_datetime(frame[name]).astype("datetime64[ns]")
+    return frame
 
 
 def plan_rows(opened: Opened, settings: IntakeSettings) -> RowPlan:

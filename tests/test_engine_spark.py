@@ -1,0 +1,101 @@
+"""The same analysis on Spark (local[2]) and on DuckDB: same customers, same figures, same segments.
+
+One Spark session serves the whole module. Without Java or PySpark every test here is skipped with
+the reason and how to install them (`make test` installs the ``spark`` extra).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from segmentation.engine import EngineResult, EngineSettings, run_engine
+from segmentation.engine.connect import java_missing
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+DATASETS = {
+    "accounts": ROOT / "sample_data" / "saas_accounts.csv",
+    "invoices": ROOT / "sample_data" / "saas_invoices.csv",
+    "cdnow": SHARED / "cdnow" / "CDNOW_master.txt",
+    "telco_csv": SHARED / "telco_churn" / "Telco-Customer-Churn.csv",
+    "telco_xlsx": SHARED / "telco_churn" / "Telco_customer_churn.xlsx",
+    "ravenstack_subscriptions": SHARED / "ravenstack" / "ravenstack_subscriptions.csv",
+}
+RFM = ("frequency", "recency_days", "tenure_days", "monetary", "average_order_value")
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("spark")]
+_WHY_NOT = java_missing()
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    if _WHY_NOT:
+        pytest.skip(f"Spark tests skipped: {_WHY_NOT}")
+    import ibis
+
+    from segmentation.engine.connect import spark_session
+
+    session = spark_session("local[2]", shuffle_partitions=2, **{"spark.default.parallelism": "2"})
+    yield ibis.pyspark.connect(session)
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def duckdb() -> Any:
+    from segmentation.engine import connect
+
+    return connect("duckdb")
+
+
+def _table(result: EngineResult) -> pd.DataFrame:
+    frame = result.segmented.to_pyarrow().to_pandas()
+    return frame.sort_values("customer_id").reset_index(drop=True)
+
+
+@pytest.mark.parametrize("name", list(DATASETS))
+def test_spark_and_duckdb_give_the_same_answers(name: str, spark: Any, duckdb: Any) -> None:
+    path = DATASETS[name]
+    if not path.exists():
+        pytest.skip(f"{path} is not on this machine")
+    settings = EngineSettings(sample_size=2_000, check_sample_size=1_000)
+    on_duckdb = run_engine(str(path), settings, con=duckdb)
+    on_spark = run_engine(str(path), settings, con=spark)
+    a, b = _table(on_duckdb), _table(on_spark)
+    assert a["customer_id"].tolist() == b["customer_id"].tolist()
+    np.testing.assert_array_equal(a["revenue"].round(2), b["revenue"].round(2))
+    for column in RFM:
+        if column in a.columns:
+            np.testing.assert_allclose(a[column], b[column], rtol=1e-9, err_msg=column)
+    assert a["segment"].tolist() == b["segment"].tolist()
+    assert a["segment_name"].tolist() == b["segment_name"].tolist()
+    assert a["abc_class"].tolist() == b["abc_class"].tolist()
+    for key, value in on_duckdb.concentration.metrics.to_dict().items():
+        assert on_spark.concentration.metrics.to_dict()[key] == pytest.approx(value, rel=1e-9, abs=1e-12), key
+    # curve points are shares in [0, 1]: equal to 1e-9 in absolute terms
+    np.testing.assert_allclose(on_duckdb.concentration.pareto, on_spark.concentration.pareto, atol=1e-9)
+    np.testing.assert_allclose(on_duckdb.concentration.lorenz, on_spark.concentration.lorenz, atol=1e-9)
+    pd.testing.assert_frame_equal(
+        on_duckdb.concentration.by_segment, on_spark.concentration.by_segment, check_exact=False, rtol=1e-9, atol=1e-12
+    )
+    assert [(e.reason, e.rows) for e in on_duckdb.ledger] == [(e.reason, e.rows) for e in on_spark.ledger]
+    assert on_duckdb.fitted.k == on_spark.fitted.k
+
+
+def test_spark_writes_the_customer_parquet_partitioned_by_segment(spark: Any, tmp_path: Path) -> None:
+    result = run_engine(str(DATASETS["invoices"]), EngineSettings(k=3), con=spark, out=tmp_path)
+    target = tmp_path / "customers.parquet"
+    assert sorted(p.name for p in target.iterdir() if p.name.startswith("segment=")) == [
+        "segment=1",
+        "segment=2",
+        "segment=3",
+    ]
+    written = pq.read_table(target).to_pandas()
+    assert len(written) == result.customers == 3000
+    assert (tmp_path / "engine_summary.json").exists()
