@@ -32,6 +32,7 @@ from segmentation.service.moves import (
     flag_moves,
 )
 from segmentation.service.overview import PlanOverview, build_overview
+from segmentation.service.playbooks import CONSUMER_PLAYBOOKS, segment_actions
 from segmentation.service.settings import DEFAULT_PLAYBOOKS, SERVICE_MODELS, TIERS
 from segmentation.service.text import blank, concat, money, money_each, plain_float, put, str_array, text, words_at
 
@@ -83,6 +84,8 @@ class ServicePlan:
     pins: list[PinFigures] = field(default_factory=list)
     budget_share: float | None = None
     """The most a personal model may cost as a share of the revenue it serves (None = unbounded)."""
+    segment_actions: dict[str, list[str]] = field(default_factory=dict)
+    """Segment id (text) → suggested actions, each naming the trait of the segment that calls for it."""
 
     @functools.cached_property
     def overview(self) -> PlanOverview:
@@ -297,6 +300,7 @@ class ServicePlan:
                     "sentence": self.business.sentence,
                 },
                 "pins": [pin.to_dict() for pin in self.pins],
+                "segment_actions": {k: list(v) for k, v in self.segment_actions.items()},
                 "overview": self.overview.to_dict(),
             }
         )
@@ -585,7 +589,9 @@ def plan_service(
         upside=moves.upside,
         cost_change=moves.cost_change,
     )
-    playbooks = {m: settings.playbooks.get(m, DEFAULT_PLAYBOOKS[m]) for m in SERVICE_MODELS}
+    defaults = CONSUMER_PLAYBOOKS if kind.consumer_like else DEFAULT_PLAYBOOKS
+    playbooks = {m: settings.playbooks.get(m, defaults[m]) for m in SERVICE_MODELS}
+    actions = segment_actions(table, labels, at_risk, consumer_like=kind.consumer_like)
     rules = [*_rules_in_words(settings, thresholds, capacity, segment_names, unit), *moves.rules]
     return ServicePlan(
         frame=frame,
@@ -605,6 +611,7 @@ def plan_service(
         business=kind,
         pins=pins.figures,
         budget_share=budget_share(settings),
+        segment_actions=actions,
     )
 
 

@@ -374,13 +374,17 @@ def _rhythm(frame: pd.DataFrame) -> _Signal:
     with np.errstate(divide="ignore", invalid="ignore"):
         # tenure runs from the first purchase to the as-of date, so first to last purchase is tenure − recency
         own_gap = np.where(repeat, np.maximum(tenure - recency, 0.0) / (frequency - 1.0), np.nan)
-    typical = float(np.nanmedian(own_gap[repeat & (own_gap > 0)])) if (repeat & (own_gap > 0)).any() else np.nan
+    gaps = own_gap[repeat & (own_gap > 0)]
+    typical = float(np.median(gaps)) if len(gaps) else np.nan
     if not np.isfinite(typical):
         typical = float(np.nanmedian(recency)) if np.isfinite(recency).any() else 30.0
-    # Two or three purchases make a noisy rhythm: the customer's own gap counts from three purchases on,
-    # and never below a week; others are read against the repeat buyers' typical gap.
-    steady = (frequency >= 3) & (own_gap > 0)
-    gap = np.where(steady, np.maximum(own_gap, 7.0), max(typical, 1.0))
+    # A one-time buyer's rhythm is unknown: it is read against a long repeat gap (the 90th percentile),
+    # so an annual subscriber in its first year is not taken for a lapsed monthly one.
+    slow = float(np.quantile(gaps, 0.9)) if len(gaps) else typical
+    # Two purchases close together make a noisy rhythm: a customer's own gap never counts below a week
+    # or half the typical gap.
+    steady = repeat & (own_gap > 0)
+    gap = np.where(steady, np.maximum(own_gap, max(7.0, typical / 2.0)), max(slow, 1.0))
     ratio = recency / gap
     share = np.clip((ratio - 1.0) / 3.0, 0.0, 0.95)
     shown = np.nan_to_num(ratio) >= 1.5
@@ -392,7 +396,7 @@ def _rhythm(frame: pd.DataFrame) -> _Signal:
         np.round(gap[own]),
     )
     once_words = format_rows(
-        lambda d: f"no purchase for {d:,.0f} days; repeat buyers come back every {typical:,.0f} days",
+        lambda d: f"bought once, {d:,.0f} days ago; 90% of repeat buyers come back within {slow:,.0f} days",
         np.round(recency[once]),
     )
     n = len(frame)
