@@ -666,7 +666,7 @@ def _segment_long_term(
         high=high,
         r2=None,
         method="look-alikes within segment",
-        fit={"model": "segment percentile", "quantile": q, "r2_held_out": None},
+        fit={"model": "segment percentile", "quantile": q, "r2_held_out": None, "fallback_reason": reason},
         notes=[
             f"Long-term potential falls back to look-alikes within each segment ({reason}): "
             f"half-way to what the segment's accounts pay at its {q:.0%} quantile. Confidence is low."
@@ -793,7 +793,8 @@ def _validate(
         reason = (
             "no company size, industry or region to predict from, and no earlier period to test on"
             if not columns.has_firmographics
-            else "the firmographic model was not fitted"
+            else f"{long_term.fit.get('fallback_reason') or 'the firmographic model was not fitted'}, so potential "
+            "uses segment look-alikes, and there is no earlier period to test on"
         )
         return not_checked(reason)
     rows, predicted, actual = long_term.cv
