@@ -29,28 +29,46 @@ summary = plan.to_dict()
 unit = result.revenue_unit
 money = lambda value: format_money(value, result.currency, unit)  # noqa: E731
 models = {m["name"]: m for m in result.service_models_summary()}
+overview = plan.overview
+if overview.headline:
+    st.info(overview.headline)
+validation = result.potential.validation
+if validation is not None:
+    st.caption(f"Potential: {validation.sentence}")
 
 cols = st.columns(3)
 for col, model in zip(cols, SERVICE_MODELS, strict=True):
     entry = models[model]
+    figures = overview.model(model)
     with col.container(border=True):
         st.markdown(f"**{model.capitalize()}**")
-        st.metric("Accounts", format_count(entry["customers"]))
+        st.metric("Accounts", format_count(figures.customers))
         st.caption(
-            f"{money(entry['revenue'])} today · long-term potential {money(entry.get('long_term_potential'))} · "
-            f"CSMs needed {entry.get('headcount_needed', '–')} · "
-            f"cost to serve {format_money(entry.get('cost'), result.currency)} a year"
+            f"{money(figures.revenue)} today · long-term potential {money(entry.get('long_term_potential'))} · "
+            f"CSMs needed {figures.csms_needed}"
             + (
-                f" ({format_share(entry['cost_to_revenue'])} of {unit})"
-                if entry.get("cost_to_revenue") is not None
+                f" (the grid asked for {figures.csms_for_demand})"
+                if figures.csms_for_demand != figures.csms_needed
                 else ""
             )
+            + f" · cost to serve {format_money(figures.cost, result.currency)} a year"
+            + (f" ({format_share(figures.cost_to_revenue)} of {unit})" if figures.cost_to_revenue is not None else "")
         )
 
 left, right = st.columns(2)
 left.altair_chart(service_charts.service_grid(plan))
 right.altair_chart(service_charts.capacity(plan))
 
+for model, cut in plan.budget.items():
+    if cut.get("fell"):
+        floor = cut.get("revenue_floor")
+        st.warning(
+            f"The budget keeps {format_count(cut['kept'])} of the {format_count(cut['wanted'])} accounts that call "
+            f"for {model}"
+            + (f" (from {money(floor)})" if floor is not None else "")
+            + f": the other {format_count(cut['fell'])} move to {cut['fell_to']}, as {model} would cost more than "
+            f"{format_share(cut['share'])} of the {unit} it serves."
+        )
 for model, cap in summary.get("capacity", {}).items():
     if cap.get("spilled"):
         st.warning(
@@ -170,6 +188,34 @@ with st.expander("Change the policy: tiers, grid, capacity, costs", expanded=Fal
         )
     with row[3]:
         support.bound(st.number_input, "Accounts per medium-touch CSM", "service.accounts_per_csm_medium", min_value=1)
+    st.markdown("**Budget** (what each personal model may cost, as a share of the revenue it serves)")
+    row = st.columns(4)
+    with row[0]:
+        support.bound(
+            st.number_input,
+            "Budget: cost ÷ revenue (%)",
+            "service.cost_budget_share",
+            min_value=0.0,
+            max_value=1000.0,
+            step=1.0,
+            to_widget=lambda v: 0.0 if v is None else round(float(v) * 100.0, 2),
+            from_widget=lambda v: None if not v else float(v) / 100.0,
+            help="0 = no budget. 15% follows $1–2M ARR per CSM at about 150k a year fully loaded.",
+        )
+    with row[1]:
+        support.bound(st.checkbox, "Allow a model to cost more than it serves", "service.allow_cost_above_revenue")
+    with row[2]:
+        support.bound(
+            st.selectbox,
+            "Business kind",
+            "service.consumer_like",
+            options=["auto", "yes", "no"],
+            format_func=lambda v: {"auto": "decide from the data", "yes": "consumer-like", "no": "business (B2B)"}[v],
+        )
+    with row[3]:
+        support.bound(
+            st.slider, "At risk from score", "potential.at_risk_from", min_value=1.0, max_value=100.0, step=1.0
+        )
     row = st.columns(5)
     with row[0]:
         support.bound(
@@ -230,7 +276,7 @@ else:
         "served lightly despite high potential, and high-touch accounts whose value does not carry the cost. "
         "Choose a column below if your file has one."
     )
-left, right = st.columns(2)
+left, right, third = st.columns(3)
 for col, key, frame, title, caption in (
     (left, "up", plan.move_up_frame(), "Move up", "More attention would pay: upside is the potential not yet earned."),
     (
@@ -239,6 +285,13 @@ for col, key, frame, title, caption in (
         plan.move_down_frame(),
         "Move down",
         "The CSM time is better spent elsewhere; cost change per year.",
+    ),
+    (
+        third,
+        "save",
+        plan.save_frame(),
+        "Save",
+        "At risk: a save play before any expansion, largest revenue at risk first.",
     ),
 ):
     with col:
@@ -251,7 +304,15 @@ for col, key, frame, title, caption in (
         shown = frame[
             [
                 c
-                for c in ("customer_id", "segment_name", "revenue", "move_from", "move_to", "upside", "move_reason")
+                for c in (
+                    "customer_id",
+                    "segment_name",
+                    "revenue",
+                    "move_from",
+                    "move_to",
+                    "upside" if key != "save" else "risk_score",
+                    "move_reason",
+                )
                 if c in frame
             ]
         ]
@@ -322,6 +383,42 @@ for col, model in zip(cols, SERVICE_MODELS, strict=True):
         playbooks[model] = text
 if playbooks != dict(result.config.service.playbooks):
     support.update_config(**{"service.playbooks": playbooks})
+    st.rerun()
+
+for profile in result.segmentation.profiles:
+    actions = plan.segment_actions.get(str(profile.id)) or []
+    if actions:
+        st.markdown(f"**{profile.id}. {profile.name}**")
+        for line in actions:
+            st.text(f"• {line}")
+
+st.subheader("Pins")
+st.caption("Named accounts or an ARR floor pinned to a model, or kept out of every move; with who set it and why.")
+for line in overview.pins:
+    st.text(f"• {line}")
+with st.form("pin_form", clear_on_submit=True):
+    row = st.columns(3)
+    pin_ids = row[0].text_input("Customer IDs (comma-separated)", key="pin_ids")
+    pin_floor = row[1].number_input(f"…or every account from this {unit}", min_value=0.0, step=1000.0, key="pin_floor")
+    pin_model = row[2].selectbox("Pin to", ["keep out of moves", *SERVICE_MODELS], key="pin_model")
+    row = st.columns(2)
+    pin_by = row[0].text_input("Set by", max_chars=300, key="pin_by")
+    pin_why = row[1].text_input("Why", max_chars=300, key="pin_why")
+    if st.form_submit_button("Add pin"):
+        pins = [p.model_dump() for p in result.config.service.pins]
+        pins.append(
+            {
+                "accounts": [x.strip() for x in pin_ids.split(",") if x.strip()],
+                "arr_floor": float(pin_floor) or None,
+                "model": None if pin_model == "keep out of moves" else pin_model,
+                "set_by": pin_by,
+                "reason": pin_why,
+            }
+        )
+        support.update_config(**{"service.pins": pins})
+        st.rerun()
+if result.config.service.pins and st.button("Remove all pins", key="pins_clear"):
+    support.update_config(**{"service.pins": []})
     st.rerun()
 
 with st.expander("A note per segment (added to the playbook of its accounts)"):

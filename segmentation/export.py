@@ -80,7 +80,7 @@ def exclusions_csv(result: AnalysisResult) -> bytes:
 
 
 def workbook_bytes(result: AnalysisResult) -> bytes:
-    """Return an XLSX workbook: Customers, Segments, Service models and Exclusions sheets.
+    """Return an XLSX workbook: Customers, Segments, Service models, Exclusions and the three working lists.
 
     Text is written as string cells (never formulas or links), and text a spreadsheet would run as
     a formula gets a leading apostrophe as in the CSV exports, so it stays inert when copied or
@@ -94,6 +94,9 @@ def workbook_bytes(result: AnalysisResult) -> bytes:
             "Segments": result.segments_frame(),
             "Service models": pd.DataFrame(result.service_models_summary()),
             "Exclusions": _ledger_frame(result),
+            "Move up": result.service.move_up_frame(),
+            "Move down": result.service.move_down_frame(),
+            "Save list": result.service.save_frame(),
         }
         for name, frame in sheets.items():
             _excel_ready(neutralise_frame(frame)).to_excel(writer, sheet_name=name, index=False)

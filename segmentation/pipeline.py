@@ -15,10 +15,11 @@ from segmentation.config import AnalysisConfig
 from segmentation.economics import analyse_concentration, segment_economics
 from segmentation.errors import InputError
 from segmentation.intake import CustomerTable, Source, build_customer_table
-from segmentation.result import FIXED_CUSTOMER_COLUMNS, AnalysisResult
+from segmentation.result import FIXED_CUSTOMER_COLUMNS, WORKING_LIST_COLUMNS, AnalysisResult
 from segmentation.segments import FeatureMatrix, Segmentation, build_features, segment_customers
 from segmentation.segments.segmenting import CLUSTERING_METHODS
 from segmentation.service import estimate_potential, plan_service
+from segmentation.service.validation import CONFIDENCE_WORDS
 
 Progress = Callable[[float, str], None]
 """A callback taking the fraction done (0–1) and a sentence saying what is happening."""
@@ -149,6 +150,27 @@ def _customers_frame(
     for column in features.columns:
         if column not in table.customers.columns or column in ("customer_id", "revenue"):
             continue
-        name = column if column not in frame.columns else f"input_{column}"
+        name = column if column not in frame.columns and column not in WORKING_LIST_COLUMNS else f"input_{column}"
         frame[name] = table.customers[column].to_numpy()
-    return frame
+    return _append_working_lists(frame, potential, service)
+
+
+def _append_working_lists(frame: pd.DataFrame, potential: pd.DataFrame, service: pd.DataFrame) -> pd.DataFrame:
+    """Append `WORKING_LIST_COLUMNS` (today's model, move, risk, potential range, pin) after the features."""
+    move = service["move"].to_numpy(dtype=object) if "move" in service else np.full(len(frame), "", dtype=object)
+    confidence = potential["potential_confidence"].map(CONFIDENCE_WORDS) if "potential_confidence" in potential else ""
+    columns = {
+        "current_service_model": service["current_model"].array if "current_model" in service else "",
+        "move_direction": np.where(move == "", "none", move),
+        "risk_score": service["risk_score"].to_numpy(dtype=float) if "risk_score" in service else np.nan,
+        "risk_drivers": service["risk_drivers"].array if "risk_drivers" in service else "",
+        "potential_low": potential["long_term_low"].to_numpy(dtype=float).round(2)
+        if "long_term_low" in potential
+        else np.nan,
+        "potential_high": potential["long_term_high"].to_numpy(dtype=float).round(2)
+        if "long_term_high" in potential
+        else np.nan,
+        "potential_confidence": np.asarray(confidence, dtype=object),
+        "pin": service["pin"].array if "pin" in service else "",
+    }
+    return frame.assign(**{name: columns[name] for name in WORKING_LIST_COLUMNS})

@@ -284,31 +284,9 @@ def _service_section(result: AnalysisResult, summary: dict[str, Any], money: Any
     rule_html = "".join(f"<li>{_e(r)}</li>" for r in rules)
     playbooks = _playbooks(summary)
     playbook_html = "".join(f"<li><b>{_e(m)}</b>: {_e(t)}</li>" for m, t in playbooks.items())
-    moves = service.get("moves") or {}
-    move_html = ""
-    if moves:
-        up, down = moves.get("up", {}), moves.get("down", {})
-        top_up = result.service.move_up_frame().head(10)
-        move_html = (
-            "<h3>Who should move</h3>"
-            f"<p>Move up: {format_count(up.get('customers', 0))} accounts ({money(up.get('revenue'))} today, "
-            f"upside {money(up.get('upside'))}). Move down: {format_count(down.get('customers', 0))} accounts "
-            f"({money(down.get('revenue'))} today).</p>"
-            + (
-                _table(
-                    ["Customer", "Segment", "Revenue", "From", "To", "Why"],
-                    [
-                        (r.customer_id, r.segment_name, money(r.revenue), r.move_from, r.move_to, r.move_reason)
-                        for r in top_up.itertuples()
-                    ],
-                    {2},
-                )
-                if len(top_up)
-                else ""
-            )
-        )
     return (
         "<h2>How to serve them</h2>"
+        + _plan_bounds_html(summary, money, result.currency)
         + _table(
             [
                 "Service model",
@@ -324,10 +302,98 @@ def _service_section(result: AnalysisResult, summary: dict[str, Any], money: Any
         )
         + _chart(rendered, "service_grid")
         + _chart(rendered, "capacity")
-        + move_html
         + (f"<h3>The policy in force</h3><ul class='plain'>{rule_html}</ul>" if rule_html else "")
         + (f"<h3>Playbooks</h3><ul class='plain'>{playbook_html}</ul>" if playbook_html else "")
+        + _segment_actions_html(summary)
     )
+
+
+_LIST_TITLES = {
+    "up": ("Move up", "More attention would pay; largest accounts first."),
+    "down": ("Move down", "The CSM time is better spent elsewhere; largest accounts first."),
+    "save": ("Save", "At risk: a save play before any expansion; largest revenue at risk first."),
+}
+
+
+def _plan_bounds_html(summary: dict[str, Any], money: Any, currency: str) -> str:
+    """The plan's headline, cost against revenue per model, validation, the three lists and the pins."""
+    service = summary.get("service", {})
+    overview = service.get("overview") or {}
+    if not overview:
+        return ""
+    headline = overview.get("headline") or ""
+    share = overview.get("budget_share")
+    budget = (
+        f"Budget: each personal model may cost at most {format_share(share)} of the revenue it serves; "
+        "cut-offs are solved from it."
+        if share is not None
+        else "No cost-to-serve budget is set."
+    )
+    cost_rows = [
+        (
+            m["name"],
+            format_count(m["customers"]),
+            money(m["revenue"]),
+            format_money(float(m["cost"]), currency) + " a year",
+            "–" if m.get("cost_to_revenue") is None else format_share(m["cost_to_revenue"], 1),
+            "yes" if m.get("within_revenue") else "no",
+            str(m.get("csms_needed", 0)),
+        )
+        for m in overview.get("models", [])
+    ]
+    validation = (summary.get("potential", {}).get("validation") or {}).get("sentence")
+    lists_html = ""
+    for direction, entry in (overview.get("lists") or {}).items():
+        largest = entry.get("largest") or []
+        title, explained = _LIST_TITLES.get(direction, (direction, ""))
+        lists_html += (
+            f"<h3>{_e(title)}: {format_count(entry['customers'])} accounts, {money(entry['revenue'])}</h3>"
+            + (f"<p class='muted'>{_e(explained)}</p>" if explained else "")
+            + (
+                _table(
+                    ["Customer", "Segment", "Revenue", "From", "To", "Why"],
+                    [
+                        (
+                            a["customer_id"],
+                            a["segment_name"],
+                            money(a["revenue"]),
+                            a["move_from"],
+                            a["move_to"],
+                            a["reason"],
+                        )
+                        for a in largest
+                    ],
+                    {2},
+                )
+                if largest
+                else ""
+            )
+        )
+    pins = overview.get("pins") or []
+    pins_html = "<h3>Pins</h3><ul class='plain'>" + "".join(f"<li>{_e(p)}</li>" for p in pins) + "</ul>" if pins else ""
+    return (
+        (f"<div class='flag'>{_e(headline)}</div>" if headline else "")
+        + f"<p>{_e(budget)}</p>"
+        + "<h3>Cost to serve against the revenue it serves</h3>"
+        + _table(
+            ["Model", "Customers", "Revenue", "Cost to serve", "Cost ÷ revenue", "Within revenue", "CSMs"],
+            cost_rows,
+            {1, 2, 3, 4, 6},
+        )
+        + (f"<p class='muted'>{_e(validation)}</p>" if validation else "")
+        + lists_html
+        + pins_html
+    )
+
+
+def _segment_actions_html(summary: dict[str, Any]) -> str:
+    """Suggested actions per segment, each naming the trait that calls for it."""
+    actions = summary.get("service", {}).get("segment_actions") or {}
+    names = {str(s["id"]): s["name"] for s in summary.get("segments", [])}
+    items = "".join(
+        f"<li><b>{_e(names.get(key, key))}:</b> {_e(' '.join(lines))}</li>" for key, lines in actions.items() if lines
+    )
+    return f"<h3>Actions from each segment's traits</h3><ul class='plain'>{items}</ul>" if items else ""
 
 
 def _fmt_number(value: object) -> str:

@@ -39,6 +39,20 @@ FIXED_CUSTOMER_COLUMNS = [
 
 SERVICE_MODELS = ["high-touch", "medium-touch", "tech-touch"]
 
+WORKING_LIST_COLUMNS = [
+    "current_service_model",
+    "move_direction",
+    "risk_score",
+    "risk_drivers",
+    "potential_low",
+    "potential_high",
+    "potential_confidence",
+    "pin",
+]
+"""Appended to customers.csv after the feature columns: today's model ("" when unknown), the move
+(up | down | save | none), churn risk 0–100 (blank when the file has no signal) and its drivers, the
+long-term potential's range and confidence in words, and the pin that holds the account."""
+
 
 @dataclass
 class AnalysisResult:

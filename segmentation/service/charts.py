@@ -33,8 +33,17 @@ def service_grid(plan: ServicePlan) -> alt.LayerChart:
     cells = plan.grid_frame()
     cells["arr_label"] = cells["arr_tier"].map(_TIER_LABELS)
     cells["potential_label"] = cells["potential_tier"].map(_TIER_LABELS)
+    # The counts are the plan after pins, capacity and budget (the same as the cards and lists), not the
+    # grid's wish: a cell whose accounts fell to a lighter model says how many each model serves.
+    served = cells[[f"{m}_customers" for m in SERVICE_MODELS]].to_numpy()
     cells["label"] = [
-        f"{model}\n{customers:,} customers" for model, customers in zip(cells["model"], cells["customers"], strict=True)
+        f"{model}\n"
+        + (
+            f"{customers:,} customers"
+            if counts[list(SERVICE_MODELS).index(model)] == customers
+            else " · ".join(f"{c:,} {m.split('-')[0]}" for m, c in zip(SERVICE_MODELS, counts, strict=True) if c)
+        )
+        for model, customers, counts in zip(cells["model"], cells["customers"], served, strict=True)
     ]
     unit = plan.revenue_unit
     order = [_TIER_LABELS[t] for t in TIERS]

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from segmentation.service.settings import SERVICE_MODELS, TIERS
 from segmentation.service.text import (
@@ -27,6 +28,7 @@ from segmentation.service.text import (
     money,
     money_each,
     put,
+    text,
     words_at,
 )
 
@@ -96,7 +98,7 @@ class Moves:
     def summary(self, revenue: np.ndarray) -> dict[str, Any]:
         """Return per direction: customers, revenue, upside and yearly cost change (JSON-ready)."""
         result: dict[str, Any] = {"based_on": self.based_on, "thresholds": dict(self.thresholds)}
-        for direction in ("up", "down"):
+        for direction in ("up", "down", "save"):
             mask = self.move == direction
             result[direction] = {
                 "customers": int(mask.sum()),
@@ -393,3 +395,74 @@ def current_vs_recommended(current: np.ndarray, recommended: np.ndarray) -> dict
         mask = current == ("" if row == "not known" else row)
         table[row] = {model: int((mask & (recommended == model)).sum()) for model in SERVICE_MODELS}
     return table
+
+
+def apply_save_and_pins(
+    moves: Moves,
+    *,
+    at_risk: np.ndarray,
+    keep_out: np.ndarray,
+    risk_score: np.ndarray,
+    risk_drivers: pa.Array,
+    plan_model: pa.Array,
+) -> Moves:
+    """At-risk accounts leave the move lists for the save list; pinned accounts are on no up/down list.
+
+    A save keeps the account's model (today's when known, else the plan's) and names what puts it at risk.
+    """
+    n = len(moves.move)
+    move = np.asarray(moves.move, dtype=object).copy()
+    pinned_out = keep_out & ((move == "up") | (move == "down"))
+    move[pinned_out] = ""
+    dropped_up = at_risk & (move == "up")
+    save = at_risk.copy()
+    move[save] = "save"
+    reason = put(text(moves.reason), pinned_out, "a pin keeps this account where it is")
+    today = text(moves.current_model) if moves.based_on == "current_model_column" else None
+    start = plan_model if today is None else pc.if_else(pc.equal(today, ""), plan_model, today)
+    rows = np.flatnonzero(save)
+    if len(rows):
+        score_words = format_each(risk_score[rows], lambda v: f"{v:.0f}", key=np.round(risk_score[rows]))
+        picked = pc.take(risk_drivers, pa.array(rows))
+        save_words = concat("at risk (score ", score_words, "): ", picked, " → save play")
+        reason = put(reason, save, save_words)
+    move_from = (
+        text(moves.move_from)
+        if not isinstance(moves.move_from, str)
+        else text(np.full(n, moves.move_from, dtype=object))
+    )
+    move_to = (
+        text(moves.move_to) if not isinstance(moves.move_to, str) else text(np.full(n, moves.move_to, dtype=object))
+    )
+    if len(rows):
+        kept_model = pc.take(start, pa.array(rows))
+        move_from = put(move_from, save, kept_model)
+        move_to = put(move_to, save, kept_model)
+    move_from = put(move_from, pinned_out & ~save, "")
+    move_to = put(move_to, pinned_out & ~save, "")
+    cost_change = np.where(save | pinned_out, 0.0, moves.cost_change)
+    notes = list(moves.notes)
+    if dropped_up.any():
+        notes.append(
+            f"{int(dropped_up.sum()):,} accounts the move rules would move up are at risk, so they are on the "
+            "save list instead: expansion waits until they are healthy."
+        )
+    if pinned_out.any():
+        notes.append(f"Pins keep {int(pinned_out.sum()):,} accounts off the move-up and move-down lists.")
+    return Moves(
+        move=move,
+        move_from=move_from,
+        move_to=move_to,
+        reason=reason,
+        upside=moves.upside,
+        cost_change=cost_change,
+        current_model=moves.current_model,
+        based_on=moves.based_on,
+        rules=[
+            *moves.rules,
+            "Save: every account at risk, whatever its model, sorted by the revenue at risk; it keeps its model and "
+            "gets a save play. It is never on the move-up list.",
+        ],
+        thresholds=dict(moves.thresholds),
+        notes=notes,
+    )

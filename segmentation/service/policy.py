@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -12,10 +13,28 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from segmentation.errors import InputError
+from segmentation.service.budget import (
+    BudgetCut,
+    BusinessKind,
+    PinFigures,
+    budget_share,
+    business_kind,
+    pooled_tech_cost,
+    resolve_pins,
+    solve_budget,
+)
 from segmentation.service.current import CurrentModels, read_current_models
-from segmentation.service.moves import PotentialInputs, current_vs_recommended, flag_moves
+from segmentation.service.moves import (
+    Moves,
+    PotentialInputs,
+    apply_save_and_pins,
+    current_vs_recommended,
+    flag_moves,
+)
+from segmentation.service.overview import PlanOverview, build_overview
+from segmentation.service.playbooks import CONSUMER_PLAYBOOKS, segment_actions
 from segmentation.service.settings import DEFAULT_PLAYBOOKS, SERVICE_MODELS, TIERS
-from segmentation.service.text import concat, money, money_each, plain_float, put, str_array, text, words_at
+from segmentation.service.text import blank, concat, money, money_each, plain_float, put, str_array, text, words_at
 
 if TYPE_CHECKING:
     from segmentation.intake import CustomerTable
@@ -58,6 +77,26 @@ class ServicePlan:
     moves: dict[str, Any] = field(default_factory=dict)
     """What the move lists are based on, their thresholds, and per direction customers, revenue,
     upside and yearly cost change."""
+    budget: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per personal model: the budget share, accounts wanted, kept and fallen, the revenue floor solved."""
+    business: BusinessKind | None = None
+    """Whether the business looks consumer-like, with the sentence the views show on top."""
+    pins: list[PinFigures] = field(default_factory=list)
+    budget_share: float | None = None
+    """The most a personal model may cost as a share of the revenue it serves (None = unbounded)."""
+    segment_actions: dict[str, list[str]] = field(default_factory=dict)
+    """Segment id (text) → suggested actions, each naming the trait of the segment that calls for it."""
+
+    @functools.cached_property
+    def overview(self) -> PlanOverview:
+        """The typed figures every view reads: models after capacity and budget, the three lists."""
+        return build_overview(self)
+
+    def save_frame(self) -> pd.DataFrame:
+        """Return the save list: accounts at risk, largest revenue at risk first, with score and drivers."""
+        rows = self.details[self.details["move"] == "save"]
+        ordered = rows.sort_values(["revenue", "priority_score"], ascending=False, kind="stable")
+        return ordered[[*_MOVE_COLUMNS, "risk_score", "risk_drivers"]].reset_index(drop=True)
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickle (the app's cache) without the columns `details` shares with `frame`.
@@ -250,6 +289,19 @@ class ServicePlan:
                 ),
                 "by_segment": self.segment_frame().to_dict(orient="records"),
                 "notes": list(self.notes),
+                "move_save": int((self.frame["move"] == "save").sum()),
+                "budget": dict(self.budget),
+                "business": None
+                if self.business is None
+                else {
+                    "consumer_like": self.business.consumer_like,
+                    "median_revenue": self.business.median_revenue,
+                    "decided_by": self.business.decided_by,
+                    "sentence": self.business.sentence,
+                },
+                "pins": [pin.to_dict() for pin in self.pins],
+                "segment_actions": {k: list(v) for k, v in self.segment_actions.items()},
+                "overview": self.overview.to_dict(),
             }
         )
 
@@ -398,6 +450,17 @@ def plan_service(
         model[mask] = SERVICE_MODELS.index(chosen)
         reason = put(reason, mask, f"segment {segment} ({name}) is set to {chosen} by an override")
 
+    pins = resolve_pins(customers["customer_id"], revenue, settings)
+    if pins.pinned.any():
+        model[pins.pinned] = pins.model[pins.pinned]
+        reason = put(reason, pins.pinned, pins.label[pins.pinned])
+    for figure in pins.figures:
+        if figure.missing:
+            notes.append(
+                f"A pin names {len(figure.missing):,} IDs not in this file (e.g. {', '.join(figure.missing[:3])}); "
+                "they were not used."
+            )
+
     weight_total = settings.weight_current + settings.weight_potential
     w_current, w_potential = (
         (settings.weight_current / weight_total, settings.weight_potential / weight_total)
@@ -421,6 +484,7 @@ def plan_service(
         fallback=MEDIUM,
         csms=settings.high_touch_csms,
         per_csm=settings.accounts_per_csm_high,
+        pinned=pins.pinned,
     )
     capacity[MEDIUM], reason = _apply_capacity(
         model,
@@ -432,7 +496,19 @@ def plan_service(
         fallback=TECH,
         csms=settings.medium_touch_csms,
         per_csm=settings.accounts_per_csm_medium,
+        pinned=pins.pinned,
     )
+    kind = business_kind(revenue, settings)
+    budget, reason = _apply_budget(model, reason, revenue, pins.pinned, settings=settings, unit=unit)
+    for name, per_csm in ((HIGH, settings.accounts_per_csm_high), (MEDIUM, settings.accounts_per_csm_medium)):
+        served = int((model == SERVICE_MODELS.index(name)).sum())
+        capacity[name]["headcount_for_demand"] = capacity[name]["headcount_needed"]
+        capacity[name]["budget_fell"] = budget[name].fell
+        capacity[name]["used"] = served
+        capacity[name]["headcount_needed"] = math.ceil(served / per_csm)
+    tech_cost, tech_note = pooled_tech_cost(revenue, model, settings, consumer_like=kind.consumer_like)
+    if tech_note:
+        notes.append(tech_note)
     tech_count = int((model == SERVICE_MODELS.index(TECH)).sum())
     capacity[TECH] = {
         "demand": tech_count,
@@ -470,6 +546,18 @@ def plan_service(
         unit,
         current,
     )
+    risk = potential.risk
+    at_risk = risk.at_risk if risk is not None else np.zeros(n, dtype=bool)
+    risk_score = risk.score if risk is not None else np.full(n, np.nan)
+    costs = {HIGH: settings.cost_high, MEDIUM: settings.cost_medium, TECH: tech_cost}
+    moves = apply_save_and_pins(
+        _affordable_ups(moves, revenue, short, costs, budget_share(settings)),
+        at_risk=at_risk & (revenue > 0),
+        keep_out=pins.keep_out,
+        risk_score=risk_score,
+        risk_drivers=text(risk.drivers) if risk is not None else blank(n),
+        plan_model=words_at(SERVICE_MODELS, model),
+    )
     notes.extend(moves.notes)
 
     frame = pd.DataFrame(
@@ -482,6 +570,9 @@ def plan_service(
             "move": str_array(moves.move),
             "move_reason": str_array(moves.reason),
             "current_model": str_array(moves.current_model),
+            "pin": pins.label.astype(str),
+            "risk_score": np.round(risk_score, 1),
+            "risk_drivers": str_array(risk.drivers) if risk is not None else str_array(blank(n)),
         },
         index=customers.index,
     )
@@ -498,8 +589,9 @@ def plan_service(
         upside=moves.upside,
         cost_change=moves.cost_change,
     )
-    playbooks = {m: settings.playbooks.get(m, DEFAULT_PLAYBOOKS[m]) for m in SERVICE_MODELS}
-    costs = {HIGH: settings.cost_high, MEDIUM: settings.cost_medium, TECH: settings.cost_tech}
+    defaults = CONSUMER_PLAYBOOKS if kind.consumer_like else DEFAULT_PLAYBOOKS
+    playbooks = {m: settings.playbooks.get(m, defaults[m]) for m in SERVICE_MODELS}
+    actions = segment_actions(table, labels, at_risk, consumer_like=kind.consumer_like)
     rules = [*_rules_in_words(settings, thresholds, capacity, segment_names, unit), *moves.rules]
     return ServicePlan(
         frame=frame,
@@ -515,6 +607,11 @@ def plan_service(
         details=details,
         current=current,
         moves=moves.summary(revenue),
+        budget={name: cut.to_dict() for name, cut in budget.items()},
+        business=kind,
+        pins=pins.figures,
+        budget_share=budget_share(settings),
+        segment_actions=actions,
     )
 
 
@@ -536,6 +633,7 @@ def _apply_capacity(
     fallback: str,
     csms: int | None,
     per_csm: int,
+    pinned: np.ndarray | None = None,
 ) -> tuple[dict[str, Any], pa.Array]:
     """Keep the highest-priority accounts within capacity; move the rest to `fallback` (`model` in place).
 
@@ -562,7 +660,9 @@ def _apply_capacity(
     if limit is None or demand <= limit:
         return entry, reason
     # Highest score first; ties by revenue, then table order, so the cut is deterministic.
-    order = members[np.lexsort((members, -revenue[members], -score[members]))]
+    # Pinned accounts keep their place first.
+    first_keys = ~pinned[members] if pinned is not None else np.zeros(len(members), dtype=bool)
+    order = members[np.lexsort((members, -revenue[members], -score[members], first_keys))]
     kept, fell = order[:limit], order[limit:]
     model[fell] = SERVICE_MODELS.index(fallback)
     rank_words = np.empty(len(fell), dtype=object)
@@ -666,3 +766,71 @@ def compare_plans(before: ServicePlan, after: ServicePlan) -> pd.DataFrame:
     table.index.name = "before"
     table.columns.name = "after"
     return table
+
+
+def _apply_budget(
+    model: np.ndarray,
+    reason: pa.Array,
+    revenue: np.ndarray,
+    pinned: np.ndarray,
+    *,
+    settings: ServiceSettings,
+    unit: str,
+) -> tuple[dict[str, BudgetCut], pa.Array]:
+    """Solve each personal model's revenue cut-off from the budget; rewrite the reasons of those who fell."""
+    share = budget_share(settings)
+    cuts: dict[str, BudgetCut] = {}
+    for name, fallback, cost in ((HIGH, MEDIUM, settings.cost_high), (MEDIUM, TECH, settings.cost_medium)):
+        cut, fell = solve_budget(model, revenue, pinned, name=name, fallback=fallback, cost=cost, share=share)
+        cuts[name] = cut
+        if len(fell) and share is not None:
+            bound = "the revenue it serves" if share >= 1.0 else f"{share:.0%} of the {unit} it serves"
+            floor = (
+                f"affordable from {money(cut.revenue_floor)} {unit}"
+                if cut.revenue_floor is not None
+                else "not affordable for any account"
+            )
+            mask = np.zeros(len(model), dtype=bool)
+            mask[fell] = True
+            words = concat(
+                f"would be {name} at {unit} ",
+                money_each(revenue[fell]),
+                f", but {name} costs {money(cost)} a year and must stay within {bound}: {floor} → {fallback}",
+            )
+            reason = put(reason, mask, words)
+    return cuts, reason
+
+
+def _affordable_ups(
+    moves: Moves, revenue: np.ndarray, short: np.ndarray, costs: dict[str, float], share: float | None
+) -> Moves:
+    """Drop move-ups whose new model would cost more than the budget share of next year's revenue."""
+    if share is None:
+        return moves
+    move_to = np.asarray(text(moves.move_to).to_numpy(zero_copy_only=False), dtype=object)
+    cost_to = np.zeros(len(revenue))
+    for name, cost in costs.items():
+        cost_to[move_to == name] = cost
+    too_dear = (np.asarray(moves.move, dtype=object) == "up") & (cost_to > share * (revenue + np.maximum(short, 0.0)))
+    if not too_dear.any():
+        return moves
+    move = np.asarray(moves.move, dtype=object).copy()
+    move[too_dear] = ""
+    notes = [
+        *moves.notes,
+        f"{int(too_dear.sum()):,} move-ups were dropped: the more personal model would cost more than the budget "
+        "allows for the revenue the account should bring next year.",
+    ]
+    return Moves(
+        move=move,
+        move_from=put(text(moves.move_from), too_dear, ""),
+        move_to=put(text(moves.move_to), too_dear, ""),
+        reason=put(text(moves.reason), too_dear, ""),
+        upside=moves.upside,
+        cost_change=np.where(too_dear, 0.0, moves.cost_change),
+        current_model=moves.current_model,
+        based_on=moves.based_on,
+        rules=moves.rules,
+        thresholds=moves.thresholds,
+        notes=notes,
+    )

@@ -9,6 +9,7 @@ industry, geography) fitted on mature accounts and read at a high quantile of wh
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -29,8 +30,10 @@ from segmentation.service.columns import (
     size_band_codes,
     size_values,
 )
+from segmentation.service.risk import RiskAssessment, score_risk
 from segmentation.service.text import (
     TEXT,
+    blank,
     concat,
     fill,
     format_each,
@@ -43,6 +46,7 @@ from segmentation.service.text import (
     str_array,
     words_at,
 )
+from segmentation.service.validation import PotentialValidation, judge, not_checked, spearman
 
 if TYPE_CHECKING:
     from segmentation.intake import CustomerTable
@@ -79,6 +83,10 @@ class PotentialEstimate:
     columns_used: dict[str, Any] = field(default_factory=dict)
     fit: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    risk: RiskAssessment | None = None
+    """Churn risk per account (the third axis of the plan); None for estimates made without it."""
+    validation: PotentialValidation | None = None
+    """How long-term potential did against simple rankings out of sample."""
 
     def to_dict(self) -> dict[str, Any]:
         """Return method, columns used, model fit (held-out R² of log revenue), totals and notes."""
@@ -96,6 +104,8 @@ class PotentialEstimate:
             },
             "confidence": {level: int(confidence.get(level, 0)) for level in ("high", "medium", "low")},
             "notes": list(self.notes),
+            "risk": None if self.risk is None else self.risk.to_dict(),
+            "validation": None if self.validation is None else self.validation.to_dict(),
         }
 
 
@@ -133,9 +143,13 @@ class _LongTerm:
     notes: list[str]
     support: np.ndarray | None = None
     """Training (mature) accounts in each account's size band × industry cell: the evidence behind it."""
+    cv: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    """Out-of-fold check: (account rows, predicted log revenue, actual log revenue)."""
 
 
-def estimate_potential(table: CustomerTable, labels: np.ndarray, settings: PotentialSettings) -> PotentialEstimate:
+def estimate_potential(
+    table: CustomerTable, labels: np.ndarray, settings: PotentialSettings, *, check: bool = True
+) -> PotentialEstimate:
     """Return short- and long-term potential per customer (same unit as revenue), aligned with the table.
 
     Short-term is additional revenue reachable in the next 12 months (≥ 0); long-term is the total
@@ -157,15 +171,32 @@ def estimate_potential(table: CustomerTable, labels: np.ndarray, settings: Poten
     industry = _category(frame, columns.industry)
     usage = _usage_headroom(frame, columns, revenue, settings)
     long_term = _long_term(table, columns, revenue, size=size, industry=industry, labels=labels, settings=settings)
+    validation: PotentialValidation | None = None
+    if check:
+        validation = _validate(table, labels, settings, columns, long_term, size=size)
+        long_term = _follow_better_ranking(
+            validation, long_term, table, columns, revenue, labels=labels, settings=settings
+        )
+        notes.append(validation.sentence)
     mature_value = long_term.value if long_term.r2 is not None else None
     look, look_level, look_phrase = _lookalike_headroom(
         revenue, band, industry, labels, settings=settings, mature_value=mature_value
     )
     short = np.maximum(usage.amount, look)
+    risk = score_risk(table, settings.at_risk_from) if check else None
+    at_risk = risk.at_risk if risk is not None else np.zeros(n, dtype=bool)
+    if at_risk.any():
+        # A dormant or churning account's look-alike or seat headroom is not upside it will realise.
+        short = np.where(at_risk, 0.0, short)
+        notes.append(
+            f"{int(at_risk.sum()):,} accounts at risk (score {settings.at_risk_from:g}+) count no 12-month "
+            "expansion potential: a save comes before an expansion."
+        )
     notes.extend(_signal_notes(columns))
     notes.extend(long_term.notes)
     long = np.maximum(long_term.value, revenue + short)
     confidence = _confidence(
+        validation,
         long_term,
         size=size,
         industry=industry,
@@ -174,7 +205,8 @@ def estimate_potential(table: CustomerTable, labels: np.ndarray, settings: Poten
         revenue=revenue,
         min_support=settings.min_group_size,
     )
-    phrases = [*usage.phrases, look_phrase, _long_term_phrase(long, revenue)]
+    risk_phrase = fill(n, at_risk, "at risk, so no expansion counted") if at_risk.any() else blank(n)
+    phrases = [risk_phrase, *usage.phrases, look_phrase, _long_term_phrase(long, revenue)]
     drivers = join_nonempty(phrases, n)
     method = long_term.method
     short, long, confidence, drivers, method = _apply_user_columns(
@@ -206,7 +238,15 @@ def estimate_potential(table: CustomerTable, labels: np.ndarray, settings: Poten
         "look_alikes": int(((look > usage.amount) & (look > 0)).sum()),
         "none": int((short <= 0).sum()),
     }
-    return PotentialEstimate(frame=result, method=method, columns_used=columns.to_dict(), fit=fit, notes=notes)
+    return PotentialEstimate(
+        frame=result,
+        method=method,
+        columns_used=columns.to_dict(),
+        fit=fit,
+        notes=notes,
+        risk=risk,
+        validation=validation,
+    )
 
 
 def _category(frame: pd.DataFrame, column: str | None) -> _Coded:
@@ -527,15 +567,16 @@ def _long_term(
         train = np.sort(rng.choice(train, _MAX_TRAINING_ROWS, replace=False))
     target = np.log(revenue[train])
     design = _design(train, size, log_median, specs)
-    if design.shape[1] == 0:  # no size and only one-level categories: nothing to regress on
-        return _segment_long_term(revenue, labels, settings, columns)
+    if design.shape[1] == 0:
+        # Every category has a single usable level (or none): nothing to regress on.
+        return _segment_long_term(revenue, labels, settings, columns, reason="no column varies enough to learn from")
     if top_penetration:
         first = Ridge(alpha=1.0).fit(design, target)
         keep = target - first.predict(design) >= np.median(target - first.predict(design))
         train, target, design = train[keep], target[keep], design[keep]
         training_basis = "the best-penetrated half of all accounts"
     model = Ridge(alpha=1.0).fit(design, target)
-    residuals, r2 = _held_out(design, target, settings.seed, rng)
+    residuals, r2, cv_rows = _held_out(design, target, settings.seed, rng)
     cell = group_codes(size_band_codes(size), industry.codes)
     support = np.bincount(cell[train], minlength=int(cell.max(initial=0)) + 1)[cell]
     if r2 is None or r2 < _MIN_R2:
@@ -575,13 +616,14 @@ def _long_term(
         },
         notes=notes,
         support=support,
+        cv=(train[cv_rows], target[cv_rows] - residuals, target[cv_rows]),
     )
 
 
 def _held_out(
     design: np.ndarray, target: np.ndarray, seed: int, rng: np.random.Generator
-) -> tuple[np.ndarray, float | None]:
-    """Out-of-fold residuals (5 folds, seeded) and the held-out R² of log revenue."""
+) -> tuple[np.ndarray, float | None, np.ndarray]:
+    """Out-of-fold residuals (5 folds, seeded), the held-out R² of log revenue and the rows scored."""
     rows = np.arange(len(target))
     if len(rows) > _MAX_CV_ROWS:
         rows = np.sort(rng.choice(rows, _MAX_CV_ROWS, replace=False))
@@ -592,7 +634,7 @@ def _held_out(
     residuals = y - predicted
     spread = float(np.sum((y - y.mean()) ** 2))
     r2 = 1.0 - float(np.sum(residuals**2)) / spread if spread > 0 else None
-    return residuals, r2
+    return residuals, r2, rows
 
 
 def _segment_long_term(
@@ -624,7 +666,7 @@ def _segment_long_term(
         high=high,
         r2=None,
         method="look-alikes within segment",
-        fit={"model": "segment percentile", "quantile": q, "r2_held_out": None},
+        fit={"model": "segment percentile", "quantile": q, "r2_held_out": None, "fallback_reason": reason},
         notes=[
             f"Long-term potential falls back to look-alikes within each segment ({reason}): "
             f"half-way to what the segment's accounts pay at its {q:.0%} quantile. Confidence is low."
@@ -633,6 +675,7 @@ def _segment_long_term(
 
 
 def _confidence(
+    validation: PotentialValidation | None,
     long_term: _LongTerm,
     *,
     size: np.ndarray,
@@ -657,7 +700,10 @@ def _confidence(
     supported = long_term.support >= min_support if long_term.support is not None else np.ones(n, dtype=bool)
     high = (long_term.r2 >= 0.5) & described & (look_level <= 1) & (revenue > 0) & supported
     medium = (long_term.r2 >= 0.2) & (known_size | known_industry | bool(columns.geography))
-    return words_at(["low", "medium", "high"], np.where(high, 2, np.where(medium, 1, 0)))
+    level = np.where(high, 2, np.where(medium, 1, 0))
+    # Never more confident per account than the out-of-sample check of the whole model allows.
+    ceiling = {"good": 2, "fair": 1}.get(validation.confidence, 0) if validation is not None else 2
+    return words_at(["low", "medium", "high"], np.minimum(level, ceiling))
 
 
 def _find_column(frame: pd.DataFrame, name: str, setting: str) -> str:
@@ -722,3 +768,103 @@ def _apply_user_columns(
             + (f"; estimated for the {int((~given).sum()):,} left blank." if (~given).any() else ".")
         )
     return short, long, confidence, drivers, method
+
+
+_PRIOR_REVENUE = "prior_revenue"
+"""Revenue in the 12 months before the last 12, when intake read it from dated transactions."""
+_BY_ARR = "revenue 12 months earlier"
+
+
+def _validate(
+    table: CustomerTable,
+    labels: np.ndarray,
+    settings: PotentialSettings,
+    columns: PotentialColumns,
+    long_term: _LongTerm,
+    *,
+    size: np.ndarray,
+) -> PotentialValidation:
+    """Back-test on the earlier period when the table has one, else score the model's out-of-fold fit."""
+    frame = table.customers
+    if _PRIOR_REVENUE in frame.columns:
+        seats = _numbers(frame, columns.seats_bought)
+        return _back_test(table, labels, settings, size=size, seats=seats)
+    if long_term.cv is None:
+        reason = (
+            "no company size, industry or region to predict from, and no earlier period to test on"
+            if not columns.has_firmographics
+            else f"{long_term.fit.get('fallback_reason') or 'the firmographic model was not fitted'}, so potential "
+            "uses segment look-alikes, and there is no earlier period to test on"
+        )
+        return not_checked(reason)
+    rows, predicted, actual = long_term.cv
+    # Seats bought are the contract itself, like revenue: in a snapshot they would "predict" the target
+    # trivially, so only company size stands as the simple ranking here (seats count in a back-test).
+    return judge(
+        "cross-validation",
+        "today's revenue of the accounts it learns from, held out in turn",
+        accounts=len(rows),
+        model=spearman(predicted, actual),
+        baselines={"company size": size[rows]},
+        actual=actual,
+    )
+
+
+def _back_test(
+    table: CustomerTable, labels: np.ndarray, settings: PotentialSettings, *, size: np.ndarray, seats: np.ndarray
+) -> PotentialValidation:
+    """Fit potential on the earlier period's revenue; score how it ranks today's revenue."""
+    frame = table.customers
+    prior = pd.to_numeric(frame[_PRIOR_REVENUE], errors="coerce").to_numpy(dtype=float)
+    active = np.nan_to_num(prior) > 0
+    if active.sum() < 30:
+        return not_checked("fewer than 30 accounts bought in the earlier period")
+    earlier = dataclasses.replace(
+        table, customers=frame.loc[active].assign(revenue=prior[active]).reset_index(drop=True)
+    )
+    fitted = estimate_potential(earlier, labels[active], settings, check=False)
+    predicted = fitted.frame["long_term_potential"].to_numpy(dtype=float)
+    actual = frame["revenue"].to_numpy(dtype=float)[active]
+    return judge(
+        "back-test",
+        "potential fitted on the earlier 12 months, scored on the last 12 months' revenue",
+        accounts=int(active.sum()),
+        model=spearman(predicted, actual),
+        baselines={_BY_ARR: prior[active], "company size": size[active], "seats": seats[active]},
+        actual=actual,
+    )
+
+
+def _follow_better_ranking(
+    validation: PotentialValidation,
+    long_term: _LongTerm,
+    table: CustomerTable,
+    columns: PotentialColumns,
+    revenue: np.ndarray,
+    *,
+    labels: np.ndarray,
+    settings: PotentialSettings,
+) -> _LongTerm:
+    """When a simple ranking beat the model, long-term potential follows it (said in the notes)."""
+    if validation.used == "model":
+        return long_term
+    if validation.used == _BY_ARR:
+        long_term.value = revenue.copy()
+        long_term.method = "today's revenue (the model did not beat it in the back-test)"
+        long_term.notes.append("Long-term potential is today's revenue: ranking by revenue beat the model.")
+        return long_term
+    column = columns.size if validation.used == "company size" else columns.seats_bought
+    simple = dataclasses.replace(columns, size=column, industry=None, geography=[])
+    values = size_values(table.customers, column)
+    refit = _long_term(
+        table,
+        simple,
+        revenue,
+        size=values,
+        industry=_Coded(np.zeros(len(revenue), dtype=np.int64), [""]),
+        labels=labels,
+        settings=settings,
+    )
+    refit.method = f"regression on {validation.used} alone (it beat the fuller model)"
+    refit.notes.append(f"Long-term potential follows {validation.used} alone, which ranked better than the model.")
+    return refit

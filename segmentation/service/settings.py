@@ -78,6 +78,39 @@ class PotentialSettings(BaseModel):
 
     _check_values = field_validator("*", mode="before")(check_values)
     """Refuse flags for numbers, NaN/infinity and text over the limits (`segmentation.validation`)."""
+    at_risk_from: float = Field(default=50.0, ge=1.0, le=100.0)
+    """Risk score (0–100) from which an account is at risk: its 12-month expansion potential is not
+    counted, it never goes on the move-up list and it gets a save play instead."""
+
+
+PIN_TEXT_LIMIT = 300
+"""Most characters kept in a pin's "who" and "why" (free text, shown as text, never as HTML)."""
+
+
+class Pin(BaseModel):
+    """A leader's decision the plan honours: named accounts (or every account above an ARR floor)
+    pinned to a model, or kept out of any move; with who set it and why."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    accounts: list[str] = Field(default_factory=list, max_length=10_000)
+    """Customer IDs, exactly as in the file."""
+    arr_floor: float | None = Field(default=None, ge=0.0)
+    """Every account whose revenue is at least this much is pinned too."""
+    model: Literal["high-touch", "medium-touch", "tech-touch"] | None = None
+    """The model these accounts get whatever the grid, capacity or budget say; None = keep today's
+    (or the plan's) model and keep them out of every move list."""
+    set_by: str = Field(default="", max_length=PIN_TEXT_LIMIT)
+    reason: str = Field(default="", max_length=PIN_TEXT_LIMIT)
+
+    _check_values = field_validator("*", mode="before")(check_values)
+    """Refuse flags for numbers, NaN/infinity and text over the limits (`segmentation.validation`)."""
+
+    @field_validator("accounts")
+    @classmethod
+    def _strip_ids(cls, accounts: list[str]) -> list[str]:
+        """Trim the IDs and drop blanks, keeping their order."""
+        return [str(a).strip() for a in accounts if str(a).strip()]
 
 
 class ServiceSettings(BaseModel):
@@ -110,14 +143,14 @@ class ServiceSettings(BaseModel):
     high_touch_csms: int | None = Field(default=None, ge=0)
     """CSMs available for high-touch accounts; None = no limit (the headcount needed is reported)."""
 
-    accounts_per_csm_high: int = Field(default=25, ge=1)
-    """Accounts one high-touch CSM can look after."""
+    accounts_per_csm_high: int = Field(default=12, ge=1)
+    """Accounts one high-touch CSM can look after (public rule of thumb: 8–15)."""
 
     medium_touch_csms: int | None = Field(default=None, ge=0)
     """CSMs available for medium-touch accounts; None = no limit (the headcount needed is reported)."""
 
-    accounts_per_csm_medium: int = Field(default=150, ge=1)
-    """Accounts one medium-touch CSM can look after."""
+    accounts_per_csm_medium: int = Field(default=50, ge=1)
+    """Accounts one medium-touch CSM can look after (public rule of thumb: 30–75)."""
 
     weight_current: float = Field(default=0.5, ge=0.0, le=1000.0)
     """Weight of current revenue (percentile) in the priority score."""
@@ -126,10 +159,10 @@ class ServiceSettings(BaseModel):
     """Weight of potential (percentile) in the priority score."""
 
     cost_high: float = Field(default=12000.0, ge=0.0)
-    """Yearly cost to serve one high-touch account."""
+    """Yearly cost to serve one high-touch account: a fully loaded CSM (about 150k a year) over a book of 12."""
 
-    cost_medium: float = Field(default=2500.0, ge=0.0)
-    """Yearly cost to serve one medium-touch account."""
+    cost_medium: float = Field(default=3000.0, ge=0.0)
+    """Yearly cost to serve one medium-touch account: a fully loaded CSM over a book of 50."""
 
     cost_tech: float = Field(default=300.0, ge=0.0)
     """Yearly cost to serve one tech-touch account."""
@@ -154,6 +187,28 @@ class ServiceSettings(BaseModel):
 
     playbooks: dict[str, str] = Field(default_factory=dict)
     """Service model → playbook text replacing the default one."""
+
+    cost_budget_share: float | None = Field(default=0.15, gt=0.0, le=10.0)
+    """The most each personal model (high- and medium-touch) may cost, as a share of the revenue it
+    serves; cut-offs are solved so the plan stays within it (None = no budget). 15% follows the public
+    rule of thumb of $1–2M ARR per CSM at a fully loaded cost of about $150k a year."""
+
+    allow_cost_above_revenue: bool = False
+    """False: no model may cost more than the revenue it serves (tech-touch is pooled down to fit)."""
+
+    consumer_like: Literal["auto", "yes", "no"] = "auto"
+    """Whether the business is consumer-like (tiny revenue per customer, thousands of customers); "auto"
+    decides from the data. Consumer-like plans are pooled and tech-touch by default."""
+
+    consumer_median_revenue: float = Field(default=1000.0, ge=0.0)
+    """auto: a median revenue per customer below this (a year) with `consumer_min_customers` or more
+    customers reads as consumer-like."""
+
+    consumer_min_customers: int = Field(default=1000, ge=1)
+    """auto: the fewest customers for a consumer-like business."""
+
+    pins: list[Pin] = Field(default_factory=list, max_length=200)
+    """Named accounts or an ARR floor pinned to a model or kept out of moves, with who and why."""
 
     segment_playbooks: dict[str, str] = Field(default_factory=dict)
     """Segment id (as text) → extra playbook text for that segment."""
