@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from segmentation.changes.settings import ChangesSettings
 from segmentation.economics.settings import ConcentrationSettings
 from segmentation.errors import InputError
 from segmentation.intake.settings import IntakeSettings
@@ -46,6 +47,7 @@ class AnalysisConfig(BaseModel):
     potential: PotentialSettings = PotentialSettings()
     service: ServiceSettings = ServiceSettings()
     report: ReportSettings = ReportSettings()
+    changes: ChangesSettings = ChangesSettings()
 
     def to_json(self) -> str:
         """Return the settings as indented JSON, keys in a stable order."""
