@@ -101,8 +101,11 @@ def _line(frame: pd.DataFrame, group: str) -> dict[str, Any]:
         "end": float(end.sum()),
     }
     cohort = totals["start"]
-    retained = cohort + totals["expansion"] - totals["contraction"] - totals["churn"]
-    gross = cohort - totals["contraction"] - totals["churn"]
+    # the same figures as (start + expansion − contraction − churn) and (start − contraction − churn),
+    # summed per account so rounding can never push GRR above 100% or either below 0
+    members = start > 0
+    retained = float(end[members].sum())
+    gross = float(np.minimum(start, end)[members].sum())
     return {
         "group": group,
         **totals,

@@ -21,7 +21,8 @@ def _retention_sentence(bridge: BridgeLine, by_segment: list[BridgeLine], money:
     losses = sorted(by_segment, key=lambda line: (-(line.churn + line.contraction), line.group))
     top_gain = gains[0] if gains and gains[0].expansion > 0 else None
     top_loss = losses[0] if losses and losses[0].churn + losses[0].contraction > 0 else None
-    lost = f"{money(bridge.churn + bridge.contraction)} lost to churn and contraction"
+    lost_total = bridge.churn + bridge.contraction
+    lost = f"{money(lost_total)} lost to churn and contraction"
     if top_gain is None and top_loss is None:
         return f"{nrr}: every account kept its revenue."
     if top_loss is None and top_gain is not None:
@@ -29,17 +30,10 @@ def _retention_sentence(bridge: BridgeLine, by_segment: list[BridgeLine], money:
     if top_gain is None and top_loss is not None:
         return f"{nrr}: no account expanded; {lost}, most in '{top_loss.group}'."
     assert top_gain is not None and top_loss is not None  # for the type checker
-    loss = top_loss.churn + top_loss.contraction
-    what = "churn" if top_loss.churn >= top_loss.contraction else "contraction"
-    verb = "outweighed" if bridge.expansion >= bridge.churn + bridge.contraction else "did not make up for"
-    if top_gain.group == top_loss.group:
-        return (
-            f"{nrr}: in '{top_gain.group}', expansion ({money(top_gain.expansion)}) {verb} {what} "
-            f"({money(loss)}); overall expansion {money(bridge.expansion)} against {lost}."
-        )
+    verb = "outweighed" if bridge.expansion >= lost_total else "did not make up for"
     return (
-        f"{nrr}: expansion in '{top_gain.group}' ({money(top_gain.expansion)}) {verb} {what} among "
-        f"'{top_loss.group}' ({money(loss)})."
+        f"{nrr}: expansion (+{money(bridge.expansion)}, most in '{top_gain.group}') {verb} churn and contraction "
+        f"(−{money(lost_total)}, most in '{top_loss.group}')."
     )
 
 
