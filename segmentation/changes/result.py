@@ -123,6 +123,33 @@ class ChangesResult:
         counts = self.accounts["change_type"].value_counts()
         return {str(k): int(counts.get(k, 0)) for k in ("new", "expanded", "flat", "contracted", "lost", "inactive")}
 
+    def bridge_table(self, by: str = "segment") -> pd.DataFrame:
+        """Return the bridges as a table to show: all accounts then each segment, or each service model.
+
+        Money in the revenue unit (contraction and churn negative), NRR and GRR as 0–1 (None: no cohort).
+        """
+        lines = [self.bridge, *self.by_segment] if by == "segment" else self.by_service_model
+        return pd.DataFrame(
+            [
+                {
+                    "group": line.group,
+                    "start": line.start,
+                    "new": line.new,
+                    "expansion": line.expansion,
+                    "contraction": -line.contraction,
+                    "churn": -line.churn,
+                    "end": line.end,
+                    "nrr": line.nrr,
+                    "grr": line.grr,
+                    "accounts_start": line.accounts_start,
+                    "new_accounts": line.new_accounts,
+                    "lost_accounts": line.lost_accounts,
+                    "now": line.now,
+                }
+                for line in lines
+            ]
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """Return the ``changes`` section of summary.json (JSON-compatible, money in the revenue unit)."""
         mover_columns = ["customer_id", "revenue_before", "revenue_after", "revenue_change", "segment_name_before"]

@@ -6,6 +6,7 @@ A snapshot comes from a fresh `AnalysisResult`, or from the output folder of an 
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 
 MODEL_FILE = "segment_model.json"
 SNAPSHOT_COLUMNS = ["customer_id", "revenue", "segment", "segment_name", "service_model"]
+SAVED_FILES = ("customers.csv", "summary.json", MODEL_FILE)
+"""What an earlier analysis needs to be compared with: the files `analyze` writes."""
 
 
 @dataclass
@@ -61,27 +64,46 @@ class Snapshot:
     @classmethod
     def from_folder(cls, folder: str | Path) -> Snapshot:
         """Read an earlier ``analyze`` output folder; raises `InputError` when a file it needs is missing."""
-        from segmentation.config import AnalysisConfig  # noqa: PLC0415 - config imports this package's settings
-
         path = Path(folder)
-        needed = ["customers.csv", "summary.json", MODEL_FILE]
-        missing = [name for name in needed if not (path / name).is_file()]
+        missing = [name for name in SAVED_FILES if not (path / name).is_file()]
         if missing:
             raise InputError(
                 f"The folder '{path}' has no {', '.join(missing)}; pass the output folder of an earlier "
                 "`analyze` run (made by this version, which writes segment_model.json) or the earlier file itself."
             )
+        return cls.from_files({name: (path / name).read_bytes() for name in SAVED_FILES}, str(path))
+
+    @classmethod
+    def from_files(cls, files: dict[str, bytes], where: str = "the earlier analysis") -> Snapshot:
+        """Read an earlier analysis from its customers.csv, summary.json and segment_model.json bytes."""
+        from segmentation.config import AnalysisConfig  # noqa: PLC0415 - config imports this package's settings
+
+        missing = [name for name in SAVED_FILES if name not in files]
+        if missing:
+            raise InputError(
+                f"{where} lacks {', '.join(missing)}; give all three files an earlier `analyze` wrote: "
+                + ", ".join(SAVED_FILES)
+                + "."
+            )
         try:
-            summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
+            summary = json.loads(files["summary.json"].decode("utf-8-sig"))
             inputs = summary["input"]
         except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError):
+            raise InputError(f"The summary.json of {where} is not one written by `analyze`; run it again.") from None
+        model = SegmentModel.from_json(files[MODEL_FILE], f"the {MODEL_FILE} of {where}")
+        try:
+            frame = pd.read_csv(
+                io.BytesIO(files["customers.csv"]),
+                dtype=str,
+                keep_default_na=False,
+                encoding="utf-8-sig",
+                usecols=SNAPSHOT_COLUMNS,
+            )
+        except (ValueError, UnicodeDecodeError):
             raise InputError(
-                f"'{path / 'summary.json'}' is not a summary written by `analyze`; run it again."
+                f"The customers.csv of {where} lacks the columns {', '.join(SNAPSHOT_COLUMNS)}; "
+                "use the customers.csv that `analyze` wrote."
             ) from None
-        model = SegmentModel.from_json((path / MODEL_FILE).read_bytes(), str(path / MODEL_FILE))
-        frame = pd.read_csv(
-            path / "customers.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig", usecols=SNAPSHOT_COLUMNS
-        )
         for column in ("customer_id", "segment_name"):
             frame[column] = frame[column].map(_undo_neutralise)
         customers = pd.DataFrame(
@@ -93,13 +115,14 @@ class Snapshot:
                 "service_model": frame["service_model"].astype(str),
             }
         )
+        file = str(inputs.get("file", where))
         return cls(
             customers=customers,
             model=model,
-            source_name=str(inputs.get("file", path.name)),
+            source_name=file,
             revenue_unit=str(inputs.get("revenue_unit", model.revenue_unit)),
             currency=inputs.get("currency"),
-            label=f"earlier analysis of {inputs.get('file', path.name)}",
+            label=f"earlier analysis of {file}",
             config=AnalysisConfig.from_dict(summary.get("settings", {})),
         )
 
