@@ -86,18 +86,24 @@ class BridgeLine:
         return asdict(self)
 
 
-def _line(frame: pd.DataFrame, group: str) -> dict[str, Any]:
-    start = frame["revenue_before"].to_numpy(dtype=float)
-    end = frame["revenue_after"].to_numpy(dtype=float)
-    kind = frame["change_type"].to_numpy(dtype=object)
+_KIND_CODES = {name: code for code, name in enumerate((*CHANGE_TYPES, INACTIVE))}
+
+
+def _kind_codes(accounts: pd.DataFrame) -> np.ndarray:
+    """Change types as small integers (codes of `_KIND_CODES`), so each group compares numbers, not text."""
+    return np.asarray(pd.Categorical(accounts["change_type"], categories=list(_KIND_CODES)).codes)
+
+
+def _line(start: np.ndarray, end: np.ndarray, kind: np.ndarray, group: str) -> dict[str, Any]:
     both = (start > 0) & (end > 0)
     change = end - start
+    tally = np.bincount(kind, minlength=len(_KIND_CODES))
     totals = {
         "start": float(start.sum()),
-        "new": float(end[kind == "new"].sum()),
+        "new": float(end[kind == _KIND_CODES["new"]].sum()),
         "expansion": float(change[both & (change > 0)].sum()),
         "contraction": float(-change[both & (change < 0)].sum()),
-        "churn": float(start[kind == "lost"].sum()),
+        "churn": float(start[kind == _KIND_CODES["lost"]].sum()),
         "end": float(end.sum()),
     }
     cohort = totals["start"]
@@ -109,18 +115,23 @@ def _line(frame: pd.DataFrame, group: str) -> dict[str, Any]:
     return {
         "group": group,
         **totals,
-        "accounts_start": int((start > 0).sum()),
+        "accounts_start": int(members.sum()),
         "accounts_end": int((end > 0).sum()),
-        **{f"{name}_accounts": int((kind == name).sum()) for name in ("new", "expanded", "flat", "contracted")},
-        "lost_accounts": int((kind == "lost").sum()),
+        **{f"{name}_accounts": int(tally[_KIND_CODES[name]]) for name in ("new", "expanded", "flat", "contracted")},
+        "lost_accounts": int(tally[_KIND_CODES["lost"]]),
         "nrr": retained / cohort if cohort > 0 else None,
         "grr": min(gross / cohort, 1.0) if cohort > 0 else None,
     }
 
 
+def _money(accounts: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    return accounts["revenue_before"].to_numpy(dtype=float), accounts["revenue_after"].to_numpy(dtype=float)
+
+
 def overall_bridge(accounts: pd.DataFrame) -> BridgeLine:
     """Return the bridge of every account (columns as made by `tag_changes`)."""
-    line = _line(accounts, "All accounts")
+    start, end = _money(accounts)
+    line = _line(start, end, _kind_codes(accounts), "All accounts")
     return BridgeLine(**line, now=line["end"])
 
 
@@ -131,26 +142,33 @@ def group_bridges(
 
     `names` maps group keys to what users read, in the order lines are returned; groups not in it follow.
     """
-    home = accounts[before].where(accounts["change_type"] != "new", accounts[after])
-    active_end = accounts["revenue_after"] > 0
-    moved = active_end & (accounts["change_type"] != "new") & (accounts[before] != accounts[after])
-    keys = list(names) + sorted({k for k in home.dropna().unique() if k not in names}, key=str)
+    kind = _kind_codes(accounts)
+    start, end = _money(accounts)
+    # both group columns as codes of one shared list of keys (-1 = none): integer compares per group
+    values = pd.concat([accounts[before], accounts[after]], ignore_index=True)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    then, now_code = codes[: len(accounts)], codes[len(accounts) :]
+    is_new = kind == _KIND_CODES["new"]
+    home = np.where(is_new, now_code, then)
+    active_end = end > 0
+    moved = active_end & ~is_new & (then != now_code)
+    present = list(uniques)
+    keys = list(names) + sorted({k for k in present if k not in names}, key=str)
     lines = []
     for key in keys:
-        members = home == key
-        if not members.any() and not (accounts[after] == key).any():
+        code = present.index(key) if key in present else -2
+        members = home == code
+        landed = now_code == code
+        if not members.any() and not landed.any():
             continue
-        line = _line(accounts[members], str(names.get(key, key)))
-        moved_out = float(accounts.loc[members & moved, "revenue_after"].sum())
-        moved_in = float(accounts.loc[(accounts[after] == key) & moved, "revenue_after"].sum())
-        now = float(accounts.loc[(accounts[after] == key) & active_end, "revenue_after"].sum())
+        line = _line(start[members], end[members], kind[members], str(names.get(key, key)))
         lines.append(
             BridgeLine(
                 **line,
                 segment=int(key) if segments else None,
-                moved_in=moved_in,
-                moved_out=moved_out,
-                now=now,
+                moved_in=float(end[landed & moved].sum()),
+                moved_out=float(end[members & moved].sum()),
+                now=float(end[landed & active_end].sum()),
             )
         )
     return lines

@@ -41,14 +41,6 @@ def check_comparable(before: Snapshot, after: AnalysisResult) -> None:
             f"The earlier file is in {before.currency} but the newer one in {after.table.currency}; "
             "convert one of them so both use the same currency."
         )
-    old_ids = pd.Index(before.customers["customer_id"].astype(str))
-    new_ids = pd.Index(after.customers["customer_id"].astype(str))
-    if len(old_ids.intersection(new_ids)) == 0:
-        raise InputError(
-            f"No customer ID is in both files (e.g. '{old_ids[0] if len(old_ids) else ''}' before, "
-            f"'{new_ids[0] if len(new_ids) else ''}' now); compare two exports of the same accounts with the "
-            "same ID column (set --config intake.id_column if the ID column was misread)."
-        )
     if (
         before.latest_date is not None
         and after.table.grain == "transactions"
@@ -60,6 +52,19 @@ def check_comparable(before: Snapshot, after: AnalysisResult) -> None:
                 f"The newer file's last purchase ({latest_now:%Y-%m-%d}) is before the earlier file's "
                 f"({before.latest_date:%Y-%m-%d}); the periods do not follow each other: swap BEFORE and AFTER."
             )
+
+
+def _check_common_ids(joined: pd.DataFrame) -> None:
+    """Raise `InputError` when no account is in both snapshots."""
+    if (joined["start"].notna() & joined["end"].notna()).any():
+        return
+    old = joined.loc[joined["start"].notna(), "customer_id"]
+    new = joined.loc[joined["end"].notna(), "customer_id"]
+    raise InputError(
+        f"No customer ID is in both files (e.g. '{old.iloc[0] if len(old) else ''}' before, "
+        f"'{new.iloc[0] if len(new) else ''}' now); compare two exports of the same accounts with the "
+        "same ID column (set --config intake.id_column if the ID column was misread)."
+    )
 
 
 def _check_units(accounts: pd.DataFrame) -> None:
@@ -109,13 +114,12 @@ def compare(before: Snapshot, after: AnalysisResult, settings: ChangesSettings, 
     model = before.model
     earlier_labels = model.assign(after.table)
     joined = _join(before, after, earlier_labels)
+    _check_common_ids(joined)
     tags = tag_changes(joined["start"], joined["end"], settings)
     names = {int(k): v for k, v in sorted(model.segment_names.items())}
     accounts = pd.concat([joined.drop(columns=["start", "end"]), tags], axis=1)
     _check_units(accounts)
-    accounts["segment_name_after"] = accounts["segment_after"].map(
-        lambda s: names.get(int(s), "") if pd.notna(s) else ""
-    )
+    accounts["segment_name_after"] = _names_of(accounts["segment_after"], names)
     accounts["service_model_change"] = model_direction(
         accounts["service_model_before"].where(accounts["change_type"] != "new"),
         accounts["service_model_after"].where(accounts["change_type"] != "lost"),
@@ -143,11 +147,8 @@ def compare(before: Snapshot, after: AnalysisResult, settings: ChangesSettings, 
         names,
         settings.name_match_overlap,
     )
-    carried = {m.fresh_segment: m.name for m in fresh}
-    accounts["fresh_segment_name"] = [
-        carried.get(int(s), n) if pd.notna(s) else n
-        for s, n in zip(accounts["fresh_segment"], accounts["fresh_segment_name"], strict=True)
-    ]
+    carried = _names_of(accounts["fresh_segment"], {m.fresh_segment: m.name for m in fresh})
+    accounts["fresh_segment_name"] = carried.where(carried != "", accounts["fresh_segment_name"])
     models = _service_model_changes(accounts)
     drift = ConcentrationDrift(
         before=concentration_metrics(before.customers["revenue"].to_numpy(dtype=float)),
@@ -189,6 +190,17 @@ def compare(before: Snapshot, after: AnalysisResult, settings: ChangesSettings, 
         notes=notes,
         model_agreement=model.agreement,
     )
+
+
+def _names_of(segments: pd.Series, names: dict[int, str]) -> pd.Series:
+    """Segment ids (nullable) → names, "" where there is none; one lookup per distinct id, not per row."""
+    codes = segments.fillna(-1).astype("int64").to_numpy()
+    ids = np.array(sorted(names), dtype=np.int64)
+    texts = np.array([names[int(i)] for i in ids] + [""], dtype=object)
+    position = np.searchsorted(ids, codes) if len(ids) else np.zeros(len(codes), dtype=np.int64)
+    position = np.clip(position, 0, max(len(ids) - 1, 0))
+    known = (ids[position] == codes) if len(ids) else np.zeros(len(codes), dtype=bool)
+    return pd.Series(np.where(known, texts[position], ""), index=segments.index, dtype=object)
 
 
 def _service_model_changes(accounts: pd.DataFrame) -> ServiceModelChanges:
