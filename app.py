@@ -21,6 +21,7 @@ pages = {
         st.Page("pages/segments.py", title="Segments", icon=":material/category:"),
         st.Page("pages/concentration.py", title="Revenue concentration", icon=":material/payments:"),
         st.Page("pages/service_models.py", title="Service models", icon=":material/handshake:"),
+        st.Page("pages/changes.py", title="Changes over time", icon=":material/timeline:"),
     ],
     "Share": [st.Page("pages/share.py", title="Share", icon=":material/ios_share:")],
 }

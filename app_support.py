@@ -455,3 +455,105 @@ def default_policy_plan() -> Any:
         return _cached_result(file.digest, related.digest if related else None, config.to_json(), file, related).service
     except InputError:
         return None
+
+
+# --- changes over time (issue 15) ----------------------------------------------------------
+
+EARLIER_KEY = "changes_earlier"
+"""The earlier snapshot the Changes page compares with: a LoadedFile, or a tuple of an earlier analysis's files."""
+CHANGES_RESULT_KEY = "changes_result"
+PREVIOUS_SAMPLE = ROOT / "sample_data" / "saas_accounts_previous.csv"
+
+
+def plain_markdown(text: str) -> str:
+    """Text from the data (segment names, IDs) escaped so Markdown shows it as it is, never as markup."""
+    import re  # noqa: PLC0415
+
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", text)
+
+
+def use_sample_pair() -> None:
+    """Make the sample accounts the current file and last quarter's export of them the earlier one."""
+    use_sample("sample_accounts")
+    st.session_state[EARLIER_KEY] = LoadedFile.of(PREVIOUS_SAMPLE.name, PREVIOUS_SAMPLE.read_bytes(), "sample_previous")
+
+
+def use_earlier(files: list[tuple[str, bytes]]) -> None:
+    """Keep the earlier file (one) or the earlier analysis's files (several) for this session."""
+    loaded = tuple(LoadedFile.of(name, data, "upload") for name, data in files)
+    st.session_state[EARLIER_KEY] = loaded[0] if len(loaded) == 1 else loaded
+
+
+def earlier_files() -> tuple[LoadedFile, ...]:
+    """The earlier file(s) chosen on the Changes page (empty when none)."""
+    earlier = st.session_state.get(EARLIER_KEY)
+    if earlier is None:
+        return ()
+    return earlier if isinstance(earlier, tuple) else (earlier,)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _cached_changes(
+    mode: str,
+    digest: str,
+    related_digest: str | None,
+    earlier_digests: tuple[str, ...],
+    config_json: str,
+    _file: LoadedFile,
+    _related: LoadedFile | None,
+    _earlier: tuple[LoadedFile, ...],
+) -> Any:
+    from segmentation.changes import Snapshot, compare  # noqa: PLC0415
+    from segmentation.changes.run import compare_periods  # noqa: PLC0415
+    from segmentation.pipeline import run_analysis  # noqa: PLC0415
+
+    config = AnalysisConfig.from_json(config_json)
+    result = _cached_result(digest, related_digest, config_json, _file, _related)
+    if mode == "periods":
+        return compare_periods(_file.source(), config, main=result)
+    if len(_earlier) == 1 and not _earlier[0].name.endswith(".json"):
+        earlier = run_analysis(_earlier[0].source(), config, fit_k_to_data=True)
+        snapshot = Snapshot.of(earlier, f"earlier file {_earlier[0].name}")
+    else:
+        snapshot = Snapshot.from_files({f.name: f.data for f in _earlier}, "the uploaded earlier analysis")
+    return compare(snapshot, result, config.changes, f"current file {_file.name}")
+
+
+def changes(mode: str) -> Any:
+    """Return what changed (a `ChangesResult`) for the current file, or None after saying why."""
+    file = current_file()
+    if file is None:
+        st.info("Choose a file on the **Data** page, or load the sample pair.")
+        return None
+    earlier = earlier_files() if mode != "periods" else ()
+    if mode != "periods" and not earlier:
+        st.info("Upload the earlier export (or the earlier analysis's files) above, or load the sample pair.")
+        return None
+    related = related_file()
+    try:
+        with st.spinner("Comparing the two dates…"):
+            found = _cached_changes(
+                mode,
+                file.digest,
+                related.digest if related else None,
+                tuple(f.digest for f in earlier),
+                get_config().to_json(),
+                file,
+                related,
+                earlier,
+            )
+    except InputError as exc:
+        st.session_state.pop(CHANGES_RESULT_KEY, None)
+        st.error(str(exc))
+        return None
+    st.session_state[CHANGES_RESULT_KEY] = (file.digest, found)
+    return found
+
+
+def session_changes() -> Any:
+    """The comparison the Changes page last made for the current file in this session, or None."""
+    file = current_file()
+    kept = st.session_state.get(CHANGES_RESULT_KEY)
+    if file is None or kept is None or kept[0] != file.digest:
+        return None
+    return kept[1]

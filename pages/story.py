@@ -17,6 +17,9 @@ result = support.analysis()
 if result is None:
     st.stop()
 
+story_changes = support.session_changes()  # issue 15: a chapter when the Changes page has compared two dates
+if story_changes is not None:
+    CHAPTERS.insert(-1, "What changed since last time?")
 step = min(max(int(st.session_state.get(STEP_KEY, 0)), 0), len(CHAPTERS) - 1)
 st.progress((step + 1) / len(CHAPTERS), text=f"Chapter {step + 1} of {len(CHAPTERS)}: {CHAPTERS[step]}")
 money = lambda value: format_money(value, result.currency, result.revenue_unit)  # noqa: E731
@@ -71,6 +74,12 @@ elif step == 2:
     )
     if "service_grid" in charts:
         st.altair_chart(charts["service_grid"])
+elif story_changes is not None and CHAPTERS[step] == "What changed since last time?":
+    from segmentation.changes.charts import bridge_waterfall
+
+    st.markdown(f"### {support.plain_markdown(story_changes.headlines[0])}")
+    st.markdown("\n".join(f"- {support.plain_markdown(s)}" for s in story_changes.headlines[1:]))
+    st.altair_chart(bridge_waterfall(story_changes))
 else:
     move_up = result.service.move_up_frame()
     move_down = result.service.move_down_frame()

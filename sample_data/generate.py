@@ -487,6 +487,115 @@ def generate(seed: int = SEED) -> SampleData:
     return SampleData(accounts=accounts, invoices=invoices, truth=truth)
 
 
+PREVIOUS_DATE = np.datetime64("2026-07-01")
+"""The earlier quarter's export date (saas_accounts_previous.csv)."""
+PREVIOUS_SEED_OFFSET = 15
+"""The earlier snapshot draws from its own generator (seed + 15), so the other files keep their bytes."""
+PREVIOUS_EXPANDED_SHARE = 0.25
+PREVIOUS_CONTRACTED_SHARE = 0.08
+PREVIOUS_LOST_ACCOUNTS = 120
+PREVIOUS_GROUP_MOVES = {  # group now: (group a quarter ago, share of the group that came from it)
+    "Power users": ("Steady", 0.15),
+    "Steady": ("Power users", 0.10),
+    "Struggling": ("Steady", 0.30),
+    "Dormant": ("Struggling", 0.25),
+}
+
+
+def _behaviour(rng: np.random.Generator, groups: np.ndarray) -> dict[str, np.ndarray]:
+    """Logins, adoption, tickets and NPS drawn for each account's planted group (as in `generate_accounts`)."""
+    n = len(groups)
+    logins, adoption, nps = np.zeros(n), np.zeros(n), np.zeros(n)
+    tickets = np.zeros(n, dtype=np.int64)
+    for name, (lg_mu, lg_sd, ad_mu, ad_sd, tk_mu, np_mu, np_sd) in GROUP_BEHAVIOUR.items():
+        mask = groups == name
+        m = int(mask.sum())
+        logins[mask] = rng.normal(lg_mu, lg_sd, m)
+        adoption[mask] = rng.normal(ad_mu, ad_sd, m)
+        tickets[mask] = rng.negative_binomial(40, 40 / (40 + tk_mu), m)
+        nps[mask] = rng.normal(np_mu, np_sd, m)
+    return {
+        "logins_30d": np.clip(np.round(logins), 0, None).astype(np.int64),
+        "feature_adoption_pct": np.round(np.clip(adoption, 0.0, 100.0), 1),
+        "support_tickets_90d": tickets,
+        "nps_score": np.clip(np.round(nps), 0, 10),
+    }
+
+
+def generate_previous(data: SampleData, seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The same export a quarter earlier (2026-07-01), and what changed since (the planted truth).
+
+    Accounts signed up since then are missing (new this quarter); 120 accounts exist only then (lost
+    this quarter); 25% of the others had lower ARR then (expanded since), 8% higher (contracted), the
+    rest the same (flat). Some accounts behaved like another planted group then (moved segment).
+    """
+    rng = np.random.default_rng(seed + PREVIOUS_SEED_OFFSET)
+    now = data.accounts.reset_index(drop=True)
+    group = data.truth["planted_group"].to_numpy()
+    existed = pd.to_datetime(now["signup_date"]).to_numpy() < PREVIOUS_DATE
+    before = now[existed].copy().reset_index(drop=True)
+    group_now = group[existed]
+    n = len(before)
+    draw = rng.random(n)
+    expanded = draw < PREVIOUS_EXPANDED_SHARE
+    contracted = (draw >= PREVIOUS_EXPANDED_SHARE) & (draw < PREVIOUS_EXPANDED_SHARE + PREVIOUS_CONTRACTED_SHARE)
+    factor = np.ones(n)
+    factor[expanded] = 1.0 / (1.0 + rng.uniform(0.10, 0.60, int(expanded.sum())))
+    factor[contracted] = 1.0 / (1.0 - rng.uniform(0.08, 0.35, int(contracted.sum())))
+    before["arr"] = np.round(before["arr"].to_numpy() * factor, 2)
+    seats = np.round(before["seats_purchased"].to_numpy() * factor)
+    before["seats_purchased"] = np.clip(seats, 1, before["employees"].to_numpy()).astype(np.int64)
+    group_then = group_now.copy()
+    moved = np.zeros(n, dtype=bool)
+    for name, (earlier, share) in PREVIOUS_GROUP_MOVES.items():
+        members = np.flatnonzero(group_now == name)
+        chosen = members[rng.random(len(members)) < share]
+        group_then[chosen] = earlier
+        moved[chosen] = True
+    behaviour = _behaviour(rng, group_then)
+    for column, values in behaviour.items():
+        before.loc[moved, column] = values[moved]
+    before["nps_score"] = pd.array(before["nps_score"], dtype="Int64")
+
+    # Lost this quarter: accounts like the weaker groups' ones, only in the earlier export.
+    weak = np.flatnonzero(np.isin(group, ["Struggling", "Dormant"]) & existed)
+    template = rng.choice(weak, size=PREVIOUS_LOST_ACCOUNTS, replace=False)
+    lost = now.iloc[template].copy().reset_index(drop=True)
+    lost["account_id"] = [f"ACC-{9001 + i:05d}" for i in range(PREVIOUS_LOST_ACCOUNTS)]
+    lost["account_name"] = _company_names(rng, lost["industry"].to_numpy(), lost["country"].to_numpy())
+    lost["account_name"] = [
+        f"{name} (earlier)" if name in set(now["account_name"]) else name for name in lost["account_name"]
+    ]
+    lost_groups = group[template]
+    frame = pd.concat([before, lost], ignore_index=True)
+    kind = np.where(expanded, "expanded", np.where(contracted, "contracted", "flat"))
+    truth = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "account_id": before["account_id"],
+                    "change_type": kind,
+                    "group_then": group_then,
+                    "group_now": group_now,
+                }
+            ),
+            pd.DataFrame(
+                {"account_id": lost["account_id"], "change_type": "lost", "group_then": lost_groups, "group_now": ""}
+            ),
+            pd.DataFrame(
+                {
+                    "account_id": now.loc[~existed, "account_id"],
+                    "change_type": "new",
+                    "group_then": "",
+                    "group_now": group[~existed],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    return frame, truth
+
+
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     """UTF-8, comma, LF, money with two decimals: the same bytes on every run."""
     frame.to_csv(path, index=False, lineterminator="\n", float_format="%.2f", encoding="utf-8")
@@ -505,6 +614,10 @@ def main(out_dir: Path | None = None) -> None:
     truth = data.truth.copy()
     truth["penetration"] = truth["penetration"].map(lambda v: f"{v:.4f}")
     _write_csv(truth, out / "truth" / "accounts_truth.csv")
+    previous, changes = generate_previous(data)
+    previous["feature_adoption_pct"] = previous["feature_adoption_pct"].map(lambda v: f"{v:.1f}")
+    _write_csv(previous, out / "saas_accounts_previous.csv")
+    _write_csv(changes, out / "truth" / "previous_truth.csv")
 
 
 if __name__ == "__main__":

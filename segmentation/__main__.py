@@ -19,6 +19,10 @@ from segmentation.validation import SEED_MAX
 if TYPE_CHECKING:
     from segmentation.intake import Source
 
+if TYPE_CHECKING:
+    from segmentation.intake import Source
+    from segmentation.result import AnalysisResult
+
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
 OUTPUT_FILES = ("customers.csv", "segments.csv", "summary.json", "report.html")
@@ -60,6 +64,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     analyze.add_argument("--spark-master", default="local[*]", help="Spark master for --engine spark (local[*])")
     analyze.add_argument("--sample-size", type=int, help="--engine: customers sampled to fit the segments")
+
+    compare = commands.add_parser(
+        "compare",
+        help="what changed between two snapshots (or two periods of one dated transactions file)",
+    )
+    compare.add_argument("before", help="the earlier file, or the output folder of an earlier `analyze`")
+    compare.add_argument("after", nargs="?", help="the newer file (leave out to split one dated transactions file)")
+    compare.add_argument("--out", required=True, help="folder for the output files")
+    compare.add_argument("--config", help="settings JSON (default: the earlier analysis's settings)")
+    compare.add_argument("--period-months", type=int, help="one transactions file: months per period (default 12)")
+    compare.add_argument("--period-end", help="one transactions file: last day of the later period (YYYY-MM-DD)")
+    compare.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
     commands.add_parser("default-config", help="print the default settings as JSON, to edit and pass back")
     return parser
@@ -176,9 +192,11 @@ def analyze(args: argparse.Namespace) -> int:
     related = Source.from_path(args.related) if args.related else None
     result = run_analysis(primary, config, related, fit_k_to_data=args.k is None and args.config is None)
     _check_named_columns(config, set(result.table.source_roles) | set(result.table.customers.columns), primary.name)
+    _add_period_view(result, primary)
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
+        _write_changes(result, out)
         (out / "customers.csv").write_bytes(customers_csv(result))
         (out / "segments.csv").write_bytes(segments_csv(result))
         (out / "summary.json").write_text(result.summary_json() + "\n", encoding="utf-8")
@@ -240,6 +258,87 @@ def analyze_on_engine(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_period_view(result: AnalysisResult, primary: Source) -> None:
+    """A dated transactions file also gets the period view (last period against the one before), when it fits."""
+    from segmentation.changes.run import compare_periods, event_date_column  # noqa: PLC0415
+
+    roles = {name: role.role for name, role in (result.table.source_roles or result.table.roles).items()}
+    if result.table.grain != "transactions" or event_date_column(roles) is None:
+        return
+    try:
+        result.changes = compare_periods(primary, result.config, main=result)
+    except InputError as exc:
+        result.table.notes.append(f"No period view: {_one_line(str(exc))}")
+
+
+def _write_changes(result: AnalysisResult, out: Path) -> None:
+    """Write segment_model.json, and changes.csv and migration.csv when there is a comparison."""
+    from segmentation.changes import MODEL_FILE, SegmentModel  # noqa: PLC0415
+    from segmentation.changes.export import changes_csv, migration_csv  # noqa: PLC0415
+
+    (out / MODEL_FILE).write_text(SegmentModel.fit(result).to_json() + "\n", encoding="utf-8")
+    if result.changes is not None:
+        (out / "changes.csv").write_bytes(changes_csv(result.changes))
+        (out / "migration.csv").write_bytes(migration_csv(result.changes))
+
+
+def compare(args: argparse.Namespace) -> int:
+    """Compare two snapshots (or two periods of one file) and write the output files; return the exit status."""
+    import datetime as dt  # noqa: PLC0415
+
+    from segmentation.changes.run import compare_periods, compare_snapshots  # noqa: PLC0415
+    from segmentation.export import customers_csv, segments_csv  # noqa: PLC0415
+    from segmentation.intake import Source  # noqa: PLC0415
+    from segmentation.pipeline import run_analysis  # noqa: PLC0415
+    from segmentation.report import build_report  # noqa: PLC0415
+
+    started = time.perf_counter()
+    config = _load_config(args.config) if args.config else None
+    changes: dict[str, object] = {}
+    if args.period_months is not None:
+        if args.period_months < 1:
+            raise InputError(f"--period-months must be at least 1 (got {args.period_months}); try 12.")
+        changes["changes.period_months"] = args.period_months
+    if args.period_end is not None:
+        try:
+            changes["changes.period_end"] = dt.date.fromisoformat(args.period_end).isoformat()
+        except ValueError:
+            raise InputError(f"--period-end '{args.period_end}' is not a date; write it as YYYY-MM-DD.") from None
+    before = Path(args.before)
+    if not before.exists():
+        raise InputError(f"'{args.before}' does not exist; pass the earlier file or an earlier output folder.")
+    if args.after is None:
+        if before.is_dir():
+            raise InputError("With one input, pass a dated transactions file (not a folder), or add the newer file.")
+        config = (config or AnalysisConfig()).updated(**changes) if changes else (config or AnalysisConfig())
+        primary = Source.from_path(before)
+        result = run_analysis(primary, config, fit_k_to_data=args.config is None)
+        result.changes = compare_periods(primary, result.config, main=result)
+    else:
+        after = Path(args.after)
+        if not after.is_file():
+            raise InputError(f"'{args.after}' is not a file; pass the newer export as AFTER.")
+        if config is not None and changes:
+            config = config.updated(**changes)
+        result = compare_snapshots(before, Source.from_path(after), config, fit_k_to_data=args.config is None)
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "customers.csv").write_bytes(customers_csv(result))
+        (out / "segments.csv").write_bytes(segments_csv(result))
+        _write_changes(result, out)
+        (out / "summary.json").write_text(result.summary_json() + "\n", encoding="utf-8")
+        (out / "report.html").write_text(build_report(result), encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"Cannot write to '{out}': {exc.strerror or exc}; choose another --out folder.") from None
+    if not args.quiet and result.changes is not None:
+        print(
+            f"{result.changes.headlines[0]} Wrote changes.csv, migration.csv, summary.json, report.html to {out} "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit status."""
     parser = build_parser()
@@ -250,6 +349,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if getattr(args, "engine", None):
             return analyze_on_engine(args)
+        if args.command == "compare":
+            return compare(args)
         return analyze(args)
     except InputError as exc:
         print(f"error: {_one_line(str(exc))}", file=sys.stderr)

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from segmentation.changes.settings import ChangesSettings
 from segmentation.economics.settings import ConcentrationSettings
 from segmentation.errors import InputError
 from segmentation.intake.settings import IntakeSettings
@@ -58,6 +59,7 @@ class AnalysisConfig(BaseModel):
     potential: PotentialSettings = PotentialSettings()
     service: ServiceSettings = ServiceSettings()
     report: ReportSettings = ReportSettings()
+    changes: ChangesSettings = ChangesSettings()
 
     def to_json(self) -> str:
         """Return the settings as indented JSON, keys in a stable order."""

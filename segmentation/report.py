@@ -51,6 +51,7 @@ def build_report(result: AnalysisResult, *, charts: dict[str, alt.TopLevelMixin]
         f"{' over the ' + _e(result.table.revenue_window) if result.table.revenue_window else ''} "
         f"· made with segmentation-studio {_e(__version__)}</p>",
         _headline(result, summary, money),
+        _changes_section(result, summary, money),
         _segments_section(result, summary, money, rendered),
         _concentration_section(summary, money, rendered),
         _service_section(result, summary, money, rendered),
@@ -162,6 +163,15 @@ def _headline(result: AnalysisResult, summary: dict[str, Any], money: Any) -> st
     ]
     cards = "".join(f"<div class='metric'>{_e(label)}<b>{_e(value)}</b></div>" for label, value in metrics)
     return f"<h2>Headline findings</h2><div class='metrics'>{cards}</div><ul class='findings'>{items}</ul>{flag_html}"
+
+
+def _changes_section(result: AnalysisResult, summary: dict[str, Any], money: Any) -> str:
+    """The "What changed" section when the result compares two dates (else nothing)."""
+    if result.changes is None:
+        return ""
+    from segmentation.changes.report import changes_html  # noqa: PLC0415
+
+    return changes_html(result.changes, summary, money, lambda name, chart: _own_ids(name, to_svg(chart)))
 
 
 def _segments_section(result: AnalysisResult, summary: dict[str, Any], money: Any, rendered: dict[str, str]) -> str:

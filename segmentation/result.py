@@ -18,6 +18,7 @@ import pandas as pd
 from segmentation import __version__
 
 if TYPE_CHECKING:
+    from segmentation.changes.result import ChangesResult
     from segmentation.config import AnalysisConfig
     from segmentation.economics import ConcentrationReport, SegmentEconomics
     from segmentation.intake import CustomerTable
@@ -68,6 +69,8 @@ class AnalysisResult:
     service: ServicePlan
     customers: pd.DataFrame
     """One row per analysed customer: `FIXED_CUSTOMER_COLUMNS`, then the source columns used."""
+    changes: ChangesResult | None = None
+    """What changed since an earlier snapshot or period (None for a single snapshot)."""
 
     @property
     def currency(self) -> str:
@@ -164,6 +167,8 @@ class AnalysisResult:
             "service": self.service.to_dict(),
             "service_models": self.service_models_summary(),
         }
+        if self.changes is not None:
+            summary["changes"] = self.changes.to_dict()
         return _json_safe(summary)
 
     def summary_json(self) -> str:

@@ -1,0 +1,185 @@
+"""The two ways in: two snapshots (files or an earlier output folder), or one dated transactions file in two periods."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from segmentation.changes.compare import compare
+from segmentation.changes.result import ChangesResult
+from segmentation.changes.snapshot import Snapshot
+from segmentation.config import AnalysisConfig
+from segmentation.errors import InputError
+from segmentation.intake import Source
+from segmentation.intake.build import _event_date
+from segmentation.intake.parsing import parse_dates
+from segmentation.intake.reading import read_raw
+from segmentation.pipeline import load_customers, run_analysis
+from segmentation.result import AnalysisResult
+
+DEFAULT_PERIOD_MONTHS = 12
+COVERAGE_SLACK_DAYS = 31
+"""The earliest line may come up to a month after the earlier period starts (exports start on a 1st)."""
+
+
+def compare_snapshots(
+    before: Source | Path | str,
+    after: Source,
+    config: AnalysisConfig | None = None,
+    *,
+    fit_k_to_data: bool = False,
+) -> AnalysisResult:
+    """Analyse `after` and compare it with `before` (a file, or an earlier ``analyze`` output folder).
+
+    Returns the newer analysis with its ``changes`` set. The newer file is analysed with the earlier
+    analysis's settings unless `config` is given. Raises `InputError` when they cannot be compared.
+    """
+    if not isinstance(before, Source) and Path(before).is_dir():
+        snapshot = Snapshot.from_folder(before)
+        config = config or snapshot.config
+    else:
+        source = before if isinstance(before, Source) else Source.from_path(before)
+        config = config or AnalysisConfig()
+        earlier = run_analysis(source, config, fit_k_to_data=fit_k_to_data)
+        snapshot = Snapshot.of(earlier, f"earlier file {source.name}")
+        config = earlier.config
+    result = run_analysis(after, config)
+    result.changes = compare(snapshot, result, config.changes, f"newer file {after.name}")
+    return result
+
+
+@dataclass
+class PeriodSplit:
+    """Two periods of one transactions file, as files of their own lines."""
+
+    before: Source
+    after: Source
+    periods: dict[str, str]
+    months: int
+    notes: list[str]
+
+
+def _months_back(end: pd.Timestamp, months: int) -> pd.Timestamp:
+    return end - pd.DateOffset(months=months)
+
+
+def split_periods(primary: Source, config: AnalysisConfig, event_date: str) -> PeriodSplit:
+    """Split the lines of `primary` into the later period (the last N months) and the N months before it.
+
+    Raises `InputError` when the file does not cover both periods.
+    """
+    settings = config.changes
+    raw = read_raw(primary, config.intake)
+    dates = parse_dates(raw.frame[event_date], config.intake.date_order, allow_serial=True).values
+    known = dates.dropna()
+    if known.empty:
+        raise InputError(f"'{event_date}' in '{primary.name}' holds no dates; periods need a dated transactions file.")
+    first, latest = pd.Timestamp(known.min()), pd.Timestamp(known.max())
+    end = pd.Timestamp(settings.period_end) if settings.period_end else latest.normalize()
+    end_of_day = end + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+    covered = lambda m: first <= _months_back(end, 2 * m) + pd.Timedelta(days=COVERAGE_SLACK_DAYS)  # noqa: E731
+    months = settings.period_months
+    notes: list[str] = []
+    span = f"{first:%Y-%m-%d} to {latest:%Y-%m-%d}"
+    if end < first:
+        raise InputError(
+            f"The period end {end:%Y-%m-%d} is before the first line ({first:%Y-%m-%d}); choose a later end."
+        )
+    if months is None:
+        months = next((m for m in range(DEFAULT_PERIOD_MONTHS, 0, -1) if covered(m)), None)
+        if months is None:
+            raise InputError(
+                f"'{primary.name}' covers {span}, too short for two periods of a month; "
+                "compare two snapshots instead, or use a longer export."
+            )
+        if months != DEFAULT_PERIOD_MONTHS:
+            notes.append(
+                f"The file covers {span}, less than two years: compared the last {months} months with the "
+                f"{months} before them."
+            )
+    elif not covered(months):
+        fits = next((m for m in range(months - 1, 0, -1) if covered(m)), None)
+        hint = f"choose a period of at most {fits} months" if fits else "use a longer export"
+        raise InputError(
+            f"'{primary.name}' covers {span}, so the two {months}-month periods ending {end:%Y-%m-%d} do not "
+            f"both fall in it; {hint}."
+        )
+    middle = _months_back(end, months) + pd.Timedelta(days=1)
+    start = _months_back(end, 2 * months) + pd.Timedelta(days=1)
+    later = (dates >= middle) & (dates <= end_of_day)
+    earlier = (dates >= start) & (dates < middle)
+    outside = int((~(later | earlier)).sum())
+    if outside:
+        notes.append(f"{outside:,} line(s) fall outside both periods (or have no date) and are not counted.")
+    periods = {
+        "before_start": f"{start:%Y-%m-%d}",
+        "before_end": f"{middle - pd.Timedelta(days=1):%Y-%m-%d}",
+        "after_start": f"{middle:%Y-%m-%d}",
+        "after_end": f"{end:%Y-%m-%d}",
+    }
+    if not earlier.any() or not later.any():
+        raise InputError(
+            f"'{primary.name}' has no lines in one of the periods ({periods['before_start']}–{periods['before_end']}, "
+            f"{periods['after_start']}–{periods['after_end']}); choose another --period-end or --period-months."
+        )
+    before = _subset(primary, raw.frame, earlier, f"{periods['before_start']} to {periods['before_end']}")
+    after = _subset(primary, raw.frame, later, f"{periods['after_start']} to {periods['after_end']}")
+    return PeriodSplit(before=before, after=after, periods=periods, months=months, notes=notes)
+
+
+def _subset(primary: Source, frame: pd.DataFrame, rows: pd.Series, label: str) -> Source:
+    """The chosen lines as a Parquet file of their own (their text kept exactly as read)."""
+    buffer = io.BytesIO()
+    part = frame.loc[rows.to_numpy()].reset_index(drop=True)
+    pq.write_table(pa.Table.from_pandas(part, preserve_index=False), buffer)
+    return Source.from_bytes(f"{primary.name} ({label})", buffer.getvalue())
+
+
+def event_date_column(table_roles: dict[str, str]) -> str | None:
+    """The column that dates each line (as intake picks it), or None when the file has no dates."""
+    return _event_date([name for name, role in table_roles.items() if role == "date"])
+
+
+def compare_periods(primary: Source, config: AnalysisConfig, main: AnalysisResult | None = None) -> ChangesResult:
+    """Return the period view of one dated transactions file: the later period against the one before it.
+
+    `main` (the analysis of the whole file, when already made) saves reading the file once more.
+    Raises `InputError` when the file is not dated transactions or does not cover two periods.
+    """
+    table = main.table if main is not None else load_customers(primary, config)
+    roles = {name: role.role for name, role in (table.source_roles or table.roles).items()}
+    column = event_date_column(roles)
+    if table.grain != "transactions" or column is None:
+        raise InputError(
+            f"'{primary.name}' is not a dated transactions file (one row per purchase with a date); "
+            "pass two snapshots (BEFORE and AFTER) instead."
+        )
+    split = split_periods(primary, config, column)
+    per_period = config.updated(
+        **{
+            "intake.grain": "transactions",
+            "intake.revenue_window_months": None,
+            "intake.header_row": None,
+            "intake.delimiter": None,
+            "intake.encoding": None,
+            "intake.sheet": None,
+        }
+    )
+    earlier = run_analysis(split.before, per_period, fit_k_to_data=True)
+    later = run_analysis(split.after, per_period, fit_k_to_data=True)
+    p = split.periods
+    snapshot = Snapshot.of(earlier, f"{p['before_start']} to {p['before_end']}")
+    changes = compare(snapshot, later, config.changes, f"{p['after_start']} to {p['after_end']}")
+    changes.periods = p
+    changes.before_source = changes.after_source = primary.name
+    changes.notes[:0] = [
+        f"One transactions file in two periods of {split.months} months: {p['before_start']}–{p['before_end']} "
+        f"against {p['after_start']}–{p['after_end']}; each period's revenue is the sum of its own lines.",
+        *split.notes,
+    ]
+    return changes
