@@ -6,7 +6,13 @@ import streamlit as st
 
 import app_support
 
-st.set_page_config(page_title="Customer segmentation studio", page_icon=":material/insights:", layout="wide")
+st.set_page_config(
+    page_title="Customer segmentation studio",
+    page_icon=":material/insights:",
+    layout="wide",
+    # "auto" keeps the sidebar open on wide screens and collapsed on narrow ones (under ~768 px).
+    initial_sidebar_state="auto",
+)
 app_support.init_session()
 app_support.mark_entry()
 app_support.start_run()

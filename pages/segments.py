@@ -38,7 +38,7 @@ def _thresholds(text: str) -> list[float] | None:
     try:
         values = sorted(float(part) for part in text.replace(";", ",").split(",") if part.strip())
     except ValueError:
-        st.warning(f"Could not read '{text}' as numbers; thresholds are picked from the data.")
+        st.warning(f"Could not read '{support.inert(text)}' as numbers; thresholds are picked from the data.")
         return None
     return values or None
 
@@ -176,8 +176,8 @@ money = lambda value: format_money(value, result.currency, result.revenue_unit) 
 
 st.markdown(
     f"**{len(segmentation.profiles)} segments** of {format_count(result.table.n_customers)} customers "
-    f"({METHODS.get(segmentation.method, segmentation.method)}), on "
-    f"{', '.join(result.features.columns) or 'no criteria'}. Segment 1 earns the most."
+    f"({support.inert(METHODS.get(segmentation.method, segmentation.method))}), on "
+    f"{', '.join(support.inert(c) for c in result.features.columns) or 'no criteria'}. Segment 1 earns the most."
 )
 
 frame = result.segments_frame()
@@ -203,7 +203,7 @@ st.dataframe(
 notes = [*result.features.notes, *segmentation.notes]
 if notes:
     with st.expander(f"How the criteria were prepared ({len(notes)} notes: scaling, missing values, outliers)"):
-        st.markdown("\n".join(f"- {note}" for note in notes))
+        st.markdown("\n".join(f"- {support.inert(note)}" for note in notes))
 
 left, right = st.columns(2)
 with left:
@@ -217,20 +217,22 @@ details = segmentation.to_dict()
 rules = {int(r["segment"]): r["text"] for r in details.get("rules", []) if isinstance(r, dict)}
 for profile in segmentation.profiles:
     with st.expander(
-        f"{profile.id}. {profile.name} · {format_count(profile.customers)} customers · "
-        f"{format_share(profile.revenue_share)} of {result.revenue_unit}",
+        f"{profile.id}. {support.inert(profile.name)} · {format_count(profile.customers)} customers · "
+        f"{format_share(profile.revenue_share)} of {support.inert(result.revenue_unit)}",
         expanded=profile.id == 1,
     ):
-        st.write(profile.description)
+        st.write(support.inert(profile.description))
         cols = st.columns(3)
         cols[0].metric("Customers", format_count(profile.customers), format_share(profile.customer_share) + " of all")
-        cols[1].metric(result.revenue_unit, money(profile.revenue), format_share(profile.revenue_share) + " of all")
+        cols[1].metric(
+            support.inert(result.revenue_unit), money(profile.revenue), format_share(profile.revenue_share) + " of all"
+        )
         cols[2].metric("Per customer", money(profile.revenue / profile.customers if profile.customers else 0))
         if profile.id in rules:
-            st.markdown(f"**Rule of thumb:** {rules[profile.id]}")
+            st.markdown(f"**Rule of thumb:** {support.inert(rules[profile.id])}")
         traits = profile.profile.get("traits") if isinstance(profile.profile, dict) else None
         if traits:
-            st.markdown("\n".join(f"- {t if isinstance(t, str) else t.get('text', t)}" for t in traits))
+            st.markdown("\n".join(f"- {support.inert(t if isinstance(t, str) else t.get('text', t))}" for t in traits))
 if details.get("rules_fidelity") is not None:
     st.caption(
         f"The rules of thumb put {format_share(details['rules_fidelity'])} of customers in the segment "
@@ -287,7 +289,7 @@ if result.config.segmentation.method in K_METHODS:
         st.session_state["scan_shown"] = True
         scan = support.k_scan(*k_range)
         if scan is not None:
-            st.success(scan.reason)
+            st.success(support.inert(scan.reason))
             st.altair_chart(segment_charts.k_scan_chart(scan))
             st.dataframe(scan.to_frame(), hide_index=True)
             if scan.recommended_k != result.config.segmentation.k and st.button(

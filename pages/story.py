@@ -34,25 +34,26 @@ if step == 0:
     cols = st.columns(min(len(profiles), 4))
     for column, profile in zip(cols, profiles[:4], strict=False):
         with column.container(border=True):
-            st.markdown(f"**{profile.name}**")
+            st.markdown(f"**{support.inert(profile.name)}**")
             st.metric(
                 "Customers",
                 format_count(profile.customers),
                 f"{format_share(profile.customer_share)} of all",
                 delta_color="off",
             )
-            st.caption(profile.description)
+            st.caption(support.inert(profile.description))
     if "segment_map" in charts:
         st.altair_chart(charts["segment_map"])
 elif step == 1:
     st.markdown(
         f"### The top 20% of customers bring {format_share(metrics.top_20pct_revenue_share)} of "
-        f"{result.revenue_unit}; 80% of it comes from {format_share(metrics.customer_share_for_80pct_revenue)} "
+        f"{support.inert(result.revenue_unit)}; 80% of it comes from "
+        f"{format_share(metrics.customer_share_for_80pct_revenue)} "
         "of customers."
     )
     top = profiles[0]
     st.markdown(
-        f"*{top.name}* alone is {format_share(top.customer_share)} of customers but "
+        f"*{support.inert(top.name)}* alone is {format_share(top.customer_share)} of customers but "
         f"{format_share(top.revenue_share)} of revenue ({money(top.revenue)})."
     )
     if "pareto" in charts:
@@ -67,7 +68,7 @@ elif step == 2:
     )
     st.markdown(
         f"High-touch accounts hold {money(models['high-touch']['revenue'])} today; the decision weighs current "
-        f"{result.revenue_unit} and short- and long-term potential within the team's capacity."
+        f"{support.inert(result.revenue_unit)} and short- and long-term potential within the team's capacity."
     )
     if "service_grid" in charts:
         st.altair_chart(charts["service_grid"])
