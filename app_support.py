@@ -576,11 +576,21 @@ def _cached_downloads(
 
 def download_bytes(result: AnalysisResult, kind: str) -> bytes:
     """Return one export of `result` (report, customers_csv, segments_csv, exclusions_csv, workbook)."""
+    return deferred_download(result, kind)()
+
+
+def deferred_download(result: AnalysisResult, kind: str) -> Callable[[], bytes]:
+    """Return a callable that builds one export of `result` when a download button is clicked.
+
+    The file's digest (name and bytes) is read now, in the session's script run: Streamlit calls
+    the callable later, outside it, where this session's state cannot be read, and a key
+    without the file would hand one session's export to another with the same settings.
+    """
     file = current_file()
     related = related_file()
-    return _cached_downloads(
-        file.digest if file else "", related.digest if related else None, result.config.to_json(), kind, result
-    )
+    key = (file.digest if file else result.table.source_name, related.digest if related else None)
+    config_json = result.config.to_json()
+    return lambda: _cached_downloads(key[0], key[1], config_json, kind, result)
 
 
 # --- help choosing k (runs with a progress bar, so it is remembered per session, by input) -----

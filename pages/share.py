@@ -32,7 +32,7 @@ st.subheader("Report and exports")
 
 def deferred(kind: str) -> Callable[[], bytes]:
     """Return a callable that builds one export of the current result when the user asks for it."""
-    return lambda: support.download_bytes(result, kind)
+    return support.deferred_download(result, kind)
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

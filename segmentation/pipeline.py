@@ -142,4 +142,8 @@ def _customers_frame(
             continue
         name = column if column not in frame.columns else f"input_{column}"
         frame[name] = table.customers[column].to_numpy()
+    # The account name (role customer_name) goes last, so every list can show it beside the ID.
+    names = table.columns_with_role("customer_name")
+    if names and "customer_name" not in frame.columns:
+        frame["customer_name"] = table.customers[names[0]].astype("string").fillna("").to_numpy(dtype=object)
     return frame
