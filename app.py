@@ -25,10 +25,14 @@ pages = {
     "Analysis": [
         st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),
         st.Page("pages/segments.py", title="Segments", icon=":material/category:"),
+        st.Page("pages/accounts.py", title="Accounts", icon=":material/person_search:"),
         st.Page("pages/concentration.py", title="Revenue concentration", icon=":material/payments:"),
         st.Page("pages/service_models.py", title="Service models", icon=":material/handshake:"),
     ],
-    "Share": [st.Page("pages/share.py", title="Share", icon=":material/ios_share:")],
+    "Share": [
+        st.Page("pages/share.py", title="Share", icon=":material/ios_share:"),
+        st.Page("pages/glossary.py", title="Glossary", icon=":material/menu_book:"),
+    ],
 }
 navigation = st.navigation(pages)
 app_support.return_to_requested_page()

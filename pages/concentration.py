@@ -124,7 +124,7 @@ with left:
 with right:
     st.subheader(f"Top {format_count(metrics.top_n)} customers")
     st.dataframe(
-        report.top_customers,
+        result.with_names(report.top_customers),
         hide_index=True,
         column_config={
             "revenue": st.column_config.NumberColumn(unit, format="compact"),

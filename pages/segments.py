@@ -181,7 +181,7 @@ st.markdown(
 )
 
 frame = result.segments_frame()
-st.dataframe(
+picked = st.dataframe(
     frame[
         ["segment", "segment_name", "customers", "customer_share", "revenue", "revenue_share", "revenue_per_customer"]
     ],
@@ -199,7 +199,41 @@ st.dataframe(
         ),
         "revenue_per_customer": st.column_config.NumberColumn(f"{result.revenue_unit} per customer", format="compact"),
     },
+    on_select="rerun",
+    selection_mode="single-row",
+    key="segment_table",
 )
+selected_rows = picked.selection.rows if picked is not None else []
+if selected_rows:
+    # Drill-down: a clicked segment row lists its accounts, largest first, with their names.
+    opened = int(frame["segment"].iloc[selected_rows[0]])
+    members = result.customers[result.customers["segment"] == opened].sort_values(
+        "revenue", ascending=False, kind="stable"
+    )
+    shown_columns = [
+        c
+        for c in ("customer_id", "customer_name", "revenue", "service_model", "long_term_potential")
+        if c in members.columns
+    ]
+    st.markdown(
+        f"**Accounts in {support.inert(result.segment_names.get(opened, ''))}** "
+        f"({format_count(len(members))}, largest first)"
+    )
+    st.dataframe(
+        members[shown_columns].head(500),
+        hide_index=True,
+        key="segment_accounts",
+        column_config={
+            "customer_id": "ID",
+            "customer_name": "Account",
+            "revenue": st.column_config.NumberColumn(result.revenue_unit, format="compact"),
+            "service_model": "Service model",
+            "long_term_potential": st.column_config.NumberColumn("Potential, long term", format="compact"),
+        },
+    )
+    st.page_link("pages/accounts.py", label="Search or filter these accounts", icon=":material/person_search:")
+else:
+    st.caption("Click a segment's row to see its accounts.")
 notes = [*result.features.notes, *segmentation.notes]
 if notes:
     with st.expander(f"How the criteria were prepared ({len(notes)} notes: scaling, missing values, outliers)"):
