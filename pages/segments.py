@@ -31,6 +31,15 @@ METHODS = {
     "rfm": "RFM groups (recency, frequency, monetary; for transactions)",
 }
 K_METHODS = {"kmeans", "gmm", "hierarchical", "mixed"}
+METHOD_PURPOSE = {
+    "kmeans": "The everyday choice: groups of similar size and shape; you pick how many.",
+    "gmm": "Like k-means, but a customer can sit between groups; suits blurred boundaries.",
+    "hierarchical": "Builds a family tree of customers and cuts it into groups; good for small files.",
+    "hdbscan": "Finds dense groups itself and leaves customers who fit none unassigned.",
+    "mixed": "For files where categories (industry, plan) matter as much as numbers.",
+    "rule_tiers": "Tiers a sales team already knows, cut by thresholds on revenue or a column.",
+    "rfm": "Recency, frequency and spend of purchases: needs a transactions file.",
+}
 
 
 def _thresholds(text: str) -> list[float] | None:
@@ -134,9 +143,12 @@ with st.sidebar:
         )
 
     st.header("Method")
+    # RFM needs purchase dates and counts: offered only when the file holds transactions.
+    offered = [m for m in METHODS if m != "rfm" or table.grain == "transactions" or config.segmentation.method == m]
     method = support.bound(
-        st.selectbox, "How to form segments", "segmentation.method", options=list(METHODS), format_func=METHODS.get
+        st.selectbox, "How to form segments", "segmentation.method", options=offered, format_func=METHODS.get
     )
+    st.caption(support.inert(METHOD_PURPOSE.get(method, "")))
     if method in K_METHODS:
         support.bound(st.slider, "Number of segments", "segmentation.k", min_value=2, max_value=12)
     if method == "hdbscan":

@@ -78,3 +78,14 @@ def test_readable_labels_and_plurals() -> None:
     assert plural(1, "customer") == "1 customer"
     assert plural(2500, "customer") == "2,500 customers"
     assert plural(1, "company", "companies") == "1 company"
+
+
+def test_rfm_is_offered_only_for_transactions() -> None:
+    at = visit("segments.py")
+    assert not any("RFM" in o for o in at.selectbox(key="w.segmentation.method").options)
+    assert any("The everyday choice" in c.value for c in at.caption)
+    at.switch_page("pages/home.py").run()
+    at.button(key="home_sample_invoices").click().run()
+    at.switch_page("pages/segments.py").run()
+    assert not at.exception
+    assert any("RFM" in o for o in at.selectbox(key="w.segmentation.method").options)
