@@ -269,9 +269,20 @@ for profile in segmentation.profiles:
     ):
         st.write(support.inert(profile.description))
         cols = st.columns(3)
-        cols[0].metric("Customers", format_count(profile.customers), format_share(profile.customer_share) + " of all")
+        # Shares as a grey note without an arrow: a share of the base is not growth.
+        cols[0].metric(
+            "Customers",
+            format_count(profile.customers),
+            format_share(profile.customer_share, 1) + " of all",
+            delta_color="off",
+            delta_arrow="off",
+        )
         cols[1].metric(
-            support.inert(result.revenue_unit), money(profile.revenue), format_share(profile.revenue_share) + " of all"
+            support.inert(result.revenue_unit),
+            money(profile.revenue),
+            format_share(profile.revenue_share, 1) + " of all",
+            delta_color="off",
+            delta_arrow="off",
         )
         cols[2].metric("Per customer", money(profile.revenue / profile.customers if profile.customers else 0))
         if profile.id in rules:

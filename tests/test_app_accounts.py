@@ -89,3 +89,16 @@ def test_rfm_is_offered_only_for_transactions() -> None:
     at.switch_page("pages/segments.py").run()
     assert not at.exception
     assert any("RFM" in o for o in at.selectbox(key="w.segmentation.method").options)
+
+
+def test_story_guess_first_hides_then_reveals_and_has_presenter_notes() -> None:
+    at = visit("story.py")
+    assert any(e.label == "Presenter notes" for e in at.expander)
+    at.toggle(key="story_guess_first").set_value(True).run()
+    text = "\n".join(m.value for m in at.markdown)
+    assert "How many distinct kinds of customer" in text
+    assert "customers fall into" not in text
+    at.button(key="story_reveal").click().run()
+    assert "customers fall into" in "\n".join(m.value for m in at.markdown)
+    at.button(key="story_next").click().run()
+    assert "What share of our revenue" in "\n".join(m.value for m in at.markdown)
