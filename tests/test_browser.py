@@ -238,8 +238,19 @@ def _five_segments_for(path: Path) -> object:
 
 
 def _nav(page: object, title: str) -> None:
-    page.locator("[data-testid='stSidebarNav'] a").filter(has_text=title).click()  # type: ignore[attr-defined]
+    page.locator("[data-testid='stSidebarNav'] a").filter(has_text=title).first.click()  # type: ignore[attr-defined]
     wait_idle(page)
+
+
+def _expect_segments(page: object, count: int) -> None:
+    """Wait until the Segments page says `count` segments; on a timeout, say what the page shows."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.locator("strong", has_text=f"{count} segments").first.wait_for(timeout=120_000)  # type: ignore[attr-defined]
+    except PlaywrightTimeout:
+        text = page.locator("[data-testid='stMain']").inner_text()  # type: ignore[attr-defined]
+        pytest.fail(f"not {count} segments; the page shows:\n{text[:2000]}")
 
 
 def _upload_on_data_page(page: object, path: Path) -> None:
@@ -259,7 +270,7 @@ def test_share_link_first_then_the_upload(page: object, app_url: str, tmp_path: 
     page.get_by_text("These settings were made from pipeline.csv (80 rows, 5 columns)").wait_for()  # type: ignore[attr-defined]
     _upload_on_data_page(page, csv)
     _nav(page, "Segments")
-    page.locator("strong", has_text="5 segments").first.wait_for()  # type: ignore[attr-defined]
+    _expect_segments(page, 5)
     assert page.get_by_text("These settings were made from").count() == 0  # type: ignore[attr-defined]
 
 
@@ -275,7 +286,7 @@ def test_settings_file_first_then_the_upload(page: object, app_url: str, tmp_pat
     page.get_by_text("These settings were made from pipeline.csv").wait_for()  # type: ignore[attr-defined]
     _upload_on_data_page(page, csv)
     _nav(page, "Segments")
-    page.locator("strong", has_text="5 segments").first.wait_for()  # type: ignore[attr-defined]
+    _expect_segments(page, 5)
 
 
 def test_two_sessions_same_bytes_under_two_names(browser: object, app_url: str, tmp_path: Path) -> None:
