@@ -6,7 +6,13 @@ import streamlit as st
 
 import app_support
 
-st.set_page_config(page_title="Customer segmentation studio", page_icon=":material/insights:", layout="wide")
+st.set_page_config(
+    page_title="Customer segmentation studio",
+    page_icon=":material/insights:",
+    layout="wide",
+    # "auto" keeps the sidebar open on wide screens and collapsed on narrow ones (under ~768 px).
+    initial_sidebar_state="auto",
+)
 app_support.init_session()
 app_support.mark_entry()
 app_support.start_run()
@@ -19,11 +25,15 @@ pages = {
     "Analysis": [
         st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),
         st.Page("pages/segments.py", title="Segments", icon=":material/category:"),
+        st.Page("pages/accounts.py", title="Accounts", icon=":material/person_search:"),
         st.Page("pages/concentration.py", title="Revenue concentration", icon=":material/payments:"),
         st.Page("pages/service_models.py", title="Service models", icon=":material/handshake:"),
         st.Page("pages/changes.py", title="Changes over time", icon=":material/timeline:"),
     ],
-    "Share": [st.Page("pages/share.py", title="Share", icon=":material/ios_share:")],
+    "Share": [
+        st.Page("pages/share.py", title="Share", icon=":material/ios_share:"),
+        st.Page("pages/glossary.py", title="Glossary", icon=":material/menu_book:"),
+    ],
 }
 navigation = st.navigation(pages)
 app_support.return_to_requested_page()

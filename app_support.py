@@ -1,8 +1,8 @@
 """Glue between Streamlit and the core: session-state keys, cached stages, settings-bound widgets.
 
 Pages import from here and never from each other. User data lives only in ``st.session_state``
-(per browser session) and in ``st.cache_data`` (keyed by a digest of the file's bytes); never in
-module globals or ``st.cache_resource``.
+(per browser session) and in ``st.cache_data`` (keyed by a digest of the file's name and bytes:
+everything a view shows of the file); never in module globals or ``st.cache_resource``.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import Any
 
 import streamlit as st
 
-from segmentation.config import AnalysisConfig
+from segmentation.config import AnalysisConfig, SourceFingerprint
 from segmentation.errors import InputError
 from segmentation.intake import CustomerTable, Source
 from segmentation.pipeline import complete_analysis, find_segments, load_customers
@@ -40,6 +41,10 @@ _SCAN_KEY = "k_scans"
 ENTRY_KEY = "entry_ran"
 COMPUTED_KEY = "computed_this_run"
 GOTO_KEY = "goto_page"
+PENDING_KEY = "pending_settings"
+APPLIED_KEY = "settings_applied_note"
+MAX_LINK_BYTES = 256 * 1024
+"""The most a share-link token may unpack to: a studio link is a few hundred bytes."""
 
 
 @dataclass(frozen=True)
@@ -53,12 +58,35 @@ class LoadedFile:
 
     @classmethod
     def of(cls, name: str, data: bytes, kind: str) -> LoadedFile:
-        """Return the file with a digest of its bytes (the cache key)."""
-        return cls(name=name, data=data, kind=kind, digest=hashlib.sha256(data).hexdigest())
+        """Return the file with a digest of its name and bytes (the cache key).
+
+        The name is part of the key because views show it (captions, report, download names):
+        two sessions uploading the same bytes under different names never share a cached stage.
+        """
+        digest = hashlib.sha256(name.encode("utf-8", "surrogatepass") + b"\x00" + data).hexdigest()
+        return cls(name=name, data=data, kind=kind, digest=digest)
 
     def source(self) -> Source:
         """Return the core's view of this file."""
         return Source.from_bytes(self.name, self.data)
+
+
+# --- user text -----------------------------------------------------------------------------
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&])")
+
+
+def inert(value: object) -> str:
+    """Return user text (file, column, category and segment names…) to show literally in Markdown.
+
+    Every character that Streamlit's Markdown would read as a link, emphasis, heading, list,
+    colour or icon directive (``:red[…]``, ``:material/…:``), emoji shortcode or LaTeX (``$``) is
+    backslash-escaped, and line breaks become spaces, so the text shows as typed and nothing
+    in it is live. Use it for every non-literal string passed to ``st.markdown``, ``st.caption``,
+    ``st.write``, ``st.info``/``warning``/``success``/``error``, headers, expander and metric labels.
+    """
+    text = " ".join(str(value).splitlines())
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 # --- session state -------------------------------------------------------------------------
@@ -83,6 +111,7 @@ def page_guard(page_file: str) -> None:
     the session, then hands over to app.py, which comes back to the page.
     """
     if st.session_state.get(ENTRY_KEY):
+        show_settings_status()
         return
     init_session()
     st.session_state[GOTO_KEY] = Path(page_file).resolve().relative_to(ROOT).as_posix()
@@ -98,10 +127,13 @@ def return_to_requested_page() -> None:
 
 def init_session() -> None:
     """Set up a new session: default settings (or those from a share link) and the sample data."""
-    if CONFIG_KEY not in st.session_state:
-        st.session_state[CONFIG_KEY] = _config_from_link() or AnalysisConfig()
+    fresh = CONFIG_KEY not in st.session_state
+    if fresh:
+        st.session_state[CONFIG_KEY] = AnalysisConfig()
     if SOURCE_KEY not in st.session_state:
         use_sample("sample_accounts", reset_settings=False)
+    if fresh and (linked := _config_from_link()) is not None:
+        offer_settings(linked)
 
 
 def _config_from_link() -> AnalysisConfig | None:
@@ -120,7 +152,106 @@ def show_link_error() -> None:
     """Say once, on screen, that the share link's settings could not be read (defaults are used)."""
     message = st.session_state.pop(LINK_ERROR_KEY, None)
     if message:
-        st.error(f"{message} The default settings are used meanwhile.")
+        st.error(f"{inert(message)} The default settings are used meanwhile.")
+
+
+# --- settings that name the file they were made from ----------------------------------------
+
+
+def file_fingerprint(file: LoadedFile | None, config: AnalysisConfig | None = None) -> SourceFingerprint | None:
+    """Return the name, rows and column fingerprint of `file` read with `config`'s intake (None if unreadable)."""
+    if file is None:
+        return None
+    config = config or get_config()
+    related = related_file()
+    try:
+        table = _cached_table(
+            file.digest, related.digest if related else None, config.section_json("intake"), file, related
+        )
+    except InputError:
+        return None
+    return SourceFingerprint.of_table(table)
+
+
+def _matches(wanted: SourceFingerprint, config: AnalysisConfig) -> tuple[bool, list[str]]:
+    """Whether the current file is the one `wanted` names (rows and columns), and what differs."""
+    file = current_file()
+    found = file_fingerprint(file, config) or file_fingerprint(file, AnalysisConfig())
+    if found is None:
+        return False, ["it could not be read with these settings"]
+    differences = wanted.differences(found)
+    return not differences, differences
+
+
+def offer_settings(config: AnalysisConfig) -> bool:
+    """Apply settings from a share link or a settings file if they fit the file in use; else keep them waiting.
+
+    Settings that name their file (``config.source``) apply at once when the current file has
+    the same rows and columns (a bundled sample of that name is switched to); otherwise they
+    wait, a banner names the file to upload, and `use_upload` applies them when it matches.
+    Settings that name no file apply at once. Returns True when they were applied.
+    """
+    wanted = config.source
+    if wanted is None:
+        _apply(config, None)
+        return True
+    file = current_file()
+    if file is not None and file.name != wanted.file_name:
+        for kind, (_label, path) in SAMPLES.items():
+            if path.name == wanted.file_name and file.kind != kind:
+                use_sample(kind, reset_settings=False)
+                break
+    matches, _differences = _matches(wanted, config)
+    if matches:
+        _apply(config, wanted)
+        return True
+    st.session_state[PENDING_KEY] = config
+    return False
+
+
+def _apply(config: AnalysisConfig, wanted: SourceFingerprint | None) -> None:
+    st.session_state.pop(PENDING_KEY, None)
+    set_config(config.with_source(None), reset_widgets=True)
+    file = current_file()
+    if wanted is not None and file is not None:
+        renamed = f" (it was called {wanted.file_name} then)" if wanted.file_name != file.name else ""
+        st.session_state[APPLIED_KEY] = f"Saved settings applied to {file.name}{renamed}."
+    else:
+        st.session_state[APPLIED_KEY] = "Saved settings applied."
+
+
+def pending_settings() -> AnalysisConfig | None:
+    """Return settings waiting for their file (from a link or a settings upload), or None."""
+    pending = st.session_state.get(PENDING_KEY)
+    return pending if isinstance(pending, AnalysisConfig) else None
+
+
+def show_settings_status() -> None:
+    """In app.py, above every page: say which file waiting settings need, or that they were applied."""
+    if note := st.session_state.pop(APPLIED_KEY, None):
+        st.toast(inert(note), icon=":material/check_circle:")
+    pending = pending_settings()
+    if pending is None or pending.source is None:
+        return
+    wanted = pending.source
+    _matches_now, differences = _matches(wanted, pending)
+    with st.container(border=True):
+        st.markdown(
+            f"**These settings were made from {inert(wanted.describe())}.** Upload that file on the Data page "
+            "and they apply to it; until then the current file is shown with its own settings."
+        )
+        file = current_file()
+        if differences and file is not None:
+            st.caption(f"The file in use, {inert(file.name)}, differs: {inert('; '.join(differences))}.")
+        cols = st.columns([1, 1, 2])
+        if cols[0].button("Upload the file", key="pending_upload", icon=":material/upload_file:", width="stretch"):
+            st.switch_page("pages/data.py")
+        if cols[1].button("Apply to this file anyway", key="pending_force", width="stretch"):
+            _apply(pending, wanted)
+            st.rerun()
+        if cols[2].button("Forget these settings", key="pending_drop", type="tertiary"):
+            st.session_state.pop(PENDING_KEY, None)
+            st.rerun()
 
 
 def get_config() -> AnalysisConfig:
@@ -133,6 +264,7 @@ def get_config() -> AnalysisConfig:
 
 
 KEEP_ON_RESET = {LINK_ERROR_KEY, "upload", "related_upload", "settings_upload", "settings_loaded", "scan_shown"}
+KEEP_ON_RESET |= {PENDING_KEY, APPLIED_KEY}
 """Session keys that are not views of the settings: they survive `set_config(..., reset_widgets=True)`."""
 
 
@@ -177,8 +309,20 @@ def use_sample(kind: str, *, reset_settings: bool = True) -> None:
 
 
 def use_upload(name: str, data: bytes) -> None:
-    """Make an uploaded file the current file; settings that name columns are cleared."""
+    """Make an uploaded file the current file.
+
+    Settings waiting for this file (from a share link or a settings upload made before it)
+    apply when its rows and columns match; otherwise the file starts from default settings
+    (settings that name columns of another file would not fit it).
+    """
     st.session_state[SOURCE_KEY] = LoadedFile.of(name, data, "upload")
+    st.session_state.pop(RELATED_KEY, None)
+    pending = pending_settings()
+    if pending is not None and pending.source is not None:
+        matches, _differences = _matches(pending.source, pending)
+        if matches:
+            _apply(pending, pending.source)
+            return
     set_config(AnalysisConfig(), reset_widgets=True)
 
 
@@ -196,7 +340,7 @@ def file_label(file: LoadedFile | None) -> str:
         return "no file"
     if file.kind in SAMPLES:
         return SAMPLES[file.kind][0]
-    return f"your file '{file.name}'"
+    return f"your file '{inert(file.name)}'"
 
 
 # --- settings-bound widgets ------------------------------------------------------------------
@@ -235,7 +379,7 @@ def bound(
         try:
             update_config(**{path: value})
         except InputError as exc:
-            st.error(str(exc))
+            st.error(inert(str(exc)))
         else:
             if st.session_state.get(COMPUTED_KEY):
                 # The page above this widget was drawn from the old settings: draw it again.
@@ -294,7 +438,7 @@ def customer_table() -> CustomerTable | None:
                 file.digest, related.digest if related else None, get_config().section_json("intake"), file, related
             )
     except InputError as exc:
-        st.error(str(exc))
+        st.error(inert(str(exc)))
         return None
 
 
@@ -315,7 +459,7 @@ def analysis() -> AnalysisResult | None:
         with st.spinner("Analysing your customers…"):
             return _cached_result(file.digest, related.digest if related else None, config.to_json(), file, related)
     except InputError as exc:
-        st.error(str(exc))
+        st.error(inert(str(exc)))
         return None
 
 
@@ -346,8 +490,13 @@ def _merge(default: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def encode_config(config: AnalysisConfig) -> str:
-    """Return the settings as a compact URL-safe token (only what differs from the defaults)."""
+def encode_config(config: AnalysisConfig, source: SourceFingerprint | None = None) -> str:
+    """Return the settings as a compact URL-safe token (only what differs from the defaults).
+
+    With `source`, the token names the file it was made from (name, rows, column fingerprint).
+    """
+    if source is not None:
+        config = config.with_source(source)
     changes = _diff(config.to_dict(), AnalysisConfig().to_dict())
     changes["schema_version"] = config.schema_version
     raw = json.dumps(changes, separators=(",", ":"), sort_keys=True).encode()
@@ -357,21 +506,47 @@ def encode_config(config: AnalysisConfig) -> str:
 def decode_config(token: str) -> AnalysisConfig:
     """Return the settings carried by a share-link token; raises `InputError` if it is damaged."""
     try:
-        raw = zlib.decompress(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        changes = json.loads(raw)
+        inflater = zlib.decompressobj()
+        raw = inflater.decompress(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)), MAX_LINK_BYTES)
+        too_big = bool(inflater.unconsumed_tail)
+        changes = None if too_big else json.loads(raw)
     except (ValueError, zlib.error) as exc:
         raise InputError(
             f"The share link's settings are damaged ({type(exc).__name__}); ask for the link again."
         ) from None
+    except RecursionError:
+        raise InputError("The share link's settings are nested far too deeply; ask for the link again.") from None
+    if too_big:
+        raise InputError(
+            f"The share link unpacks to more than {MAX_LINK_BYTES // 1024} KB, far more than any studio "
+            "settings; ask for the link again."
+        )
     if not isinstance(changes, dict):
         raise InputError("The share link's settings are damaged; ask for the link again.")
-    return AnalysisConfig.from_dict(_merge(AnalysisConfig().to_dict(), changes))
+    try:
+        merged = _merge(AnalysisConfig().to_dict(), changes)
+    except RecursionError:
+        raise InputError("The share link's settings are nested far too deeply; ask for the link again.") from None
+    return AnalysisConfig.from_dict(merged)
+
+
+def share_token() -> str | None:
+    """Return the share-link token for the current settings and file, or None for the defaults on the sample."""
+    config = get_config()
+    file = current_file()
+    if config == AnalysisConfig() and (file is None or file.kind == "sample_accounts"):
+        return None
+    return encode_config(config, file_fingerprint(file, config))
 
 
 def sync_share_link() -> None:
-    """Keep the address bar's settings token in step with the current settings (never the data)."""
-    config = get_config()
-    token = encode_config(config) if config != AnalysisConfig() else None
+    """Keep the address bar's settings token in step with the current settings and file (never the data).
+
+    While settings from a link wait for their file, the link is left as it came.
+    """
+    if pending_settings() is not None:
+        return
+    token = share_token()
     if token is None:
         if SHARE_PARAM in st.query_params:
             del st.query_params[SHARE_PARAM]
@@ -401,11 +576,21 @@ def _cached_downloads(
 
 def download_bytes(result: AnalysisResult, kind: str) -> bytes:
     """Return one export of `result` (report, customers_csv, segments_csv, exclusions_csv, workbook)."""
+    return deferred_download(result, kind)()
+
+
+def deferred_download(result: AnalysisResult, kind: str) -> Callable[[], bytes]:
+    """Return a callable that builds one export of `result` when a download button is clicked.
+
+    The file's digest (name and bytes) is read now, in the session's script run: Streamlit calls
+    the callable later, outside it, where this session's state cannot be read, and a key
+    without the file would hand one session's export to another with the same settings.
+    """
     file = current_file()
     related = related_file()
-    return _cached_downloads(
-        file.digest if file else "", related.digest if related else None, result.config.to_json(), kind, result
-    )
+    key = (file.digest if file else result.table.source_name, related.digest if related else None)
+    config_json = result.config.to_json()
+    return lambda: _cached_downloads(key[0], key[1], config_json, kind, result)
 
 
 # --- help choosing k (runs with a progress bar, so it is remembered per session, by input) -----
@@ -436,7 +621,7 @@ def k_scan(k_min: int, k_max: int) -> Any:
         scan = scan_k(features, config.segmentation, range(k_min, k_max + 1), progress=bar.progress)
         bar.empty()
     except InputError as exc:
-        st.error(str(exc))
+        st.error(inert(str(exc)))
         return None
     scans[key] = scan
     return scan

@@ -22,10 +22,12 @@ metrics = report.metrics
 unit = result.revenue_unit
 money = lambda value: format_money(value, result.currency, unit)  # noqa: E731
 
-st.markdown(f"### {report.reading()}")
+st.markdown(f"### {support.inert(report.reading())}")
 cols = st.columns(6)
 cols[0].metric(
-    f"Total {unit}", format_money(metrics.total_revenue, result.currency), help="Negative revenue counts as 0."
+    f"Total {support.inert(unit)}",
+    format_money(metrics.total_revenue, result.currency),
+    help="Negative revenue counts as 0.",
 )
 cols[1].metric(
     "Top 20% hold",
@@ -37,7 +39,7 @@ cols[2].metric(
     format_share(metrics.customer_share_for_80pct_revenue, 1),
     help="The smallest share of customers (largest first) that together bring 80% of revenue.",
 )
-cols[3].metric(f"Top {metrics.top_n} hold", format_share(metrics.top_n_revenue_share, 1))
+cols[3].metric(f"Top {format_count(metrics.top_n)} hold", format_share(metrics.top_n_revenue_share, 1))
 cols[4].metric("Largest customer", format_share(metrics.largest_customer_share, 1))
 cols[5].metric(
     "Gini",
@@ -50,7 +52,7 @@ st.caption(
     f"customers; the curves are drawn from at most {result.config.concentration.chart_points:,} points."
 )
 for note in report.notes:
-    st.caption(f"ℹ️ {note}")
+    st.caption(f"ℹ️ {support.inert(note)}")
 
 left, right = st.columns(2)
 left.altair_chart(money_charts.pareto(report, unit))
@@ -63,9 +65,9 @@ if not triggered:
     st.success("No concentration flag is raised at the current thresholds.")
 for flag in report.flags:
     if flag.triggered:
-        st.warning(f"**{flag.message}** {flag.why}")
+        st.warning(f"**{support.inert(flag.message)}** {support.inert(flag.why)}")
     else:
-        st.caption(f"✓ {flag.message}")
+        st.caption(f"✓ {support.inert(flag.message)}")
 
 with st.expander("Adjust the views and thresholds"):
     row = st.columns(3)
@@ -120,9 +122,9 @@ with left:
     )
     st.caption("A: the customers that bring the first share of revenue set above; B: up to 95%; C: the rest.")
 with right:
-    st.subheader(f"Top {metrics.top_n} customers")
+    st.subheader(f"Top {format_count(metrics.top_n)} customers")
     st.dataframe(
-        report.top_customers,
+        result.with_names(report.top_customers),
         hide_index=True,
         column_config={
             "revenue": st.column_config.NumberColumn(unit, format="compact"),
@@ -151,9 +153,9 @@ st.dataframe(
     },
 )
 if economics.icp.get("sentence"):
-    st.info(f"**Ideal customer profile.** {economics.icp['sentence']}")
+    st.info(f"**Ideal customer profile.** {support.inert(economics.icp['sentence'])}")
 for line in economics.missing:
-    st.caption(f"Not shown: {line}")
+    st.caption(f"Not shown: {support.inert(line)}")
 with st.expander("Columns for churn, margin, acquisition cost and growth"):
     st.caption("Detected by name when left on 'detect'; pick the column your file uses for each.")
     candidates = [c for c in result.table.customers.columns if c not in ("customer_id", "revenue")]
@@ -191,7 +193,8 @@ with left:
     inside = analyse_concentration(pd.DataFrame(members), result.config.concentration)
     seg_metrics = inside.metrics
     st.markdown(
-        f"Within *{result.segment_names.get(segment, segment)}* ({format_count(seg_metrics.customers)} customers): "
+        f"Within *{support.inert(result.segment_names.get(segment, segment))}* "
+        f"({format_count(seg_metrics.customers)} customers): "
         f"the top 20% bring {format_share(seg_metrics.top_20pct_revenue_share)}, Gini {seg_metrics.gini:.2f}, "
         f"largest customer {format_share(seg_metrics.largest_customer_share)}."
     )

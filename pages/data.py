@@ -106,10 +106,13 @@ if upload is not None:
     current = support.current_file()
     if current is None or current.kind != "upload" or current.name != upload.name or current.data != data:
         support.use_upload(upload.name, data)
+        st.rerun()  # so the sidebar, drawn before this page, names the new file at once
 if choose[1].button("Use the sample accounts", key="data_sample_accounts", width="stretch"):
     support.use_sample("sample_accounts")
+    st.rerun()
 if choose[2].button("Use the invoice sample", key="data_sample_invoices", width="stretch"):
     support.use_sample("sample_invoices")
+    st.rerun()
 
 file = support.current_file()
 if file is None:
@@ -121,7 +124,7 @@ config = support.get_config()
 try:
     sheets = list_sheets(file.source())
 except InputError as exc:
-    st.error(str(exc))
+    st.error(support.inert(str(exc)))
     st.stop()
 if len(sheets) > 1:
     support.bound(
@@ -157,7 +160,7 @@ with st.expander("Preview of the file as read", expanded=False):
     try:
         st.dataframe(preview_source(file.source(), config.intake, rows=20), hide_index=True)
     except InputError as exc:
-        st.error(str(exc))
+        st.error(support.inert(str(exc)))
 
 table = support.customer_table()
 if table is None:
@@ -181,7 +184,8 @@ cols[2].metric("Rows excluded", format_count(excluded))
 cols[3].metric("Rows changed", format_count(changed))
 cols[4].metric("One row per", "customer" if table.grain == "customer" else "transaction")
 st.markdown(
-    f"Customer ID: **{table.id_column}** · revenue: **{table.revenue_column}** read as **{table.revenue_unit}**"
+    f"Customer ID: **{support.inert(table.id_column)}** · revenue: **{support.inert(table.revenue_column)}** "
+    f"read as **{support.inert(table.revenue_unit)}**"
     + (" · rows were aggregated to one per customer" if table.grain == "transactions" else "")
 )
 if table.revenue_window:
@@ -197,7 +201,7 @@ if len(table.churned):
         icon="🚪",
     )
 for note in table.notes:
-    st.caption(f"ℹ️ {note}")
+    st.caption(f"ℹ️ {support.inert(note)}")
 
 # --- overrides -----------------------------------------------------------------------------
 st.subheader("Columns and their roles")
@@ -304,7 +308,7 @@ if changes:
         support.update_config(**{"intake.roles": {**config.intake.roles, **changes}})
         st.rerun()
     except InputError as exc:
-        st.error(str(exc))
+        st.error(support.inert(str(exc)))
 if config.intake.roles and st.button("Go back to the detected roles", key="roles_reset"):
     st.session_state.pop("role_editor", None)
     support.update_config(**{"intake.roles": {}})

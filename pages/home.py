@@ -20,10 +20,12 @@ if start[0].button(
     "Analyse the sample accounts", key="home_sample_accounts", icon=":material/play_arrow:", width="stretch"
 ):
     support.use_sample("sample_accounts")
+    st.rerun()
 if start[1].button(
     "Try the transactions sample", key="home_sample_invoices", icon=":material/receipt_long:", width="stretch"
 ):
     support.use_sample("sample_invoices")
+    st.rerun()
 start[2].page_link("pages/data.py", label="Upload your own file", icon=":material/upload_file:")
 
 result = support.analysis()
@@ -35,7 +37,7 @@ metrics = result.concentration.metrics
 money = lambda value: format_money(value, result.currency, result.revenue_unit)  # noqa: E731
 cols = st.columns(5)
 cols[0].metric("Customers", format_count(result.table.n_customers))
-cols[1].metric(f"Total {result.revenue_unit}", format_money(metrics.total_revenue, result.currency))
+cols[1].metric(f"Total {support.inert(result.revenue_unit)}", format_money(metrics.total_revenue, result.currency))
 cols[2].metric("Top 20% of customers hold", format_share(metrics.top_20pct_revenue_share))
 cols[3].metric("Segments", len(result.segmentation.profiles))
 high_touch = int((result.customers["service_model"] == "high-touch").sum())
@@ -46,7 +48,7 @@ top = result.segmentation.profiles[0]
 models = {m["name"]: m for m in result.service_models_summary()}
 st.markdown(
     f"- **Who:** {len(result.segmentation.profiles)} segments; the one that earns most, "
-    f"*{top.name}*, is {format_share(top.customer_share)} of customers and "
+    f"*{support.inert(top.name)}*, is {format_share(top.customer_share)} of customers and "
     f"{format_share(top.revenue_share)} of revenue.\n"
     f"- **Where the money is:** the top 20% of customers bring {format_share(metrics.top_20pct_revenue_share)} "
     f"of revenue; 80% of revenue comes from {format_share(metrics.customer_share_for_80pct_revenue)} "

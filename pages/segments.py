@@ -31,6 +31,15 @@ METHODS = {
     "rfm": "RFM groups (recency, frequency, monetary; for transactions)",
 }
 K_METHODS = {"kmeans", "gmm", "hierarchical", "mixed"}
+METHOD_PURPOSE = {
+    "kmeans": "The everyday choice: groups of similar size and shape; you pick how many.",
+    "gmm": "Like k-means, but a customer can sit between groups; suits blurred boundaries.",
+    "hierarchical": "Builds a family tree of customers and cuts it into groups; good for small files.",
+    "hdbscan": "Finds dense groups itself and leaves customers who fit none unassigned.",
+    "mixed": "For files where categories (industry, plan) matter as much as numbers.",
+    "rule_tiers": "Tiers a sales team already knows, cut by thresholds on revenue or a column.",
+    "rfm": "Recency, frequency and spend of purchases: needs a transactions file.",
+}
 
 
 def _thresholds(text: str) -> list[float] | None:
@@ -38,7 +47,7 @@ def _thresholds(text: str) -> list[float] | None:
     try:
         values = sorted(float(part) for part in text.replace(";", ",").split(",") if part.strip())
     except ValueError:
-        st.warning(f"Could not read '{text}' as numbers; thresholds are picked from the data.")
+        st.warning(f"Could not read '{support.inert(text)}' as numbers; thresholds are picked from the data.")
         return None
     return values or None
 
@@ -134,9 +143,12 @@ with st.sidebar:
         )
 
     st.header("Method")
+    # RFM needs purchase dates and counts: offered only when the file holds transactions.
+    offered = [m for m in METHODS if m != "rfm" or table.grain == "transactions" or config.segmentation.method == m]
     method = support.bound(
-        st.selectbox, "How to form segments", "segmentation.method", options=list(METHODS), format_func=METHODS.get
+        st.selectbox, "How to form segments", "segmentation.method", options=offered, format_func=METHODS.get
     )
+    st.caption(support.inert(METHOD_PURPOSE.get(method, "")))
     if method in K_METHODS:
         support.bound(st.slider, "Number of segments", "segmentation.k", min_value=2, max_value=12)
     if method == "hdbscan":
@@ -176,12 +188,12 @@ money = lambda value: format_money(value, result.currency, result.revenue_unit) 
 
 st.markdown(
     f"**{len(segmentation.profiles)} segments** of {format_count(result.table.n_customers)} customers "
-    f"({METHODS.get(segmentation.method, segmentation.method)}), on "
-    f"{', '.join(result.features.columns) or 'no criteria'}. Segment 1 earns the most."
+    f"({support.inert(METHODS.get(segmentation.method, segmentation.method))}), on "
+    f"{', '.join(support.inert(c) for c in result.features.columns) or 'no criteria'}. Segment 1 earns the most."
 )
 
 frame = result.segments_frame()
-st.dataframe(
+picked = st.dataframe(
     frame[
         ["segment", "segment_name", "customers", "customer_share", "revenue", "revenue_share", "revenue_per_customer"]
     ],
@@ -199,11 +211,45 @@ st.dataframe(
         ),
         "revenue_per_customer": st.column_config.NumberColumn(f"{result.revenue_unit} per customer", format="compact"),
     },
+    on_select="rerun",
+    selection_mode="single-row",
+    key="segment_table",
 )
+selected_rows = picked.selection.rows if picked is not None else []
+if selected_rows:
+    # Drill-down: a clicked segment row lists its accounts, largest first, with their names.
+    opened = int(frame["segment"].iloc[selected_rows[0]])
+    members = result.customers[result.customers["segment"] == opened].sort_values(
+        "revenue", ascending=False, kind="stable"
+    )
+    shown_columns = [
+        c
+        for c in ("customer_id", "customer_name", "revenue", "service_model", "long_term_potential")
+        if c in members.columns
+    ]
+    st.markdown(
+        f"**Accounts in {support.inert(result.segment_names.get(opened, ''))}** "
+        f"({format_count(len(members))}, largest first)"
+    )
+    st.dataframe(
+        members[shown_columns].head(500),
+        hide_index=True,
+        key="segment_accounts",
+        column_config={
+            "customer_id": "ID",
+            "customer_name": "Account",
+            "revenue": st.column_config.NumberColumn(result.revenue_unit, format="compact"),
+            "service_model": "Service model",
+            "long_term_potential": st.column_config.NumberColumn("Potential, long term", format="compact"),
+        },
+    )
+    st.page_link("pages/accounts.py", label="Search or filter these accounts", icon=":material/person_search:")
+else:
+    st.caption("Click a segment's row to see its accounts.")
 notes = [*result.features.notes, *segmentation.notes]
 if notes:
     with st.expander(f"How the criteria were prepared ({len(notes)} notes: scaling, missing values, outliers)"):
-        st.markdown("\n".join(f"- {note}" for note in notes))
+        st.markdown("\n".join(f"- {support.inert(note)}" for note in notes))
 
 left, right = st.columns(2)
 with left:
@@ -217,20 +263,33 @@ details = segmentation.to_dict()
 rules = {int(r["segment"]): r["text"] for r in details.get("rules", []) if isinstance(r, dict)}
 for profile in segmentation.profiles:
     with st.expander(
-        f"{profile.id}. {profile.name} · {format_count(profile.customers)} customers · "
-        f"{format_share(profile.revenue_share)} of {result.revenue_unit}",
+        f"{profile.id}. {support.inert(profile.name)} · {format_count(profile.customers)} customers · "
+        f"{format_share(profile.revenue_share)} of {support.inert(result.revenue_unit)}",
         expanded=profile.id == 1,
     ):
-        st.write(profile.description)
+        st.write(support.inert(profile.description))
         cols = st.columns(3)
-        cols[0].metric("Customers", format_count(profile.customers), format_share(profile.customer_share) + " of all")
-        cols[1].metric(result.revenue_unit, money(profile.revenue), format_share(profile.revenue_share) + " of all")
+        # Shares as a grey note without an arrow: a share of the base is not growth.
+        cols[0].metric(
+            "Customers",
+            format_count(profile.customers),
+            format_share(profile.customer_share, 1) + " of all",
+            delta_color="off",
+            delta_arrow="off",
+        )
+        cols[1].metric(
+            support.inert(result.revenue_unit),
+            money(profile.revenue),
+            format_share(profile.revenue_share, 1) + " of all",
+            delta_color="off",
+            delta_arrow="off",
+        )
         cols[2].metric("Per customer", money(profile.revenue / profile.customers if profile.customers else 0))
         if profile.id in rules:
-            st.markdown(f"**Rule of thumb:** {rules[profile.id]}")
+            st.markdown(f"**Rule of thumb:** {support.inert(rules[profile.id])}")
         traits = profile.profile.get("traits") if isinstance(profile.profile, dict) else None
         if traits:
-            st.markdown("\n".join(f"- {t if isinstance(t, str) else t.get('text', t)}" for t in traits))
+            st.markdown("\n".join(f"- {support.inert(t if isinstance(t, str) else t.get('text', t))}" for t in traits))
 if details.get("rules_fidelity") is not None:
     st.caption(
         f"The rules of thumb put {format_share(details['rules_fidelity'])} of customers in the segment "
@@ -287,7 +346,7 @@ if result.config.segmentation.method in K_METHODS:
         st.session_state["scan_shown"] = True
         scan = support.k_scan(*k_range)
         if scan is not None:
-            st.success(scan.reason)
+            st.success(support.inert(scan.reason))
             st.altair_chart(segment_charts.k_scan_chart(scan))
             st.dataframe(scan.to_frame(), hide_index=True)
             if scan.recommended_k != result.config.segmentation.k and st.button(

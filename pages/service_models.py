@@ -41,7 +41,7 @@ for col, model in zip(cols, SERVICE_MODELS, strict=True):
     entry = models[model]
     figures = overview.model(model)
     with col.container(border=True):
-        st.markdown(f"**{model.capitalize()}**")
+        st.markdown(f"**{support.inert(model.capitalize())}**")
         st.metric("Accounts", format_count(figures.customers))
         st.caption(
             f"{money(figures.revenue)} today · long-term potential {money(entry.get('long_term_potential'))} · "
@@ -52,7 +52,11 @@ for col, model in zip(cols, SERVICE_MODELS, strict=True):
                 else ""
             )
             + f" · cost to serve {format_money(figures.cost, result.currency)} a year"
-            + (f" ({format_share(figures.cost_to_revenue)} of {unit})" if figures.cost_to_revenue is not None else "")
+            + (
+                f" ({format_share(figures.cost_to_revenue)} of {support.inert(unit)})"
+                if figures.cost_to_revenue is not None
+                else ""
+            )
         )
 
 left, right = st.columns(2)
@@ -72,14 +76,16 @@ for model, cut in plan.budget.items():
 for model, cap in summary.get("capacity", {}).items():
     if cap.get("spilled"):
         st.warning(
-            f"{format_count(cap['demand'])} accounts call for {model} but {format_count(cap['capacity'])} places "
-            f"({cap['csms']} CSMs × {cap['accounts_per_csm']}) exist: the {format_count(cap['spilled'])} with a "
-            f"priority score below {cap['cut_score']:.1f} fall to {cap['fell_to']} "
+            f"{format_count(cap['demand'])} accounts call for {support.inert(model)} but "
+            f"{format_count(cap['capacity'])} places "
+            f"({format_count(cap['csms'])} CSMs × {format_count(cap['accounts_per_csm'])}) exist: the "
+            f"{format_count(cap['spilled'])} with a "
+            f"priority score below {cap['cut_score']:.1f} fall to {support.inert(cap['fell_to'])} "
             f"({format_count(cap['headcount_needed'])} CSMs would serve them all)."
         )
 
 st.subheader("The rules in force")
-st.markdown("\n".join(f"- {line}" for line in summary.get("rules_in_words", [])))
+st.markdown("\n".join(f"- {support.inert(line)}" for line in summary.get("rules_in_words", [])))
 
 # --- policy --------------------------------------------------------------------------------
 thresholds = summary.get("thresholds", {})
@@ -137,10 +143,10 @@ with st.expander("Change the policy: tiers, grid, capacity, costs", expanded=Fal
                 "blend": "a blend of both",
             }[v],
         )
-    st.markdown(f"**Grid** (rows: current {unit} tier; columns: potential tier)")
+    st.markdown(f"**Grid** (rows: current {support.inert(unit)} tier; columns: potential tier)")
     grid = {tier: dict(row) for tier, row in result.config.service.grid.items()}
     header = st.columns(4)
-    header[0].caption(f"{unit} ↓ / potential →")
+    header[0].caption(f"{support.inert(unit)} ↓ / potential →")
     for i, tier in enumerate(("high", "mid", "low")):
         header[i + 1].caption(TIER_LABELS[tier])
     changed = False
@@ -267,7 +273,8 @@ based_on_today = moves.get("based_on") == "current_model"
 st.subheader("Who should move")
 if based_on_today:
     st.caption(
-        f"Compared with how accounts are served today (column '{plan.current.column}'): move up where the "
+        f"Compared with how accounts are served today (column '{support.inert(plan.current.column)}'): "
+        "move up where the "
         "plan is more personal than today, move down where it is lighter."
     )
 else:
@@ -296,9 +303,10 @@ for col, key, frame, title, caption in (
 ):
     with col:
         figures = moves.get(key, {})
-        st.markdown(f"**{title}: {format_count(figures.get('customers', len(frame)))} accounts**")
+        st.markdown(f"**{support.inert(title)}: {format_count(figures.get('customers', len(frame)))} accounts**")
         st.caption(
-            f"{caption} {unit} today {money(figures.get('revenue'))}; upside {money(figures.get('upside'))}; "
+            f"{support.inert(caption)} {support.inert(unit)} today {money(figures.get('revenue'))}; "
+            f"upside {money(figures.get('upside'))}; "
             f"cost change {format_money(figures.get('cost_change'), result.currency)} a year."
         )
         shown = frame[
@@ -352,7 +360,7 @@ with st.expander("How today's service is read, and the move rules"):
         support.update_config(**wanted)
         st.rerun()
     for note in (summary.get("current_model") or {}).get("notes", []):
-        st.caption(note)
+        st.caption(support.inert(note))
     row = st.columns(2)
     with row[0]:
         support.bound(
@@ -435,7 +443,7 @@ with st.expander("A note per segment (added to the playbook of its accounts)"):
         support.update_config(**{"service.segment_playbooks": notes})
         st.rerun()
 
-st.subheader(f"Cost to serve against {unit}, per segment and model")
+st.subheader(f"Cost to serve against {support.inert(unit)}, per segment and model")
 st.dataframe(
     plan.segment_frame(),
     hide_index=True,
@@ -475,4 +483,4 @@ st.dataframe(
     },
 )
 for note in [*result.potential.notes, *summary.get("notes", [])]:
-    st.caption(f"ℹ️ {note}")
+    st.caption(f"ℹ️ {support.inert(note)}")

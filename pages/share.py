@@ -8,7 +8,7 @@ import streamlit as st
 
 import app_support as support
 from segmentation.charts import CHART_TITLES, report_charts, to_png, to_svg
-from segmentation.config import AnalysisConfig
+from segmentation.config import AnalysisConfig, SourceFingerprint
 from segmentation.errors import InputError
 
 support.page_guard(__file__)
@@ -23,6 +23,7 @@ if result is None:
     st.stop()
 
 stem = result.table.source_name.rsplit(".", 1)[0] or "analysis"
+made_from = SourceFingerprint.of_table(result.table)
 
 st.subheader("Report and exports")
 # Each file is built when its button is clicked (and cached), so opening this page costs nothing:
@@ -31,7 +32,7 @@ st.subheader("Report and exports")
 
 def deferred(kind: str) -> Callable[[], bytes]:
     """Return a callable that builds one export of the current result when the user asks for it."""
-    return lambda: support.download_bytes(result, kind)
+    return support.deferred_download(result, kind)
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -49,7 +50,7 @@ for position, (label, kind, suffix, mime, key, icon) in enumerate(DOWNLOADS):
         cols = st.columns(3)
     cols[position % 3].download_button(
         label,
-        result.config.to_json().encode() if kind == "settings" else deferred(kind),
+        result.config.with_source(made_from).to_json().encode() if kind == "settings" else deferred(kind),
         file_name=f"{stem}-{suffix}",
         mime=mime,
         key=key,
@@ -96,18 +97,20 @@ if uploaded is not None and st.session_state.get("settings_loaded") != uploaded.
     try:
         config = AnalysisConfig.from_saved(uploaded.getvalue())
     except InputError as exc:
-        st.error(str(exc))
+        st.error(support.inert(str(exc)))
     else:
-        support.set_config(config, reset_widgets=True)
         st.session_state["settings_loaded"] = uploaded.file_id
-        st.success("Settings loaded: every page now uses them. Use the same data file to get the same segments.")
+        # Applied now when they fit the file in use; otherwise they wait for their file (a banner
+        # above every page names it) and apply when it is uploaded.
+        support.offer_settings(config)
         st.rerun()
 
 st.subheader("Share link")
-token = support.encode_config(support.get_config())
+token = support.encode_config(support.get_config(), made_from)
 base = st.context.url.split("?", 1)[0] if st.context.url else ""
 st.write(
-    "This link carries the settings, never the data. Whoever opens it with the same file sees the same analysis; "
-    "it updates as you change settings."
+    "This link carries the settings, never the data: it names the file they were made from "
+    f"({support.inert(made_from.describe())}). Whoever opens it is asked for that file and sees the same analysis "
+    "once it is uploaded; it updates as you change settings."
 )
 st.code(f"{base}?{support.SHARE_PARAM}={token}", language=None)

@@ -10,6 +10,35 @@ from segmentation.formatting import format_count, format_money, format_share
 
 CHAPTERS = ["Who are our customers?", "Where is the money?", "How should we serve them?", "What we do next"]
 STEP_KEY = "story_step"
+# The "guess first" question the room answers before each chapter's answer is revealed.
+GUESSES = [
+    "How many distinct kinds of customer do we have, and which one earns most?",
+    "What share of our revenue do the top 20% of customers bring?",
+    "How many of our accounts deserve a named CSM?",
+    "Which three decisions should this room take today?",
+]
+# Presenter notes per chapter, in an expander (closed on the shared screen).
+NOTES = [
+    "Start from the customers, not the model: read each segment's name and ask who knows an account like it. "
+    "Five minutes per segment; note the surprises.",
+    "Ask for the guess before revealing; most rooms underestimate concentration. Then name the top accounts "
+    "and ask what losing one would cost.",
+    "Walk the grid: current revenue down, potential across. Use the what-if on the Service models page "
+    "to show what a CSM more or less changes.",
+    "Close with owners and dates for each decision; hand out the report from the Share page.",
+]
+
+
+def draw_navigation() -> None:
+    """Back and Next, under every chapter."""
+    back, _, forward = st.columns([1, 4, 1])
+    if back.button("◀ Back", key="story_back", disabled=step == 0, width="stretch"):
+        st.session_state[STEP_KEY] = step - 1
+        st.rerun()
+    if forward.button("Next ▶", key="story_next", disabled=step == len(CHAPTERS) - 1, width="stretch", type="primary"):
+        st.session_state[STEP_KEY] = step + 1
+        st.rerun()
+
 
 support.page_guard(__file__)
 st.title("Story mode")
@@ -29,6 +58,17 @@ charts = report_charts(result)
 models = {m["name"]: m for m in result.service_models_summary()}
 
 st.header(CHAPTERS[step])
+with st.expander("Presenter notes"):
+    st.write(NOTES[step])
+guess_first = st.toggle("Guess first: hide each answer until it is revealed", key="story_guess_first")
+if guess_first and not st.session_state.get(f"story_revealed.{step}"):
+    st.markdown(f"### {GUESSES[step]}")
+    st.caption("Let the room call out a guess, then reveal the answer.")
+    if st.button("Reveal the answer", key="story_reveal", type="primary", icon=":material/visibility:"):
+        st.session_state[f"story_revealed.{step}"] = True
+        st.rerun()
+    draw_navigation()
+    st.stop()
 if step == 0:
     st.markdown(
         f"### {format_count(result.table.n_customers)} customers fall into {len(profiles)} groups that behave "
@@ -37,25 +77,27 @@ if step == 0:
     cols = st.columns(min(len(profiles), 4))
     for column, profile in zip(cols, profiles[:4], strict=False):
         with column.container(border=True):
-            st.markdown(f"**{profile.name}**")
+            st.markdown(f"**{support.inert(profile.name)}**")
             st.metric(
                 "Customers",
                 format_count(profile.customers),
-                f"{format_share(profile.customer_share)} of all",
+                f"{format_share(profile.customer_share, 1)} of all",
                 delta_color="off",
+                delta_arrow="off",
             )
-            st.caption(profile.description)
+            st.caption(support.inert(profile.description))
     if "segment_map" in charts:
         st.altair_chart(charts["segment_map"])
 elif step == 1:
     st.markdown(
         f"### The top 20% of customers bring {format_share(metrics.top_20pct_revenue_share)} of "
-        f"{result.revenue_unit}; 80% of it comes from {format_share(metrics.customer_share_for_80pct_revenue)} "
+        f"{support.inert(result.revenue_unit)}; 80% of it comes from "
+        f"{format_share(metrics.customer_share_for_80pct_revenue)} "
         "of customers."
     )
     top = profiles[0]
     st.markdown(
-        f"*{top.name}* alone is {format_share(top.customer_share)} of customers but "
+        f"*{support.inert(top.name)}* alone is {format_share(top.customer_share)} of customers but "
         f"{format_share(top.revenue_share)} of revenue ({money(top.revenue)})."
     )
     if "pareto" in charts:
@@ -70,7 +112,7 @@ elif step == 2:
     )
     st.markdown(
         f"High-touch accounts hold {money(models['high-touch']['revenue'])} today; the decision weighs current "
-        f"{result.revenue_unit} and short- and long-term potential within the team's capacity."
+        f"{support.inert(result.revenue_unit)} and short- and long-term potential within the team's capacity."
     )
     if "service_grid" in charts:
         st.altair_chart(charts["service_grid"])
@@ -92,10 +134,4 @@ else:
     )
     st.page_link("pages/share.py", label="Hand out the report", icon=":material/description:")
 
-back, _, forward = st.columns([1, 4, 1])
-if back.button("◀ Back", key="story_back", disabled=step == 0, width="stretch"):
-    st.session_state[STEP_KEY] = step - 1
-    st.rerun()
-if forward.button("Next ▶", key="story_next", disabled=step == len(CHAPTERS) - 1, width="stretch", type="primary"):
-    st.session_state[STEP_KEY] = step + 1
-    st.rerun()
+draw_navigation()

@@ -55,3 +55,17 @@ CHART_TITLES = {
     "capacity": "Service capacity against demand",
 }
 """Plain names of the report charts, for download buttons and captions."""
+
+
+SEGMENT_PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+"""Okabe–Ito colours, told apart by colour-blind readers; the app and the report draw segments with them."""
+SEGMENT_PALETTE_EXTRA = ["#7F7F7F", "#8C564B", "#17BECF", "#BCBD22"]
+"""Further distinct colours (Tableau 10) once the eight Okabe–Ito ones are used."""
+AXIS_LABEL_LIMIT = 140
+"""Longest axis label in pixels before Vega-Lite cuts it with an ellipsis (labels never overprint)."""
+
+
+def segment_colours(names: list[str]) -> alt.Scale:
+    """Return the colour scale for segments in id order: the same segment gets the same colour everywhere."""
+    colours = (SEGMENT_PALETTE + SEGMENT_PALETTE_EXTRA) * (len(names) // 12 + 1)
+    return alt.Scale(domain=list(names), range=colours[: len(names)])

@@ -7,9 +7,10 @@ handles versions.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -20,6 +21,9 @@ from segmentation.intake.settings import IntakeSettings
 from segmentation.segments.settings import CriteriaSettings, SegmentationSettings
 from segmentation.service.settings import PotentialSettings, ServiceSettings
 from segmentation.validation import check_values
+
+if TYPE_CHECKING:
+    from segmentation.intake import CustomerTable
 
 CONFIG_VERSION = 1
 """Bumped when a saved config's meaning changes; older versions are migrated in `_migrate`."""
@@ -46,6 +50,53 @@ class ReportSettings(BaseModel):
     """Refuse flags for numbers, NaN/infinity and text over the limits (`segmentation.validation`)."""
 
 
+class SourceFingerprint(BaseModel):
+    """Which file a share link or saved settings were made from: its name, rows and columns, never its data.
+
+    The column fingerprint is a digest of the sorted column names, so the same file with its
+    columns in another order matches.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    file_name: str = Field(max_length=255)
+    rows: int = Field(ge=0)
+    columns: int = Field(ge=0)
+    column_fingerprint: str = Field(max_length=64, pattern=r"^[0-9a-f]*$")
+
+    @classmethod
+    def of_columns(cls, file_name: str, rows: int, columns: list[str]) -> SourceFingerprint:
+        """Return the fingerprint of a file with these column names and data rows."""
+        digest = hashlib.sha256("\x1f".join(sorted(columns)).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        return cls(file_name=file_name[:255], rows=int(rows), columns=len(columns), column_fingerprint=digest)
+
+    @classmethod
+    def of_table(cls, table: CustomerTable) -> SourceFingerprint:
+        """Return the fingerprint of the primary file a customer table was read from."""
+        columns = list(table.source_roles or table.roles)
+        for key in (table.id_column, table.revenue_column):
+            if key and key not in columns and key in (table.source_roles or {}):
+                columns.append(key)
+        return cls.of_columns(table.source_name, table.rows_read, columns)
+
+    def differences(self, other: SourceFingerprint) -> list[str]:
+        """Return, in words, how `other` differs from this file (empty when the file matches)."""
+        out = []
+        if other.rows != self.rows:
+            out.append(f"it has {other.rows:,} rows, the settings were made from {self.rows:,}")
+        if other.column_fingerprint != self.column_fingerprint:
+            out.append(
+                f"its columns differ ({other.columns:,} columns, the settings were made from {self.columns:,})"
+                if other.columns != self.columns
+                else "its column names differ"
+            )
+        return out
+
+    def describe(self) -> str:
+        """Return the file as a phrase: "accounts.csv (3,000 rows, 17 columns)"."""
+        return f"{self.file_name} ({self.rows:,} rows, {self.columns:,} columns)"
+
+
 class AnalysisConfig(BaseModel):
     """Every setting that changes the result. Frozen; build a changed copy with `updated`."""
 
@@ -60,6 +111,8 @@ class AnalysisConfig(BaseModel):
     service: ServiceSettings = ServiceSettings()
     report: ReportSettings = ReportSettings()
     changes: ChangesSettings = ChangesSettings()
+    source: SourceFingerprint | None = None
+    """The file these settings were saved from (share links and saved settings only); never read by a stage."""
 
     def to_json(self) -> str:
         """Return the settings as indented JSON, keys in a stable order."""
@@ -68,6 +121,10 @@ class AnalysisConfig(BaseModel):
     def to_dict(self) -> dict[str, Any]:
         """Return the settings as plain JSON-compatible data."""
         return self.model_dump(mode="json")
+
+    def with_source(self, source: SourceFingerprint | None) -> AnalysisConfig:
+        """Return a copy that names the file it was made from (or, with None, names none)."""
+        return self.model_copy(update={"source": source})
 
     def section_json(self, *sections: str) -> str:
         """Return the named sections as compact JSON: a cache key for the stages that read them."""
@@ -105,6 +162,8 @@ class AnalysisConfig(BaseModel):
         data = _migrate(dict(data), version)
         try:
             return cls.model_validate(data)
+        except RecursionError:
+            raise _too_deep() from None
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "settings"
@@ -123,6 +182,8 @@ class AnalysisConfig(BaseModel):
             raise InputError(
                 f"The settings file is not valid JSON ({exc}); use a file saved from the Share page or the CLI."
             ) from None
+        except RecursionError:
+            raise _too_deep() from None
         return cls.from_dict(data)
 
     @classmethod
@@ -140,6 +201,8 @@ class AnalysisConfig(BaseModel):
             raise InputError(
                 f"The settings file is not valid JSON ({exc}); use a file saved from the Share page or the CLI."
             ) from None
+        except RecursionError:
+            raise _too_deep() from None
         if isinstance(data, dict) and isinstance(data.get("settings"), dict) and "input" in data:
             data = data["settings"]
         return cls.from_dict(data)
@@ -173,6 +236,11 @@ def check_settings_text(text: str | bytes) -> None:
                     )
         elif character in "]}":
             depth -= 1
+def _too_deep() -> InputError:
+    return InputError(
+        "The settings are nested far too deeply to be settings saved by the studio; "
+        "use a file saved from the Share page or the CLI."
+    )
 
 
 def _migrate(data: dict[str, Any], version: int) -> dict[str, Any]:

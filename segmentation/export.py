@@ -17,6 +17,7 @@ import re
 
 import pandas as pd
 
+from segmentation.formatting import currency_prefix, format_count, format_money, format_share, plural
 from segmentation.result import AnalysisResult
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -70,8 +71,21 @@ def customers_csv(result: AnalysisResult) -> bytes:
 
 
 def segments_csv(result: AnalysisResult) -> bytes:
-    """Return segments.csv: one row per segment with sizes, revenue, shares and service-model mix."""
-    return to_csv_bytes(result.segments_frame())
+    """Return segments.csv: one row per segment with sizes, revenue, shares and service-model mix.
+
+    Money is rounded to cents and shares (0–1) to four decimals (0.1653 = 16.53%): the precision
+    a reader can use, not float noise.
+    """
+    return to_csv_bytes(_rounded_segments(result.segments_frame()))
+
+
+def _rounded_segments(frame: pd.DataFrame) -> pd.DataFrame:
+    rounded = frame.copy()
+    for column in rounded.columns:
+        if not pd.api.types.is_float_dtype(rounded[column]):
+            continue
+        rounded[column] = rounded[column].round(4 if column.endswith("_share") else 2)
+    return rounded
 
 
 def exclusions_csv(result: AnalysisResult) -> bytes:
@@ -80,8 +94,10 @@ def exclusions_csv(result: AnalysisResult) -> bytes:
 
 
 def workbook_bytes(result: AnalysisResult) -> bytes:
-    """Return an XLSX workbook: Customers, Segments, Service models, Exclusions and the three working lists.
+    """Return an XLSX workbook ready for a meeting: Customers, Segments, Service models, Exclusions, three lists, Summary.
 
+    Every sheet has a frozen, filterable header; money columns carry the currency's number format,
+    shares a percentage format, counts a thousands separator. The workbook opens on Summary.
     Text is written as string cells (never formulas or links), and text a spreadsheet would run as
     a formula gets a leading apostrophe as in the CSV exports, so it stays inert when copied or
     re-saved; numbers stay numeric.
@@ -89,6 +105,14 @@ def workbook_bytes(result: AnalysisResult) -> bytes:
     buffer = io.BytesIO()
     options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
     with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
+        book = writer.book
+        symbol = currency_prefix(result.currency).replace('"', "")
+        formats = {
+            "money": book.add_format({"num_format": f'"{symbol}"#,##0.00' if symbol else "#,##0.00"}),
+            "share": book.add_format({"num_format": "0.0%"}),
+            "count": book.add_format({"num_format": "#,##0"}),
+            "score": book.add_format({"num_format": "0.0"}),
+        }
         sheets = {
             "Customers": result.customers,
             "Segments": result.segments_frame(),
@@ -98,14 +122,75 @@ def workbook_bytes(result: AnalysisResult) -> bytes:
             "Move down": result.service.move_down_frame(),
             "Save list": result.service.save_frame(),
         }
+        if not result.table.excluded_rows.empty:
+            sheets["Excluded rows"] = result.table.excluded_rows
+        sheets["Summary"] = _summary_frame(result)
         for name, frame in sheets.items():
             _excel_ready(neutralise_frame(frame)).to_excel(writer, sheet_name=name, index=False)
             sheet = writer.sheets[name]
             sheet.freeze_panes(1, 0)
+            if len(frame.columns):
+                sheet.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
             for position, column in enumerate(frame.columns):
                 width = min(60, max(10, len(str(column)) + 2))
-                sheet.set_column(position, position, width)
+                sheet.set_column(position, position, width, formats.get(_column_kind(str(column), frame[column]) or ""))
+        writer.sheets["Summary"].set_column(0, 0, 34)
+        writer.sheets["Summary"].set_column(1, 1, 60)
+        writer.sheets["Summary"].activate()
     return buffer.getvalue()
+
+
+MONEY_COLUMNS = ("revenue", "potential", "cost", "upside", "spend", "monetary", "average_order_value")
+
+
+def _column_kind(column: str, values: pd.Series) -> str | None:
+    """Which number format a column takes: money, share, count, score, or none (text, dates)."""
+    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return None
+    name = column.lower()
+    if name.endswith(("_share", "_rate")) or name in ("share", "cost_to_revenue"):
+        return "share"
+    if name.endswith("score"):
+        return "score"
+    if any(word in name for word in MONEY_COLUMNS) and "customers" not in name:
+        return "money"
+    if pd.api.types.is_integer_dtype(values) or name.endswith(("customers", "rows")) or name == "customers":
+        return "count"
+    return None
+
+
+def _summary_frame(result: AnalysisResult) -> pd.DataFrame:
+    """The headline figures as two columns (what, value), in words, for the workbook's first look."""
+    metrics = result.concentration.metrics
+    models = {m["name"]: m for m in result.service_models_summary()}
+    excluded = sum(e.rows for e in result.table.ledger if e.action == "excluded")
+    changed = sum(e.rows for e in result.table.ledger if e.action != "excluded")
+    rows = [
+        ("File", result.table.source_name),
+        ("Rows read", format_count(result.table.rows_read)),
+        ("Customers analysed", format_count(result.table.n_customers)),
+        ("Rows excluded / changed", f"{format_count(excluded)} / {format_count(changed)} (see Exclusions)"),
+        (f"Total {result.revenue_unit}", format_money(metrics.total_revenue, result.currency)),
+        ("Top 20% of customers hold", format_share(metrics.top_20pct_revenue_share, 1)),
+        ("Share of customers for 80% of revenue", format_share(metrics.customer_share_for_80pct_revenue, 1)),
+        ("Gini (0 = equal, 1 = one customer)", f"{metrics.gini:.2f}"),
+        ("Segments", format_count(len(result.segmentation.profiles))),
+        *(
+            (
+                f"{profile.id}. {profile.name}",
+                f"{plural(profile.customers, 'customer')}, "
+                f"{format_share(profile.revenue_share, 1)} of {result.revenue_unit}",
+            )
+            for profile in result.segmentation.profiles
+        ),
+        *(
+            (f"{model.capitalize()} accounts", format_count(models[model]["customers"]))
+            for model in ("high-touch", "medium-touch", "tech-touch")
+            if model in models
+        ),
+        ("Currency", result.currency or "not named in the file"),
+    ]
+    return pd.DataFrame(rows, columns=["What", "Value"])
 
 
 def _ledger_frame(result: AnalysisResult) -> pd.DataFrame:
@@ -113,6 +198,8 @@ def _ledger_frame(result: AnalysisResult) -> pd.DataFrame:
     rows = [entry.to_dict() for entry in result.table.ledger]
     for row in rows:
         row["examples"] = ", ".join(str(e) for e in row["examples"])
+    if not rows:
+        rows = [{"reason": "Every row was used as it was", "rows": 0, "action": "none", "examples": ""}]
     return pd.DataFrame(rows, columns=["reason", "rows", "action", "examples"])
 
 

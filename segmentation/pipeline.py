@@ -152,7 +152,12 @@ def _customers_frame(
             continue
         name = column if column not in frame.columns and column not in WORKING_LIST_COLUMNS else f"input_{column}"
         frame[name] = table.customers[column].to_numpy()
-    return _append_working_lists(frame, potential, service)
+    frame = _append_working_lists(frame, potential, service)
+    # The account name (role customer_name) goes last, so every list can show it beside the ID.
+    names = table.columns_with_role("customer_name")
+    if names and "customer_name" not in frame.columns:
+        frame["customer_name"] = table.customers[names[0]].astype("string").fillna("").to_numpy(dtype=object)
+    return frame
 
 
 def _append_working_lists(frame: pd.DataFrame, potential: pd.DataFrame, service: pd.DataFrame) -> pd.DataFrame:

@@ -86,6 +86,23 @@ class AnalysisResult:
         return self.table.revenue_unit
 
     @property
+    def has_account_names(self) -> bool:
+        """True when the file names its accounts (a column with the role customer_name)."""
+        return "customer_name" in self.customers.columns
+
+    def with_names(self, frame: pd.DataFrame, id_column: str = "customer_id") -> pd.DataFrame:
+        """Return `frame` with the account name inserted right after its ID column (unchanged without names)."""
+        if not self.has_account_names or id_column not in frame.columns or "customer_name" in frame.columns:
+            return frame
+        lookup = pd.Series(
+            self.customers["customer_name"].to_numpy(), index=self.customers["customer_id"].astype("str").to_numpy()
+        )
+        named = frame.copy()
+        position = list(named.columns).index(id_column) + 1
+        named.insert(position, "customer_name", named[id_column].astype("str").map(lookup).fillna("").to_numpy())
+        return named
+
+    @property
     def segment_names(self) -> dict[int, str]:
         """Segment id → name, in id order."""
         return {p.id: p.name for p in self.segmentation.profiles}
@@ -141,6 +158,8 @@ class AnalysisResult:
 
     def summary(self) -> dict[str, Any]:
         """Return summary.json as a dict (JSON-compatible, no NaN)."""
+        from segmentation.config import SourceFingerprint  # noqa: PLC0415
+
         mix = self.service_mix()
         segments = []
         for profile in self.segmentation.profiles:
@@ -153,7 +172,8 @@ class AnalysisResult:
         summary = {
             "software": {"name": "segmentation-studio", "version": __version__},
             "input": self.table.to_dict(),
-            "settings": self.config.to_dict(),
+            # The settings name the file they were made from, so reopening them in the app asks for it.
+            "settings": self.config.with_source(SourceFingerprint.of_table(self.table)).to_dict(),
             "features": {
                 "columns": list(self.features.columns),
                 "families": dict(self.features.families),

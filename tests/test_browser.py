@@ -214,3 +214,107 @@ def test_share_link_on_a_freshly_started_server(page: object) -> None:
         expect_profiles(page, 6)
         nav = page.locator("[data-testid='stSidebarNav']")  # type: ignore[attr-defined]
         assert "Revenue concentration" in nav.inner_text()
+
+
+def _account_csv(path: Path, rows: int = 80) -> Path:
+    """Write a small account export (id, name, industry, seats, arr) and return its path."""
+    industries = ["Retail", "Media", "Software", "Health"]
+    lines = ["account_id,account_name,industry,seats,arr"]
+    lines += [
+        f"A{i:03d},Company {i},{industries[i % 4]},{5 + (i * 7) % 40},{1000 + (i * 137) % 9000}" for i in range(rows)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _five_segments_for(path: Path) -> object:
+    from segmentation.config import AnalysisConfig, SourceFingerprint
+    from segmentation.intake import Source
+    from segmentation.pipeline import load_customers
+
+    config = AnalysisConfig().updated(**{"segmentation.k": 5})
+    table = load_customers(Source.from_path(path), config)
+    return config.with_source(SourceFingerprint.of_table(table))
+
+
+def _nav(page: object, title: str) -> None:
+    page.locator("[data-testid='stSidebarNav'] a").filter(has_text=title).first.click()  # type: ignore[attr-defined]
+    wait_idle(page)
+
+
+def _expect_segments(page: object, count: int) -> None:
+    """Wait until the Segments page says `count` segments; on a timeout, say what the page shows."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.locator("strong", has_text=f"{count} segments").first.wait_for(timeout=120_000)  # type: ignore[attr-defined]
+    except PlaywrightTimeout:
+        text = page.locator("[data-testid='stMain']").inner_text()  # type: ignore[attr-defined]
+        pytest.fail(f"not {count} segments; the page shows:\n{text[:2000]}")
+
+
+def _upload_on_data_page(page: object, path: Path) -> None:
+    _nav(page, "Data")
+    page.locator("[data-testid='stFileUploader'] input[type='file']").first.set_input_files(str(path))  # type: ignore[attr-defined]
+    wait_idle(page)
+
+
+def test_share_link_first_then_the_upload(page: object, app_url: str, tmp_path: Path) -> None:
+    """Open a link made from an uploaded file: it names the file; uploading it applies the settings (k = 5)."""
+    import app_support
+
+    csv = _account_csv(tmp_path / "pipeline.csv")
+    token = app_support.encode_config(_five_segments_for(csv))  # type: ignore[arg-type]
+    page.goto(f"{app_url}/?cfg={token}")  # type: ignore[attr-defined]
+    wait_idle(page)
+    page.get_by_text("These settings were made from pipeline.csv (80 rows, 5 columns)").wait_for()  # type: ignore[attr-defined]
+    _upload_on_data_page(page, csv)
+    _nav(page, "Segments")
+    _expect_segments(page, 5)
+    assert page.get_by_text("These settings were made from").count() == 0  # type: ignore[attr-defined]
+
+
+def test_settings_file_first_then_the_upload(page: object, app_url: str, tmp_path: Path) -> None:
+    """Load saved settings on the sample, then upload their file: the settings hold (k = 5)."""
+    csv = _account_csv(tmp_path / "pipeline.csv")
+    saved = tmp_path / "settings.json"
+    saved.write_text(_five_segments_for(csv).to_json())  # type: ignore[attr-defined]
+    page.goto(f"{app_url}/share")  # type: ignore[attr-defined]
+    wait_idle(page)
+    page.locator("[data-testid='stFileUploader'] input[type='file']").first.set_input_files(str(saved))  # type: ignore[attr-defined]
+    wait_idle(page)
+    page.get_by_text("These settings were made from pipeline.csv").wait_for()  # type: ignore[attr-defined]
+    _upload_on_data_page(page, csv)
+    _nav(page, "Segments")
+    _expect_segments(page, 5)
+
+
+def test_two_sessions_same_bytes_under_two_names(browser: object, app_url: str, tmp_path: Path) -> None:
+    """Two people upload the same bytes as a.csv and b.csv at once: each sees only their own file's name."""
+    (tmp_path / "first").mkdir()
+    (tmp_path / "second").mkdir()
+    first = _account_csv(tmp_path / "first" / "a.csv")
+    second = tmp_path / "second" / "b.csv"
+    second.write_bytes(first.read_bytes())
+    sessions = []
+    for path in (first, second):
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)  # type: ignore[attr-defined]
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        page.goto(app_url)
+        wait_idle(page)
+        _upload_on_data_page(page, path)
+        sessions.append((context, page, path))
+    try:
+        for _context, page, path in sessions:
+            own, other = path.name, ({"a.csv", "b.csv"} - {path.name}).pop()
+            sidebar = page.locator("[data-testid='stSidebar']").inner_text()
+            assert f"your file '{own}'" in sidebar and other not in sidebar, sidebar
+            _nav(page, "Share")
+            report = _download(page, "Report (HTML, opens offline)", tmp_path / f"report-{own}.html")
+            text = report.read_text(encoding="utf-8")
+            assert own in text and other not in text
+            assert page.locator("[data-testid='stMain']").inner_text().count(other) == 0
+    finally:
+        for context, _page, _path in sessions:
+            context.close()

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from sklearn.decomposition import PCA
 
+from segmentation.charts import AXIS_LABEL_LIMIT, segment_colours
 from segmentation.segments.methods import sample_indices
 from segmentation.segments.profiles import readable
 
@@ -50,7 +51,7 @@ def segment_map(
         .encode(
             x=alt.X("x:Q", title="Map dimension 1 (similar customers sit close)", axis=alt.Axis(labels=False)),
             y=alt.Y("y:Q", title="Map dimension 2 (similar customers sit close)", axis=alt.Axis(labels=False)),
-            color=alt.Color("segment_name:N", title="Segment", sort=order),
+            color=alt.Color("segment_name:N", title="Segment", sort=order, scale=segment_colours(order)),
             tooltip=[alt.Tooltip("segment:O", title="Segment"), alt.Tooltip("segment_name:N", title="Name")],
         )
         .properties(width=520, height=380)
@@ -79,11 +80,11 @@ def profile_heatmap(segmentation: Segmentation) -> alt.Chart:
     order = [p.name for p in segmentation.profiles]
     base = alt.Chart(data, title="What sets each segment apart: median against all customers")
     heat = base.mark_rect().encode(
-        x=alt.X("criterion:N", title="Criterion"),
-        y=alt.Y("segment_name:N", title="Segment", sort=order),
+        x=alt.X("criterion:N", title="Criterion", axis=alt.Axis(labelAngle=-35, labelLimit=AXIS_LABEL_LIMIT)),
+        y=alt.Y("segment_name:N", title="Segment", sort=order, axis=alt.Axis(labelLimit=AXIS_LABEL_LIMIT)),
         color=alt.Color(
             "log2_ratio:Q",
-            title="Median vs all (log₂)",
+            title="Against all customers (red above, blue below)",
             scale=alt.Scale(scheme="redblue", domainMid=0, reverse=True),
         ),
         tooltip=[
