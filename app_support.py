@@ -650,13 +650,6 @@ CHANGES_RESULT_KEY = "changes_result"
 PREVIOUS_SAMPLE = ROOT / "sample_data" / "saas_accounts_previous.csv"
 
 
-def plain_markdown(text: str) -> str:
-    """Text from the data (segment names, IDs) escaped so Markdown shows it as it is, never as markup."""
-    import re  # noqa: PLC0415
-
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", text)
-
-
 def use_sample_pair() -> None:
     """Make the sample accounts the current file and last quarter's export of them the earlier one."""
     use_sample("sample_accounts")
@@ -729,7 +722,7 @@ def changes(mode: str) -> Any:
             )
     except InputError as exc:
         st.session_state.pop(CHANGES_RESULT_KEY, None)
-        st.error(str(exc))
+        st.error(inert(str(exc)))
         return None
     st.session_state[CHANGES_RESULT_KEY] = (file.digest, found)
     return found

@@ -10,7 +10,6 @@ from segmentation.changes.export import changes_csv, migration_csv
 from segmentation.formatting import format_count, format_money, format_share
 
 MODES = {"file": "An earlier export", "analysis": "An earlier analysis's files", "periods": "Two periods of this file"}
-plain = support.plain_markdown
 
 
 support.page_guard(__file__)
@@ -55,7 +54,9 @@ else:
     )
 earlier = support.earlier_files()
 if earlier and mode != "periods":
-    st.caption(f"Earlier: {', '.join(f.name for f in earlier)} · now: {result.table.source_name}")
+    st.caption(
+        f"Earlier: {support.inert(', '.join(f.name for f in earlier))} · now: {support.inert(result.table.source_name)}"
+    )
 
 changes = support.changes(mode)
 if changes is None:
@@ -63,13 +64,13 @@ if changes is None:
 
 money = lambda value: format_money(value, changes.currency, changes.revenue_unit)  # noqa: E731
 bridge = changes.bridge
-st.subheader(f"{changes.before_label} → {changes.after_label}")
-st.markdown("\n".join(f"- {plain(sentence)}" for sentence in changes.headlines))
+st.subheader(f"{support.inert(changes.before_label)} → {support.inert(changes.after_label)}")
+st.markdown("\n".join(f"- {support.inert(sentence)}" for sentence in changes.headlines))
 cols = st.columns(6)
 cols[0].metric("NRR", format_share(bridge.nrr), help="(start + expansion − contraction − churn) ÷ start, cohort only.")
 cols[1].metric("GRR", format_share(bridge.grr), help="(start − contraction − churn) ÷ start; at most 100%.")
-cols[2].metric(f"{changes.revenue_unit} then", money(bridge.start))
-cols[3].metric(f"{changes.revenue_unit} now", money(bridge.end))
+cols[2].metric(f"{support.inert(changes.revenue_unit)} then", money(bridge.start))
+cols[3].metric(f"{support.inert(changes.revenue_unit)} now", money(bridge.end))
 cols[4].metric("New accounts", format_count(bridge.new_accounts))
 cols[5].metric("Lost accounts", format_count(bridge.lost_accounts))
 
@@ -150,4 +151,4 @@ right.download_button(
     key="changes_download_migration",
 )
 for note in changes.notes:
-    st.caption(f"ℹ️ {plain(note)}")
+    st.caption(f"ℹ️ {support.inert(note)}")

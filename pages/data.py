@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 import streamlit as st
 
@@ -15,11 +13,6 @@ from segmentation.intake import ROLES, list_sheets, preview_source
 from segmentation.intake.roles import parse_revenue_formula, revenue_formula
 
 DETECT = "Detect automatically"
-
-
-def _plain(text: str) -> str:
-    """Text with Markdown's special characters escaped, so a column name is shown as written."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", text)
 
 
 def revenue_sum(source_columns: list[str]) -> None:
@@ -48,7 +41,7 @@ def revenue_sum(source_columns: list[str]) -> None:
     try:
         support.update_config(**{path: value})
     except InputError as exc:
-        st.error(str(exc))
+        st.error(support.inert(str(exc)))
     else:
         st.rerun()
 
@@ -189,15 +182,15 @@ st.markdown(
     + (" · rows were aggregated to one per customer" if table.grain == "transactions" else "")
 )
 if table.revenue_window:
-    st.markdown(f"Revenue covers the **{_plain(table.revenue_window)}**.")
+    st.markdown(f"Revenue covers the **{support.inert(table.revenue_window)}**.")
 for warning in table.warnings:
-    st.warning(_plain(warning), icon="🚩")
+    st.warning(support.inert(warning), icon="🚩")
 if len(table.churned):
     churned = table.to_dict()["churned"]
     st.info(
         f"{format_count(churned['customers'])} churned or ended accounts are kept out of current revenue, tiers "
-        f"and segments; they took {format_money(churned['revenue'], table.currency or '')} of {table.revenue_unit} "
-        "with them. Switch 'Churned accounts' below to count them.",
+        f"and segments; they took {format_money(churned['revenue'], table.currency or '')} of "
+        f"{support.inert(table.revenue_unit)} with them. Switch 'Churned accounts' below to count them.",
         icon="🚪",
     )
 for note in table.notes:

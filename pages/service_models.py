@@ -31,10 +31,10 @@ money = lambda value: format_money(value, result.currency, unit)  # noqa: E731
 models = {m["name"]: m for m in result.service_models_summary()}
 overview = plan.overview
 if overview.headline:
-    st.info(overview.headline)
+    st.info(support.inert(overview.headline))
 validation = result.potential.validation
 if validation is not None:
-    st.caption(f"Potential: {validation.sentence}")
+    st.caption(f"Potential: {support.inert(validation.sentence)}")
 
 cols = st.columns(3)
 for col, model in zip(cols, SERVICE_MODELS, strict=True):
@@ -45,9 +45,9 @@ for col, model in zip(cols, SERVICE_MODELS, strict=True):
         st.metric("Accounts", format_count(figures.customers))
         st.caption(
             f"{money(figures.revenue)} today · long-term potential {money(entry.get('long_term_potential'))} · "
-            f"CSMs needed {figures.csms_needed}"
+            f"CSMs needed {format_count(figures.csms_needed)}"
             + (
-                f" (the grid asked for {figures.csms_for_demand})"
+                f" (the grid asked for {format_count(figures.csms_for_demand)})"
                 if figures.csms_for_demand != figures.csms_needed
                 else ""
             )
@@ -68,10 +68,11 @@ for model, cut in plan.budget.items():
         floor = cut.get("revenue_floor")
         st.warning(
             f"The budget keeps {format_count(cut['kept'])} of the {format_count(cut['wanted'])} accounts that call "
-            f"for {model}"
+            f"for {support.inert(model)}"
             + (f" (from {money(floor)})" if floor is not None else "")
-            + f": the other {format_count(cut['fell'])} move to {cut['fell_to']}, as {model} would cost more than "
-            f"{format_share(cut['share'])} of the {unit} it serves."
+            + f": the other {format_count(cut['fell'])} move to {support.inert(cut['fell_to'])}, as "
+            f"{support.inert(model)} would cost more than {format_share(cut['share'])} of the {support.inert(unit)} "
+            "it serves."
         )
 for model, cap in summary.get("capacity", {}).items():
     if cap.get("spilled"):
@@ -396,7 +397,7 @@ if playbooks != dict(result.config.service.playbooks):
 for profile in result.segmentation.profiles:
     actions = plan.segment_actions.get(str(profile.id)) or []
     if actions:
-        st.markdown(f"**{profile.id}. {profile.name}**")
+        st.markdown(f"**{profile.id}. {support.inert(profile.name)}**")
         for line in actions:
             st.text(f"• {line}")
 

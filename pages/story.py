@@ -119,8 +119,8 @@ elif step == 2:
 elif story_changes is not None and CHAPTERS[step] == "What changed since last time?":
     from segmentation.changes.charts import bridge_waterfall
 
-    st.markdown(f"### {support.plain_markdown(story_changes.headlines[0])}")
-    st.markdown("\n".join(f"- {support.plain_markdown(s)}" for s in story_changes.headlines[1:]))
+    st.markdown(f"### {support.inert(story_changes.headlines[0])}")
+    st.markdown("\n".join(f"- {support.inert(s)}" for s in story_changes.headlines[1:]))
     st.altair_chart(bridge_waterfall(story_changes))
 else:
     move_up = result.service.move_up_frame()

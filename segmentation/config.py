@@ -236,6 +236,8 @@ def check_settings_text(text: str | bytes) -> None:
                     )
         elif character in "]}":
             depth -= 1
+
+
 def _too_deep() -> InputError:
     return InputError(
         "The settings are nested far too deeply to be settings saved by the studio; "

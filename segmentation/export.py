@@ -94,7 +94,7 @@ def exclusions_csv(result: AnalysisResult) -> bytes:
 
 
 def workbook_bytes(result: AnalysisResult) -> bytes:
-    """Return an XLSX workbook ready for a meeting: Customers, Segments, Service models, Exclusions, three lists, Summary.
+    """Return an XLSX workbook for a meeting: Customers, Segments, Service models, Exclusions, three lists, Summary.
 
     Every sheet has a frozen, filterable header; money columns carry the currency's number format,
     shares a percentage format, counts a thousands separator. The workbook opens on Summary.
