@@ -138,7 +138,17 @@ with st.sidebar:
         st.selectbox, "How to form segments", "segmentation.method", options=list(METHODS), format_func=METHODS.get
     )
     if method in K_METHODS:
-        support.bound(st.slider, "Number of segments", "segmentation.k", min_value=2, max_value=12)
+        k_before = config.segmentation.k
+        k_now = support.bound(st.slider, "Number of segments", "segmentation.k", min_value=2, max_value=12)
+        if k_now != k_before:  # a number picked is the number used (before the box below is drawn)
+            st.session_state[support.WIDGET_PREFIX + "segmentation.auto_k"] = False
+        support.bound(
+            st.checkbox,
+            "Let the data choose the number of segments",
+            "segmentation.auto_k",
+            help="On: the clearest grouping that holds when the data is resampled, with no tiny segments. "
+            "Moving the slider turns this off.",
+        )
     if method == "hdbscan":
         support.bound(
             st.number_input,
@@ -179,6 +189,12 @@ st.markdown(
     f"({METHODS.get(segmentation.method, segmentation.method)}), on "
     f"{', '.join(result.features.columns) or 'no criteria'}. Segment 1 earns the most."
 )
+
+# Why this many segments, and how far they hold: plain text, never Markdown.
+if segmentation.k_reason:
+    st.text(segmentation.k_reason)
+if segmentation.stability_words:
+    (st.warning if segmentation.rough_guide else st.caption)(segmentation.stability_words)
 
 frame = result.segments_frame()
 st.dataframe(

@@ -69,6 +69,7 @@ def _config_from_args(args: argparse.Namespace) -> AnalysisConfig:
         if args.k < 1:
             raise InputError(f"--k must be at least 1 (got {args.k}); choose a number of segments such as 4.")
         changes["segmentation.k"] = args.k
+        changes["segmentation.auto_k"] = False  # a number given is the number used
     if args.seed is not None:
         changes["segmentation.seed"] = args.seed
     if args.method is not None:

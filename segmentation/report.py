@@ -132,6 +132,8 @@ def _headline(result: AnalysisResult, summary: dict[str, Any], money: Any) -> st
     )
     findings.append(f"Suggested service models: {mix}.")
     flags = [flag for flag in conc.get("risk_flags", []) if flag.get("triggered", True)]
+    if summary.get("segmentation", {}).get("rough_guide"):  # said where the segments are first named
+        flags.append({"message": summary["segmentation"].get("stability_words", "")})
     items = "".join(f"<li>{_e(f)}</li>" for f in findings)
     flag_html = "".join(f"<div class='flag'>{_e(flag.get('message', flag))}</div>" for flag in flags)
     metrics = [
@@ -143,6 +145,16 @@ def _headline(result: AnalysisResult, summary: dict[str, Any], money: Any) -> st
     ]
     cards = "".join(f"<div class='metric'>{_e(label)}<b>{_e(value)}</b></div>" for label, value in metrics)
     return f"<h2>Headline findings</h2><div class='metrics'>{cards}</div><ul class='findings'>{items}</ul>{flag_html}"
+
+
+def _stability_html(segmentation: dict[str, Any]) -> str:
+    """Return why this number of segments and how far they hold; a flag when they are a rough guide."""
+    why = segmentation.get("k_reason") or ""
+    words = segmentation.get("stability_words") or ""
+    html = f"<p>{_e(why)}</p>" if why else ""
+    if words:
+        html += f"<div class='flag'>{_e(words)}</div>" if segmentation.get("rough_guide") else f"<p>{_e(words)}</p>"
+    return html
 
 
 def _segments_section(result: AnalysisResult, summary: dict[str, Any], money: Any, rendered: dict[str, str]) -> str:
@@ -193,7 +205,8 @@ def _segments_section(result: AnalysisResult, summary: dict[str, Any], money: An
         f"<h2>Who our customers are: {len(summary['segments'])} segments</h2>"
         f"<p class='muted'>Method: {_e(summary.get('segmentation', {}).get('method', ''))}; "
         f"criteria: {_e(', '.join(summary['features']['columns']))}.</p>"
-        f"<div class='cards'>{''.join(cards)}</div>{rules_html}"
+        + _stability_html(summary.get("segmentation", {}))
+        + f"<div class='cards'>{''.join(cards)}</div>{rules_html}"
         + _chart(rendered, "segment_map")
         + _chart(rendered, "profile_heatmap")
     )
