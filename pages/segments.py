@@ -138,17 +138,27 @@ with st.sidebar:
         st.selectbox, "How to form segments", "segmentation.method", options=list(METHODS), format_func=METHODS.get
     )
     if method in K_METHODS:
-        k_before = config.segmentation.k
-        k_now = support.bound(st.slider, "Number of segments", "segmentation.k", min_value=2, max_value=12)
-        if k_now != k_before:  # a number picked is the number used (before the box below is drawn)
-            st.session_state[support.WIDGET_PREFIX + "segmentation.auto_k"] = False
         support.bound(
-            st.checkbox,
+            st.slider,
+            "Number of segments",
+            "segmentation.k",
+            min_value=2,
+            max_value=12,
+            # a number picked is the number used: runs before the page is drawn again
+            on_change=lambda: support.update_config(**{"segmentation.auto_k": False}),
+        )
+        k_now = support.get_config().segmentation.k
+        auto_now = support.get_config().segmentation.auto_k
+        # Keyed by k, so moving the slider shows the box as the settings now say (off).
+        auto = st.checkbox(
             "Let the data choose the number of segments",
-            "segmentation.auto_k",
+            value=auto_now,
+            key=f"auto_k.{k_now}",
             help="On: the clearest grouping that holds when the data is resampled, with no tiny segments. "
             "Moving the slider turns this off.",
         )
+        if auto != auto_now:
+            support.update_config(**{"segmentation.auto_k": auto})
     if method == "hdbscan":
         support.bound(
             st.number_input,

@@ -109,9 +109,9 @@ def run_analysis(
     report(0.0, f"Reading {primary.name}")
     table = load_customers(primary, config, related)
     k = config.segmentation.k
-    auto = config.segmentation.auto_k  # the k scan keeps k below the number of customers itself
-    if fit_k_to_data and config.segmentation.method in CLUSTERING_METHODS and table.n_customers < k and not auto:
-        config = config.updated(**{"segmentation.k": table.n_customers})
+    if fit_k_to_data and config.segmentation.method in CLUSTERING_METHODS and table.n_customers < k:
+        # too few customers to compare groupings: one segment each, recorded as a fixed k
+        config = config.updated(**{"segmentation.k": table.n_customers, "segmentation.auto_k": False})
         table.notes.append(
             f"Only {table.n_customers:,} customers: made {table.n_customers:,} segments instead of the default {k}."
         )

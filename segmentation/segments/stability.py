@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score
+from threadpoolctl import threadpool_limits
 
 if TYPE_CHECKING:
     from segmentation.segments.features import FeatureMatrix
@@ -49,14 +50,22 @@ def measure_stability(
     if n < 10 or len(np.unique(labels)) < 2:
         return None
     size = min(STABILITY_SAMPLE, max(2, int(0.8 * n)))
-    scores = []
-    for refit in range(STABILITY_REFITS):
-        rng = np.random.default_rng(settings.seed + 101 + refit)
-        rows = np.sort(rng.choice(n, size=size, replace=False))
-        other = settings.model_copy(update={"seed": settings.seed + 1 + refit})
-        refit_labels = fit(subset(features, rows), other)
-        scores.append(adjusted_rand_score(labels[rows], refit_labels))
+    with threadpool_limits(limits=1):  # small refits: thread start-up costs more than it saves
+        scores = [
+            _refit_score(features, labels, settings, fit, size=size, refit=refit) for refit in range(STABILITY_REFITS)
+        ]
     return float(np.mean(scores))
+
+
+def _refit_score(
+    features: FeatureMatrix, labels: np.ndarray, settings: SegmentationSettings, fit: Fit, *, size: int, refit: int
+) -> float:
+    """Return the adjusted Rand index of one refit on a seeded resample against the segments found."""
+    rng = np.random.default_rng(settings.seed + 101 + refit)
+    rows = np.sort(rng.choice(len(labels), size=size, replace=False))
+    other = settings.model_copy(update={"seed": settings.seed + 1 + refit})
+    refit_labels = fit(subset(features, rows), other)
+    return float(adjusted_rand_score(labels[rows], refit_labels))
 
 
 def stability_words(stability: float | None, method: str) -> str:
