@@ -141,6 +141,19 @@ def sample_report() -> None:
     print(f"  {scan.reason}")
 
 
+def stability_only(features: object, labels: np.ndarray, settings: SegmentationSettings) -> float | None:
+    """Time the stability measure alone (k-means refits on seeded resamples)."""
+    from segmentation.segments.segmenting import _run_method  # noqa: PLC0415
+    from segmentation.segments.stability import measure_stability  # noqa: PLC0415
+
+    return measure_stability(
+        features,  # type: ignore[arg-type]
+        labels,
+        settings,
+        lambda f, s: np.asarray(_run_method(None, f, s, [])[0]),  # type: ignore[arg-type]
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000)
@@ -167,6 +180,14 @@ def main() -> None:
         f"ratio {ours / t_bare_segment:.2f}"
     )
     print(f"  peak RSS growth while making features + segments: {ours_peak:.2f} GB")
+    print(f"  stability (refits on resamples, inside segment_customers): {result.stability:.3f}")  # type: ignore[attr-defined]
+    t_stability, _ = best_of(args.repeats, lambda: stability_only(features, result.labels, settings))  # type: ignore[attr-defined]
+    print(f"  of which stability        {t_stability:7.2f} s  ({t_stability / t_segment:.0%} of segment_customers)")
+    t_auto, auto = best_of(1, lambda: segment_customers(table, features, SegmentationSettings(seed=0)))
+    print(
+        f"  segment_customers, k from the data {t_auto:7.2f} s  ratio {t_auto / t_segment:.2f} to the fixed k; "
+        f"k = {auto.k}: {auto.k_reason}"  # type: ignore[attr-defined]
+    )
     scan = None
     if not args.no_scan:
         t_scan, scan = best_of(1, lambda: scan_k(features, settings))  # type: ignore[arg-type]

@@ -150,7 +150,27 @@ with st.sidebar:
     )
     st.caption(support.inert(METHOD_PURPOSE.get(method, "")))
     if method in K_METHODS:
-        support.bound(st.slider, "Number of segments", "segmentation.k", min_value=2, max_value=12)
+        support.bound(
+            st.slider,
+            "Number of segments",
+            "segmentation.k",
+            min_value=2,
+            max_value=12,
+            # a number picked is the number used: runs before the page is drawn again
+            on_change=lambda: support.update_config(**{"segmentation.auto_k": False}),
+        )
+        k_now = support.get_config().segmentation.k
+        auto_now = support.get_config().segmentation.auto_k
+        # Keyed by k, so moving the slider shows the box as the settings now say (off).
+        auto = st.checkbox(
+            "Let the data choose the number of segments",
+            value=auto_now,
+            key=f"auto_k.{k_now}",
+            help="On: the clearest grouping that holds when the data is resampled, with no tiny segments. "
+            "Moving the slider turns this off.",
+        )
+        if auto != auto_now:
+            support.update_config(**{"segmentation.auto_k": auto})
     if method == "hdbscan":
         support.bound(
             st.number_input,
@@ -191,6 +211,12 @@ st.markdown(
     f"({support.inert(METHODS.get(segmentation.method, segmentation.method))}), on "
     f"{', '.join(support.inert(c) for c in result.features.columns) or 'no criteria'}. Segment 1 earns the most."
 )
+
+# Why this many segments, and how far they hold: plain text, never Markdown.
+if segmentation.k_reason:
+    st.text(segmentation.k_reason)
+if segmentation.stability_words:
+    (st.warning if segmentation.rough_guide else st.caption)(segmentation.stability_words)
 
 frame = result.segments_frame()
 picked = st.dataframe(

@@ -99,6 +99,7 @@ def _config_from_args(args: argparse.Namespace) -> AnalysisConfig:
         if args.k < 1:
             raise InputError(f"--k must be at least 1 (got {args.k}); choose a number of segments such as 4.")
         changes["segmentation.k"] = args.k
+        changes["segmentation.auto_k"] = False  # a number given is the number used
     if args.seed is not None:
         if not 0 <= args.seed <= SEED_MAX:
             raise InputError(f"--seed must be a whole number from 0 to {SEED_MAX:,} (got {args.seed}); for example 42.")

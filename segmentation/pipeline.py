@@ -120,7 +120,8 @@ def run_analysis(
     table = load_customers(primary, config, related)
     k = config.segmentation.k
     if fit_k_to_data and config.segmentation.method in CLUSTERING_METHODS and table.n_customers < k:
-        config = config.updated(**{"segmentation.k": table.n_customers})
+        # too few customers to compare groupings: one segment each, recorded as a fixed k
+        config = config.updated(**{"segmentation.k": table.n_customers, "segmentation.auto_k": False})
         table.notes.append(
             f"Only {table.n_customers:,} customers: made {table.n_customers:,} segments instead of the default {k}."
         )

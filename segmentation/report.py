@@ -151,6 +151,8 @@ def _headline(result: AnalysisResult, summary: dict[str, Any], money: Any) -> st
             f"they took {money(churned.get('revenue', 0.0))} with them."
         )
     flags = [flag for flag in conc.get("risk_flags", []) if flag.get("triggered", True)]
+    if summary.get("segmentation", {}).get("rough_guide"):  # said where the segments are first named
+        flags.append({"message": summary["segmentation"].get("stability_words", "")})
     items = "".join(f"<li>{_e(f)}</li>" for f in findings)
     flag_html = "".join(f"<div class='flag'>{_e(w)}</div>" for w in summary["input"].get("warnings", []))
     flag_html += "".join(f"<div class='flag'>{_e(flag.get('message', flag))}</div>" for flag in flags)
@@ -172,6 +174,16 @@ def _changes_section(result: AnalysisResult, summary: dict[str, Any], money: Any
     from segmentation.changes.report import changes_html  # noqa: PLC0415
 
     return changes_html(result.changes, summary, money, lambda name, chart: _own_ids(name, to_svg(chart)))
+
+
+def _stability_html(segmentation: dict[str, Any]) -> str:
+    """Return why this number of segments and how far they hold; a flag when they are a rough guide."""
+    why = segmentation.get("k_reason") or ""
+    words = segmentation.get("stability_words") or ""
+    html = f"<p>{_e(why)}</p>" if why else ""
+    if words:
+        html += f"<div class='flag'>{_e(words)}</div>" if segmentation.get("rough_guide") else f"<p>{_e(words)}</p>"
+    return html
 
 
 def _segments_section(result: AnalysisResult, summary: dict[str, Any], money: Any, rendered: dict[str, str]) -> str:
@@ -222,7 +234,8 @@ def _segments_section(result: AnalysisResult, summary: dict[str, Any], money: An
         f"<h2>Who our customers are: {len(summary['segments'])} segments</h2>"
         f"<p class='muted'>Method: {_e(summary.get('segmentation', {}).get('method', ''))}; "
         f"criteria: {_e(', '.join(summary['features']['columns']))}.</p>"
-        f"<div class='cards'>{''.join(cards)}</div>{rules_html}"
+        + _stability_html(summary.get("segmentation", {}))
+        + f"<div class='cards'>{''.join(cards)}</div>{rules_html}"
         + _chart(rendered, "segment_map")
         + _chart(rendered, "profile_heatmap")
     )

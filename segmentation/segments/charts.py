@@ -33,7 +33,7 @@ def segment_map(
     else:
         first = x[:, 0] if x.shape[1] else np.zeros(len(x))
         coords = np.column_stack([first, np.zeros(len(x))])
-    names = segmentation.names
+    names = {p.id: p.short_name or p.name for p in segmentation.profiles}  # distinct at the legend's width
     labels = np.asarray(segmentation.labels)[idx]
     data = pd.DataFrame(
         {
@@ -43,7 +43,7 @@ def segment_map(
             "segment_name": [names.get(int(label), str(label)) for label in labels],
         }
     )
-    order = [p.name for p in segmentation.profiles]
+    order = [p.short_name or p.name for p in segmentation.profiles]
     shown = f" (a sample of {len(idx):,} of {len(features.matrix):,})" if len(idx) < len(features.matrix) else ""
     return (
         alt.Chart(data, title=f"Customer map: each dot is a customer, colour is the segment{shown}")
@@ -62,22 +62,27 @@ def profile_heatmap(segmentation: Segmentation) -> alt.Chart:
     """Return segments × numeric criteria coloured by the segment's median relative to the whole base."""
     rows = []
     for profile in segmentation.profiles:
+        labels = profile.profile.get("labels", {})
         for column, stats in profile.profile.get("medians", {}).items():
             ratio = stats.get("ratio")
             rows.append(
                 {
-                    "segment_name": profile.name,
-                    "criterion": readable(column),
+                    # the short name: distinct at the width an axis shows
+                    "segment_name": profile.short_name or profile.name,
+                    "criterion": labels.get(column) or readable(column),
                     "ratio": None if ratio is None else round(float(ratio), 3),
+                    # a cell without a ratio (base median 0 or missing) reads "–", never "null"
+                    "ratio_text": "–" if ratio is None else f"{float(ratio):.1f}",
                     "log2_ratio": None if not ratio else round(float(np.log2(max(ratio, 1e-3))), 3),
                     "segment_median": stats.get("segment"),
                     "base_median": stats.get("base"),
                 }
             )
     data = pd.DataFrame(
-        rows, columns=["segment_name", "criterion", "ratio", "log2_ratio", "segment_median", "base_median"]
+        rows,
+        columns=["segment_name", "criterion", "ratio", "ratio_text", "log2_ratio", "segment_median", "base_median"],
     )
-    order = [p.name for p in segmentation.profiles]
+    order = [p.short_name or p.name for p in segmentation.profiles]
     base = alt.Chart(data, title="What sets each segment apart: median against all customers")
     heat = base.mark_rect().encode(
         x=alt.X("criterion:N", title="Criterion", axis=alt.Axis(labelAngle=-35, labelLimit=AXIS_LABEL_LIMIT)),
@@ -98,7 +103,7 @@ def profile_heatmap(segmentation: Segmentation) -> alt.Chart:
     text = base.mark_text(fontSize=10).encode(
         x="criterion:N",
         y=alt.Y("segment_name:N", sort=order),
-        text=alt.Text("ratio:Q", format=".1f"),
+        text=alt.Text("ratio_text:N"),
     )
     return alt.layer(heat, text).properties(width=alt.Step(70), height=alt.Step(28))  # type: ignore[return-value]
 

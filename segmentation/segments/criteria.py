@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from segmentation.segments.relevance import assess_columns, order_by_id, revenue_parts
+
 if TYPE_CHECKING:
     from segmentation.intake.table import CustomerTable
     from segmentation.segments.settings import CriteriaSettings
@@ -140,7 +142,9 @@ class Criterion:
     family: str  # firmographic | geographic | behavioural | psychographic | value
     kind: str  # numeric | categorical | date-derived
     default_selected: bool
-    reason: str  # why it sits in this family, in words
+    reason: str  # why it sits in this family, in words; why it is left out of the defaults
+    relevance: float | None = None
+    """What the column can tell: group structure (numbers) or link to other criteria (categories)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Return column, family, kind, default_selected and reason."""
@@ -198,16 +202,16 @@ def family_for(column: str, role: str) -> tuple[str, str]:
 def criteria_catalogue(table: CustomerTable, settings: CriteriaSettings | None = None) -> list[Criterion]:
     """Return every column the user may segment on, with its family, kind and default selection.
 
-    IDs, names, free text and constant columns are left out. Dates are offered as "days since"
-    but never picked by default; the revenue column is offered as ``revenue`` and picked only when
-    nothing else is usable. `settings.families` moves columns to another family.
+    IDs, names, free text and constant columns are not offered. The defaults are the columns that
+    can tell most (see `segmentation.segments.relevance`), most telling first, then by name, never in
+    file order; each column left out of the defaults says why in its reason. Dates are offered as
+    "days since" but never picked by default; the revenue column is offered as ``revenue`` and
+    picked only when nothing else is usable. `settings.families` moves columns to another family.
     """
     overrides = dict(settings.families) if settings is not None else {}
     cap = settings.max_default_columns if settings is not None else 12
-    entries: list[tuple[str, str, str, str]] = []
-    for column in sorted(table.customers.columns):
-        if column == "customer_id":
-            continue
+    entries: list[tuple[str, str, str, str, str]] = []
+    for column in sorted(c for c in table.customers.columns if c != "customer_id"):
         role = "revenue" if column == "revenue" else (table.roles[column].role if column in table.roles else "")
         kind = kind_for_role(role)
         if kind is None:
@@ -215,27 +219,50 @@ def criteria_catalogue(table: CustomerTable, settings: CriteriaSettings | None =
         family, reason = family_for(column, role)
         if column in overrides:
             family, reason = overrides[column], "moved here by you"
-        entries.append((column, family, kind, reason))
-    chosen = [
-        column
-        for column, family, kind, _ in entries
-        if family in DEFAULT_FAMILIES and kind != "date-derived" and column != "revenue"
-    ][:cap]
-    if not chosen:
-        chosen = [column for column, _, kind, _ in entries if kind != "date-derived" and column != "revenue"][:cap]
+        entries.append((column, role, family, kind, reason))
+    assessed = assess_columns(table, [(c, r, k) for c, r, _, k, _ in entries], revenue_parts(table))
+    left_out: dict[str, str] = {}
+    for column, _role, family, _kind, _reason in entries:
+        if column == "revenue":
+            continue
+        note = assessed[column].left_out if column in assessed else None
+        if note is None and family not in DEFAULT_FAMILIES:
+            note = (
+                "money: segments are numbered and sized by revenue already"
+                if family == "value"
+                else "places are shown per segment, not used to form them by default"
+            )
+        if note is not None:
+            left_out[column] = note
+    relevance = {c: a.relevance for c, a in assessed.items()}
+    ranked = sorted((c for c, *_ in entries if c != "revenue"), key=lambda c: (-relevance.get(c, 0.0), c))
+    chosen = [c for c in ranked if c not in left_out][:cap]
+    if len(chosen) < 2:  # too little stands out: add the most telling columns not ruled out by what they are
+        soft = ("one smooth range", "unrelated to", "money", "places")
+        fallback = [c for c in ranked if c not in chosen and left_out.get(c, "").startswith(soft)]
+        preferred = [c for c in fallback if not left_out[c].startswith(("money", "places"))]
+        chosen += (preferred if chosen or preferred else fallback)[: cap - len(chosen)]
+        for c in chosen:
+            left_out.pop(c, None)
     if not chosen and any(column == "revenue" for column, *_ in entries):
         chosen = ["revenue"]
-    redundant = redundant_columns(table, [c for c, _, kind, _ in entries if c in chosen and kind == "numeric"])
+    kinds = {c: k for c, _, _, k, _ in entries}
+    redundant = redundant_columns(table, [c for c in chosen if kinds[c] == "numeric"])
     chosen = [column for column in chosen if column not in redundant]
+    order = {c: i for i, c in enumerate(ranked)}
+    entries.sort(key=lambda e: (order.get(e[0], -1), e[0]))
     return [
         Criterion(
             column=column,
             family=family,
             kind=kind,
             default_selected=column in chosen,
-            reason=reason + (f"; {redundant[column]}" if column in redundant else ""),
+            reason=reason
+            + (f"; {redundant[column]}" if column in redundant else "")
+            + (f"; {left_out[column]}" if column in left_out and column not in redundant else ""),
+            relevance=relevance.get(column),
         )
-        for column, family, kind, reason in entries
+        for column, _role, family, kind, reason in entries
     ]
 
 
@@ -248,11 +275,13 @@ def redundant_columns(table: CustomerTable, columns: list[str], sample: int = 20
 
     Left in, such columns make one trait (often company size: employees, seats, active users)
     count several times and drown the others; so they are not picked by default, but stay
-    available. Spearman correlation on up to `sample` customers (the first ones: deterministic).
+    available. Spearman correlation on up to `sample` customers (chosen by customer ID, so the row
+    order does not matter).
     """
     if len(columns) < 2:
         return {}
-    values = table.customers[columns].head(sample).apply(pd.to_numeric, errors="coerce")
+    rows = order_by_id(table, sample)
+    values = table.customers[columns].iloc[rows].apply(pd.to_numeric, errors="coerce")
     correlation = values.corr(method="spearman", min_periods=10).abs()
     kept: list[str] = []
     redundant: dict[str, str] = {}

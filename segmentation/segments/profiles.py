@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from segmentation.segments.criteria import name_words
-from segmentation.segments.features import MISSING, OTHER, category_codes
+from segmentation.segments.features import OTHER, category_codes
+from segmentation.segments.naming import (
+    VALUE_HIGH,
+    VALUE_LOW,
+    label,
+    number_phrase,
+    short_names,
+    stems_of,
+)
+from segmentation.segments.naming import (
+    category_phrase as plain_category_phrase,
+)
 
 if TYPE_CHECKING:
     from segmentation.intake.table import CustomerTable
@@ -37,6 +48,8 @@ class SegmentProfile:
     revenue: float
     revenue_share: float
     profile: dict[str, Any]
+    short_name: str = ""
+    """The name as it fits 28 characters on screen, distinct from every other segment's."""
 
     def to_dict(self) -> dict[str, Any]:
         """Return id, name, description, customers, customer_share, revenue, revenue_share and profile."""
@@ -49,57 +62,22 @@ class SegmentProfile:
             "revenue": float(self.revenue),
             "revenue_share": float(self.revenue_share),
             "profile": self.profile,
+            "short_name": self.short_name or self.name,
         }
 
 
-# (words in the column name, phrase when high, phrase when low, is it a leading adjective)
-_PHRASES: tuple[tuple[tuple[str, ...], str, str, bool], ...] = (
-    (("employees", "employee", "headcount", "size", "company"), "Large", "Small", True),
-    (("revenue", "arr", "mrr", "acv", "ltv", "cltv", "clv", "value", "income"), "High-value", "Low-value", True),
-    (("recency",), "long inactive", "recently active", False),
-    (("last", "days"), "long inactive", "recently active", False),
-    (("nps",), "high NPS", "low NPS", False),
-    (("csat",), "high CSAT", "low CSAT", False),
-    (("satisfaction", "sentiment", "rating", "happiness"), "satisfied", "dissatisfied", False),
-    (("ticket", "tickets", "support", "calls", "complaints"), "many support tickets", "few support tickets", False),
-    (("frequency", "orders", "order", "purchases", "purchase"), "frequent buyers", "rare buyers", False),
-    (("monetary", "spend", "spent", "spending", "charges", "charge"), "big spenders", "small spenders", False),
-    (("growth",), "fast-growing", "shrinking", False),
-    (("tenure",), "long-standing", "recently joined", False),
-    (("churn", "risk"), "high churn risk", "low churn risk", False),
-    (
-        ("login", "logins", "session", "sessions", "visits", "visit", "engagement"),
-        "high engagement",
-        "low engagement",
-        False,
-    ),
-    (
-        ("usage", "used", "use", "adoption", "active", "feature", "features", "events", "seats"),
-        "heavy users",
-        "light users",
-        False,
-    ),
-)
-
-
 def readable(column: str) -> str:
-    """Return a column name as words ('seats_used' → 'seats used')."""
-    return " ".join(name_words(column)) or column
+    """Return a column name as words ('seats_used' → 'seats used', 'MntMeatProducts' → 'meat products spend')."""
+    return label(column)
 
 
-def trait_phrase(column: str, high: bool) -> tuple[str, bool, int]:
-    """Return (phrase, leads, group) for a high or low value of `column`.
+def trait_phrase(column: str, high: bool, stems: list[str] | None = None) -> tuple[str, bool, str]:
+    """Return (phrase, leads, kind) for a high or low value of `column`.
 
-    `leads` means the phrase goes first ("Large …"); `group` numbers the kind of phrase (-1 for the
-    generic "high <column>"), so a name never says two things of one kind ("light users, heavy users").
+    `leads` means the phrase goes first ("Large …"); `kind` groups phrases that must never meet in
+    one name ("heavy users" and "low engagement" are one kind), told by what the column measures.
     """
-    words = set(name_words(column))
-    if column.endswith("(days since)"):
-        return ("long inactive" if high else "recently active"), False, 2
-    for group, (keys, high_text, low_text, leads) in enumerate(_PHRASES):
-        if words & set(keys):
-            return (high_text if high else low_text), leads, group
-    return generic_phrase(column, high), False, -1
+    return number_phrase(column, high, stems)
 
 
 def generic_phrase(column: str, high: bool) -> str:
@@ -109,15 +87,7 @@ def generic_phrase(column: str, high: bool) -> str:
 
 def category_phrase(column: str, level: str) -> str:
     """Return words for 'most customers have `level` in `column`' (Yes/No flags become with/without)."""
-    if level == "Yes":
-        return f"with {readable(column)}"
-    if level == "No":
-        return f"without {readable(column)}"
-    if level == MISSING:
-        return f"no {readable(column)} given"
-    if level.replace(".", "", 1).isdigit():
-        return f"{readable(column)} {level}"
-    return level
+    return plain_category_phrase(column, level) or f"{readable(column)} {level}"
 
 
 def _fmt(value: float) -> str:
@@ -156,23 +126,29 @@ def _numeric_stats(
         seg_medians = all_medians[column]
         spread = float(scaled[column].std()) or 1.0
         seg_means = (all_means[column] - float(scaled[column].mean())) / spread
-        label = features.feature_names[position]
+        feature_label = features.feature_names[position]
         for segment in ids:
             seg = float(seg_medians.get(segment, np.nan))
             ratio = seg / base if base not in (0.0,) and not math.isnan(base) and base > 0 and seg >= 0 else None
             medians[segment][column] = {"segment": _clean(seg), "base": _clean(base), "ratio": _clean(ratio or np.nan)}
             effect = float(seg_means.get(segment, 0.0))
-            if abs(effect) >= TRAIT_EFFECT:
-                traits[segment].append((abs(effect), label, column, effect > 0))
+            # A trait needs the mean and the median to agree on its direction, so the name and the table agree.
+            agrees = math.isnan(seg) or math.isnan(base) or (seg >= base if effect > 0 else seg <= base)
+            if abs(effect) >= TRAIT_EFFECT and agrees:
+                traits[segment].append((abs(effect), feature_label, column, effect > 0))
     return medians, traits
 
 
 def _category_stats(
-    features: FeatureMatrix, labels: np.ndarray, ids: list[int]
-) -> tuple[dict[int, dict[str, list[dict[str, Any]]]], dict[int, list[tuple[float, str, str, float, float]]]]:
-    """Return per segment the over/under-represented categories and category traits."""
+    features: FeatureMatrix, labels: np.ndarray, ids: list[int], stems: list[str]
+) -> tuple[dict[int, dict[str, list[dict[str, Any]]]], dict[int, list[tuple[float, str, str, float, float, str]]]]:
+    """Return per segment the over/under-represented categories and category traits.
+
+    A trait is (effect, phrase, column, share, base share, value); values that cannot be said
+    plainly (codes) are no trait, but stay in the lifts.
+    """
     lifts: dict[int, dict[str, list[dict[str, Any]]]] = {i: {} for i in ids}
-    traits: dict[int, list[tuple[float, str, str, float, float]]] = {i: [] for i in ids}
+    traits: dict[int, list[tuple[float, str, str, float, float, str]]] = {i: [] for i in ids}
     for column in features.categorical_columns:
         codes, levels = category_codes(features.raw[column])
         width = len(levels)
@@ -198,10 +174,11 @@ def _category_stats(
                             "customers": int(count),
                         }
                     )
-                if over and share >= 0.5 and level != OTHER:
+                phrase = plain_category_phrase(column, level, stems) if level != OTHER else None
+                if over and share >= 0.5 and phrase:
                     effect = (share - base) / math.sqrt(max(base * (1 - base), 1e-9))
-                    traits[segment].append((effect, category_phrase(column, level), column, share, base))
-            entries.sort(key=lambda e: -abs(math.log(max(e["lift"], 1e-9))))
+                    traits[segment].append((effect, phrase, column, share, base, level))
+            entries.sort(key=lambda e: (-abs(math.log(max(e["lift"], 1e-9))), str(e["value"])))
             if entries:
                 lifts[segment][column] = entries[:6]
     return lifts, traits
@@ -212,42 +189,85 @@ def name_key(name: str) -> frozenset[str]:
     return frozenset(part.strip().casefold() for part in name.replace(" customers", "").split(",") if part.strip())
 
 
+def _value_claim(per_customer: float, base_per_customer: float) -> dict[str, Any] | None:
+    """Return the revenue claim a segment's name must make, or None: only clear, positive differences."""
+    if base_per_customer <= 0:
+        return None
+    ratio = per_customer / base_per_customer
+    if per_customer > 0 and ratio >= VALUE_HIGH:
+        return {"phrase": "high-value", "kind": "value", "direction": "high", "ratio": ratio, "group": "value"}
+    if ratio <= VALUE_LOW:
+        return {"phrase": "low-value", "kind": "value", "direction": "low", "ratio": ratio, "group": "value"}
+    return None
+
+
+def _lower_first(phrase: str) -> str:
+    """Return 'no internet service' for 'No internet service' (a plain capitalised word), else the phrase."""
+    first, _, rest = phrase.partition(" ")
+    if re.fullmatch(r"[A-Z][a-z\-]+", first) and not re.search(r"[A-Z]", rest):
+        return first.lower() + (f" {rest}" if rest else "")
+    return phrase
+
+
 def _compose(
-    number_traits: list[tuple[float, str, str, bool]], category_traits: list[tuple[Any, ...]], depth: int
-) -> str:
-    """Return a name from the strongest `depth` traits: leading adjectives, a category, then phrases."""
-    picked: list[tuple[float, str, str, bool, bool]] = []
-    groups_used: set[int] = set()
-    for effect, label, column, high in number_traits:
-        phrase, leads, group = trait_phrase(label, high)
-        if group in groups_used:
-            phrase, leads = generic_phrase(label, high), False
-        groups_used.add(group)
-        picked.append((effect, phrase, column, leads, False))
+    number_traits: list[tuple[float, str, str, bool]],
+    category_traits: list[tuple[Any, ...]],
+    depth: int,
+    *,
+    value: dict[str, Any] | None = None,
+    stems: list[str] | None = None,
+) -> tuple[str, list[dict[str, Any]]]:
+    """Return a name from the strongest `depth` traits and the claims it makes.
+
+    A clear revenue difference is always said ("Large, high-value …"); then the strongest traits, never two
+    of one kind (so never "heavy users" with "low engagement"), leading adjectives first.
+    """
+    # (effect, phrase, leads, is category, claim)
+    picked: list[tuple[float, str, bool, bool, dict[str, Any]]] = []
+    for effect, feature_label, column, high in number_traits:
+        phrase, leads, group = number_phrase(feature_label, high, stems)
+        claim = {
+            "phrase": phrase,
+            "kind": "number",
+            "column": column,
+            "direction": "high" if high else "low",
+            "effect": effect if high else -effect,
+            "group": group,
+        }
+        picked.append((effect, phrase, leads, False, claim))
     for trait in category_traits[:1]:
-        picked.append((float(trait[0]), trait[1], trait[2], False, True))
-    picked.sort(key=lambda t: -t[0])
-    seen_phrases: set[str] = set()
-    chosen = []
+        claim = {"phrase": trait[1], "kind": "category", "column": trait[2], "value": trait[5], "group": trait[2]}
+        picked.append((float(trait[0]), trait[1], False, True, claim))
+    picked.sort(key=lambda t: (-t[0], t[1]))
+    groups: set[str] = set()
+    chosen: list[tuple[float, str, bool, bool, dict[str, Any]]] = []
+    if value is not None:
+        chosen.append((float("inf"), str(value["phrase"]).lower(), False, False, value))
+        groups.add("value")
     for trait in picked:
-        if trait[1] not in seen_phrases:
-            seen_phrases.add(trait[1])
-            chosen.append(trait)
-        if len(chosen) == depth:
+        if len(chosen) >= depth:
             break
-    leading = [t[1] for t in chosen if t[3]]
-    category = [t[1] for t in chosen if t[4]]
-    rest = [t[1] for t in chosen if not t[3] and not t[4]]
+        group = str(trait[4].get("group"))
+        if group in groups or any(trait[1] == c[1] for c in chosen):
+            continue
+        groups.add(group)
+        chosen.append(trait)
+    leading = [t[1] for t in chosen if t[2]]
+    category = [t[1] for t in chosen if t[3]]
+    if leading and category:
+        category = [_lower_first(c) for c in category]
+    rest = [t[1] for t in chosen if not t[2] and not t[3]]
     head = " ".join([*leading, *category])
+    claims = [t[4] for t in chosen]
     if head and rest:
         name = f"{head}, {', '.join(rest)}"
     elif head:
         name = head if category else f"{head} customers"
     elif rest:
-        name = ", ".join(rest)
+        name = ", ".join(rest) + (" customers" if value is not None and rest == [str(value["phrase"]).lower()] else "")
     else:
-        return "Typical customers"
-    return name[0].upper() + name[1:]
+        return "Typical customers", []
+    return name[0].upper() + name[1:], claims
 
 
 def _describe(
@@ -282,7 +302,7 @@ def _describe(
 
 def _trait_list(number_traits: list[tuple[float, str, str, bool]], category_traits: list[tuple[Any, ...]]) -> list[str]:
     """Return every trait of a segment in words, strongest first."""
-    scored = [(effect, trait_phrase(label, high)[0]) for effect, label, _column, high in number_traits]
+    scored = [(effect, trait_phrase(name, high)[0]) for effect, name, _column, high in number_traits]
     scored += [(float(t[0]), str(t[1])) for t in category_traits]
     return [phrase for _effect, phrase in sorted(scored, key=lambda t: -t[0])]
 
@@ -307,29 +327,37 @@ def build_profiles(
     ids = [i for i in ids_present if i != 0] + ([0] if 0 in ids_present else [])
     sizes = np.bincount(labels, minlength=max(ids_present) + 1)
     money = np.bincount(labels, weights=revenue, minlength=max(ids_present) + 1)
+    stems = stems_of(table)
     medians, number_traits = _numeric_stats(features, labels, ids)
-    lifts, category_traits = _category_stats(features, labels, ids)
+    lifts, category_traits = _category_stats(features, labels, ids, stems)
     for segment in ids:
-        number_traits[segment].sort(key=lambda t: -t[0])
-        category_traits[segment].sort(key=lambda t: -t[0])
+        number_traits[segment].sort(key=lambda t: (-t[0], t[2]))
+        category_traits[segment].sort(key=lambda t: (-t[0], t[2], t[5]))
+    base_per_customer = total_revenue / n if n else 0.0
     names: dict[int, str] = {}
+    claims: dict[int, list[dict[str, Any]]] = {}
     taken = {name_key(name) for name in fixed_names.values()}
     for segment in ids:
+        claims[segment] = []
         if segment in fixed_names:
             names[segment] = fixed_names[segment]
             continue
         if segment == 0:
             name = UNASSIGNED
         else:
-            name = _compose(number_traits[segment], category_traits[segment], depth=2)
+            value = _value_claim(float(money[segment]) / max(int(sizes[segment]), 1), base_per_customer)
+            traits = (number_traits[segment], category_traits[segment])
+            name, said = _compose(*traits, depth=2 + (value is not None), value=value, stems=stems)
             for depth in (3, 4):
                 if name_key(name) not in taken:
                     break
-                name = _compose(number_traits[segment], category_traits[segment], depth=depth)
+                name, said = _compose(*traits, depth=depth + (value is not None), value=value, stems=stems)
             if name_key(name) in taken:
                 name = f"{name} (segment {segment})"
+            claims[segment] = said
         names[segment] = name
         taken.add(name_key(name))
+    shorts = short_names(names)
     profiles = []
     for segment in ids:
         customers = int(sizes[segment])
@@ -352,6 +380,8 @@ def build_profiles(
             "medians": medians[segment],
             "categories": lifts[segment],
             "traits": _trait_list(number_traits[segment], category_traits[segment]),
+            "claims": claims[segment],
+            "labels": {column: label(column, stems) for column in medians[segment]},
         }
         if extra and segment in extra:
             profile.update(extra[segment])
@@ -365,6 +395,7 @@ def build_profiles(
                 revenue=float(money[segment]),
                 revenue_share=float(revenue_share),
                 profile=profile,
+                short_name=shorts[segment],
             )
         )
     return profiles

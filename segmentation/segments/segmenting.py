@@ -23,11 +23,21 @@ from segmentation.segments.methods import (
     RuleTiers,
     SampledHDBSCAN,
     SampledWard,
+    kmeans_starts,
     sample_indices,
     threads_for,
 )
 from segmentation.segments.profiles import SegmentProfile, build_profiles
 from segmentation.segments.rules import explain_segments
+from segmentation.segments.scan import scan_k
+from segmentation.segments.stability import (
+    RULE_METHODS,
+    id_order,
+    is_rough_guide,
+    measure_stability,
+    stability_words,
+    subset,
+)
 
 if TYPE_CHECKING:
     from segmentation.intake.table import CustomerTable
@@ -39,6 +49,10 @@ CLUSTERING_METHODS = ("kmeans", "gmm", "hierarchical", "mixed")
 """Methods that take a number of segments k."""
 RFM_COLUMNS = ("recency_days", "frequency", "monetary")
 DEFAULT_TIER_NAMES = ("SMB", "Mid-market", "Enterprise")
+AUTO_SCAN_SAMPLE = 5_000
+"""Customers the automatic choice of k is scanned on (a sample in customer-ID order)."""
+AUTO_SILHOUETTE_SAMPLE = 2_000
+"""Customers the separation (silhouette) of each k is measured on in the automatic choice."""
 
 
 @dataclass
@@ -61,6 +75,15 @@ class Segmentation:
     """Customers HDBSCAN left in no group (segment 0)."""
     scores: pd.DataFrame | None = None
     """RFM only: recency_score, frequency_score, monetary_score per customer (1–5)."""
+    stability: float | None = None
+    """Mean adjusted Rand index of refits on resampled customers with other seeds (1 = always the same);
+    None for rule-based methods and tiny files."""
+    stability_words: str = ""
+    """One sentence on how far the segments can be trusted, for every view and the report."""
+    rough_guide: bool = False
+    """The segments change noticeably on resampling: views and the report call them a rough guide."""
+    k_reason: str = ""
+    """Why this number of segments, in one sentence (the automatic choice), or that the user set it."""
 
     @property
     def names(self) -> dict[int, str]:
@@ -80,6 +103,10 @@ class Segmentation:
             "rules_fidelity": None if self.rules_fidelity is None else float(self.rules_fidelity),
             "unassigned": int(self.unassigned),
             "profiles": [p.to_dict() for p in self.profiles],
+            "stability": None if self.stability is None else float(self.stability),
+            "stability_words": self.stability_words,
+            "rough_guide": bool(self.rough_guide),
+            "k_reason": self.k_reason,
         }
 
 
@@ -112,7 +139,7 @@ def _kmeans(features: FeatureMatrix, settings: SegmentationSettings, notes: list
             n_clusters=settings.k, batch_size=10_240, n_init="auto", random_state=settings.seed
         ).fit(features.matrix)
     else:
-        model = KMeans(n_clusters=settings.k, n_init="auto", random_state=settings.seed).fit(features.matrix)
+        model = KMeans(n_clusters=settings.k, n_init=kmeans_starts(n), random_state=settings.seed).fit(features.matrix)
     return np.asarray(model.labels_)
 
 
@@ -374,15 +401,39 @@ def segment_customers(
         raise InputError("There are no customers to segment; check the customer ID and revenue columns.")
     method = settings.method
     notes: list[str] = []
-    if method in CLUSTERING_METHODS and settings.k > n:
+    auto = settings.auto_k and method in CLUSTERING_METHODS
+    if method in CLUSTERING_METHODS and settings.k > n and not auto:
         raise InputError(
             f"Asked for {settings.k} segments but there are only {n:,} customers; choose k of at most {n:,}."
         )
-    report(0.05, f"Finding segments with {method.replace('_', ' ')}")
+    revenue = table.customers["revenue"].to_numpy(dtype=float)
+    # Fits see the customers in a fixed order (by customer ID), so the file's row order cannot change them.
+    order = id_order(table.customers["customer_id"])
+    fit_features = features if bool(np.all(order == np.arange(n))) else subset(features, order)
+    k_reason = "" if method not in CLUSTERING_METHODS else f"{settings.k} segments, as you chose."
     with warnings.catch_warnings(), threads_for(features.matrix.size):
         # Fewer distinct groups than k is reported in the notes below, in words.
         warnings.simplefilter("ignore", ConvergenceWarning)
-        raw, raw_names, scores = _run_method(table, features, settings, notes)
+        if auto:
+            report(0.02, "Choosing the number of segments")
+            settings, k_reason = _auto_k(fit_features, revenue[order], settings, n)
+            notes.append(f"Number of segments chosen from the data: {k_reason}")
+        report(0.05, f"Finding segments with {method.replace('_', ' ')}")
+        if method in RULE_METHODS:
+            raw, raw_names, scores = _run_method(table, features, settings, notes)
+        else:
+            sorted_raw, raw_names, scores = _run_method(table, fit_features, settings, notes)
+            raw = np.empty(n, dtype=np.asarray(sorted_raw).dtype)
+            raw[order] = sorted_raw
+        report(0.4, "Checking that the segments hold on resampled customers")
+        stability = None
+        if method not in RULE_METHODS:
+            stability = measure_stability(
+                fit_features,
+                np.asarray(sorted_raw),
+                settings,
+                lambda f, s: np.asarray(_run_method(table, f, s, [])[0]),
+            )
     found = len({int(i) for i in np.unique(raw) if i != -1})
     if method in CLUSTERING_METHODS and found < settings.k:
         notes.append(
@@ -390,7 +441,6 @@ def segment_customers(
             "(many customers have identical values on the chosen criteria)."
         )
     report(0.6, "Numbering segments by revenue")
-    revenue = table.customers["revenue"].to_numpy(dtype=float)
     labels, mapping = renumber_by_revenue(raw, revenue)
     fixed_names = {mapping[r]: name for r, name in raw_names.items() if r in mapping}
     notes.append("Segments are numbered by revenue: segment 1 earns the most.")
@@ -450,7 +500,30 @@ def segment_customers(
         rules_fidelity=explained.fidelity,
         unassigned=unassigned,
         scores=scores,
+        stability=stability,
+        stability_words=stability_words(stability, method),
+        rough_guide=is_rough_guide(stability),
+        k_reason=k_reason,
     )
+
+
+def _auto_k(
+    features: FeatureMatrix, revenue: np.ndarray, settings: SegmentationSettings, n: int
+) -> tuple[SegmentationSettings, str]:
+    """Return the settings with k chosen from the data, and the sentence saying why."""
+    top = min(settings.max_auto_k, n - 1)
+    if top < 2:
+        k = max(1, min(settings.k, n))
+        return settings.model_copy(update={"k": k}), f"{k} segment(s): too few customers to compare groupings."
+    scan = scan_k(
+        features,
+        settings,
+        range(2, top + 1),
+        revenue=revenue,
+        sample_size=AUTO_SCAN_SAMPLE,
+        silhouette_size=AUTO_SILHOUETTE_SAMPLE,
+    )
+    return settings.model_copy(update={"k": scan.recommended_k}), scan.reason
 
 
 __all__ = ["Segmentation", "renumber_by_revenue", "segment_customers"]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from segmentation.validation import SEED_MAX, check_values
 
@@ -67,7 +67,15 @@ class SegmentationSettings(BaseModel):
     method: Method = "kmeans"
     """kmeans | gmm | hierarchical | hdbscan | mixed | rule_tiers | rfm."""
     k: int = Field(default=4, ge=1, le=50)
-    """Number of segments (ignored by hdbscan, rule_tiers and rfm)."""
+    """Number of segments (ignored by hdbscan, rule_tiers and rfm, and when `auto_k` is on)."""
+    auto_k: bool = True
+    """Let the data choose the number of segments (the k scan: separation, stability, usefulness) instead of `k`.
+    Giving `k` without `auto_k` turns this off, so a number you choose is the number you get."""
+    max_auto_k: int = Field(default=8, ge=2, le=20)
+    """The largest number of segments the automatic choice considers."""
+    min_segment_share: float = Field(default=0.05, ge=0, lt=0.5)
+    """The automatic choice of k keeps every segment at or above this share of customers or of revenue
+    (0 allows segments of any size)."""
     seed: int = Field(default=42, ge=0, le=SEED_MAX)
     """Random seed: the same seed and data give the same segments."""
     minibatch_above: int | None = Field(default=None, ge=1000)
@@ -102,3 +110,11 @@ class SegmentationSettings(BaseModel):
 
     _check_values = field_validator("*", mode="before")(check_values)
     """Refuse flags for numbers, NaN/infinity and text over the limits (`segmentation.validation`)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _k_given_means_fixed(cls, data: Any) -> Any:
+        """A k given without `auto_k` is the user's choice: keep it."""
+        if isinstance(data, dict) and "k" in data and "auto_k" not in data:
+            return {**data, "auto_k": False}
+        return data
