@@ -11,7 +11,7 @@ TEST_STAMP := $(VENV)/.test-installed
 SPARK_STAMP := $(VENV)/.spark-installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint typecheck unit browser bench sample clean chromium java
+.PHONY: run test test-spark lint typecheck unit browser bench sample clean chromium java
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,8 +45,12 @@ chromium:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 ## test: lint, type-check and run the whole suite (unit, app, CLI, browser)
-test: $(TEST_STAMP) $(SPARK_STAMP) java chromium lint typecheck
+test: $(TEST_STAMP) chromium lint typecheck
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+## test-spark: the engine path's Spark equivalence tests (installs PySpark; needs Java 17)
+test-spark: $(SPARK_STAMP) java
+	SEGMENTATION_SPARK_TESTS=1 $(BIN)/python -m pytest tests/test_engine_spark.py
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
