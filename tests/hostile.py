@@ -189,7 +189,11 @@ def _money_cases() -> list[Case]:
         ),
         Case(
             "us_dollar_spellings",
-            {"accounts.csv": to_csv(with_column(rows, "arr", lambda i: ["US$1,234.50", "USD 1,234.50"][i % 2]))},
+            {
+                "accounts.csv": to_csv(
+                    with_column(rows, "arr", lambda i: [f"US${1000 + 97 * i:,}.50", f"USD {1000 + 97 * i:,}.50"][i % 2])
+                )
+            },
             "ok",
             customers=40,
         ),
@@ -201,7 +205,7 @@ def _money_cases() -> list[Case]:
         ),
         Case(
             "overflow_1e400",
-            {"accounts.csv": to_csv(with_column(rows, "arr", lambda i: "1e400" if i == 0 else "900"))},
+            {"accounts.csv": to_csv(with_column(rows, "arr", lambda i: "1e400" if i == 0 else str(500 + 97 * i)))},
             "ok",
             notes_say=("not a number",),
             customers=39,
@@ -220,7 +224,7 @@ def _money_cases() -> list[Case]:
         ),
         Case(
             "two_1e308",
-            {"accounts.csv": to_csv(with_column(rows, "arr", lambda i: "1e308" if i < 2 else "1000"))},
+            {"accounts.csv": to_csv(with_column(rows, "arr", lambda i: "1e308" if i < 2 else str(1000 + 97 * i)))},
             "ok",
             customers=38,
         ),

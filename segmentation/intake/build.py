@@ -319,6 +319,8 @@ def flat_revenue(revenue: pd.Series) -> str | None:
         return None
     low, high = float(values.min()), float(values.max())
     if high - low < CENT:
+        if abs(low) < CENT:
+            return "is 0 for every customer"
         return f"holds the same value for every customer ({low:,.2f})"
     positive = np.sort(np.clip(values, 0.0, None))
     total = float(positive.sum())

@@ -422,7 +422,7 @@ def choose_revenue(
         )
     if not required:
         return None
-    numeric = [n for n, p in profiles.items() if p.numeric and n not in exclude]
+    numeric = sorted(n for n, p in profiles.items() if p.numeric and n not in exclude)
     groups = spend_like_groups(profiles, exclude)
     hint = ""
     if groups:
@@ -440,14 +440,14 @@ def choose_revenue(
 
 
 def _first(profiles: dict[str, ColumnProfile], exclude: set[str], words: set[str]) -> str | None:
-    for name, profile in profiles.items():
+    for name, profile in sorted(profiles.items()):  # by name: column order never decides
         if name not in exclude and profile.numeric and (compact(name) in words or set(tokens(name)) & words):
             return name
     return None
 
 
 def _listing(profiles: dict[str, ColumnProfile]) -> str:
-    names = list(profiles)
+    names = sorted(profiles)  # by name, so the message does not depend on the file's column order
     shown = ", ".join(f"'{n}'" for n in names[:15])
     return shown + (f" and {len(names) - 15} more" if len(names) > 15 else "")
 
