@@ -142,6 +142,7 @@ left.download_button(
     "changes.csv",
     "text/csv",
     key="changes_download_accounts",
+    on_click="ignore",
 )
 right.download_button(
     "Download the migration matrix (migration.csv)",
@@ -149,6 +150,7 @@ right.download_button(
     "migration.csv",
     "text/csv",
     key="changes_download_migration",
+    on_click="ignore",
 )
 for note in changes.notes:
     st.caption(f"ℹ️ {support.inert(note)}")

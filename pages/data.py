@@ -331,6 +331,7 @@ if table.ledger:
             file_name=f"{file.name.rsplit('.', 1)[0]}-excluded.csv",
             mime="text/csv",
             key="data_download_excluded",
+            on_click="ignore",
         )
 else:
     st.success("Every row was used as it was.")

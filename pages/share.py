@@ -57,6 +57,7 @@ for position, (label, kind, suffix, mime, key, icon) in enumerate(DOWNLOADS):
         icon=f":material/{icon}:" if icon else None,
         width="stretch",
         disabled=kind == "exclusions_csv" and result.table.excluded_rows.empty,
+        on_click="ignore",  # every download here: no rerun, which would redraw the page and could drop the file
     )
 st.caption(
     "Text that a spreadsheet could run as a formula (starting with =, +, -, @) is neutralised in every export; "
@@ -77,6 +78,7 @@ if chart_name:
         mime="image/png",
         key="download_chart_png",
         width="stretch",
+        on_click="ignore",
     )
     cols[1].download_button(
         "SVG",
@@ -85,6 +87,7 @@ if chart_name:
         mime="image/svg+xml",
         key="download_chart_svg",
         width="stretch",
+        on_click="ignore",
     )
 
 st.subheader("Reopen saved settings")

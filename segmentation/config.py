@@ -143,6 +143,8 @@ class AnalysisConfig(BaseModel):
             for part in parents:
                 node = node[part]
             node[leaf] = value
+        if "segmentation.k" in changes and "segmentation.auto_k" not in changes:
+            data["segmentation"]["auto_k"] = False  # a k you set is the k you get
         return AnalysisConfig.from_dict(data)
 
     @classmethod
@@ -175,16 +177,7 @@ class AnalysisConfig(BaseModel):
     @classmethod
     def from_json(cls, text: str | bytes) -> AnalysisConfig:
         """Parse settings JSON (as written by `to_json`). Raises `InputError` if it is not valid."""
-        check_settings_text(text)
-        try:
-            data = json.loads(text)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(
-                f"The settings file is not valid JSON ({exc}); use a file saved from the Share page or the CLI."
-            ) from None
-        except RecursionError:
-            raise _too_deep() from None
-        return cls.from_dict(data)
+        return cls.from_dict(_parse_settings(text))
 
     @classmethod
     def from_saved(cls, text: str | bytes) -> AnalysisConfig:
@@ -192,20 +185,23 @@ class AnalysisConfig(BaseModel):
 
         Raises `InputError` if the text is neither.
         """
-        check_settings_text(text)
-        if isinstance(text, bytes):
-            text = text.decode("utf-8-sig", errors="replace")
-        try:
-            data = json.loads(text)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(
-                f"The settings file is not valid JSON ({exc}); use a file saved from the Share page or the CLI."
-            ) from None
-        except RecursionError:
-            raise _too_deep() from None
+        data = _parse_settings(text)
         if isinstance(data, dict) and isinstance(data.get("settings"), dict) and "input" in data:
             data = data["settings"]
         return cls.from_dict(data)
+
+
+def _parse_settings(text: str | bytes) -> Any:
+    """JSON of settings, checked for size and depth first. Raises `InputError`."""
+    check_settings_text(text)
+    try:
+        return json.loads(text.decode("utf-8-sig") if isinstance(text, bytes) else text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"The settings file is not valid JSON ({exc}); use a file saved from the Share page or the CLI."
+        ) from None
+    except RecursionError:
+        raise _too_deep() from None
 
 
 def check_settings_text(text: str | bytes) -> None:
@@ -230,18 +226,15 @@ def check_settings_text(text: str | bytes) -> None:
             if depth > deepest:
                 deepest = depth
                 if deepest > MAX_SETTINGS_DEPTH:
-                    raise InputError(
-                        f"The settings are nested more than {MAX_SETTINGS_DEPTH} levels deep, which no saved settings "
-                        "are; use settings saved from the Share page or the CLI."
-                    )
+                    raise _too_deep()
         elif character in "]}":
             depth -= 1
 
 
 def _too_deep() -> InputError:
     return InputError(
-        "The settings are nested far too deeply to be settings saved by the studio; "
-        "use a file saved from the Share page or the CLI."
+        f"The settings are nested more than {MAX_SETTINGS_DEPTH} levels deep, which no saved settings are; "
+        "use settings saved from the Share page or the CLI."
     )
 
 

@@ -153,7 +153,7 @@ def test_deeply_nested_settings_never_break_the_app() -> None:
     nested = ("[" * 100_000 + "]" * 100_000).encode()
     at.file_uploader(key="settings_upload").upload("deep.json", nested, "application/json").run()
     assert not at.exception
-    assert any("nested far too deeply" in e.value for e in at.error)
+    assert any("nested more than" in e.value for e in at.error)
 
 
 def test_a_link_that_unpacks_to_megabytes_is_refused() -> None:
