@@ -1,8 +1,11 @@
 """Glue between Streamlit and the core: session-state keys, cached stages, settings-bound widgets.
 
 Pages import from here and never from each other. User data lives only in ``st.session_state``
-(per browser session) and in ``st.cache_data`` (keyed by a digest of the file's name and bytes:
-everything a view shows of the file); never in module globals or ``st.cache_resource``.
+(per browser session) and in the stage caches, every one keyed by a digest of the file's name and
+bytes (everything a view shows of the file), never in module globals. The analysis stages are
+``st.cache_resource``: one object per file and settings, handed to every rerun without a copy (a
+copy per rerun cost seconds and gigabytes at 100k customers), so views only read what they are
+given (`tests/test_app_pages.py` checks no page changes it). Exports are ``st.cache_data`` bytes.
 """
 
 from __future__ import annotations
@@ -20,11 +23,14 @@ from typing import Any
 import streamlit as st
 
 from segmentation.config import AnalysisConfig, SourceFingerprint
+from segmentation.economics import ConcentrationReport, SegmentEconomics
 from segmentation.errors import InputError
 from segmentation.intake import CustomerTable, Source
-from segmentation.pipeline import complete_analysis, find_segments, load_customers
+from segmentation.pipeline import assemble, estimate, load_customers, measure_money, plan
 from segmentation.result import AnalysisResult
-from segmentation.segments import FeatureMatrix, Segmentation
+from segmentation.segments import FeatureMatrix, Segmentation, build_features
+from segmentation.segments.segmenting import DESCRIPTION_SETTINGS, Clustering, describe_segments, find_clusters
+from segmentation.service import PotentialEstimate, ServicePlan
 
 ROOT = Path(__file__).resolve().parent
 SAMPLES = {
@@ -394,7 +400,22 @@ def _sources(file: LoadedFile, related: LoadedFile | None) -> tuple[Source, Sour
     return file.source(), related.source() if related else None
 
 
-@st.cache_data(max_entries=6, show_spinner=False)
+# Each stage is cached by the file's digest (name and bytes) and the JSON of the settings sections it
+# reads, so a widget change reruns only the stages that read what it changed. Each stage fetches the
+# stages it reads from their own caches by their own keys.
+_stage = st.cache_resource(max_entries=6, show_spinner=False)
+_CLUSTER_KEYS = ("intake", "criteria", "segmentation")
+
+
+def _cluster_json(config: AnalysisConfig) -> str:
+    """The sections the clustering reads: the segmentation settings without names, merges and rule depth."""
+    data = json.loads(config.section_json(*_CLUSTER_KEYS))
+    for name in DESCRIPTION_SETTINGS:
+        data["segmentation"].pop(name, None)
+    return json.dumps(data, sort_keys=True)
+
+
+@_stage
 def _cached_table(
     digest: str, related_digest: str | None, intake_json: str, _file: LoadedFile, _related: LoadedFile | None
 ) -> CustomerTable:
@@ -403,25 +424,87 @@ def _cached_table(
     return load_customers(primary, config, related)
 
 
-@st.cache_data(max_entries=6, show_spinner=False)
+@_stage
+def _cached_features(
+    digest: str, related_digest: str | None, criteria_json: str, _file: LoadedFile, _related: LoadedFile | None
+) -> FeatureMatrix:
+    config = AnalysisConfig.from_dict(json.loads(criteria_json))
+    table = _cached_table(digest, related_digest, config.section_json("intake"), _file, _related)
+    return build_features(table, config.criteria)
+
+
+@_stage
+def _cached_clusters(
+    digest: str, related_digest: str | None, cluster_json: str, _file: LoadedFile, _related: LoadedFile | None
+) -> Clustering:
+    config = AnalysisConfig.from_dict(json.loads(cluster_json))
+    table = _cached_table(digest, related_digest, config.section_json("intake"), _file, _related)
+    features = _cached_features(digest, related_digest, config.section_json("intake", "criteria"), _file, _related)
+    return find_clusters(table, features, config.segmentation)
+
+
+@_stage
 def _cached_segments(
     digest: str, related_digest: str | None, segment_json: str, _file: LoadedFile, _related: LoadedFile | None
 ) -> tuple[FeatureMatrix, Segmentation]:
     config = AnalysisConfig.from_dict(json.loads(segment_json))
     table = _cached_table(digest, related_digest, config.section_json("intake"), _file, _related)
-    return find_segments(table, config)
+    features = _cached_features(digest, related_digest, config.section_json("intake", "criteria"), _file, _related)
+    clustering = _cached_clusters(digest, related_digest, _cluster_json(config), _file, _related)
+    return features, describe_segments(table, features, clustering, config.segmentation)
 
 
-@st.cache_data(max_entries=6, show_spinner=False)
+def _upstream(
+    config: AnalysisConfig, digest: str, related_digest: str | None, file: LoadedFile, related: LoadedFile | None
+) -> tuple[CustomerTable, FeatureMatrix, Segmentation]:
+    table = _cached_table(digest, related_digest, config.section_json("intake"), file, related)
+    features, segmentation = _cached_segments(
+        digest, related_digest, config.section_json(*_CLUSTER_KEYS), file, related
+    )
+    return table, features, segmentation
+
+
+@_stage
+def _cached_money(
+    digest: str, related_digest: str | None, money_json: str, _file: LoadedFile, _related: LoadedFile | None
+) -> tuple[ConcentrationReport, SegmentEconomics]:
+    config = AnalysisConfig.from_dict(json.loads(money_json))
+    table, _features, segmentation = _upstream(config, digest, related_digest, _file, _related)
+    return measure_money(table, segmentation, config)
+
+
+@_stage
+def _cached_potential(
+    digest: str, related_digest: str | None, potential_json: str, _file: LoadedFile, _related: LoadedFile | None
+) -> PotentialEstimate:
+    config = AnalysisConfig.from_dict(json.loads(potential_json))
+    table, _features, segmentation = _upstream(config, digest, related_digest, _file, _related)
+    return estimate(table, segmentation, config)
+
+
+@_stage
+def _cached_plan(
+    digest: str, related_digest: str | None, plan_json: str, _file: LoadedFile, _related: LoadedFile | None
+) -> ServicePlan:
+    config = AnalysisConfig.from_dict(json.loads(plan_json))
+    table, _features, segmentation = _upstream(config, digest, related_digest, _file, _related)
+    potential = _cached_potential(
+        digest, related_digest, config.section_json(*_CLUSTER_KEYS, "potential"), _file, _related
+    )
+    return plan(table, segmentation, potential, config)
+
+
+@_stage
 def _cached_result(
     digest: str, related_digest: str | None, config_json: str, _file: LoadedFile, _related: LoadedFile | None
 ) -> AnalysisResult:
     config = AnalysisConfig.from_json(config_json)
-    table = _cached_table(digest, related_digest, config.section_json("intake"), _file, _related)
-    features, segmentation = _cached_segments(
-        digest, related_digest, config.section_json("intake", "criteria", "segmentation"), _file, _related
-    )
-    return complete_analysis(table, features, segmentation, config)
+    table, features, segmentation = _upstream(config, digest, related_digest, _file, _related)
+    key = (digest, related_digest)
+    money = _cached_money(*key, config.section_json(*_CLUSTER_KEYS, "concentration"), _file, _related)
+    potential = _cached_potential(*key, config.section_json(*_CLUSTER_KEYS, "potential"), _file, _related)
+    service = _cached_plan(*key, config.section_json(*_CLUSTER_KEYS, "potential", "service"), _file, _related)
+    return assemble(table, features, segmentation, money=money, potential=potential, service=service, config=config)
 
 
 def customer_table() -> CustomerTable | None:

@@ -25,7 +25,8 @@ def format_money(value: float | None, currency: str = "", unit: str | None = Non
 
     No symbol unless `currency` names one: a file that does not say its currency is not assumed to
     be in dollars. Thousands, millions and billions are shortened to k, M and bn with `digits`
-    significant digits; amounts below 1,000 keep whole units. Negative amounts get a minus sign;
+    significant digits; amounts below 1,000 keep whole units. The unit is left off when it is the
+    generic "revenue" (a table of "150 revenue" cells reads as noise). Negative amounts get a minus sign;
     amounts within half a cent of zero are zero (no "-0").
     """
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
@@ -43,7 +44,8 @@ def format_money(value: float | None, currency: str = "", unit: str | None = Non
             text = f"{scaled:.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{scaled:.0f}"
             suffix = name
             break
-    tail = f" {unit}" if unit else ""
+    # "ARR" or "MRR" after an amount says which money it is; the generic word "revenue" says nothing
+    tail = f" {unit}" if unit and unit != "revenue" else ""
     return f"{sign}{currency_prefix(currency)}{text}{suffix}{tail}"
 
 

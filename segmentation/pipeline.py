@@ -12,13 +12,13 @@ import numpy as np
 import pandas as pd
 
 from segmentation.config import AnalysisConfig
-from segmentation.economics import analyse_concentration, segment_economics
+from segmentation.economics import ConcentrationReport, SegmentEconomics, analyse_concentration, segment_economics
 from segmentation.errors import InputError
 from segmentation.intake import CustomerTable, Source, build_customer_table
 from segmentation.result import FIXED_CUSTOMER_COLUMNS, WORKING_LIST_COLUMNS, AnalysisResult
 from segmentation.segments import FeatureMatrix, Segmentation, build_features, segment_customers
 from segmentation.segments.segmenting import CLUSTERING_METHODS
-from segmentation.service import estimate_potential, plan_service
+from segmentation.service import PotentialEstimate, ServicePlan, estimate_potential, plan_service
 from segmentation.service.validation import CONFIDENCE_WORDS
 
 Progress = Callable[[float, str], None]
@@ -54,16 +54,11 @@ def find_segments(
     return features, segmentation
 
 
-def complete_analysis(
-    table: CustomerTable,
-    features: FeatureMatrix,
-    segmentation: Segmentation,
-    config: AnalysisConfig,
-) -> AnalysisResult:
-    """Add concentration, segment economics, potential and the service plan; return the result."""
+def segment_base(table: CustomerTable, segmentation: Segmentation) -> pd.DataFrame:
+    """One row per customer: ID, revenue, segment and its name (what the money stages read)."""
     labels = np.asarray(segmentation.labels)
     names = {profile.id: profile.name for profile in segmentation.profiles}
-    base = pd.DataFrame(
+    return pd.DataFrame(
         {
             "customer_id": table.customers["customer_id"].astype("str").array,
             "revenue": table.customers["revenue"].to_numpy(dtype=float),
@@ -72,6 +67,13 @@ def complete_analysis(
             "segment_name": pd.Series(labels).map(names).astype("str").array,
         }
     )
+
+
+def measure_money(
+    table: CustomerTable, segmentation: Segmentation, config: AnalysisConfig
+) -> tuple[ConcentrationReport, SegmentEconomics]:
+    """Revenue concentration and segment economics: the stage that reads `config.concentration` only."""
+    base = segment_base(table, segmentation)
     group = config.concentration.group_column
     if group and group in table.customers.columns and group not in base.columns:
         concentration = analyse_concentration(
@@ -79,10 +81,35 @@ def complete_analysis(
         )
     else:
         concentration = analyse_concentration(base, config.concentration)
-    economics = segment_economics(base, table, config.concentration)
-    potential = estimate_potential(table, labels, config.potential)
-    service = plan_service(table, labels, names, potential, config.service)
-    customers = _customers_frame(base, table, features, potential.frame, service.frame)
+    return concentration, segment_economics(base, table, config.concentration)
+
+
+def estimate(table: CustomerTable, segmentation: Segmentation, config: AnalysisConfig) -> PotentialEstimate:
+    """Short- and long-term potential and risk: the stage that reads `config.potential` only."""
+    return estimate_potential(table, np.asarray(segmentation.labels), config.potential)
+
+
+def plan(
+    table: CustomerTable, segmentation: Segmentation, potential: PotentialEstimate, config: AnalysisConfig
+) -> ServicePlan:
+    """The service plan: the stage that reads `config.service` (and the potential it is given)."""
+    names = {profile.id: profile.name for profile in segmentation.profiles}
+    return plan_service(table, np.asarray(segmentation.labels), names, potential, config.service)
+
+
+def assemble(
+    table: CustomerTable,
+    features: FeatureMatrix,
+    segmentation: Segmentation,
+    *,
+    money: tuple[ConcentrationReport, SegmentEconomics],
+    potential: PotentialEstimate,
+    service: ServicePlan,
+    config: AnalysisConfig,
+) -> AnalysisResult:
+    """Put the stages' results together with the one customers frame every export and view reads."""
+    concentration, economics = money
+    customers = _customers_frame(segment_base(table, segmentation), table, features, potential.frame, service.frame)
     if economics.customer_profit is not None:  # appended: the file has a profit, margin or cost column
         profit = economics.customer_profit.to_numpy(dtype=float)
         customers["gross_profit"] = profit.round(2)
@@ -98,6 +125,19 @@ def complete_analysis(
         service=service,
         customers=customers,
     )
+
+
+def complete_analysis(
+    table: CustomerTable,
+    features: FeatureMatrix,
+    segmentation: Segmentation,
+    config: AnalysisConfig,
+) -> AnalysisResult:
+    """Add concentration, segment economics, potential and the service plan; return the result."""
+    potential = estimate(table, segmentation, config)
+    service = plan(table, segmentation, potential, config)
+    money = measure_money(table, segmentation, config)
+    return assemble(table, features, segmentation, money=money, potential=potential, service=service, config=config)
 
 
 def run_analysis(

@@ -404,9 +404,19 @@ def _plan_bounds_html(summary: dict[str, Any], money: Any, currency: str) -> str
             {1, 2, 3, 4, 6},
         )
         + (f"<p class='muted'>{_e(validation)}</p>" if validation else "")
+        + _plan_notes_html(summary)
         + lists_html
         + pins_html
     )
+
+
+def _plan_notes_html(summary: dict[str, Any]) -> str:
+    """What the plan and the potential estimate assumed, changed or could not check, in their own words."""
+    notes = [*(summary.get("service", {}).get("notes") or []), *(summary.get("potential", {}).get("notes") or [])]
+    if not notes:
+        return ""
+    items = "".join(f"<li>{_e(n)}</li>" for n in dict.fromkeys(notes))
+    return f"<h3>What the plan assumed and changed</h3><ul class='plain'>{items}</ul>"
 
 
 def _segment_actions_html(summary: dict[str, Any]) -> str:

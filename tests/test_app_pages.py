@@ -313,3 +313,29 @@ def test_a_damaged_share_link_says_so_and_uses_the_defaults() -> None:
     assert not at.exception
     assert at.error and "share link" in at.error[0].value
     assert {m.label: m.value for m in at.metric}["Customers"] == "3,000"
+
+
+def test_no_page_changes_the_shared_cached_result() -> None:
+    """Stages are cached once per file and settings (`st.cache_resource`, no copy per rerun): views only read.
+
+    Every page is opened, then the cached result is compared with a fresh run of the same analysis.
+    """
+    import json
+
+    import pandas as pd
+
+    import app_support
+    from segmentation.pipeline import run_analysis
+
+    at = start()
+    for page in PAGES:
+        visit(at, page)
+    file = at.session_state[app_support.SOURCE_KEY]
+    config = at.session_state[app_support.CONFIG_KEY]
+    cached = app_support._cached_result(file.digest, None, config.to_json(), file, None)
+    fresh = run_analysis(file.source(), config)
+    pd.testing.assert_frame_equal(cached.customers, fresh.customers)
+    assert json.dumps(cached.summary(), sort_keys=True, default=str) == json.dumps(
+        fresh.summary(), sort_keys=True, default=str
+    )
+    pd.testing.assert_frame_equal(cached.table.customers, fresh.table.customers)

@@ -253,10 +253,13 @@ def _expect_segments(page: object, count: int) -> None:
         pytest.fail(f"not {count} segments; the page shows:\n{text[:2000]}")
 
 
-def _upload_on_data_page(page: object, path: Path) -> None:
+def _upload_on_data_page(page: object, path: Path, customers: int = 80) -> None:
+    """Upload `path` on the Data page and wait until the page shows it read (a slow machine may take a while)."""
     _nav(page, "Data")
     page.locator("[data-testid='stFileUploader'] input[type='file']").first.set_input_files(str(path))  # type: ignore[attr-defined]
     wait_idle(page)
+    metric = page.locator("[data-testid='stMetric']").filter(has_text="Customers")  # type: ignore[attr-defined]
+    metric.get_by_text(f"{customers:,}", exact=True).wait_for(timeout=120_000)
 
 
 def test_share_link_first_then_the_upload(page: object, app_url: str, tmp_path: Path) -> None:

@@ -205,7 +205,8 @@ def test_the_window_setting_round_trips_through_json() -> None:
 def test_money_is_shown_without_a_symbol_unless_a_currency_is_named() -> None:
     assert format_money(8_440_000) == "8.44M"
     assert format_money(8_440_000, "GBP") == "£8.44M"
-    assert format_money(-1e-14, "", "revenue") == "0 revenue"
+    assert format_money(-1e-14, "", "ARR") == "0 ARR"
+    assert format_money(1500, "", "revenue") == "1.5k"  # the generic word adds nothing after an amount
 
 
 def test_no_currency_is_assumed_when_the_file_names_none() -> None:

@@ -159,8 +159,8 @@ def group_bridges(
         code = present.index(key) if key in present else -2
         members = home == code
         landed = now_code == code
-        if not members.any() and not landed.any():
-            continue
+        if not members.any() and not (landed & active_end).any():
+            continue  # no account starts here and none is here at the end (lost accounts land nowhere)
         line = _line(start[members], end[members], kind[members], str(names.get(key, key)))
         lines.append(
             BridgeLine(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from segmentation.formatting import format_count, format_money, format_share
+from segmentation.formatting import format_count, format_money, format_share, plural
 
 if TYPE_CHECKING:
     from segmentation.changes.bridge import BridgeLine
@@ -78,7 +78,8 @@ def headline_sentences(
     if new_segments:
         names = ", ".join(f"'{match.fresh_name}'" for match in new_segments)
         sentences.append(
-            f"A fresh segmentation finds {len(new_segments)} segment(s) that match no earlier one: {names}."
+            f"A fresh segmentation finds {plural(len(new_segments), 'segment')} that "
+            f"{'matches' if len(new_segments) == 1 else 'match'} no earlier one: {names}."
         )
     if models.moved_up or models.moved_down:
         sentences.append(

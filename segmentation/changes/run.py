@@ -21,6 +21,7 @@ from segmentation.intake.parsing import parse_dates
 from segmentation.intake.reading import read_raw
 from segmentation.pipeline import load_customers, run_analysis
 from segmentation.result import AnalysisResult
+from segmentation.segments.segmenting import CLUSTERING_METHODS
 
 DEFAULT_PERIOD_MONTHS = 12
 COVERAGE_SLACK_DAYS = 31
@@ -65,7 +66,9 @@ class PeriodSplit:
 
 
 def _months_back(end: pd.Timestamp, months: int) -> pd.Timestamp:
-    return end - pd.DateOffset(months=months)
+    """`end` less whole months; from a month's last day to a month's last day (30 June less 18 months is 31 Dec)."""
+    back = end - pd.DateOffset(months=months)
+    return back + pd.offsets.MonthEnd(0) if end.is_month_end else back
 
 
 def split_periods(primary: Source, config: AnalysisConfig, event_date: str) -> PeriodSplit:
@@ -160,7 +163,12 @@ def compare_periods(primary: Source, config: AnalysisConfig, main: AnalysisResul
             "pass two snapshots (BEFORE and AFTER) instead."
         )
     split = split_periods(primary, config, column)
+    fixed_k = {}
+    if main is not None and config.segmentation.auto_k and main.segmentation.method in CLUSTERING_METHODS:
+        # the number of segments the whole file's analysis chose: comparable groupings, and no second k search
+        fixed_k = {"segmentation.k": main.segmentation.k, "segmentation.auto_k": False}
     per_period = config.updated(
+        **fixed_k,
         **{
             "intake.grain": "transactions",
             "intake.revenue_window_months": None,
@@ -168,7 +176,7 @@ def compare_periods(primary: Source, config: AnalysisConfig, main: AnalysisResul
             "intake.delimiter": None,
             "intake.encoding": None,
             "intake.sheet": None,
-        }
+        },
     )
     earlier = run_analysis(split.before, per_period, fit_k_to_data=True)
     later = run_analysis(split.after, per_period, fit_k_to_data=True)
@@ -181,5 +189,10 @@ def compare_periods(primary: Source, config: AnalysisConfig, main: AnalysisResul
         f"One transactions file in two periods of {split.months} months: {p['before_start']}–{p['before_end']} "
         f"against {p['after_start']}–{p['after_end']}; each period's revenue is the sum of its own lines.",
         *split.notes,
+        *(
+            [f"Each period is segmented into {main.segmentation.k} segments, the number chosen for the whole file."]
+            if fixed_k and main is not None
+            else []
+        ),
     ]
     return changes

@@ -360,7 +360,8 @@ def ideal_customer_profile(
                         "text": f"median {column} {mine_median:,.4g} ({format_ratio(lift)} the base)",
                     }
                 )
-    traits.sort(key=lambda t: -abs(np.log(t["lift"])))
+    # strongest difference first; a median of 0 (or below) next to a positive base is as strong as it gets
+    traits.sort(key=lambda t: -abs(np.log(max(t["lift"], 1e-6))))
     traits = traits[:max_traits]
     names = " and ".join(summary["segment_names"])
     sentence = (

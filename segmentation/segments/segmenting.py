@@ -379,6 +379,27 @@ def _run_method(
     return raw, raw_names, scores
 
 
+DESCRIPTION_SETTINGS = frozenset({"names", "merges", "rules_max_depth"})
+"""Segmentation settings read only after the clustering (by `describe_segments`): changing them reclusters nothing."""
+
+
+@dataclass(frozen=True)
+class Clustering:
+    """What the clustering found, before segments are numbered, merged, named and explained.
+
+    `settings` are the ones used (with the k chosen when `auto_k` is on). Kept apart so the
+    app can cache the heavy part by the settings it reads (all but `DESCRIPTION_SETTINGS`).
+    """
+
+    raw: np.ndarray
+    raw_names: dict[int, str]
+    scores: pd.DataFrame | None
+    notes: list[str]
+    stability: Any
+    k_reason: str
+    settings: SegmentationSettings
+
+
 def segment_customers(
     table: CustomerTable,
     features: FeatureMatrix,
@@ -390,6 +411,17 @@ def segment_customers(
     The same table, features and settings always give the same labels. Raises `InputError` when
     k is larger than the number of customers, or a method's columns are missing.
     """
+    clustering = find_clusters(table, features, settings, progress)
+    return describe_segments(table, features, clustering, settings, progress)
+
+
+def find_clusters(
+    table: CustomerTable,
+    features: FeatureMatrix,
+    settings: SegmentationSettings,
+    progress: Progress | None = None,
+) -> Clustering:
+    """Run the method (choosing k first when asked) and measure how well its segments hold."""
     report = progress or (lambda _fraction, _message: None)
     n = table.n_customers
     if features.matrix.shape[0] != n:
@@ -440,6 +472,31 @@ def segment_customers(
             f"Asked for {settings.k} segments but only {found} distinct groups exist "
             "(many customers have identical values on the chosen criteria)."
         )
+    return Clustering(
+        raw=raw,
+        raw_names=raw_names,
+        scores=scores,
+        notes=notes,
+        stability=stability,
+        k_reason=k_reason,
+        settings=settings,
+    )
+
+
+def describe_segments(
+    table: CustomerTable,
+    features: FeatureMatrix,
+    clustering: Clustering,
+    settings: SegmentationSettings,
+    progress: Progress | None = None,
+) -> Segmentation:
+    """Number the clusters by revenue, apply merges and names from `settings`, profile and explain them."""
+    report = progress or (lambda _fraction, _message: None)
+    update = {name: getattr(settings, name) for name in DESCRIPTION_SETTINGS}
+    settings = clustering.settings.model_copy(update=update)
+    raw, raw_names, scores, stability = clustering.raw, clustering.raw_names, clustering.scores, clustering.stability
+    method, k_reason, notes = settings.method, clustering.k_reason, list(clustering.notes)
+    revenue = table.customers["revenue"].to_numpy(dtype=float)
     report(0.6, "Numbering segments by revenue")
     labels, mapping = renumber_by_revenue(raw, revenue)
     fixed_names = {mapping[r]: name for r, name in raw_names.items() if r in mapping}

@@ -342,11 +342,16 @@ def _moves_by_rules(inputs: PotentialInputs, settings: ServiceSettings, threshol
         f"({money(short_high)} or more), or whose {_TOTAL_WORDS[basis_name].format(unit=unit)} is at least "
         f"{multiple:g}× its {unit} with {unit} of at least {money(arr_floor)}. "
         "Each is suggested one model more personal.",
-        f"Move down: a high-touch account with low {basis_word} whose {unit} is below the top tier or below the "
-        f"high-touch median ({money(median_high)}); or whose cost to serve ({money(settings.cost_high)} a year) is "
-        f"more than {settings.max_cost_share:.0%} of the {unit} it should bring in the next 12 months (today's plus "
-        f"its 12-month expansion potential: below {money(cost_floor)}); or a medium-touch "
-        f"account with lower-tier {unit} and low potential. Each is suggested one model lighter.",
+        (
+            f"Move down: a high-touch account with low {basis_word} whose {unit} is below the top tier or below "
+            f"the high-touch median ({money(median_high)}); or whose cost to serve ({money(settings.cost_high)} a "
+            f"year) is more than {settings.max_cost_share:.0%} of the {unit} it should bring in the next 12 months "
+            f"(today's plus its 12-month expansion potential: below {money(cost_floor)}); or a medium-touch "
+            f"account with lower-tier {unit} and low potential. Each is suggested one model lighter."
+            if high_count
+            else f"Move down: no account is high-touch, so only a medium-touch account with lower-tier {unit} and "
+            "low potential is suggested one model lighter."
+        ),
     ]
     return Moves(
         move=move,

@@ -592,7 +592,7 @@ def plan_service(
     defaults = CONSUMER_PLAYBOOKS if kind.consumer_like else DEFAULT_PLAYBOOKS
     playbooks = {m: settings.playbooks.get(m, defaults[m]) for m in SERVICE_MODELS}
     actions = segment_actions(table, labels, at_risk, consumer_like=kind.consumer_like)
-    rules = [*_rules_in_words(settings, thresholds, capacity, segment_names, unit), *moves.rules]
+    rules = [*_rules_in_words(settings, thresholds, capacity, segment_names, unit, costs=costs), *moves.rules]
     return ServicePlan(
         frame=frame,
         thresholds=thresholds,
@@ -702,8 +702,10 @@ def _rules_in_words(
     capacity: dict[str, dict[str, Any]],
     segment_names: dict[int, str],
     unit: str,
+    *,
+    costs: dict[str, float],
 ) -> list[str]:
-    """The policy in force as plain sentences a sales leader can check."""
+    """The policy in force as plain sentences a sales leader can check (`costs`: per account, as planned)."""
     basis = _BASIS_WORDS[settings.potential_basis]
     origin = {"set": "set by you", "data": "from the data"}
     rules = [
@@ -742,9 +744,12 @@ def _rules_in_words(
         f"Priority score = {settings.weight_current:g} × {unit} percentile + {settings.weight_potential:g} × "
         f"{basis} percentile, scaled to 0–100."
     )
+    tech = money(costs[TECH])
+    if costs[TECH] < settings.cost_tech:
+        tech += f" (pooled; {money(settings.cost_tech)} set)"
     rules.append(
-        f"Cost to serve per account per year: high-touch {money(settings.cost_high)}, "
-        f"medium-touch {money(settings.cost_medium)}, tech-touch {money(settings.cost_tech)}."
+        f"Cost to serve per account per year: high-touch {money(costs[HIGH])}, "
+        f"medium-touch {money(costs[MEDIUM])}, tech-touch {tech}."
     )
     return rules
 
