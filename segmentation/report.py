@@ -16,6 +16,7 @@ import altair as alt
 
 from segmentation import __version__
 from segmentation.charts import report_charts, to_svg
+from segmentation.config import AnalysisConfig
 from segmentation.formatting import format_count, format_money, format_share
 from segmentation.result import SERVICE_MODELS, AnalysisResult
 
@@ -470,12 +471,41 @@ def _data_section(summary: dict[str, Any]) -> str:
 
 
 def _settings_section(summary: dict[str, Any]) -> str:
-    settings = json.dumps(summary["settings"], indent=2, sort_keys=True)
+    """The settings in force that differ from the defaults, as a table; the whole settings JSON folded below it."""
+    settings = summary["settings"]
+    changed = _changed_settings(settings, AnalysisConfig().to_dict())
+    rows = [(path, _setting_text(value), _setting_text(default)) for path, value, default in changed]
     version = summary["software"]["version"]
+    table = (
+        _table(["Setting", "In force", "Default"], rows, set())
+        if rows
+        else "<p>Every setting is the default (the numbers chosen from the data are stated where they are used).</p>"
+    )
     return (
         "<h2>Settings that reproduce this report</h2>"
-        f"<p class='muted'>segmentation-studio {_e(version)}. Save this JSON as settings.json and run "
+        + table
+        + f"<details><summary>The settings as JSON (segmentation-studio {_e(version)})</summary>"
+        "<p class='muted'>Save this JSON as settings.json and run "
         "<code>python -m segmentation analyze FILE --out DIR --config settings.json</code>, or load it on the "
         "Share page, with the same data.</p>"
-        f"<pre>{_e(settings)}</pre>"
+        f"<pre>{_e(json.dumps(settings, indent=2, sort_keys=True))}</pre></details>"
     )
+
+
+def _changed_settings(value: Any, default: Any, path: str = "") -> list[tuple[str, Any, Any]]:
+    """(dotted path, value, default) of every setting that differs from the default, in name order."""
+    if isinstance(value, dict) and isinstance(default, dict) and value:
+        found = []
+        for key in sorted(set(value) | set(default)):
+            if key in ("schema_version", "source"):
+                continue
+            found += _changed_settings(value.get(key), default.get(key), f"{path}.{key}" if path else key)
+        return found
+    return [] if value == default else [(path, value, default)]
+
+
+def _setting_text(value: Any) -> str:
+    if value is None or value in ({}, []):
+        return "–"
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 160 else text[:157] + "…"

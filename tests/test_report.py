@@ -81,3 +81,27 @@ def test_the_move_lists_are_in_the_report(sample_report: tuple[str, dict]) -> No
     report, summary = sample_report
     moves = summary["service"]["moves"]
     assert f"Move up: {format_count(moves['up']['customers'])} accounts" in html.unescape(report)
+
+
+def test_report_lists_the_settings_that_differ_from_the_defaults() -> None:
+    """A reader sees what was changed in words, and the whole JSON is still there to reuse."""
+    import html
+    import json
+    import re
+
+    from segmentation.config import AnalysisConfig
+    from segmentation.intake import Source
+    from segmentation.pipeline import run_analysis
+    from segmentation.report import build_report
+    from tests.conftest import SAMPLE_ACCOUNTS
+
+    config = AnalysisConfig().updated(**{"segmentation.k": 5, "service.high_touch_csms": 10})
+    page = build_report(run_analysis(Source.from_path(SAMPLE_ACCOUNTS), config))
+    section = page[page.index("Settings that reproduce this report") :]
+    rows = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", section)
+    assert ("segmentation.k", "5", "4") in rows and ("service.high_touch_csms", "10", "–") in rows
+    assert all(path.split(".")[0] != "intake" for path, _, _ in rows)  # untouched sections are not listed
+    attached = html.unescape(re.search(r"<pre>(.*?)</pre>", section, re.S).group(1))  # type: ignore[union-attr]
+    reused = AnalysisConfig.from_dict(json.loads(attached))
+    assert reused.source is not None and reused.source.file_name == SAMPLE_ACCOUNTS.name  # names its file
+    assert reused.model_copy(update={"source": None}) == config
