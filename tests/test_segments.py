@@ -554,3 +554,22 @@ def test_default_criteria_leave_out_columns_that_move_in_step() -> None:
     assert picked["logins_30d"].default_selected
     assert not picked["seats_used"].default_selected
     assert "moves with 'seats_purchased'" in picked["seats_used"].reason
+
+
+def test_hdbscan_groups_beyond_the_cap_join_the_nearest_kept_group() -> None:
+    """Dozens of small dense groups cannot be served: the largest `cap` stay, the rest join the nearest, said."""
+    from segmentation.segments.segmenting import _fold_to_cap
+
+    rng = np.random.default_rng(0)
+    sizes = [20 + i for i in range(12)]
+    matrix = np.vstack([rng.normal(i * 5.0, 0.3, (size, 2)) for i, size in enumerate(sizes)])
+    labels = np.repeat(np.arange(12), sizes)
+    labels[:3] = -1  # noise stays unassigned
+    notes: list[str] = []
+    out = _fold_to_cap(matrix, labels, 8, notes)
+    assert set(np.unique(out[out >= 0])) == set(range(4, 12))  # the 8 largest groups
+    assert (out == -1).sum() == 3
+    # group 3 sits at x = 15, nearest to the kept group 4 at x = 20
+    assert set(out[labels == 3]) == {4}
+    assert "12 dense groups" in notes[0] and "at most 8 segments" in notes[0]
+    assert _fold_to_cap(matrix, labels, 20, []) is labels  # under the cap nothing changes

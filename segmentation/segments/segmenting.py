@@ -185,7 +185,32 @@ def _hdbscan(features: FeatureMatrix, settings: SegmentationSettings, notes: lis
         notes.append(
             f"HDBSCAN ran on a sample of {fit_n:,} customers; the others took their nearest neighbour's group."
         )
-    return np.asarray(model.labels_)
+    return _fold_to_cap(features.matrix, np.asarray(model.labels_), settings.max_auto_k, notes)
+
+
+def _fold_to_cap(matrix: np.ndarray, labels: np.ndarray, cap: int, notes: list[str]) -> np.ndarray:
+    """Keep the `cap` largest groups; customers of the smaller ones join the nearest kept group's centre.
+
+    Dozens of small dense groups cannot be read or served; noise (-1) stays unassigned.
+    """
+    groups, sizes = np.unique(labels[labels >= 0], return_counts=True)
+    if len(groups) <= cap:
+        return labels
+    order = np.lexsort((groups, -sizes))  # largest first, ties by label: the same input keeps the same groups
+    kept, folded = groups[order[:cap]], groups[order[cap:]]
+    centres = np.vstack([matrix[labels == g].mean(axis=0) for g in kept])
+    moving = np.isin(labels, folded)
+    points = matrix[moving]
+    # squared distances without a points × centres × features array: |x|² − 2x·c + |c|²
+    distances = -2.0 * points @ centres.T + (centres**2).sum(axis=1)[None, :]
+    out = labels.copy()
+    out[moving] = kept[distances.argmin(axis=1)]
+    notes.append(
+        f"HDBSCAN found {len(groups)} dense groups; the {len(folded)} smallest ({int(moving.sum()):,} customers) "
+        f"joined the nearest of the {cap} largest, so there are at most {cap} segments to read and serve "
+        "(the most segments the studio suggests; change it with max_auto_k)."
+    )
+    return out
 
 
 def _mixed(features: FeatureMatrix, settings: SegmentationSettings, notes: list[str]) -> np.ndarray:
