@@ -18,10 +18,10 @@ import pyarrow as pa
 
 from segmentation.engine.source import RowPlan
 from segmentation.errors import InputError
-from segmentation.intake.aggregate import MONEY_OR_COUNT
 from segmentation.intake.build import _CANCELLED
 from segmentation.intake.parsing import parse_dates
 from segmentation.intake.table import LedgerEntry
+from segmentation.vocabulary import sums_per_customer
 
 RUN_RATE_MONTHS = 12
 MAX_TEXT_DATES = 500_000
@@ -233,7 +233,7 @@ def customer_rows(rows: ir.Table, plan: RowPlan, attribute_rule: str, window_mon
         metrics["all_time_revenue"] = kept._amount.sum().fill_null(0.0)
         metrics.update(_rfm(kept, plan))
     for name in plan.numeric:
-        if MONEY_OR_COUNT.search(name):
+        if sums_per_customer(name):
             metrics[name] = kept[name].sum()
         else:
             metrics[name + "_mean"] = kept[name].mean()

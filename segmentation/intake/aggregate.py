@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
-MONEY_OR_COUNT = re.compile(
-    r"(?i)(amount|revenue|sales|charge|spend|value|price_total|total|count|qty|quantity|units|number|seats|"
-    r"minutes|hours|sessions|events|duration|arr|mrr|fee|paid|refund|profit|cost)"
-)
-"""Numeric columns whose per-customer sum means something; others are averaged."""
-
+from segmentation.vocabulary import sums_per_customer
 
 _LATEST_VALUE = (
     "SELECT _key, value FROM (SELECT _key, {col} AS value, "
@@ -125,7 +119,7 @@ def aggregate(
                     f"AS {_q(prefix + column)}"
                 )
                 continue
-            how = "sum" if MONEY_OR_COUNT.search(column) else "avg"
+            how = "sum" if sums_per_customer(column) else "avg"
             name = _q(prefix + column + ("" if how == "sum" else "_mean"))
             # exact decimals here too, so no sum or mean depends on the order of the rows
             selects.append(f"{how}({_q(column)}::DECIMAL(38, 6))::DOUBLE AS {name}")

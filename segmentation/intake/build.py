@@ -721,6 +721,7 @@ def _transactions(
             customers[column] = result[column]
             role_name, reason = _RFM_REASONS[column]
             out_roles[column] = ColumnRole(column, role_name, 1.0, reason)
+    aggregated: dict[str, list[str]] = {}
     for column in result.columns:
         if column in customers.columns or column.startswith("_") or column in {"revenue", *RFM_COLUMNS}:
             continue
@@ -731,8 +732,10 @@ def _transactions(
             role_name = "numeric"
         rule = "most frequent" if settings.attribute_rule == "most_frequent" else "latest"
         how = {"categorical": f"{rule} value per customer", "geographic": f"{rule} value per customer"}.get(
-            role_name, "summed or averaged per customer"
+            role_name, _AGGREGATION_WORDS[_aggregation_of(column)]
         )
+        if role_name not in {"categorical", "geographic"} and column not in {"all_time_revenue", "prior_revenue"}:
+            aggregated.setdefault(_aggregation_of(column), []).append(base)
         customers[column] = result[column]
         out_roles[column] = ColumnRole(column, role_name, source_role.confidence if source_role else 0.8, how)
     for date_column in ("first_purchase", "last_purchase"):
@@ -759,7 +762,32 @@ def _transactions(
         f"{int(keep.sum()):,} rows with a customer ID were added up into {len(customers):,} customers "
         f"(many rows per customer: {'orders' if order_key else 'purchases'})."
     )
+    said = [f"{_AGGREGATION_VERBS[how]}: {', '.join(sorted(names))}" for how, names in sorted(aggregated.items())]
+    if said:
+        notes.append("Per customer, " + "; ".join(said) + ".")
     return customers, out_roles, revenue.column, unit
+
+
+_AGGREGATION_WORDS = {
+    "sum": "summed over the customer's rows (money or a count)",
+    "mean": "averaged over the customer's rows (a rate, fraction or score: a sum would count the rows)",
+    "share": "share of the customer's rows where it is true",
+    "latest": "the customer's latest date",
+}
+_AGGREGATION_VERBS = {
+    "sum": "summed (money and counts)",
+    "mean": "averaged (rates, fractions, scores)",
+    "share": "share of rows true",
+    "latest": "latest date",
+}
+
+
+def _aggregation_of(column: str) -> str:
+    """How a per-customer column was made from the rows, by the suffix the aggregation gave it."""
+    for suffix, how in (("_mean", "mean"), ("_share", "share"), ("_latest", "latest")):
+        if column.endswith(suffix):
+            return how
+    return "sum"
 
 
 @dataclass
@@ -959,7 +987,8 @@ def _join_related(
         role_name = "numeric" if column.endswith("_share") or source_role is None else source_role.role
         if source_role is not None and source_role.role == "outcome":  # a churn flag per subscription stays an outcome
             role_name = "outcome"
-        roles[column] = ColumnRole(column, role_name, 0.8, f"from '{related.name}', per customer")
+        how = "" if role_name in {"categorical", "geographic"} else f": {_AGGREGATION_WORDS[_aggregation_of(column)]}"
+        roles[column] = ColumnRole(column, role_name, 0.8, f"from '{related.name}', per customer{how}")
     without = merged[f"{stem}_rows"] == 0
     if without.any():
         notes.append(f"{int(without.sum()):,} customers have no rows in '{related.name}'.")

@@ -27,6 +27,7 @@ from segmentation.intake.parsing import (
     parse_numbers,
 )
 from segmentation.intake.table import ROLES, ColumnRole
+from segmentation.vocabulary import words
 
 SAMPLE_ROWS = 20_000
 OVERRIDE_ROLES = (*ROLES, "ignore")
@@ -70,11 +71,8 @@ _REVENUE_WORDS = {
 """Words that say revenue, in English and the languages of common European exports."""
 
 
-def tokens(name: str) -> list[str]:
-    """Split a column name into lower-case words (``MonthlyCharges`` → monthly, charges)."""
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
-    spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", spaced)
-    return [t for t in re.split(r"[^\w]+|_", spaced.lower()) if t]
+tokens = words
+"""The one column-name splitter (`segmentation.vocabulary.words`)."""
 
 
 def compact(name: str) -> str:

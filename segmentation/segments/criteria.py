@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from segmentation.segments.relevance import assess_columns, order_by_id, revenue_parts
+from segmentation.vocabulary import words
 
 if TYPE_CHECKING:
     from segmentation.intake.table import CustomerTable
@@ -151,10 +151,8 @@ class Criterion:
         return asdict(self)
 
 
-def name_words(column: str) -> list[str]:
-    """Split a column name into lower-case words ('SeatsUsed' → ['seats', 'used'])."""
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", column)
-    return [w for w in re.split(r"[^a-z0-9]+", spaced.lower()) if w]
+name_words = words
+"""The one column-name splitter (`segmentation.vocabulary.words`)."""
 
 
 def _keyword_family(column: str) -> tuple[str, str] | None:

@@ -32,6 +32,7 @@ from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
 from segmentation.segments.stability import id_order
+from segmentation.vocabulary import words
 
 if TYPE_CHECKING:
     from segmentation.intake.table import CustomerTable
@@ -103,11 +104,8 @@ class Assessment:
     """Why the column is not picked by default (None: it may be)."""
 
 
-def words_of(column: str) -> list[str]:
-    """Split a column name into lower-case words ('SeatsUsed' → ['seats', 'used'])."""
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", column)
-    spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", spaced)
-    return [w for w in re.split(r"[^a-z0-9]+", spaced.lower()) if w]
+words_of = words
+"""The one column-name splitter (`segmentation.vocabulary.words`)."""
 
 
 def is_outcome(column: str, role: str) -> bool:
