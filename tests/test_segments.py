@@ -573,3 +573,12 @@ def test_hdbscan_groups_beyond_the_cap_join_the_nearest_kept_group() -> None:
     assert set(out[labels == 3]) == {4}
     assert "12 dense groups" in notes[0] and "at most 8 segments" in notes[0]
     assert _fold_to_cap(matrix, labels, 20, []) is labels  # under the cap nothing changes
+
+
+def test_a_segment_without_revenue_is_never_said_to_earn_a_share() -> None:
+    from segmentation.segments.profiles import _earning
+
+    assert _earning(0.32, 1000.0) == "earning 32% of revenue"
+    assert _earning(0.0, 0.0) == "earning no revenue"
+    assert _earning(0.0, 1e-9) == "earning no revenue"
+    assert _earning(-0.1, -7904.9).startswith("with net negative revenue (-7,905")

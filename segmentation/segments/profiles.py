@@ -270,17 +270,27 @@ def _compose(
     return name[0].upper() + name[1:], claims
 
 
+def _earning(revenue_share: float, revenue: float) -> str:
+    """'earning 32% of revenue', or what is true when the segment brings nothing or nets a loss."""
+    if abs(revenue) < 0.005:
+        return "earning no revenue"
+    if revenue < 0:
+        return f"with net negative revenue ({_fmt(revenue)}: refunds or credits beyond sales)"
+    return f"earning {revenue_share:.0%} of revenue"
+
+
 def _describe(
     *,
     customers: int,
     customer_share: float,
     revenue_share: float,
+    revenue: float,
     medians: dict[str, Any],
     number_traits: list[tuple[float, str, str, bool]],
     category_traits: list[tuple[Any, ...]],
 ) -> str:
     """Return one or two sentences with numbers on what sets a segment apart."""
-    first = f"{customers:,} customers ({customer_share:.0%}) earning {revenue_share:.0%} of revenue."
+    first = f"{customers:,} customers ({customer_share:.0%}) {_earning(revenue_share, revenue)}."
     details: list[str] = []
     for _effect, _phrase, column, _leads in sorted(number_traits, key=lambda t: -t[0]):
         stats = medians.get(column, {})
@@ -362,19 +372,20 @@ def build_profiles(
     for segment in ids:
         customers = int(sizes[segment])
         customer_share = customers / n if n else 0.0
-        revenue_share = float(money[segment]) / total_revenue if total_revenue > 0 else customer_share
+        revenue_share = float(money[segment]) / total_revenue if total_revenue > 0 else 0.0
         description = _describe(
             customers=customers,
             customer_share=customer_share,
             revenue_share=revenue_share,
+            revenue=float(money[segment]),
             medians=medians[segment],
             number_traits=number_traits[segment],
             category_traits=category_traits[segment],
         )
         if segment == 0:
             description = (
-                f"{customers:,} customers ({customer_share:.0%}) who fit no dense group; "
-                f"they earn {revenue_share:.0%} of revenue."
+                f"{customers:,} customers ({customer_share:.0%}) who fit no dense group, "
+                f"{_earning(revenue_share, float(money[segment]))}."
             )
         profile: dict[str, Any] = {
             "medians": medians[segment],
