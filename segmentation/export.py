@@ -5,17 +5,24 @@ as a formula by Excel or Sheets (CSV injection). Such text gets a leading apostr
 XLSX it is written as a plain string cell, so it shows exactly as typed and never runs. Real
 numbers stay numbers in both.
 
-CSV records end with CRLF (RFC 4180, as Excel writes them), so Python's csv writer quotes every
-field holding a carriage return or a line feed: a bare ``\r`` inside a value can never end a
-record and start a new one with a live formula.
+CSV records end with CRLF (RFC 4180, as Excel writes them) and every field holding a carriage
+return or a line feed is quoted: a bare ``\r`` inside a value can never end a record and start a
+new one with a live formula. pyarrow's CSV writer writes the records (it quotes every text field,
+so these are always quoted); the header is written by Python's csv writer, as pandas writes it.
 """
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import io
 import re
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from segmentation.formatting import currency_prefix, format_count, format_money, format_share, plural
 from segmentation.result import AnalysisResult
@@ -24,6 +31,16 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CSV_LINE_END = "\r\n"
 """Record terminator of every CSV export; fields holding ``\r`` or ``\n`` are quoted because of it."""
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d+)*|\.\d+)([eE][+-]?\d+)?%?$")
+_FORMULA_CANDIDATE = r"^[=+\-@\t\r]"
+"""Text that may need an apostrophe: starts with one of `FORMULA_START` (pandas and pyarrow both take this)."""
+_ASCII_PLAIN_NUMBER = r"^[+-]?([0-9]+([.,][0-9]+)*|\.[0-9]+)([eE][+-]?[0-9]+)?%?\n?$"
+"""`_PLAIN_NUMBER` in RE2 for ASCII text (Python's ``$`` also matches before a final newline)."""
+DATE_FORMAT = "%Y-%m-%d"
+_FIXED_PLACES = (1, 2)
+"""Decimal places a float column may be written with; beyond two, trailing zeros would be noise."""
+_EXACT_SCALED = {8: 1e15, 4: 1e6}
+"""By float width in bytes: below this, a float times 10**places is an integer that names one decimal exactly."""
+_RECORDS = pa_csv.WriteOptions(include_header=False, eol=CSV_LINE_END, batch_size=1 << 16)
 
 
 def neutralise_text(value: object) -> object:
@@ -46,7 +63,7 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if not (pd.api.types.is_object_dtype(safe[column]) or pd.api.types.is_string_dtype(safe[column])):
             continue
         values = safe[column]
-        risky = values.astype("string").str.match(r"[=+\-@\t\r]", na=False)
+        risky = values.astype("string").str.match(_FORMULA_CANDIDATE, na=False)
         if risky.any():
             safe[column] = values.astype(object)
             safe.loc[risky, column] = values[risky].map(neutralise_text)
@@ -58,11 +75,139 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     """Return `frame` as UTF-8 CSV (with BOM, so Excel reads accents right), formulas neutralised.
 
     Records end with CRLF, so every field holding a carriage return or line feed is quoted and the
-    file reads back with the same number of records. The output is byte-for-byte stable for the
-    same frame.
+    file reads back with the same number of records. Text is neutralised as `neutralise_frame`
+    does; dates are written as `DATE_FORMAT`, categories as their text, booleans as True/False,
+    missing values as empty fields, integers as integers and floats so that they read back as the
+    same floats (see `_csv_floats`). pyarrow writes the records and quotes every text field; the
+    output is byte-for-byte stable for the same frame.
     """
-    text = neutralise_frame(frame).to_csv(index=False, lineterminator=CSV_LINE_END, date_format="%Y-%m-%d")
+    if frame.shape[1] == 0 or (frame.shape[1] == 1 and bool(frame.iloc[:, 0].isna().any())):
+        # pyarrow writes a missing value in a one-field record as an empty line, which readers skip;
+        # Python's csv writer writes it as "" and keeps the record. No columns: nothing for pyarrow.
+        return pandas_csv_bytes(frame)
+    header = io.StringIO()
+    csv.writer(header, lineterminator=CSV_LINE_END).writerow([neutralise_text(str(c)) for c in frame.columns])
+    records = pa.Table.from_arrays(
+        [_csv_column(frame.iloc[:, position]) for position in range(frame.shape[1])],
+        names=[str(position) for position in range(frame.shape[1])],
+    )
+    sink = pa.BufferOutputStream()
+    sink.write(("\ufeff" + header.getvalue()).encode("utf-8"))
+    pa_csv.write_csv(records, sink, _RECORDS)
+    return sink.getvalue().to_pybytes()
+
+
+def pandas_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """Return `frame` as `to_csv_bytes` does, written by pandas (the fallback, and the yardstick for speed)."""
+    text = neutralise_frame(frame).to_csv(index=False, lineterminator=CSV_LINE_END, date_format=DATE_FORMAT)
     return ("\ufeff" + text).encode("utf-8")
+
+
+def _csv_column(series: pd.Series) -> pa.Array:
+    """One column as a pyarrow array whose CSV text is what pandas writes for it (see `to_csv_bytes`)."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return _csv_categorical(series)
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        # strftime formats the wall-clock time: the date where the customer is
+        return _csv_column(series.dt.tz_localize(None))
+    if isinstance(dtype, np.dtype) and dtype.kind == "M":
+        return _single(pc.cast(pa.array(series), pa.date32()))
+    if isinstance(dtype, pd.SparseDtype):
+        return _csv_python_text(series)
+    if pd.api.types.is_bool_dtype(dtype):
+        # pyarrow writes true/false; pandas writes True/False, and so do we
+        indices = pc.cast(_single(pa.array(series)), pa.int8())
+        return pa.DictionaryArray.from_arrays(indices, pa.array(["False", "True"]))
+    if pd.api.types.is_integer_dtype(dtype):
+        return _single(pa.array(series))
+    if pd.api.types.is_float_dtype(dtype) and getattr(dtype, "itemsize", 0) in (4, 8):
+        return _csv_floats(series)
+    if pd.api.types.is_string_dtype(dtype) and (
+        not pd.api.types.is_object_dtype(dtype) or pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty")
+    ):
+        return _neutralised(_single(pa.array(series, type=pa.large_string(), from_pandas=True)))
+    return _csv_python_text(series)
+
+
+def _csv_floats(series: pd.Series) -> pa.Array:
+    """Floats as text that reads back as the same floats, missing values empty.
+
+    A column whose values need at most one or two decimal places (money in cents, scores, counts
+    with gaps) is written with that many places in every value: ``12.0``, ``32.6`` (Python's text,
+    as pandas writes it) or ``300.00``, ``6899.35``, so every value shows a decimal point and the
+    column reads back as floats. Any other column is written in pyarrow's shortest round-trip form
+    (``0.3333333333333333``, ``2.5e-7``; pandas wrote ``2.5e-07``), where a whole number shows as ``3``.
+    """
+    width = np.float32 if getattr(series.dtype, "itemsize", 8) == 4 else np.float64
+    numbers = np.asarray(series.to_numpy(dtype=width, na_value=np.nan), dtype=width)
+    present = ~np.isnan(numbers)
+    values = numbers[present]
+    for places in _FIXED_PLACES:
+        factor = values.dtype.type(10**places)
+        scaled = values * factor
+        if not bool((np.abs(scaled) < _EXACT_SCALED[values.dtype.itemsize]).all()):
+            break
+        unscaled = np.rint(scaled)
+        # in the column's own precision, the decimal text parses to the float nearest unscaled / 10**places
+        if bool((unscaled / factor == values).all()):
+            digits = np.zeros(len(numbers), dtype=np.int64)
+            digits[present] = unscaled
+            return pc.cast(pa.array(digits, mask=~present), pa.decimal128(38, 0)).view(pa.decimal128(38, places))
+    return pa.array(numbers, from_pandas=True)
+
+
+def _csv_categorical(series: pd.Series) -> pa.Array:
+    """Categories written as their own text (neutralised like a column); text ones stay dictionary-encoded."""
+    categories = _csv_column(pd.Series(series.cat.categories))
+    codes = series.cat.codes.to_numpy()
+    indices = pa.array(codes, mask=codes < 0)
+    if pa.types.is_large_string(categories.type) or pa.types.is_string(categories.type):
+        return pa.DictionaryArray.from_arrays(indices, categories)
+    return categories.take(indices)
+
+
+def _csv_python_text(series: pd.Series) -> pa.Array:
+    """Cells of a type pyarrow has no CSV text for (mixed objects, lists, timedeltas) as pandas writes them.
+
+    pandas hands such cells to Python's csv writer: ``str()`` of the value, dates and times by
+    `DATE_FORMAT`, missing values empty; text is neutralised first, as `neutralise_frame` does.
+    """
+    missing = series.isna().to_numpy()
+    values = series.astype(object).to_numpy()
+    return pa.array(
+        [None if gone else _cell_text(value) for value, gone in zip(values, missing, strict=True)], type=pa.string()
+    )
+
+
+def _cell_text(value: object) -> str:
+    value = neutralise_text(value)
+    if isinstance(value, dt.datetime | pd.Period):
+        return value.strftime(DATE_FORMAT)
+    return str(value)
+
+
+def _neutralised(strings: pa.Array) -> pa.Array:
+    """`strings` with `neutralise_text` applied to each, decided by RE2 for ASCII text and by Python for the rest."""
+    candidates = pc.fill_null(pc.match_substring_regex(strings, _FORMULA_CANDIDATE), False)
+    if not pc.any(candidates).as_py():
+        return strings
+    suspects = strings.filter(candidates)
+    apostrophe, nothing = pa.scalar("'", type=strings.type), pa.scalar("", type=strings.type)
+    safe = pc.if_else(
+        pc.match_substring_regex(suspects, _ASCII_PLAIN_NUMBER),
+        suspects,
+        pc.binary_join_element_wise(apostrophe, suspects, nothing),
+    )
+    unicode_text = pc.invert(pc.string_is_ascii(suspects))
+    if pc.any(unicode_text).as_py():
+        decided = [neutralise_text(value) for value in suspects.filter(unicode_text).to_pylist()]
+        safe = pc.replace_with_mask(safe, unicode_text, pa.array(decided, type=strings.type))
+    return pc.replace_with_mask(strings, candidates, safe)
+
+
+def _single(array: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def customers_csv(result: AnalysisResult) -> bytes:
