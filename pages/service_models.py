@@ -403,8 +403,14 @@ for profile in result.segmentation.profiles:
 
 st.subheader("Pins")
 st.caption("Named accounts or an ARR floor pinned to a model, or kept out of every move; with who set it and why.")
-for line in overview.pins:
-    st.text(f"• {line}")
+# one line per pin in the settings' order (the plan keeps it), each with its own remove button
+for position, line in enumerate(overview.pins):
+    text_col, button_col = st.columns([6, 1], vertical_alignment="center")
+    text_col.text(f"• {line}")
+    if button_col.button("Remove", key=f"pin_remove.{position}", help="Remove this pin; the plan places the accounts"):
+        kept = [p.model_dump() for i, p in enumerate(result.config.service.pins) if i != position]
+        support.update_config(**{"service.pins": kept})
+        st.rerun()
 with st.form("pin_form", clear_on_submit=True):
     row = st.columns(3)
     pin_ids = row[0].text_input("Customer IDs (comma-separated)", key="pin_ids")

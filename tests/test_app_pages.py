@@ -339,3 +339,23 @@ def test_no_page_changes_the_shared_cached_result() -> None:
         fresh.summary(), sort_keys=True, default=str
     )
     pd.testing.assert_frame_equal(cached.table.customers, fresh.table.customers)
+
+
+def test_a_pin_is_added_on_the_service_page_then_removed_on_its_own() -> None:
+    import app_support
+
+    at = visit(start(), "service_models.py")
+    at.text_input(key="pin_ids").input("ACC-00001, ACC-00002")
+    at.selectbox(key="pin_model").select("high-touch")
+    at.text_input(key="pin_by").input("Dana (VP CS)")
+    at.text_input(key="pin_why").input("Strategic logos")
+    submit = next(b for b in at.button if b.label == "Add pin")
+    submit.click().run()
+    assert not at.exception
+    pins = at.session_state[app_support.CONFIG_KEY].service.pins
+    assert len(pins) == 1 and pins[0].accounts == ["ACC-00001", "ACC-00002"] and pins[0].model == "high-touch"
+    lines = [t.value for t in at.text if t.value.startswith("• ")]
+    assert any("Dana (VP CS)" in line and "Strategic logos" in line for line in lines), lines
+    at.button(key="pin_remove.0").click().run()
+    assert not at.exception
+    assert not at.session_state[app_support.CONFIG_KEY].service.pins
