@@ -24,6 +24,7 @@ from segmentation.segments.naming import (
     contradictions,
     label,
     measure_kind,
+    number_phrase,
     short_names,
     stems_of,
     unbacked,
@@ -88,9 +89,12 @@ def test_tenure_and_recency_are_told_apart_not_by_the_word_days() -> None:
     table = _table(frame, {"tenure_days": "numeric", "days_since_last_order": "numeric"})
     segmentation = _segment(table, ["tenure_days", "days_since_last_order"])
     loyal = next(p for p in segmentation.profiles if p.profile["medians"]["tenure_days"]["segment"] > 1000)
-    assert "long-standing" in loyal.name.casefold() and "recently active" in loyal.name.casefold()
+    # days since the last *order*: a purchase word, not activity ("inactive" would be more than the data says)
+    assert "long-standing" in loyal.name.casefold() and "bought recently" in loyal.name.casefold()
     assert "inactive" not in loyal.name.casefold()
     assert_names_true(table, segmentation)
+    assert number_phrase("days_since_last_login", True)[0] == "long inactive"  # a login is activity
+    assert number_phrase("recency_days", True)[0] == "no recent purchase"
     assert measure_kind("Tenure Months") == "tenure"
     assert measure_kind("days_since_signup") == "tenure"
     assert measure_kind("recency_days") == "recency"

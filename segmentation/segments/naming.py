@@ -166,13 +166,22 @@ def measure_kind(column: str, date_derived: bool = False) -> str | None:
     return None
 
 
+_ACTIVITY_WORDS = frozenset(
+    {"login", "logins", "seen", "active", "inactive", "idle", "activity", "use", "used", "usage", "session", "visit"}
+)
+"""Words of a recency column that measures activity (not purchases)."""
+
+
 def number_phrase(column: str, high: bool, stems: list[str] | None = None) -> tuple[str, bool, str]:
     """Return (phrase, leads, kind) for a high or low value of a number; kind groups phrases that must not meet."""
     date_derived = column.endswith(" (days since)")
     kind = measure_kind(column, date_derived)
     words = label(column, stems)
     if kind == "recency":  # high = many days since the last activity
-        return ("long inactive" if high else "recently active"), False, "recency"
+        if set(words_of(column)) & _ACTIVITY_WORDS:  # days since a login or use: activity itself
+            return ("long inactive" if high else "recently active"), False, "recency"
+        # days since the last purchase or invoice: an annual payer is not "inactive" months after paying
+        return ("no recent purchase" if high else "bought recently"), False, "recency"
     if kind == "tenure":  # high = long ago
         return ("long-standing" if high else "recently joined"), False, "tenure"
     if kind == "date":  # days before the latest date: high = early
