@@ -12,6 +12,7 @@ import app_support as support
 from segmentation.formatting import format_count, format_money, format_share
 from segmentation.segments import charts as segment_charts
 from segmentation.segments import criteria_catalogue
+from segmentation.segments.settings import METHOD_LABELS
 
 FAMILIES = ["firmographic", "geographic", "behavioural", "psychographic", "value"]
 FAMILY_LABELS = {
@@ -21,15 +22,7 @@ FAMILY_LABELS = {
     "psychographic": "Attitude (NPS, surveys)",
     "value": "Value (revenue, growth)",
 }
-METHODS = {
-    "kmeans": "Similar customers (k-means)",
-    "gmm": "Overlapping groups (Gaussian mixture)",
-    "hierarchical": "Family tree of customers (hierarchical, Ward)",
-    "hdbscan": "Dense groups, leave outliers unassigned (HDBSCAN)",
-    "mixed": "Numbers and categories together (k-prototypes)",
-    "rule_tiers": "Tiers by thresholds (e.g. Enterprise / Mid-market / SMB)",
-    "rfm": "RFM groups (recency, frequency, monetary; for transactions)",
-}
+METHODS = METHOD_LABELS
 K_METHODS = {"kmeans", "gmm", "hierarchical", "mixed"}
 METHOD_PURPOSE = {
     "kmeans": "The everyday choice: groups of similar size and shape; you pick how many.",
@@ -209,7 +202,8 @@ money = lambda value: format_money(value, result.currency, result.revenue_unit) 
 st.markdown(
     f"**{len(segmentation.profiles)} segments** of {format_count(result.table.n_customers)} customers "
     f"({support.inert(METHODS.get(segmentation.method, segmentation.method))}), on "
-    f"{', '.join(support.inert(c) for c in result.features.columns) or 'no criteria'}. Segment 1 earns the most."
+    f"{', '.join(support.inert(c) for c in result.criteria_labels.values()) or 'no criteria'}. "
+    "Segment 1 earns the most."
 )
 
 # Why this many segments, and how far they hold: plain text, never Markdown.

@@ -19,6 +19,7 @@ from segmentation.charts import report_charts, to_svg
 from segmentation.config import AnalysisConfig
 from segmentation.formatting import format_count, format_money, format_share
 from segmentation.result import SERVICE_MODELS, AnalysisResult
+from segmentation.segments.settings import METHOD_LABELS
 
 _CSS = """
 body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:0;color:#1d2733;background:#f6f7f9}
@@ -231,10 +232,11 @@ def _segments_section(result: AnalysisResult, summary: dict[str, Any], money: An
             else ""
         )
         rules_html = f"<h3>How to recognise each segment</h3><ul class='plain'>{rule_items}</ul>{note}"
+    method = str(summary.get("segmentation", {}).get("method", ""))
     return (
         f"<h2>Who our customers are: {len(summary['segments'])} segments</h2>"
-        f"<p class='muted'>Method: {_e(summary.get('segmentation', {}).get('method', ''))}; "
-        f"criteria: {_e(', '.join(summary['features']['columns']))}.</p>"
+        f"<p class='muted'>How: {_e(METHOD_LABELS.get(method, method))}, on "
+        f"{_e(', '.join(summary['features']['labels'].values()) or 'no criteria')}.</p>"
         + _stability_html(summary.get("segmentation", {}))
         + f"<div class='cards'>{''.join(cards)}</div>{rules_html}"
         + _chart(rendered, "segment_map")

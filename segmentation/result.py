@@ -81,6 +81,14 @@ class AnalysisResult:
         return chosen
 
     @property
+    def criteria_labels(self) -> dict[str, str]:
+        """Each criterion column as the words a person reads ('logins_30d' → 'logins'), in criteria order."""
+        from segmentation.segments.naming import label, stems_of  # noqa: PLC0415
+
+        stems = stems_of(self.table)
+        return {column: label(column, stems) for column in self.features.columns}
+
+    @property
     def revenue_unit(self) -> str:
         """What revenue means here (ARR, MRR, revenue …)."""
         return self.table.revenue_unit
@@ -176,6 +184,7 @@ class AnalysisResult:
             "settings": self.config.with_source(SourceFingerprint.of_table(self.table)).to_dict(),
             "features": {
                 "columns": list(self.features.columns),
+                "labels": self.criteria_labels,
                 "families": dict(self.features.families),
                 "notes": list(self.features.notes),
             },

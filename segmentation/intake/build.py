@@ -956,9 +956,12 @@ def _join_related(
         end = next((d for d in dates if any(w in tokens(d) for w in ("end", "ended", "cancelled", "canceled"))), None)
         if new_unit in {"ARR", "MRR"} and end is not None:
             active_until = end
+            stamps = [pd.to_datetime(rows[c], errors="coerce") for c in (end, event_date) if c is not None]
+            latest = pd.concat(stamps).max()
+            as_of = f" on {latest:%Y-%m-%d}, the latest date in the table" if pd.notna(latest) else ""
             notes.append(
-                f"Revenue is the {new_unit} of the rows of '{related.name}' still active "
-                f"('{end}' empty or on/after the latest date in the table)."
+                f"Revenue is the {new_unit} of the rows of '{related.name}' still active{as_of} "
+                f"('{end}' empty or on/after that date)."
             )
     result = aggregate(
         rows,

@@ -15,6 +15,17 @@ Family = Literal["firmographic", "geographic", "behavioural", "psychographic", "
 """The families people think in when they describe customers."""
 
 Method = Literal["kmeans", "gmm", "hierarchical", "hdbscan", "mixed", "rule_tiers", "rfm"]
+
+METHOD_LABELS = {
+    "kmeans": "Similar customers (k-means)",
+    "gmm": "Overlapping groups (Gaussian mixture)",
+    "hierarchical": "Family tree of customers (hierarchical, Ward)",
+    "hdbscan": "Dense groups, leave outliers unassigned (HDBSCAN)",
+    "mixed": "Numbers and categories together (k-prototypes)",
+    "rule_tiers": "Tiers by thresholds (e.g. Enterprise / Mid-market / SMB)",
+    "rfm": "RFM groups (recency, frequency, monetary; for transactions)",
+}
+"""Each method in the words a sales leader reads, the technical name in brackets (app, report, CLI)."""
 """Every segmentation method the studio offers."""
 
 
