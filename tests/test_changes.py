@@ -169,3 +169,33 @@ def test_bridge_adds_up_overall_and_per_segment(rows: list[tuple[float, float, i
     segments = lines[1:]
     assert sum(line.start for line in segments) == pytest.approx(lines[0].start, abs=1e-9 * scale)
     assert sum(line.end for line in segments) == pytest.approx(lines[0].end, abs=1e-9 * scale)
+
+
+def test_subscription_lines_compare_the_arr_active_at_each_period_end(tmp_path: object) -> None:
+    """ARR lines with an end date: each period's revenue is the ARR in force on its last day."""
+    from pathlib import Path
+
+    from segmentation.changes.run import compare_periods
+    from segmentation.config import AnalysisConfig
+    from segmentation.intake import Source
+    from segmentation.pipeline import run_analysis
+
+    lines = ["subscription_id,account_id,start_date,end_date,arr_amount,seats"]
+    for i in range(30):
+        spread = 1000 * (1 + i % 5) ** 2
+        # a contract running both years, renewed at a higher price in 2024
+        lines.append(f"S{i}a,A{i:02d},2022-06-01,2024-02-28,{spread},{5 + i}")
+        lines.append(f"S{i}b,A{i:02d},2024-03-01,,{spread * 2 if i % 3 else spread},{5 + 2 * i}")
+    lines.append("S99,A99,2023-03-01,2023-06-30,50000,9")  # started and ended inside a period: never in force at an end
+    lines.append("S98,A98,2022-01-01,2024-12-31,0,1")  # the file's latest date: 2024-12-31
+    path = Path(str(tmp_path)) / "subscriptions.csv"
+    path.write_text("\n".join(lines) + "\n")
+    config = AnalysisConfig()
+    main = run_analysis(Source.from_path(path), config)
+    assert main.table.revenue_window == "subscriptions active on 2024-12-31"
+    changes = compare_periods(Source.from_path(path), config, main=main)
+    bridge = changes.bridge
+    start = sum(1000 * (1 + i % 5) ** 2 for i in range(30))
+    end = sum(1000 * (1 + i % 5) ** 2 * (2 if i % 3 else 1) for i in range(30))
+    assert bridge.start == pytest.approx(start) and bridge.end == pytest.approx(end)
+    assert bridge.nrr == pytest.approx(end / start)

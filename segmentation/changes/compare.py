@@ -169,6 +169,13 @@ def compare(before: Snapshot, after: AnalysisResult, settings: ChangesSettings, 
         money=money,
     )
     notes = _notes(accounts, model.agreement, settings, before, after)
+    if bridge.nrr is not None and bridge.nrr > UNUSUAL_NRR:  # said beside the headline, where it is read
+        headlines.insert(
+            1,
+            f"NRR of {bridge.nrr:.0%} would be exceptional for a SaaS business (more than 1.5× the revenue kept): "
+            "check that both files hold the same kind of revenue (recurring, not one-off sales or a part-year "
+            "against a full year) before acting on it.",
+        )
     return ChangesResult(
         before_label=before.label,
         after_label=after_label,
@@ -218,6 +225,10 @@ def _service_model_changes(accounts: pd.DataFrame) -> ServiceModelChanges:
         out.served_over = int((served == "down").sum())
         out.served_differs = out.served_under + out.served_over
     return out
+
+
+UNUSUAL_NRR = 1.5
+"""Above this net revenue retention the comparison says to check the inputs before acting on it."""
 
 
 def _notes(

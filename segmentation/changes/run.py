@@ -16,7 +16,7 @@ from segmentation.changes.snapshot import Snapshot
 from segmentation.config import AnalysisConfig
 from segmentation.errors import InputError
 from segmentation.intake import Source
-from segmentation.intake.build import _event_date
+from segmentation.intake.build import _event_date, end_date_column
 from segmentation.intake.parsing import parse_dates
 from segmentation.intake.reading import read_raw
 from segmentation.pipeline import load_customers, run_analysis
@@ -71,10 +71,15 @@ def _months_back(end: pd.Timestamp, months: int) -> pd.Timestamp:
     return back + pd.offsets.MonthEnd(0) if end.is_month_end else back
 
 
-def split_periods(primary: Source, config: AnalysisConfig, event_date: str) -> PeriodSplit:
+def split_periods(
+    primary: Source, config: AnalysisConfig, event_date: str, active_end: str | None = None
+) -> PeriodSplit:
     """Split the lines of `primary` into the later period (the last N months) and the N months before it.
 
-    Raises `InputError` when the file does not cover both periods.
+    With `active_end` (subscription lines: ARR or MRR with an end date), each period holds the lines
+    active on its last day instead, with end dates after that day cleared (not yet known then), so
+    each period's revenue is the ARR in force at its end. Raises `InputError` when the file does not
+    cover both periods.
     """
     settings = config.changes
     raw = read_raw(primary, config.intake)
@@ -83,6 +88,10 @@ def split_periods(primary: Source, config: AnalysisConfig, event_date: str) -> P
     if known.empty:
         raise InputError(f"'{event_date}' in '{primary.name}' holds no dates; periods need a dated transactions file.")
     first, latest = pd.Timestamp(known.min()), pd.Timestamp(known.max())
+    if active_end is not None:  # subscriptions: the file runs to its latest start or end
+        ended = parse_dates(raw.frame[active_end], config.intake.date_order, allow_serial=True).values.dropna()
+        if not ended.empty:
+            latest = max(latest, pd.Timestamp(ended.max()))
     end = pd.Timestamp(settings.period_end) if settings.period_end else latest.normalize()
     end_of_day = end + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
     covered = lambda m: first <= _months_back(end, 2 * m) + pd.Timedelta(days=COVERAGE_SLACK_DAYS)  # noqa: E731
@@ -116,6 +125,12 @@ def split_periods(primary: Source, config: AnalysisConfig, event_date: str) -> P
     start = _months_back(end, 2 * months) + pd.Timedelta(days=1)
     later = (dates >= middle) & (dates <= end_of_day)
     earlier = (dates >= start) & (dates < middle)
+    ends = None
+    if active_end is not None:
+        ends = parse_dates(raw.frame[active_end], config.intake.date_order, allow_serial=True).values
+        before_day = middle - pd.Timedelta(days=1)
+        later = (dates <= end_of_day) & (ends.isna() | (ends >= end))
+        earlier = (dates < middle) & (ends.isna() | (ends >= before_day))
     outside = int((~(later | earlier)).sum())
     if outside:
         notes.append(f"{outside:,} line(s) fall outside both periods (or have no date) and are not counted.")
@@ -130,8 +145,17 @@ def split_periods(primary: Source, config: AnalysisConfig, event_date: str) -> P
             f"'{primary.name}' has no lines in one of the periods ({periods['before_start']}–{periods['before_end']}, "
             f"{periods['after_start']}–{periods['after_end']}); choose another --period-end or --period-months."
         )
-    before = _subset(primary, raw.frame, earlier, f"{periods['before_start']} to {periods['before_end']}")
-    after = _subset(primary, raw.frame, later, f"{periods['after_start']} to {periods['after_end']}")
+    frames = {"before": raw.frame, "after": raw.frame}
+    if active_end is not None and ends is not None:
+        for key, day in (("before", middle - pd.Timedelta(days=1)), ("after", end)):
+            frames[key] = raw.frame.copy()
+            frames[key].loc[(ends > day).to_numpy(), active_end] = None  # not yet ended on that day
+        notes.append(
+            f"Subscription lines: each period's revenue is the ARR of the lines active on its last day "
+            f"({periods['before_end']} and {periods['after_end']}), not the sum of lines that started in it."
+        )
+    before = _subset(primary, frames["before"], earlier, f"{periods['before_start']} to {periods['before_end']}")
+    after = _subset(primary, frames["after"], later, f"{periods['after_start']} to {periods['after_end']}")
     return PeriodSplit(before=before, after=after, periods=periods, months=months, notes=notes)
 
 
@@ -162,7 +186,9 @@ def compare_periods(primary: Source, config: AnalysisConfig, main: AnalysisResul
             f"'{primary.name}' is not a dated transactions file (one row per purchase with a date); "
             "pass two snapshots (BEFORE and AFTER) instead."
         )
-    split = split_periods(primary, config, column)
+    dates = [name for name, role in roles.items() if role == "date" and name != column]
+    active_end = end_date_column(dates) if table.revenue_unit in {"ARR", "MRR"} else None
+    split = split_periods(primary, config, column, active_end)
     fixed_k = {}
     if main is not None and config.segmentation.auto_k and main.segmentation.method in CLUSTERING_METHODS:
         # the number of segments the whole file's analysis chose: comparable groupings, and no second k search

@@ -699,7 +699,12 @@ def _transactions(
         rows = pa.table(columns)  # handed to DuckDB as Arrow, without a pandas frame in between
         if event_date:
             kinds.dates = [d for d in kinds.dates if d != event_date]
-        window = _window(prepared.get(event_date) if event_date else None, kept, settings)
+        end = end_date_column([d for d in dates if d != event_date])
+        active_until = end if unit in {"ARR", "MRR"} and event_date and end in prepared else None
+        if active_until is not None and event_date is not None:
+            window = _active_window(prepared, active_until, event_date, kept, unit)
+        else:
+            window = _window(prepared.get(event_date) if event_date else None, kept, settings)
         result = aggregate(
             rows,
             kinds,
@@ -708,6 +713,7 @@ def _transactions(
             event_date=event_date,
             order_key="_order" if order_key else None,
             window_months=window.months,
+            active_until=active_until,
             prior=window.prior,
         )
         duplicates = repeated_rows.result()
@@ -798,6 +804,30 @@ class _Window:
     prior: bool
     text: str
     notes: list[str]
+
+
+_LINE_END_WORDS = ("end", "ended", "cancelled", "canceled", "churned", "terminated")
+
+
+def end_date_column(dates: list[str]) -> str | None:
+    """The date column that says when a subscription line stopped (end, cancelled …), or None."""
+    return next((d for d in dates if any(w in tokens(d) for w in _LINE_END_WORDS)), None)
+
+
+def _active_window(prepared: dict[str, pd.Series], end: str, event_date: str, kept: np.ndarray, unit: str) -> _Window:
+    """ARR or MRR lines with an end date are subscriptions: revenue is what is active on the latest date.
+
+    Summing the ARR of every line started in the last 12 months would add up contracts that ended
+    and miss ones that began earlier and still run.
+    """
+    stamps = [pd.Series(prepared[c])[kept] for c in (end, event_date)]
+    latest = pd.to_datetime(pd.concat(stamps), errors="coerce").max()
+    day = f" on {latest:%Y-%m-%d}" if pd.notna(latest) else ""
+    note = (
+        f"Revenue is the {unit} of the subscription lines active{day}, the latest date in the file "
+        f"('{end}' empty or on/after it): a line's {unit} counts while it runs, not when it started."
+    )
+    return _Window(None, prior=False, text=f"subscriptions active{day}", notes=[note])
 
 
 def _window(dates: pd.Series | None, kept: np.ndarray, settings: IntakeSettings) -> _Window:
@@ -953,7 +983,7 @@ def _join_related(
         event_date = next(
             (d for d in dates if any(w in tokens(d) for w in ("start", "begin", "created", "date"))), None
         )
-        end = next((d for d in dates if any(w in tokens(d) for w in ("end", "ended", "cancelled", "canceled"))), None)
+        end = end_date_column(dates)
         if new_unit in {"ARR", "MRR"} and end is not None:
             active_until = end
             stamps = [pd.to_datetime(rows[c], errors="coerce") for c in (end, event_date) if c is not None]
