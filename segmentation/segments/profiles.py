@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from segmentation.formatting import plural
 from segmentation.segments.features import OTHER, category_codes
 from segmentation.segments.naming import (
     VALUE_HIGH,
@@ -290,7 +291,7 @@ def _describe(
     category_traits: list[tuple[Any, ...]],
 ) -> str:
     """Return one or two sentences with numbers on what sets a segment apart."""
-    first = f"{customers:,} customers ({customer_share:.0%}) {_earning(revenue_share, revenue)}."
+    first = f"{plural(customers, 'customer')} ({customer_share:.0%}) {_earning(revenue_share, revenue)}."
     details: list[str] = []
     for _effect, _phrase, column, _leads in sorted(number_traits, key=lambda t: -t[0]):
         stats = medians.get(column, {})
@@ -384,7 +385,7 @@ def build_profiles(
         )
         if segment == 0:
             description = (
-                f"{customers:,} customers ({customer_share:.0%}) who fit no dense group, "
+                f"{plural(customers, 'customer')} ({customer_share:.0%}) who fit no dense group, "
                 f"{_earning(revenue_share, float(money[segment]))}."
             )
         profile: dict[str, Any] = {

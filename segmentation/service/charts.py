@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import altair as alt
 import pandas as pd
 
+from segmentation.formatting import plural
 from segmentation.service.settings import SERVICE_MODELS, TIERS
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ def service_grid(plan: ServicePlan) -> alt.LayerChart:
     cells["label"] = [
         f"{model}\n"
         + (
-            f"{customers:,} customers"
+            plural(customers, "customer")
             if counts[list(SERVICE_MODELS).index(model)] == customers
             else " · ".join(f"{c:,} {m.split('-')[0]}" for m, c in zip(SERVICE_MODELS, counts, strict=True) if c)
         )
