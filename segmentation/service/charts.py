@@ -87,7 +87,9 @@ def capacity(plan: ServicePlan) -> alt.LayerChart:
             }
         )
     data = pd.DataFrame(rows)
-    base = alt.Chart(data).encode(y=alt.Y("model:N", title=None, sort=list(SERVICE_MODELS)))
+    # every model's name shown (Vega hides overlapping labels by default, which dropped "medium-touch")
+    axis = alt.Axis(labelOverlap=False, labelLimit=160)
+    base = alt.Chart(data).encode(y=alt.Y("model:N", title=None, sort=list(SERVICE_MODELS), axis=axis))
     tooltip = [
         alt.Tooltip("model:N", title="Model"),
         alt.Tooltip("demand:Q", title="Accounts calling for it", format=","),
@@ -109,9 +111,8 @@ def capacity(plan: ServicePlan) -> alt.LayerChart:
         .mark_tick(color="#d62728", thickness=3, size=30)
         .encode(y=alt.Y("model:N", sort=list(SERVICE_MODELS)), x="capacity:Q", tooltip=tooltip)
     )
-    return (demand + served + limit).properties(
-        width=WIDTH, height=160, title="Capacity: accounts calling for each model (pale), served (solid), places (red)"
-    )
+    title = alt.Title("Capacity by model", subtitle="pale: accounts calling for it · solid: served · red: places")
+    return (demand + served + limit).properties(width=WIDTH, height=160, title=title)
 
 
 def potential_scatter(frame: pd.DataFrame, max_points: int = 3000, unit: str = "revenue") -> alt.Chart:
