@@ -431,9 +431,10 @@ def plan_service(
     # The model per account is an index into SERVICE_MODELS (settings only name those three).
     model = np.array([SERVICE_MODELS.index(chosen) for _a, _p, chosen in cells], dtype=np.int64)[cell]
     basis_word = _BASIS_WORDS[settings.potential_basis]
+    # the reason shows the account's own figure: a net refund of -500 is planned as 0 but said as -500
     reason = concat(
         f"{unit} ",
-        money_each(revenue),
+        money_each(customers["revenue"].to_numpy(dtype=float)),
         words_at([f" ({_ARR_WORDS[a]}) and {basis_word} " for a, _p, _m in cells], cell),
         money_each(basis),
         words_at([f" ({_POTENTIAL_WORDS[p]}) → {chosen}" for _a, p, chosen in cells], cell),
