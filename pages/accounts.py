@@ -34,8 +34,8 @@ customers = result.customers
 segments = [ALL, *(p.id for p in result.segmentation.profiles)]
 money = lambda value: format_money(value, result.currency, result.revenue_unit)  # noqa: E731
 
-row = st.columns([1, 2])
-with row[0]:
+row = st.grid(3, min_column_width=260)  # the segment, then the search (two cells wide); stacked when narrow
+with row.cell():
     # Bound to the address bar (?segment=2), so a link can open one segment's accounts.
     segment = st.selectbox(
         "Segment",
@@ -44,7 +44,7 @@ with row[0]:
         key="segment",
         bind="query-params",
     )
-with row[1]:
+with row.cell(column_span=2):
     query = st.text_input(
         "Search an account",
         key="account_search",
@@ -74,11 +74,11 @@ if len(frame) == 1:
     name = account.get("customer_name") or account["customer_id"]
     with st.container(border=True):
         st.subheader(support.inert(name))
-        cols = st.columns(4)
-        cols[0].metric("Segment", support.inert(account["segment_name"]))
-        cols[1].metric("Service model", support.inert(account["service_model"]))
-        cols[2].metric(support.inert(result.revenue_unit), money(account["revenue"]))
-        cols[3].metric("Long-term potential", money(account["long_term_potential"]))
+        cols = st.grid(4, min_column_width=220)  # fewer a row when narrow
+        cols.metric("Segment", support.inert(account["segment_name"]))
+        cols.metric("Service model", support.inert(account["service_model"]))
+        cols.metric(support.inert(result.revenue_unit), money(account["revenue"]))
+        cols.metric("Long-term potential", money(account["long_term_potential"]))
         st.markdown(f"**Why this model:** {support.inert(account['service_model_reason'])}")
         st.caption(
             f"ID {support.inert(account['customer_id'])} · "

@@ -7,6 +7,7 @@ import streamlit as st
 import app_support as support
 from segmentation.changes.charts import bridge_waterfall, migration_heatmap
 from segmentation.changes.export import changes_csv, migration_csv
+from segmentation.charts import fit_to_width
 from segmentation.formatting import format_count, format_money, format_share
 
 MODES = {"file": "An earlier export", "analysis": "An earlier analysis's files", "periods": "Two periods of this file"}
@@ -18,7 +19,7 @@ st.caption(
     "What changed since the last review: which accounts grew, shrank or left, net and gross revenue retention, "
     "and who moved between segments and service models."
 )
-if st.button("Load the sample pair (last quarter → this quarter)", key="changes_sample_pair"):
+if st.button("Load the sample pair (last quarter → this quarter)", key="changes_sample_pair", wrap=True):
     support.use_sample_pair()
     st.rerun()
 result = support.analysis()
@@ -66,18 +67,18 @@ money = lambda value: format_money(value, changes.currency, changes.revenue_unit
 bridge = changes.bridge
 st.subheader(f"{support.inert(changes.before_label)} → {support.inert(changes.after_label)}")
 st.markdown("\n".join(f"- {support.inert(sentence)}" for sentence in changes.headlines))
-cols = st.columns(6)
-cols[0].metric("NRR", format_share(bridge.nrr), help="(start + expansion − contraction − churn) ÷ start, cohort only.")
-cols[1].metric("GRR", format_share(bridge.grr), help="(start − contraction − churn) ÷ start; at most 100%.")
-cols[2].metric(f"{support.inert(changes.revenue_unit)} then", money(bridge.start))
-cols[3].metric(f"{support.inert(changes.revenue_unit)} now", money(bridge.end))
-cols[4].metric("New accounts", format_count(bridge.new_accounts))
-cols[5].metric("Lost accounts", format_count(bridge.lost_accounts))
+cols = st.grid(6, min_column_width=160)  # fewer a row when narrow, never a value cut to "…"
+cols.metric("NRR", format_share(bridge.nrr), help="(start + expansion − contraction − churn) ÷ start, cohort only.")
+cols.metric("GRR", format_share(bridge.grr), help="(start − contraction − churn) ÷ start; at most 100%.")
+cols.metric(f"{support.inert(changes.revenue_unit)} then", money(bridge.start))
+cols.metric(f"{support.inert(changes.revenue_unit)} now", money(bridge.end))
+cols.metric("New accounts", format_count(bridge.new_accounts))
+cols.metric("Lost accounts", format_count(bridge.lost_accounts))
 
 st.subheader("The bridge")
 groups = {line.group: line for line in [bridge, *changes.by_segment, *changes.by_service_model]}
 chosen = st.selectbox("Bridge of", list(groups), key="changes_bridge_group")
-st.altair_chart(bridge_waterfall(changes, groups[chosen]))
+st.altair_chart(fit_to_width(bridge_waterfall(changes, groups[chosen])), width="stretch")
 money_column = st.column_config.NumberColumn(format="%,.0f")
 share_column = st.column_config.NumberColumn(format="percent")
 table_config = {
@@ -104,7 +105,7 @@ measure = st.radio(
     key="changes_migration_measure",
     horizontal=True,
 )
-st.altair_chart(migration_heatmap(changes, measure))
+st.altair_chart(fit_to_width(migration_heatmap(changes, measure)), width="stretch")
 st.caption(
     "Segments now are the earlier segments applied to the new data as they were saved, so a segment means the "
     "same thing at both dates."
@@ -135,22 +136,24 @@ st.markdown(
     f"{format_share(drift.after.top_20pct_revenue_share, 1)}, "
     f"Gini {drift.before.gini:.2f} → {drift.after.gini:.2f}."
 )
-left, right = st.columns(2)
-left.download_button(
+saves = st.grid(2, min_column_width=300)
+saves.download_button(
     "Download every account's change (changes.csv)",
     changes_csv(changes),
     "changes.csv",
     "text/csv",
     key="changes_download_accounts",
     on_click="ignore",
+    wrap=True,
 )
-right.download_button(
+saves.download_button(
     "Download the migration matrix (migration.csv)",
     migration_csv(changes),
     "migration.csv",
     "text/csv",
     key="changes_download_migration",
     on_click="ignore",
+    wrap=True,
 )
 for note in changes.notes:
     st.caption(f"ℹ️ {support.inert(note)}")

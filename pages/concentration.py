@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import app_support as support
+from segmentation.charts import NARROWEST_CHART, fit_to_width
 from segmentation.economics import analyse_concentration
 from segmentation.economics import charts as money_charts
 from segmentation.formatting import format_count, format_money, format_share
@@ -23,25 +24,25 @@ unit = result.revenue_unit
 money = lambda value: format_money(value, result.currency, unit)  # noqa: E731
 
 st.markdown(f"### {support.inert(report.reading())}")
-cols = st.columns(6)
-cols[0].metric(
+cols = st.grid(6, min_column_width=160)  # fewer a row, never a value cut to "…"
+cols.metric(
     f"Total {support.inert(unit)}",
     format_money(metrics.total_revenue, result.currency),
     help="Negative revenue counts as 0.",
 )
-cols[1].metric(
+cols.metric(
     "Top 20% hold",
     format_share(metrics.top_20pct_revenue_share, 1),
     help="Share of revenue from the ⌈0.2·n⌉ customers with the most revenue.",
 )
-cols[2].metric(
+cols.metric(
     "80% comes from",
     format_share(metrics.customer_share_for_80pct_revenue, 1),
     help="The smallest share of customers (largest first) that together bring 80% of revenue.",
 )
-cols[3].metric(f"Top {format_count(metrics.top_n)} hold", format_share(metrics.top_n_revenue_share, 1))
-cols[4].metric("Largest customer", format_share(metrics.largest_customer_share, 1))
-cols[5].metric(
+cols.metric(f"Top {format_count(metrics.top_n)} hold", format_share(metrics.top_n_revenue_share, 1))
+cols.metric("Largest customer", format_share(metrics.largest_customer_share, 1))
+cols.metric(
     "Gini",
     f"{metrics.gini:.2f}",
     help="0 = every customer pays the same; close to 1 = one customer pays everything.",
@@ -54,9 +55,9 @@ st.caption(
 for note in report.notes:
     st.caption(f"ℹ️ {support.inert(note)}")
 
-left, right = st.columns(2)
-left.altair_chart(money_charts.pareto(report, unit))
-right.altair_chart(money_charts.lorenz(report))
+curves = st.grid(2, min_column_width=NARROWEST_CHART)
+curves.altair_chart(fit_to_width(money_charts.pareto(report, unit)), width="stretch")
+curves.altair_chart(fit_to_width(money_charts.lorenz(report)), width="stretch")
 
 # --- risk flags ----------------------------------------------------------------------------
 st.subheader("Concentration risks")
@@ -94,7 +95,8 @@ with st.expander("Adjust the views and thresholds"):
             max_value=0.99,
             step=0.01,
         )
-    row = st.columns(4)
+    widgets = st.grid(4, min_column_width=200)  # fewer a row when narrow
+    row = [widgets.cell() for _ in range(4)]
     with row[0]:
         support.bound(
             st.slider, "Flag one customer above", "concentration.flag_largest_customer", min_value=0.01, max_value=0.5
@@ -112,8 +114,8 @@ SHARES = {
     "revenue": st.column_config.NumberColumn(unit, format="compact"),
     "revenue_share": st.column_config.NumberColumn(f"Share of {unit}", format="percent"),
 }
-left, right = st.columns(2)
-with left:
+tables = st.grid(2, min_column_width=NARROWEST_CHART)
+with tables.cell():
     st.subheader("ABC classes")
     st.dataframe(
         report.abc,
@@ -121,7 +123,7 @@ with left:
         column_config=SHARES,
     )
     st.caption("A: the customers that bring the first share of revenue set above; B: up to 95%; C: the rest.")
-with right:
+with tables.cell():
     st.subheader(f"Top {format_count(metrics.top_n)} customers")
     st.dataframe(
         result.with_names(report.top_customers),
@@ -136,7 +138,7 @@ with right:
 # --- segments ------------------------------------------------------------------------------
 st.subheader("Which segments earn the money")
 economics = result.economics
-st.altair_chart(money_charts.segment_shares(economics))
+st.altair_chart(fit_to_width(money_charts.segment_shares(economics)), width="stretch")
 st.dataframe(
     economics.frame,
     hide_index=True,
@@ -159,7 +161,8 @@ for line in economics.missing:
 with st.expander("Columns for churn, margin, acquisition cost and growth"):
     st.caption("Detected by name when left on 'detect'; pick the column your file uses for each.")
     candidates = [c for c in result.table.customers.columns if c not in ("customer_id", "revenue")]
-    row = st.columns(4)
+    widgets = st.grid(4, min_column_width=200)  # fewer a row when narrow
+    row = [widgets.cell() for _ in range(4)]
     for col, (path, label) in zip(
         row,
         [
@@ -181,8 +184,8 @@ with st.expander("Columns for churn, margin, acquisition cost and growth"):
 
 # --- inside a segment or a group -----------------------------------------------------------
 st.subheader("Concentration inside a segment or a group")
-left, right = st.columns(2)
-with left:
+inside_views = st.grid(2, min_column_width=NARROWEST_CHART)
+with inside_views.cell():
     options = [p.id for p in result.segmentation.profiles]
     segment = st.selectbox(
         "Segment", options, format_func=lambda i: f"{i}. {result.segment_names[i]}", key="conc_segment"
@@ -198,8 +201,8 @@ with left:
         f"the top 20% bring {format_share(seg_metrics.top_20pct_revenue_share)}, Gini {seg_metrics.gini:.2f}, "
         f"largest customer {format_share(seg_metrics.largest_customer_share)}."
     )
-    st.altair_chart(money_charts.pareto(inside, unit).properties(width=380, height=240))
-with right:
+    st.altair_chart(fit_to_width(money_charts.pareto(inside, unit).properties(height=240)), width="stretch")
+with inside_views.cell():
     groupable = result.table.columns_with_role("categorical", "geographic", "boolean")
     support.bound(
         st.selectbox,
@@ -209,5 +212,5 @@ with right:
         format_func=lambda v: "(choose a column)" if v is None else v,
     )
 if report.by_group is not None and report.group_column:
-    st.altair_chart(money_charts.group_shares(report.by_group, report.group_column))
+    st.altair_chart(fit_to_width(money_charts.group_shares(report.by_group, report.group_column)), width="stretch")
     st.dataframe(pd.DataFrame(report.by_group), hide_index=True)

@@ -51,7 +51,8 @@ def key_columns(source_columns: list[str]) -> None:
     revenue_sum(source_columns)
     formula = support.get_config().intake.revenue_column
     revenue_options = [*source_columns, *([formula] if formula and formula not in source_columns else [])]
-    row = st.columns(3)
+    pickers = st.grid(3, min_column_width=220)  # three a row, or fewer when a picker would cut its choice
+    row = [pickers.cell() for _ in range(3)]
     for col, (label, path, options) in zip(
         row,
         [
@@ -87,8 +88,9 @@ st.caption(
 )
 
 # --- choose the file -----------------------------------------------------------------------
-choose = st.columns([2, 1, 1])
-upload = choose[0].file_uploader(
+# The uploader (two cells wide) and the two samples: one row on a wide page, two when narrow.
+choose = st.grid(4, min_column_width=200, vertical_alignment="center")
+upload = choose.cell(column_span=2).file_uploader(
     "Upload your customer export",
     type=["csv", "txt", "tsv", "xlsx", "xlsm", "parquet"],
     key="upload",
@@ -100,10 +102,10 @@ if upload is not None:
     if current is None or current.kind != "upload" or current.name != upload.name or current.data != data:
         support.use_upload(upload.name, data)
         st.rerun()  # so the sidebar, drawn before this page, names the new file at once
-if choose[1].button("Use the sample accounts", key="data_sample_accounts", width="stretch"):
+if choose.button("Use the sample accounts", key="data_sample_accounts", width="stretch", wrap=True):
     support.use_sample("sample_accounts")
     st.rerun()
-if choose[2].button("Use the invoice sample", key="data_sample_invoices", width="stretch"):
+if choose.button("Use the invoice sample", key="data_sample_invoices", width="stretch", wrap=True):
     support.use_sample("sample_invoices")
     st.rerun()
 
@@ -170,12 +172,12 @@ if table is None:
 # --- what was read -------------------------------------------------------------------------
 excluded = sum(e.rows for e in table.ledger if e.action == "excluded")
 changed = sum(e.rows for e in table.ledger if e.action != "excluded")
-cols = st.columns(5)
-cols[0].metric("Rows read", format_count(table.rows_read))
-cols[1].metric("Customers", format_count(table.n_customers))
-cols[2].metric("Rows excluded", format_count(excluded))
-cols[3].metric("Rows changed", format_count(changed))
-cols[4].metric("One row per", "customer" if table.grain == "customer" else "transaction")
+cols = st.grid(5, min_column_width=200)  # "transaction" is the widest value
+cols.metric("Rows read", format_count(table.rows_read))
+cols.metric("Customers", format_count(table.n_customers))
+cols.metric("Rows excluded", format_count(excluded))
+cols.metric("Rows changed", format_count(changed))
+cols.metric("One row per", "customer" if table.grain == "customer" else "transaction")
 st.markdown(
     f"Customer ID: **{support.inert(table.id_column)}** · revenue: **{support.inert(table.revenue_column)}** "
     f"read as **{support.inert(table.revenue_unit)}**"
@@ -201,7 +203,8 @@ st.subheader("Columns and their roles")
 source_columns = list(table.source_roles or table.roles)
 with st.container(border=True):
     key_columns(source_columns)
-    row = st.columns(4)
+    pickers = st.grid(4, min_column_width=220)
+    row = [pickers.cell() for _ in range(4)]
     with row[3]:
         support.bound(
             st.selectbox,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import app_support as support
+from segmentation.charts import NARROWEST_CHART, fit_to_width
 from segmentation.economics import charts as money_charts
 from segmentation.formatting import format_count, format_money, format_share
 
@@ -15,18 +16,15 @@ st.write(
     "**where the money really comes from**, and **how each account should be served**."
 )
 
-start = st.columns(3)
-if start[0].button(
-    "Analyse the sample accounts", key="home_sample_accounts", icon=":material/play_arrow:", width="stretch"
-):
+# A row at the labels' own width that wraps onto the next line when the page is narrow (never "Analyse the s…").
+start = st.container(horizontal=True)
+if start.button("Analyse the sample accounts", key="home_sample_accounts", icon=":material/play_arrow:", wrap=True):
     support.use_sample("sample_accounts")
     st.rerun()
-if start[1].button(
-    "Try the transactions sample", key="home_sample_invoices", icon=":material/receipt_long:", width="stretch"
-):
+if start.button("Try the transactions sample", key="home_sample_invoices", icon=":material/receipt_long:", wrap=True):
     support.use_sample("sample_invoices")
     st.rerun()
-start[2].page_link("pages/data.py", label="Upload your own file", icon=":material/upload_file:")
+start.page_link("pages/data.py", label="Upload your own file", icon=":material/upload_file:")
 
 result = support.analysis()
 if result is None:
@@ -35,13 +33,14 @@ if result is None:
 st.caption(f"Now showing: {support.file_label(support.current_file())}.")
 metrics = result.concentration.metrics
 money = lambda value: format_money(value, result.currency, result.revenue_unit)  # noqa: E731
-cols = st.columns(5)
-cols[0].metric("Customers", format_count(result.table.n_customers))
-cols[1].metric(f"Total {support.inert(result.revenue_unit)}", format_money(metrics.total_revenue, result.currency))
-cols[2].metric("Top 20% of customers hold", format_share(metrics.top_20pct_revenue_share))
-cols[3].metric("Segments", len(result.segmentation.profiles))
+# Five in a row on a wide page, fewer (and more rows) when a cell would be too narrow for its label.
+cols = st.grid(5, min_column_width=180)
+cols.metric("Customers", format_count(result.table.n_customers))
+cols.metric(f"Total {support.inert(result.revenue_unit)}", format_money(metrics.total_revenue, result.currency))
+cols.metric("Top 20% of customers hold", format_share(metrics.top_20pct_revenue_share))
+cols.metric("Segments", len(result.segmentation.profiles))
 high_touch = int((result.customers["service_model"] == "high-touch").sum())
-cols[4].metric("High-touch accounts", format_count(high_touch))
+cols.metric("High-touch accounts", format_count(high_touch))
 
 st.subheader("In one minute")
 top = result.segmentation.profiles[0]
@@ -57,14 +56,17 @@ st.markdown(
     f"{format_count(models['medium-touch']['customers'])} medium-touch and "
     f"{format_count(models['tech-touch']['customers'])} tech-touch accounts."
 )
-left, right = st.columns(2)
-left.altair_chart(money_charts.pareto(result.concentration, result.revenue_unit).properties(width=420, height=260))
-right.altair_chart(money_charts.segment_shares(result.economics).properties(width=420))
-nav = st.columns(4)
-nav[0].page_link("pages/segments.py", label="Segments", icon=":material/category:")
-nav[1].page_link("pages/concentration.py", label="Revenue concentration", icon=":material/payments:")
-nav[2].page_link("pages/service_models.py", label="Service models", icon=":material/handshake:")
-nav[3].page_link("pages/story.py", label="Story mode for a workshop", icon=":material/co_present:")
+charts = st.grid(2, min_column_width=NARROWEST_CHART)
+charts.altair_chart(
+    fit_to_width(money_charts.pareto(result.concentration, result.revenue_unit).properties(height=260)),
+    width="stretch",
+)
+charts.altair_chart(fit_to_width(money_charts.segment_shares(result.economics)), width="stretch")
+nav = st.container(horizontal=True)
+nav.page_link("pages/segments.py", label="Segments", icon=":material/category:")
+nav.page_link("pages/concentration.py", label="Revenue concentration", icon=":material/payments:")
+nav.page_link("pages/service_models.py", label="Service models", icon=":material/handshake:")
+nav.page_link("pages/story.py", label="Story mode for a workshop", icon=":material/co_present:")
 
 if ledger := result.table.ledger:
     excluded = sum(e.rows for e in ledger if e.action == "excluded")

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 import app_support as support
+from segmentation.charts import NARROWEST_CHART, fit_to_width
 from segmentation.formatting import format_count, format_money, format_share
 from segmentation.segments import charts as segment_charts
 from segmentation.segments import criteria_catalogue
@@ -271,11 +272,12 @@ if notes:
     with st.expander(f"How the criteria were prepared ({len(notes)} notes: scaling, missing values, outliers)"):
         st.markdown("\n".join(f"- {support.inert(note)}" for note in notes))
 
-left, right = st.columns(2)
-with left:
-    st.altair_chart(segment_charts.segment_map(result.features, segmentation, seed=result.config.segmentation.seed))
-with right:
-    st.altair_chart(segment_charts.profile_heatmap(segmentation))
+pictures = st.grid(2, min_column_width=NARROWEST_CHART)
+pictures.altair_chart(
+    fit_to_width(segment_charts.segment_map(result.features, segmentation, seed=result.config.segmentation.seed)),
+    width="stretch",
+)
+pictures.altair_chart(fit_to_width(segment_charts.profile_heatmap(segmentation)), width="stretch")
 
 # --- profiles ------------------------------------------------------------------------------
 st.subheader("What sets each segment apart")
@@ -288,23 +290,23 @@ for profile in segmentation.profiles:
         expanded=profile.id == 1,
     ):
         st.write(support.inert(profile.description))
-        cols = st.columns(3)
+        cols = st.grid(3, min_column_width=190)  # "$32.3M ARR" whole, three a row or fewer
         # Shares as a grey note without an arrow: a share of the base is not growth.
-        cols[0].metric(
+        cols.metric(
             "Customers",
             format_count(profile.customers),
             format_share(profile.customer_share, 1) + " of all",
             delta_color="off",
             delta_arrow="off",
         )
-        cols[1].metric(
+        cols.metric(
             support.inert(result.revenue_unit),
             money(profile.revenue),
             format_share(profile.revenue_share, 1) + " of all",
             delta_color="off",
             delta_arrow="off",
         )
-        cols[2].metric("Per customer", money(profile.revenue / profile.customers if profile.customers else 0))
+        cols.metric("Per customer", money(profile.revenue / profile.customers if profile.customers else 0))
         if profile.id in rules:
             st.markdown(f"**Rule of thumb:** {support.inert(rules[profile.id])}")
         traits = profile.profile.get("traits") if isinstance(profile.profile, dict) else None
@@ -367,7 +369,7 @@ if result.config.segmentation.method in K_METHODS:
         scan = support.k_scan(*k_range)
         if scan is not None:
             st.success(support.inert(scan.reason))
-            st.altair_chart(segment_charts.k_scan_chart(scan))
+            st.altair_chart(fit_to_width(segment_charts.k_scan_chart(scan)))
             st.dataframe(scan.to_frame(), hide_index=True)
             if scan.recommended_k != result.config.segmentation.k and st.button(
                 f"Use {scan.recommended_k} segments", key="scan_apply"

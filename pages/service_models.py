@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import app_support as support
+from segmentation.charts import NARROWEST_CHART, fit_to_width
 from segmentation.formatting import format_count, format_money, format_share
 from segmentation.result import SERVICE_MODELS
 from segmentation.service import charts as service_charts
@@ -36,11 +37,11 @@ validation = result.potential.validation
 if validation is not None:
     st.caption(f"Potential: {support.inert(validation.sentence)}")
 
-cols = st.columns(3)
-for col, model in zip(cols, SERVICE_MODELS, strict=True):
+cards = st.grid(3, min_column_width=240, border=True)  # one card per model; fewer a row when narrow
+for model in SERVICE_MODELS:
     entry = models[model]
     figures = overview.model(model)
-    with col.container(border=True):
+    with cards.cell():
         st.markdown(f"**{support.inert(model.capitalize())}**")
         st.metric("Accounts", format_count(figures.customers))
         st.caption(
@@ -59,9 +60,9 @@ for col, model in zip(cols, SERVICE_MODELS, strict=True):
             )
         )
 
-left, right = st.columns(2)
-left.altair_chart(service_charts.service_grid(plan))
-right.altair_chart(service_charts.capacity(plan))
+pictures = st.grid(2, min_column_width=NARROWEST_CHART)
+pictures.altair_chart(fit_to_width(service_charts.service_grid(plan)), width="stretch")
+pictures.altair_chart(fit_to_width(service_charts.capacity(plan)), width="stretch")
 
 for model, cut in plan.budget.items():
     if cut.get("fell"):
@@ -111,7 +112,8 @@ with st.expander("Change the policy: tiers, grid, capacity, costs", expanded=Fal
             format_func=lambda v: "estimate it" if v is None else v,
         )
     st.markdown("**Tiers.** Leave 0 to use the thresholds picked from the data (shown in the rules above).")
-    row = st.columns(5)
+    widgets = st.grid(5, min_column_width=200)  # fewer a row when narrow
+    row = [widgets.cell() for _ in range(5)]
     for col, (path, label) in zip(
         row,
         [
@@ -170,7 +172,8 @@ with st.expander("Change the policy: tiers, grid, capacity, costs", expanded=Fal
         st.rerun()
 
     st.markdown("**Capacity** (0 CSMs = no limit; the headcount needed is shown instead)")
-    row = st.columns(4)
+    widgets = st.grid(4, min_column_width=200)  # fewer a row when narrow
+    row = [widgets.cell() for _ in range(4)]
     with row[0]:
         support.bound(
             st.number_input,
@@ -196,7 +199,8 @@ with st.expander("Change the policy: tiers, grid, capacity, costs", expanded=Fal
     with row[3]:
         support.bound(st.number_input, "Accounts per medium-touch CSM", "service.accounts_per_csm_medium", min_value=1)
     st.markdown("**Budget** (what each personal model may cost, as a share of the revenue it serves)")
-    row = st.columns(4)
+    widgets = st.grid(4, min_column_width=200)  # fewer a row when narrow
+    row = [widgets.cell() for _ in range(4)]
     with row[0]:
         support.bound(
             st.number_input,
@@ -223,7 +227,8 @@ with st.expander("Change the policy: tiers, grid, capacity, costs", expanded=Fal
         support.bound(
             st.slider, "At risk from score", "potential.at_risk_from", min_value=1.0, max_value=100.0, step=1.0
         )
-    row = st.columns(5)
+    widgets = st.grid(5, min_column_width=200)  # fewer a row when narrow
+    row = [widgets.cell() for _ in range(5)]
     with row[0]:
         support.bound(
             st.slider, "Priority: weight of today's revenue", "service.weight_current", min_value=0.0, max_value=1.0
@@ -284,25 +289,23 @@ else:
         "served lightly despite high potential, and high-touch accounts whose value does not carry the cost. "
         "Choose a column below if your file has one."
     )
-left, right, third = st.columns(3)
-for col, key, frame, title, caption in (
-    (left, "up", plan.move_up_frame(), "Move up", "More attention would pay: upside is the potential not yet earned."),
+lists = st.grid(3, min_column_width=320)  # three lists side by side on a wide page, one under another when not
+for key, frame, title, caption in (
+    ("up", plan.move_up_frame(), "Move up", "More attention would pay: upside is the potential not yet earned."),
     (
-        right,
         "down",
         plan.move_down_frame(),
         "Move down",
         "The CSM time is better spent elsewhere; cost change per year.",
     ),
     (
-        third,
         "save",
         plan.save_frame(),
         "Save",
         "At risk: a save play before any expansion, largest revenue at risk first.",
     ),
 ):
-    with col:
+    with lists.cell():
         figures = moves.get(key, {})
         st.markdown(f"**{support.inert(title)}: {format_count(figures.get('customers', len(frame)))} accounts**")
         st.caption(
@@ -385,9 +388,11 @@ with st.expander("How today's service is read, and the move rules"):
 st.subheader("Playbooks")
 playbooks = dict(result.config.service.playbooks)
 defaults = summary.get("playbooks", {})
-cols = st.columns(3)
-for col, model in zip(cols, SERVICE_MODELS, strict=True):
-    text = col.text_area(model.capitalize(), value=defaults.get(model, ""), height=180, key=f"playbook.{model}")
+playbook_boxes = st.grid(3, min_column_width=260)
+for model in SERVICE_MODELS:
+    text = playbook_boxes.text_area(
+        model.capitalize(), value=defaults.get(model, ""), height=180, key=f"playbook.{model}"
+    )
     if text != defaults.get(model, ""):
         playbooks[model] = text
 if playbooks != dict(result.config.service.playbooks):

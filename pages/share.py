@@ -7,7 +7,7 @@ from collections.abc import Callable
 import streamlit as st
 
 import app_support as support
-from segmentation.charts import CHART_TITLES, report_charts, to_png, to_svg
+from segmentation.charts import CHART_TITLES, fit_to_width, report_charts, to_png, to_svg
 from segmentation.config import AnalysisConfig, SourceFingerprint
 from segmentation.errors import InputError
 
@@ -45,10 +45,9 @@ DOWNLOADS = [
     ("Excluded rows (CSV)", "exclusions_csv", "excluded.csv", "text/csv", "download_exclusions", None),
     ("Settings (JSON)", "settings", "settings.json", "application/json", "download_settings", "settings"),
 ]
-for position, (label, kind, suffix, mime, key, icon) in enumerate(DOWNLOADS):
-    if position % 3 == 0:
-        cols = st.columns(3)
-    cols[position % 3].download_button(
+downloads = st.grid(3, min_column_width=240)  # three a row on a wide page; labels wrap, never cut
+for label, kind, suffix, mime, key, icon in DOWNLOADS:
+    downloads.download_button(
         label,
         result.config.with_source(made_from).to_json().encode() if kind == "settings" else deferred(kind),
         file_name=f"{stem}-{suffix}",
@@ -56,6 +55,7 @@ for position, (label, kind, suffix, mime, key, icon) in enumerate(DOWNLOADS):
         key=key,
         icon=f":material/{icon}:" if icon else None,
         width="stretch",
+        wrap=True,
         disabled=kind == "exclusions_csv" and result.table.excluded_rows.empty,
         on_click="ignore",  # every download here: no rerun, which would redraw the page and could drop the file
     )
@@ -69,7 +69,7 @@ charts = report_charts(result)
 chart_name = st.selectbox("Chart", list(charts), key="share_chart", format_func=lambda n: CHART_TITLES.get(n, n))
 if chart_name:
     chart = charts[chart_name]
-    st.altair_chart(chart)
+    st.altair_chart(fit_to_width(chart), width="stretch")  # the downloads below are the chart as built
     cols = st.columns(2)
     cols[0].download_button(
         "PNG",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import app_support as support
-from segmentation.charts import report_charts
+from segmentation.charts import fit_to_width, report_charts
 from segmentation.formatting import format_count, format_money, format_share
 
 CHAPTERS = ["Who are our customers?", "Where is the money?", "How should we serve them?", "What we do next"]
@@ -31,11 +31,13 @@ NOTES = [
 
 def draw_navigation() -> None:
     """Back and Next, under every chapter."""
-    back, _, forward = st.columns([1, 4, 1])
-    if back.button("◀ Back", key="story_back", disabled=step == 0, width="stretch"):
+    back, _, forward = st.columns([1, 4, 1], vertical_alignment="center")
+    if back.button("◀ Back", key="story_back", disabled=step == 0, width="stretch", wrap=True):
         st.session_state[STEP_KEY] = step - 1
         st.rerun()
-    if forward.button("Next ▶", key="story_next", disabled=step == len(CHAPTERS) - 1, width="stretch", type="primary"):
+    if forward.button(
+        "Next ▶", key="story_next", disabled=step == len(CHAPTERS) - 1, width="stretch", type="primary", wrap=True
+    ):
         st.session_state[STEP_KEY] = step + 1
         st.rerun()
 
@@ -74,9 +76,9 @@ if step == 0:
         f"### {format_count(result.table.n_customers)} customers fall into {len(profiles)} groups that behave "
         f"differently."
     )
-    cols = st.columns(min(len(profiles), 4))
-    for column, profile in zip(cols, profiles[:4], strict=False):
-        with column.container(border=True):
+    cards = st.grid(min(len(profiles), 4), min_column_width=220, border=True)  # fewer a row when narrow
+    for profile in profiles[:4]:
+        with cards.cell():
             st.markdown(f"**{support.inert(profile.name)}**")
             st.metric(
                 "Customers",
@@ -87,7 +89,7 @@ if step == 0:
             )
             st.caption(support.inert(profile.description))
     if "segment_map" in charts:
-        st.altair_chart(charts["segment_map"])
+        st.altair_chart(fit_to_width(charts["segment_map"]), width="stretch")
 elif step == 1:
     st.markdown(
         f"### The top 20% of customers bring {format_share(metrics.top_20pct_revenue_share)} of "
@@ -101,9 +103,9 @@ elif step == 1:
         f"{format_share(top.revenue_share)} of revenue ({money(top.revenue)})."
     )
     if "pareto" in charts:
-        st.altair_chart(charts["pareto"])
+        st.altair_chart(fit_to_width(charts["pareto"]), width="stretch")
     if "segment_shares" in charts:
-        st.altair_chart(charts["segment_shares"])
+        st.altair_chart(fit_to_width(charts["segment_shares"]), width="stretch")
 elif step == 2:
     st.markdown(
         f"### {format_count(models['high-touch']['customers'])} accounts earn a named CSM, "
@@ -115,13 +117,13 @@ elif step == 2:
         f"{support.inert(result.revenue_unit)} and short- and long-term potential within the team's capacity."
     )
     if "service_grid" in charts:
-        st.altair_chart(charts["service_grid"])
+        st.altair_chart(fit_to_width(charts["service_grid"]), width="stretch")
 elif story_changes is not None and CHAPTERS[step] == "What changed since last time?":
     from segmentation.changes.charts import bridge_waterfall
 
     st.markdown(f"### {support.inert(story_changes.headlines[0])}")
     st.markdown("\n".join(f"- {support.inert(s)}" for s in story_changes.headlines[1:]))
-    st.altair_chart(bridge_waterfall(story_changes))
+    st.altair_chart(fit_to_width(bridge_waterfall(story_changes)), width="stretch")
 else:
     move_up = result.service.move_up_frame()
     move_down = result.service.move_down_frame()

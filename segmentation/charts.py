@@ -6,7 +6,8 @@ Each stage builds its own charts (``segments/charts.py``, ``economics/charts.py`
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import textwrap
+from typing import TYPE_CHECKING, Any
 
 import altair as alt
 import vl_convert as vlc
@@ -63,9 +64,73 @@ SEGMENT_PALETTE_EXTRA = ["#7F7F7F", "#8C564B", "#17BECF", "#BCBD22"]
 """Further distinct colours (Tableau 10) once the eight Okabe–Ito ones are used."""
 AXIS_LABEL_LIMIT = 140
 """Longest axis label in pixels before Vega-Lite cuts it with an ellipsis (labels never overprint)."""
+NARROWEST_CHART = 420
+"""Narrowest the app draws a chart, in pixels: a row of charts wraps to fewer per row below it."""
+TITLE_LINE_CHARS = 50
+"""Longest line of a chart, axis or legend title, in characters, before it wraps onto the next line.
+
+50 characters of the bold title font (about 7.2 px each) fit in `NARROWEST_CHART` less the 40 px
+Streamlit keeps free (it cuts a longer line with "…").
+"""
+LEGEND_COLUMNS = 2
+"""Legend entries per row under a chart: two names of `AXIS_LABEL_LIMIT` px fit the narrowest chart."""
 
 
 def segment_colours(names: list[str]) -> alt.Scale:
     """Return the colour scale for segments in id order: the same segment gets the same colour everywhere."""
     colours = (SEGMENT_PALETTE + SEGMENT_PALETTE_EXTRA) * (len(names) // 12 + 1)
     return alt.Scale(domain=list(names), range=colours[: len(names)])
+
+
+def fit_to_width(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """Return a copy of `chart` that reads at any width it is stretched to, for the app.
+
+    The width follows the container and the height stays the plot's; titles longer than `TITLE_LINE_CHARS`
+    wrap onto further lines instead of being cut; axis labels are cut at `AXIS_LABEL_LIMIT` px and those
+    that would still touch are left out (never overprinted); legends sit under the chart, `LEGEND_COLUMNS`
+    entries a row, so the plot keeps the chart's width. The report and the slide images keep the charts
+    as built.
+    """
+    fitted = chart.copy(deep=True)  # type: ignore[attr-defined]  # every top-level chart is a SchemaBase
+    _wrap_titles(fitted)
+    if isinstance(fitted, alt.Chart | alt.LayerChart):
+        # Stretch the width only: a chart's height stays its plot's, as in the report. (Streamlit's default
+        # fits the height too, so the title, axes and legend came out of the plot: a 160 px chart was a strip.)
+        fitted.autosize = alt.AutoSizeParams(type="fit-x", contains="padding")
+    return fitted.configure_axis(  # type: ignore[attr-defined, no-any-return]
+        labelLimit=AXIS_LABEL_LIMIT, labelOverlap="greedy", labelSeparation=4
+    ).configure_legend(orient="bottom", columns=LEGEND_COLUMNS, labelLimit=AXIS_LABEL_LIMIT, titleLimit=0)
+
+
+def _wrapped(text: str) -> str | list[str]:
+    """Return `text` as it is when it fits one title line, else as the fewest lines of about equal length."""
+    if len(text) <= TITLE_LINE_CHARS:
+        return text
+    lines = textwrap.wrap(text, TITLE_LINE_CHARS, break_long_words=False)
+    for width in range(-(-len(text) // len(lines)), TITLE_LINE_CHARS):
+        even = textwrap.wrap(text, width, break_long_words=False)
+        if len(even) == len(lines):
+            return even
+    return lines
+
+
+def _wrap_titles(node: Any) -> None:
+    """Wrap every title (chart, axis, legend, facet header) in the chart's objects, in place; tooltips keep theirs."""
+    if isinstance(node, list):
+        for item in node:
+            _wrap_titles(item)
+        return
+    if not isinstance(node, alt.SchemaBase | dict):
+        return
+    items = node._kwds if isinstance(node, alt.SchemaBase) else node
+    for key, value in items.items():
+        if key in ("data", "datasets", "tooltip"):
+            continue
+        if (
+            key in ("title", "text")
+            and isinstance(value, str)
+            and (key == "title" or isinstance(node, alt.TitleParams))
+        ):
+            items[key] = _wrapped(value)
+        else:
+            _wrap_titles(value)
