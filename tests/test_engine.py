@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import ibis
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -18,6 +19,7 @@ from segmentation.economics.concentration import abc_classes, concentration_metr
 from segmentation.engine import EngineSettings, connect, run_engine
 from segmentation.engine.assign import draw_sample
 from segmentation.engine.concentration import by_segment, concentration
+from segmentation.engine.text import text
 from segmentation.intake import Source, build_customer_table
 from segmentation.intake.settings import IntakeSettings
 
@@ -91,6 +93,28 @@ def test_short_files_count_every_row_as_revenue(tmp_path: Path) -> None:
     assert result.window["run_rate_months"] is None
     assert customers.loc["A", "revenue"] == pytest.approx(1000.50)
     assert "prior_revenue" not in customers.columns
+
+
+# IDs as a lake holds them, untrimmed: whitespace of every kind Python's str.strip removes, and IDs that begin
+# or end in the letters of the escapes \t \n \r \v \f (Spark read Ibis' strip() as trimming 'v' and 'f')
+UNTRIMMED_IDS = ["A-0a282f", "  B-1v  ", "\tC-2t\n", "\x0bD-3f\x0c", "\u00a0E-4r\u3000", "f-5", "v-6", "n-7\r"]
+TRIMMED_IDS = ["A-0a282f", "B-1v", "C-2t", "D-3f", "E-4r", "f-5", "v-6", "n-7"]
+
+
+def test_text_is_trimmed_as_python_strips_it() -> None:
+    values = [*UNTRIMMED_IDS, "", "   ", "\x1c x \x85", "\u2009\u202fy\u205f", None]
+    table = ibis.memtable({"value": values}, schema={"value": "string"})
+    got = connect("duckdb").to_pyarrow(table.select(text=text(table.value))).column("text").to_pylist()
+    assert got == [(value.strip() or None) if value is not None else None for value in values]
+
+
+def test_ids_keep_their_letters_and_lose_only_whitespace(tmp_path: Path) -> None:
+    amounts = ["10", " 20 ", "\t30", "40\x0b", "50", "60", "70", "80"]
+    frame = pd.DataFrame({"account_id": UNTRIMMED_IDS, "arr": amounts})
+    result = run_engine(str(_write(tmp_path, frame)), EngineSettings(k=1))
+    customers = result.segmented.to_pyarrow().to_pandas().sort_values("revenue")
+    assert customers["customer_id"].tolist() == TRIMMED_IDS
+    assert customers["revenue"].tolist() == [10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0]
 
 
 def test_concentration_figures_match_the_economics_definitions() -> None:

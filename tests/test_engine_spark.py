@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -93,6 +94,39 @@ def test_spark_and_duckdb_give_the_same_answers(name: str, spark: Any, duckdb: A
     )
     assert [(e.reason, e.rows) for e in on_duckdb.ledger] == [(e.reason, e.rows) for e in on_spark.ledger]
     assert on_duckdb.fitted.k == on_spark.fitted.k
+
+
+# As in test_engine.py: IDs with whitespace of every kind, and IDs that begin or end in the letters of the
+# escapes \t \n \r \v \f; Ibis' strip() compiles to TRIM(' \t\n\r\v\f' FROM x), which Spark read as
+# trimming the letters 'v' and 'f' (ravenstack's A-0a282f came out as A-0a282)
+UNTRIMMED_IDS = ["A-0a282f", "  B-1v  ", "\tC-2t\n", "\x0bD-3f\x0c", "\u00a0E-4r\u3000", "f-5", "v-6", "n-7\r"]
+TRIMMED_IDS = ["A-0a282f", "B-1v", "C-2t", "D-3f", "E-4r", "f-5", "v-6", "n-7"]
+
+
+def test_text_is_trimmed_as_python_strips_it_on_both_engines(spark: Any, duckdb: Any) -> None:
+    import ibis
+
+    from segmentation.engine.text import text
+
+    values = [*UNTRIMMED_IDS, "", "   ", "\x1c x \x85", "\u2009\u202fy\u205f", "12,50", None]
+    table = ibis.memtable(
+        {"position": list(range(len(values))), "value": values}, schema={"position": "int64", "value": "string"}
+    )
+    expected = [(value.strip() or None) if value is not None else None for value in values]
+    for con in (duckdb, spark):
+        got = con.to_pyarrow(table.select("position", text=text(table.value)).order_by("position"))
+        assert got.column("text").to_pylist() == expected, con.name
+
+
+def test_ids_keep_their_letters_on_both_engines(spark: Any, duckdb: Any, tmp_path: Path) -> None:
+    amounts = ["10", " 20 ", "\t30", "40\x0b", "50", "60", "70", "80"]
+    path = tmp_path / "untrimmed.parquet"
+    pq.write_table(pa.table({"account_id": UNTRIMMED_IDS, "arr": amounts}), path)
+    for con in (duckdb, spark):
+        result = run_engine(str(path), EngineSettings(k=1), con=con)
+        customers = result.segmented.to_pyarrow().to_pandas().sort_values("revenue")
+        assert customers["customer_id"].tolist() == TRIMMED_IDS, con.name
+        assert customers["revenue"].tolist() == [10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0], con.name
 
 
 def test_spark_writes_the_customer_parquet_partitioned_by_segment(spark: Any, tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 from segmentation.engine.source import RowPlan
+from segmentation.engine.text import SPACE, text
 from segmentation.errors import InputError
 from segmentation.intake.build import _CANCELLED
 from segmentation.intake.parsing import parse_dates
@@ -26,7 +27,7 @@ from segmentation.vocabulary import sums_per_customer
 RUN_RATE_MONTHS = 12
 MAX_TEXT_DATES = 500_000
 """Distinct written dates parsed in Python (a mapping joined back); more means the dates should be typed."""
-_NUMBER_NOISE = r"[\s$€£¥₹%']|[A-Za-z]{3}$|^[A-Za-z]{3}"
+_NUMBER_NOISE = rf"[{SPACE}$€£¥₹%']|[A-Za-z]{{3}}$|^[A-Za-z]{{3}}"
 _EXAMPLES = 5
 
 
@@ -53,20 +54,14 @@ class CustomerRows:
     rows_kept: int
 
 
-def _text(column: ir.Value) -> ir.StringValue:
-    """A column as trimmed text, blanks as NULL."""
-    text = column.cast("string").strip()
-    return ibis.ifelse(text == "", ibis.null("string"), text)
-
-
 def number(column: ir.Value) -> ir.FloatingValue:
     """A column as float64: typed numbers as they are; text without currency signs, spaces or
     thousands commas, ``(12.50)`` and ``12.50-`` as negatives; NULL when it is not a number."""
     if column.type().is_numeric() or column.type().is_boolean():
         return column.cast("float64")
-    text = _text(column).re_replace(_NUMBER_NOISE, "")
-    negative = text.re_search(r"^\(.*\)$") | text.re_search(r"^[0-9.,]+-$")
-    value = text.re_replace(r"[(),]", "").re_replace(r"-$", "").try_cast("float64")
+    cleaned = text(column).re_replace(_NUMBER_NOISE, "")
+    negative = cleaned.re_search(r"^\(.*\)$") | cleaned.re_search(r"^[0-9.,]+-$")
+    value = cleaned.re_replace(r"[(),]", "").re_replace(r"-$", "").try_cast("float64")
     return ibis.ifelse(negative, -value.abs(), value)
 
 
@@ -76,7 +71,7 @@ def _check_decimal_commas(table: ir.Table, factors: tuple[str, ...]) -> None:
         column = table[name]
         if not column.type().is_string():
             continue
-        pattern = r"^\s*-?[0-9]{1,3}(\.[0-9]{3})*,[0-9]{1,2}\s*$"
+        pattern = rf"^[{SPACE}]*-?[0-9]{{1,3}}(\.[0-9]{{3}})*,[0-9]{{1,2}}[{SPACE}]*$"
         found = table.filter(column.re_search(pattern)).select(column).limit(1).to_pyarrow()
         if found.num_rows:
             raise InputError(
@@ -98,7 +93,7 @@ def _dates(table: ir.Table, name: str, date_order: str) -> ir.DateValue:
 
 def _with_text_dates(con_table: ir.Table, name: str, date_order: str) -> ir.Table:
     """Add ``_date`` read from text column `name` through a mapping of its distinct values."""
-    distinct = con_table.select(_v=_text(con_table[name])).distinct().filter(lambda t: t._v.notnull())
+    distinct = con_table.select(_v=text(con_table[name])).distinct().filter(lambda t: t._v.notnull())
     count = int(distinct.count().to_pyarrow().as_py())
     if count > MAX_TEXT_DATES:
         raise InputError(
@@ -115,7 +110,7 @@ def _with_text_dates(con_table: ir.Table, name: str, date_order: str) -> ir.Tabl
         }
     )
     lookup = ibis.memtable(mapping)
-    keyed = con_table.mutate(_v=_text(con_table[name]))
+    keyed = con_table.mutate(_v=text(con_table[name]))
     joined = keyed.left_join(lookup, "_v")
     return joined.drop("_v", *[c for c in joined.columns if c.endswith("_right")]).rename(_date="_d")
 
@@ -135,22 +130,22 @@ def prepared_rows(table: ir.Table, plan: RowPlan, date_order: str) -> ir.Table:
     blank: ir.BooleanValue | None = None
     for factor in plan.amount_factors:
         parsed = number(table[factor])
-        missing = table[factor].isnull() | (_text(table[factor]).isnull())
+        missing = table[factor].isnull() | (text(table[factor]).isnull())
         amount = parsed if amount is None else amount * parsed
         blank = missing if blank is None else (blank | missing)
     assert amount is not None and blank is not None
     cancelled = ibis.literal(False)
     for name in plan.categorical:
-        cancelled = cancelled | _text(table[name]).re_search(_CANCELLED).fill_null(False)
+        cancelled = cancelled | text(table[name]).re_search(_CANCELLED).fill_null(False)
     columns: dict[str, ir.Value] = {
-        "_id": _text(table[plan.id_column]),
+        "_id": text(table[plan.id_column]),
         "_amount": amount * plan.multiplier,
         "_blank": blank,
         "_cancelled": cancelled,
         "_date": date_expr.cast("date"),
-        "_order": _text(table[plan.order_key]) if plan.order_key else ibis.null("string"),
+        "_order": text(table[plan.order_key]) if plan.order_key else ibis.null("string"),
     }
-    columns.update({name: _text(table[name]) for name in plan.categorical})
+    columns.update({name: text(table[name]) for name in plan.categorical})
     columns.update({name: number(table[name]) for name in plan.numeric})
     return table.select(**columns)
 

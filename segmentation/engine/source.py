@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from ibis.backends import BaseBackend
 
+from segmentation.engine.text import trimmed
 from segmentation.errors import InputError
 from segmentation.intake.build import _event_date, _order_key, _other_id, _source_roles, _unit
 from segmentation.intake.reading import read_raw
@@ -171,7 +172,7 @@ def plan_rows(opened: Opened, settings: IntakeSettings) -> RowPlan:
 
 def _grain(table: ir.Table, id_column: str, roles: dict[str, ColumnRole]) -> str:
     """The intake's rule (`_decide_grain`) on counts over every row: many rows per ID means transactions."""
-    key = table[id_column].cast("string").strip()
+    key = trimmed(table[id_column])
     present = key.notnull() & (key != "")
     counts = table.aggregate(rows=present.sum(), ids=ibis.ifelse(present, key, None).nunique()).to_pyarrow()
     rows, ids = int(counts["rows"][0].as_py() or 0), int(counts["ids"][0].as_py() or 0)
