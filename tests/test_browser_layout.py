@@ -88,7 +88,9 @@ LAYOUT_PROBLEMS = r"""
     if (frame.width < 240) problems.push(`chart squeezed to ${Math.round(frame.width)}px`);
     const svg = chart.querySelector('svg.marks');
     if (!svg) continue;  // drawn on a canvas (many points): only its size can be checked
-    const texts = [...svg.querySelectorAll('text')].filter((t) => (t.textContent || '').trim() && shown(t));
+    // Vega hides a label it leaves out for overlap with opacity 0: only the drawn ones count.
+    const drawnText = (t) => (t.textContent || '').trim() && shown(t) && getComputedStyle(t).opacity !== '0';
+    const texts = [...svg.querySelectorAll('text')].filter(drawnText);
     for (const t of texts) {
       const r = t.getBoundingClientRect();
       // 3 px: a glyph box carries the line spacing around the letters
@@ -134,9 +136,10 @@ def settle(page: object) -> None:
 def nav_links(page: object) -> object:
     """The sidebar's page links, opening the sidebar first when it starts collapsed."""
     links = page.locator("[data-testid='stSidebarNav'] a")  # type: ignore[attr-defined]
-    if not links.first.is_visible():
+    if page.locator("[data-testid='stSidebar'][data-collapsed='true']").count():  # type: ignore[attr-defined]
         page.locator("[data-testid='stExpandSidebarButton']").click()  # type: ignore[attr-defined]
-        links.first.wait_for()
+        page.locator("[data-testid='stSidebar'][data-collapsed='false']").wait_for()  # type: ignore[attr-defined]
+        page.wait_for_timeout(400)  # type: ignore[attr-defined]  # the sidebar slides in
     return links
 
 
