@@ -433,13 +433,21 @@ def _cached_features(
     return build_features(table, config.criteria)
 
 
+def _table_and_features(
+    config: AnalysisConfig, digest: str, related_digest: str | None, file: LoadedFile, related: LoadedFile | None
+) -> tuple[CustomerTable, FeatureMatrix]:
+    """The customer table and the criteria matrix, each from its own cache."""
+    table = _cached_table(digest, related_digest, config.section_json("intake"), file, related)
+    features = _cached_features(digest, related_digest, config.section_json("intake", "criteria"), file, related)
+    return table, features
+
+
 @_stage
 def _cached_clusters(
     digest: str, related_digest: str | None, cluster_json: str, _file: LoadedFile, _related: LoadedFile | None
 ) -> Clustering:
     config = AnalysisConfig.from_dict(json.loads(cluster_json))
-    table = _cached_table(digest, related_digest, config.section_json("intake"), _file, _related)
-    features = _cached_features(digest, related_digest, config.section_json("intake", "criteria"), _file, _related)
+    table, features = _table_and_features(config, digest, related_digest, _file, _related)
     return find_clusters(table, features, config.segmentation)
 
 
@@ -448,8 +456,7 @@ def _cached_segments(
     digest: str, related_digest: str | None, segment_json: str, _file: LoadedFile, _related: LoadedFile | None
 ) -> tuple[FeatureMatrix, Segmentation]:
     config = AnalysisConfig.from_dict(json.loads(segment_json))
-    table = _cached_table(digest, related_digest, config.section_json("intake"), _file, _related)
-    features = _cached_features(digest, related_digest, config.section_json("intake", "criteria"), _file, _related)
+    table, features = _table_and_features(config, digest, related_digest, _file, _related)
     clustering = _cached_clusters(digest, related_digest, _cluster_json(config), _file, _related)
     return features, describe_segments(table, features, clustering, config.segmentation)
 

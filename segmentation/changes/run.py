@@ -88,10 +88,11 @@ def split_periods(
     if known.empty:
         raise InputError(f"'{event_date}' in '{primary.name}' holds no dates; periods need a dated transactions file.")
     first, latest = pd.Timestamp(known.min()), pd.Timestamp(known.max())
+    ends = None
     if active_end is not None:  # subscriptions: the file runs to its latest start or end
-        ended = parse_dates(raw.frame[active_end], config.intake.date_order, allow_serial=True).values.dropna()
-        if not ended.empty:
-            latest = max(latest, pd.Timestamp(ended.max()))
+        ends = parse_dates(raw.frame[active_end], config.intake.date_order, allow_serial=True).values
+        if ends.notna().any():
+            latest = max(latest, pd.Timestamp(ends.max()))
     end = pd.Timestamp(settings.period_end) if settings.period_end else latest.normalize()
     end_of_day = end + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
     covered = lambda m: first <= _months_back(end, 2 * m) + pd.Timedelta(days=COVERAGE_SLACK_DAYS)  # noqa: E731
@@ -125,9 +126,7 @@ def split_periods(
     start = _months_back(end, 2 * months) + pd.Timedelta(days=1)
     later = (dates >= middle) & (dates <= end_of_day)
     earlier = (dates >= start) & (dates < middle)
-    ends = None
-    if active_end is not None:
-        ends = parse_dates(raw.frame[active_end], config.intake.date_order, allow_serial=True).values
+    if ends is not None:
         before_day = middle - pd.Timedelta(days=1)
         later = (dates <= end_of_day) & (ends.isna() | (ends >= end))
         earlier = (dates < middle) & (ends.isna() | (ends >= before_day))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -814,14 +815,18 @@ def end_date_column(dates: list[str]) -> str | None:
     return next((d for d in dates if any(w in tokens(d) for w in _LINE_END_WORDS)), None)
 
 
+def _latest_date(columns: Iterable[pd.Series]) -> pd.Timestamp:
+    """The latest date in any of `columns` (NaT when none holds one): the day subscription ARR is taken on."""
+    return pd.to_datetime(pd.concat(list(columns)), errors="coerce").max()
+
+
 def _active_window(prepared: dict[str, pd.Series], end: str, event_date: str, kept: np.ndarray, unit: str) -> _Window:
     """ARR or MRR lines with an end date are subscriptions: revenue is what is active on the latest date.
 
     Summing the ARR of every line started in the last 12 months would add up contracts that ended
     and miss ones that began earlier and still run.
     """
-    stamps = [pd.Series(prepared[c])[kept] for c in (end, event_date)]
-    latest = pd.to_datetime(pd.concat(stamps), errors="coerce").max()
+    latest = _latest_date(pd.Series(prepared[c])[kept] for c in (end, event_date))
     day = f" on {latest:%Y-%m-%d}" if pd.notna(latest) else ""
     note = (
         f"Revenue is the {unit} of the subscription lines active{day}, the latest date in the file "
@@ -986,8 +991,7 @@ def _join_related(
         end = end_date_column(dates)
         if new_unit in {"ARR", "MRR"} and end is not None:
             active_until = end
-            stamps = [pd.to_datetime(rows[c], errors="coerce") for c in (end, event_date) if c is not None]
-            latest = pd.concat(stamps).max()
+            latest = _latest_date(rows[c] for c in (end, event_date) if c is not None)
             as_of = f" on {latest:%Y-%m-%d}, the latest date in the table" if pd.notna(latest) else ""
             notes.append(
                 f"Revenue is the {new_unit} of the rows of '{related.name}' still active{as_of} "
