@@ -44,13 +44,13 @@ chromium:
 	@test -x /usr/bin/chromium || { echo "Installing Debian's chromium for the browser tests…"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-## test: lint, type-check and run the whole suite (unit, app, CLI, browser)
-test: $(TEST_STAMP) chromium lint typecheck
+## test: lint, type-check and run the whole suite (unit, app, CLI, browser, and Spark on local[2])
+test: $(TEST_STAMP) $(SPARK_STAMP) chromium java lint typecheck
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
-## test-spark: the engine path's Spark equivalence tests (installs PySpark; needs Java 17)
+## test-spark: only the engine path's Spark equivalence tests (installs PySpark; needs Java 17)
 test-spark: $(SPARK_STAMP) java
-	SEGMENTATION_SPARK_TESTS=1 $(BIN)/python -m pytest tests/test_engine_spark.py
+	$(BIN)/python -m pytest tests/test_engine_spark.py
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
