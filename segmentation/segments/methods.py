@@ -38,10 +38,13 @@ def threads_for(cells: int) -> Iterator[None]:
 
 def kmeans_starts(n: int) -> int:
     """Return how many seeded k-means starts to keep the best of: one start can settle on merged groups
-    (on planted data, one start merged two of four groups: ARI 0.80 against 0.97 with ten); fewer starts
-    on large files, where each start costs more and the groups are better sampled."""
+    (on planted data, one start merged two of four groups: ARI 0.80 against 0.97 with ten). Twenty on
+    small files: on telco's 5,174 accounts (2,077 distinct rows of yes/no answers) ten starts settled
+    on the worse of two optima (inertia 39,724 against 38,204) for 2 of 8 seeds, so refits on resamples
+    disagreed with the segments shown (agreement 0.46); with twenty all 8 seeds find the better one.
+    Fewer starts on large files, where each start costs more and the groups are better sampled."""
     if n <= 20_000:
-        return 10
+        return 20
     if n <= 200_000:
         return 4
     return 1

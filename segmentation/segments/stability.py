@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 STABILITY_SAMPLE = 3_000
 """Customers each refit is made on (80% of them when there are fewer)."""
-STABILITY_REFITS = 3
+STABILITY_REFITS = 5
 """Refits, each on another resample with another seed."""
 ROUGH_GUIDE_BELOW = 0.75
 """Mean adjusted Rand index below which the segments are called a rough guide."""
