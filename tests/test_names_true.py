@@ -21,6 +21,7 @@ from segmentation.segments.charts import profile_heatmap
 from segmentation.segments.naming import (
     SHORT_NAME_WIDTH,
     bad_tokens,
+    category_phrase,
     contradictions,
     label,
     measure_kind,
@@ -162,6 +163,22 @@ def test_codes_and_raw_column_names_stay_out_of_names() -> None:
     assert label("MntMeatProducts") == "meat products spend"
     assert label("logins_30d") == "logins"
     assert label("NumWebPurchases") == "web purchases"
+
+
+def test_labels_keep_acronyms_and_drop_units_and_categories_read_as_english() -> None:
+    # units and scales in brackets are profile detail ('high annual income k' was a name)
+    assert label("Annual Income (k$)") == "annual income"
+    assert label("Spending Score (1-100)") == "spending score"
+    # an acronym written in capitals stays in capitals ('without streaming tv' was a name); an all-capitals
+    # column name is not a row of acronyms
+    assert label("StreamingTV") == "streaming TV"
+    assert label("ANNUAL_REVENUE") == "annual revenue"
+    assert category_phrase("StreamingTV", "No") == "without streaming TV"
+    # a value says what it is of ('Fiber optic' alone was a name), but gender needs no noun ('Female gender')
+    assert category_phrase("InternetService", "Fiber optic") == "Fiber optic internet service"
+    assert category_phrase("Contract", "Month-to-month") == "Month-to-month contract"
+    assert category_phrase("InternetService", "No internet service") == "No internet service"
+    assert category_phrase("Gender", "Female") == "Female"
 
 
 def test_a_joined_files_name_never_reaches_a_segment_name() -> None:

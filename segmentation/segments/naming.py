@@ -55,6 +55,12 @@ _ACRONYMS = {
     "share": "rate",
 }
 _PERIOD = re.compile(r"^\d+(d|w|m|y|days|mo)$")
+_UNIT = re.compile(r"\s*\([^)]*\)")
+"""A unit or scale in brackets ('Annual Income (k$)', 'Score (1-100)'): detail for the profile, not the name."""
+_CAPITALS = re.compile(r"[A-Z]{2,}(?![a-z])")
+"""An acronym written in capitals inside a mixed-case name ('StreamingTV', 'CustomerID')."""
+BARE_VALUE_COLUMNS = frozenset({"gender", "sex"})
+"""Columns whose values read alone: 'Female', not 'Female gender'."""
 
 # kind: (name words, phrase when high, phrase when low, leads the name)
 TENURE_WORDS = {"tenure", "signup", "signed", "joined", "created", "onboarded", "since", "first", "start", "started"}
@@ -122,6 +128,8 @@ def label(column: str, stems: list[str] | None = None) -> str:
     like 'Mnt', 'Num', 'is_', '_flag', '_30d' become words or go.
     """
     base = column.removesuffix(" (days since)")
+    base = _UNIT.sub("", base).strip() or base
+    capitals = {} if base.upper() == base else {c.lower(): c for c in _CAPITALS.findall(base)}
     entity = ""
     for stem in stems or []:
         if base.lower().startswith(stem + "_"):
@@ -136,7 +144,7 @@ def label(column: str, stems: list[str] | None = None) -> str:
     for word in words[1:] if spend else words:
         if _PERIOD.match(word):
             continue
-        mapped = _ACRONYMS.get(word, word)
+        mapped = _ACRONYMS.get(word, capitals.get(word, word))
         if mapped:
             out.append(mapped)
     if spend:
@@ -216,8 +224,10 @@ def category_phrase(column: str, level: str, stems: list[str] | None = None) -> 
     if "_" in level:
         return None  # a raw identifier-like value
     text = level.strip()
-    if " " not in text and words and words.casefold() not in text.casefold() and len(words.split()) <= 2:
-        return f"{text} {words}"  # 'Month-to-month contract', 'FinTech industry'
+    if words.casefold() in BARE_VALUE_COLUMNS:
+        return text
+    if words and words.casefold() not in text.casefold() and len(text.split()) <= 2 and len(words.split()) <= 2:
+        return f"{text} {words}"  # 'Month-to-month contract', 'FinTech industry', 'Fiber optic internet service'
     return text
 
 
