@@ -441,7 +441,7 @@ DATASETS = {
             SHARED_DATA / "ravenstack" / "ravenstack_subscriptions.csv",
         ],
         "ravenstack_subscriptions.csv: arr_amount",
-        "",
+        "subscriptions active on 2024-12-31",
     ),
     "sample accounts": ([SAMPLE_ACCOUNTS], "arr", ""),
     "sample invoices": ([SAMPLE_INVOICES], "amount", "last 12 months to 2026-09-30"),
@@ -530,3 +530,22 @@ def test_loss_making_accounts_are_listed_in_customers_csv_and_the_report() -> No
     assert by_id.loc["A2", "gross_profit"] == -50.0
     assert list(result.customers.columns[-2:]) == ["gross_profit", "loss_making"]
     assert "2 accounts lose money (together a gross profit of -55 on 1k of revenue)" in build_report(result)
+
+
+def test_a_joined_subscription_table_gives_the_as_of_day_in_the_headline() -> None:
+    """Accounts with their ARR in a joined subscriptions table: the headline window names the day."""
+    accounts = _accounts(4).drop(columns=["seats"])
+    subscriptions = pd.DataFrame(
+        {
+            "account_id": ["A1", "A1", "A2", "A3", "A4"],
+            "arr_amount": [1200, 2400, 600, 900, 300],
+            "start_date": ["2023-01-01", "2024-01-01", "2023-06-01", "2024-03-01", "2022-01-01"],
+            "end_date": ["2023-12-31", "", "", "", "2023-06-30"],
+        }
+    )
+    primary = Source.from_bytes("accounts.csv", accounts.to_csv(index=False).encode())
+    related = Source.from_bytes("subs.csv", subscriptions.to_csv(index=False).encode())
+    table = build_customer_table(primary, IntakeSettings(), related)
+    assert table.revenue_window == "subscriptions active on 2024-03-01"
+    revenue = dict(zip(table.customers["customer_id"], table.customers["revenue"], strict=True))
+    assert revenue["A1"] == 2400 and revenue["A2"] == 600 and revenue["A3"] == 900  # A1's ended line is not ARR

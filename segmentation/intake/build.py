@@ -227,6 +227,7 @@ def build_customer_table(primary: Source, settings: IntakeSettings, related: Sou
             notes=notes,
             primary=primary,
             need_revenue=revenue is None,
+            facts=facts,
         )
     customers = _in_stable_order(customers)
     _date_notes(profiles, source_roles, notes, settings)
@@ -239,7 +240,6 @@ def build_customer_table(primary: Source, settings: IntakeSettings, related: Sou
         customers = customers.reset_index(drop=True)
     _negative_revenue(customers, ledger, notes)
     _refuse_degenerate_money(customers, revenue_column, primary.name)
-    currency = detect_currency(revenue_column, frame)
     currency = detect_currency(revenue.factors[0] if revenue is not None else revenue_column, frame)
     if currency is None and revenue is not None and revenue.operation != "single":
         currency = detect_currency(revenue_column, frame)
@@ -910,6 +910,7 @@ def _join_related(
     notes: list[str],
     primary: Source,
     need_revenue: bool,
+    facts: dict[str, str],
 ) -> tuple[pd.DataFrame, dict[str, ColumnRole], str, str]:
     raw: RawTable = read_raw(related, settings.model_copy(update={"sheet": None, "header_row": None}))
     frame = text_frame(raw.frame)  # matched by key text; a related table is read as text throughout
@@ -993,6 +994,8 @@ def _join_related(
             active_until = end
             latest = _latest_date(rows[c] for c in (end, event_date) if c is not None)
             as_of = f" on {latest:%Y-%m-%d}, the latest date in the table" if pd.notna(latest) else ""
+            # the headline says the as-of day, as it does when the subscriptions are the primary file
+            facts["window"] = f"subscriptions active on {latest:%Y-%m-%d}" if pd.notna(latest) else ""
             notes.append(
                 f"Revenue is the {new_unit} of the rows of '{related.name}' still active{as_of} "
                 f"('{end}' empty or on/after that date)."

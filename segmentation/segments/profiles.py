@@ -289,8 +289,9 @@ def _describe(
     medians: dict[str, Any],
     number_traits: list[tuple[float, str, str, bool]],
     category_traits: list[tuple[Any, ...]],
+    stems: list[str],
 ) -> str:
-    """Return one or two sentences with numbers on what sets a segment apart."""
+    """Return one or two sentences with numbers on what sets a segment apart (a joined file's name left out)."""
     first = f"{plural(customers, 'customer')} ({customer_share:.0%}) {_earning(revenue_share, revenue)}."
     details: list[str] = []
     for _effect, _phrase, column, _leads in sorted(number_traits, key=lambda t: -t[0]):
@@ -302,7 +303,11 @@ def _describe(
             continue  # medians (nearly) equal: the difference is in the spread, not worth a sentence
         ratio = stats.get("ratio")
         times = f" ({ratio:.1f}×)" if ratio is not None and base > 0 and seg > 0 else ""
-        details.append(f"median {readable(column)} {_fmt(seg)} vs {_fmt(base)} overall{times}")
+        if column.endswith("_share") and min(seg, base) >= 0 and max(seg, base) <= 1:  # a rate: in per cent
+            seg_text, base_text = f"{seg:.0%}", f"{base:.0%}"
+        else:
+            seg_text, base_text = _fmt(seg), _fmt(base)
+        details.append(f"median {label(column, stems)} {seg_text} vs {base_text} overall{times}")
     for trait in category_traits[:1]:
         details.append(f"{trait[3]:.0%} are {trait[1]} (vs {trait[4]:.0%} overall)")
     if not details:
@@ -382,6 +387,7 @@ def build_profiles(
             medians=medians[segment],
             number_traits=number_traits[segment],
             category_traits=category_traits[segment],
+            stems=stems,
         )
         if segment == 0:
             description = (
