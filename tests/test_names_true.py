@@ -179,6 +179,8 @@ def test_labels_keep_acronyms_and_drop_units_and_categories_read_as_english() ->
     assert category_phrase("Contract", "Month-to-month") == "Month-to-month contract"
     assert category_phrase("InternetService", "No internet service") == "No internet service"
     assert category_phrase("Gender", "Female") == "Female"
+    assert number_phrase("Age", high=False)[0] == "younger"  # not 'low age'
+    assert measure_kind("account_age_days") == "tenure"
 
 
 def test_a_joined_files_name_never_reaches_a_segment_name() -> None:

@@ -83,6 +83,7 @@ _KINDS: dict[str, tuple[set[str], str, str, bool]] = {
         False,
     ),
     "growth": ({"growth"}, "fast-growing", "shrinking", False),
+    "age": ({"age"}, "older", "younger", False),  # a person's age; an account's age is tenure (above)
     "usage": (
         {
             "usage",
