@@ -820,6 +820,11 @@ def _latest_date(columns: Iterable[pd.Series]) -> pd.Timestamp:
     return pd.to_datetime(pd.concat(list(columns)), errors="coerce").max()
 
 
+def _active_on(latest: pd.Timestamp) -> str:
+    """The headline's window for subscription ARR: 'subscriptions active on DAY' (no day when none is known)."""
+    return "subscriptions active" + (f" on {latest:%Y-%m-%d}" if pd.notna(latest) else "")
+
+
 def _active_window(prepared: dict[str, pd.Series], end: str, event_date: str, kept: np.ndarray, unit: str) -> _Window:
     """ARR or MRR lines with an end date are subscriptions: revenue is what is active on the latest date.
 
@@ -832,7 +837,7 @@ def _active_window(prepared: dict[str, pd.Series], end: str, event_date: str, ke
         f"Revenue is the {unit} of the subscription lines active{day}, the latest date in the file "
         f"('{end}' empty or on/after it): a line's {unit} counts while it runs, not when it started."
     )
-    return _Window(None, prior=False, text=f"subscriptions active{day}", notes=[note])
+    return _Window(None, prior=False, text=_active_on(latest), notes=[note])
 
 
 def _window(dates: pd.Series | None, kept: np.ndarray, settings: IntakeSettings) -> _Window:
@@ -995,7 +1000,7 @@ def _join_related(
             latest = _latest_date(rows[c] for c in (end, event_date) if c is not None)
             as_of = f" on {latest:%Y-%m-%d}, the latest date in the table" if pd.notna(latest) else ""
             # the headline says the as-of day, as it does when the subscriptions are the primary file
-            facts["window"] = f"subscriptions active on {latest:%Y-%m-%d}" if pd.notna(latest) else ""
+            facts["window"] = _active_on(latest)
             notes.append(
                 f"Revenue is the {new_unit} of the rows of '{related.name}' still active{as_of} "
                 f"('{end}' empty or on/after that date)."

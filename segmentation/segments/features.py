@@ -128,7 +128,7 @@ def _skew(values: np.ndarray) -> float:
     squared = centred * centred  # products, not `** 3`: float powers are 20× slower at a million rows
     m2 = float(np.mean(squared))
     scale = m2**1.5  # underflows to 0 for spreads near the smallest float (seen from hypothesis: 5e-324)
-    if m2 <= 0 or scale == 0 or not np.isfinite(scale):
+    if scale == 0 or not np.isfinite(scale):  # constant values (m2 = 0) included
         return 0.0
     return float(np.mean(squared * centred)) / scale
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from segmentation.formatting import plural
+from segmentation.formatting import format_share, plural
 from segmentation.segments.features import OTHER, category_codes
 from segmentation.segments.naming import (
     VALUE_HIGH,
@@ -304,7 +304,7 @@ def _describe(
         ratio = stats.get("ratio")
         times = f" ({ratio:.1f}×)" if ratio is not None and base > 0 and seg > 0 else ""
         if column.endswith("_share") and min(seg, base) >= 0 and max(seg, base) <= 1:  # a rate: in per cent
-            seg_text, base_text = f"{seg:.0%}", f"{base:.0%}"
+            seg_text, base_text = format_share(seg), format_share(base)
         else:
             seg_text, base_text = _fmt(seg), _fmt(base)
         details.append(f"median {label(column, stems)} {seg_text} vs {base_text} overall{times}")
