@@ -134,3 +134,19 @@ def test_spark_writes_the_customer_parquet_partitioned_by_segment(spark: Any, tm
     written = pq.read_table(target).to_pandas()
     assert len(written) == result.customers == 3000
     assert (tmp_path / "engine_summary.json").exists()
+
+
+def test_the_sample_of_many_customers_is_the_same_on_spark(spark: Any, duckdb: Any, tmp_path: Path) -> None:
+    # r·step passes 2³¹ past about 46,000 customers; Spark's 32-bit row_number overflowed under ANSI arithmetic
+    from segmentation.engine.assign import draw_sample
+
+    n = 120_000
+    ids = pa.table({"customer_id": [f"c{i:06d}" for i in range(n)], "revenue": np.arange(float(n))})
+    pq.write_table(ids, tmp_path / "ids.parquet")
+    drawn = []
+    for con in (duckdb, spark):
+        table = con.read_parquet(str(tmp_path / "ids.parquet"))
+        picked = draw_sample(table, n, 5_000, seed=3).to_pyarrow().column("customer_id").to_pylist()
+        drawn.append(sorted(picked))
+    assert len(drawn[0]) == 5_000
+    assert drawn[0] == drawn[1]

@@ -59,7 +59,10 @@ def draw_sample(customers: ir.Table, n: int, size: int, seed: int) -> ir.Table:
     prime = next(p for p in _PRIMES if n % p)
     offset = (seed * 7_919 + 17) % n
     step = prime % n  # r·step < n², within int64 for any customer count an engine holds
-    numbered = customers.mutate(_r=ibis.row_number().over(order_by="customer_id").cast("int64"))
+    # Spark's row_number is a 32-bit int that Ibis takes for int64, so a plain cast to int64 is dropped and
+    # r·step overflowed under ANSI arithmetic past about 46,000 customers; through int32 the cast is kept
+    rank = ibis.row_number().over(order_by="customer_id").cast("int32").cast("int64")
+    numbered = customers.mutate(_r=rank)
     picked = numbered.filter(((numbered._r * step + offset) % n) < size)
     return picked.drop("_r")
 
