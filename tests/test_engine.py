@@ -95,6 +95,28 @@ def test_short_files_count_every_row_as_revenue(tmp_path: Path) -> None:
     assert "prior_revenue" not in customers.columns
 
 
+
+@pytest.mark.parametrize("typed", [False, True])
+def test_nan_and_infinite_amounts_are_not_numbers_and_leave_revenue_whole(tmp_path: Path, typed: bool) -> None:
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["A", "A", "B", "B", "C"],
+            "order_date": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-01-03", "2024-03-01", "2024-01-01"]).date,
+            "amount": ["10", "NaN", "inf", "5", "-Infinity"],
+        }
+    )
+    if typed:  # doubles in Parquet: infinities stay values, pandas writes its NaN as a missing amount
+        frame["amount"] = frame["amount"].astype("float64")
+    result = run_engine(str(_write(tmp_path, frame)), EngineSettings(k=1))
+    customers = result.segmented.to_pyarrow().to_pandas().set_index("customer_id").sort_index()
+    assert customers["revenue"].to_dict() == {"A": 10.0, "B": 5.0}
+    ledger = {entry.reason: entry.rows for entry in result.ledger}
+    if typed:
+        assert ledger["Amount is not a number in 'amount'"] == 2
+        assert ledger["Blank amount in 'amount' counted as 0"] == 1
+    else:
+        assert ledger["Amount is not a number in 'amount'"] == 3
+
 # IDs as a lake holds them, untrimmed: whitespace of every kind Python's str.strip removes, and IDs that begin
 # or end in the letters of the escapes \t \n \r \v \f (Spark read Ibis' strip() as trimming 'v' and 'f')
 UNTRIMMED_IDS = ["A-0a282f", "  B-1v  ", "\tC-2t\n", "\x0bD-3f\x0c", "\u00a0E-4r\u3000", "f-5", "v-6", "n-7\r"]

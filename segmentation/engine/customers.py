@@ -19,6 +19,15 @@ import pyarrow as pa
 from segmentation.engine.source import RowPlan
 from segmentation.engine.text import SPACE, text
 from segmentation.errors import InputError
+from segmentation.intake.aggregate import (
+    EXACT,
+    days_until,
+    exact_mean,
+    exact_sum,
+    months_before,
+    pick_attribute,
+    window_sums,
+)
 from segmentation.intake.build import _CANCELLED
 from segmentation.intake.parsing import parse_dates
 from segmentation.intake.table import LedgerEntry
@@ -56,13 +65,17 @@ class CustomerRows:
 
 def number(column: ir.Value) -> ir.FloatingValue:
     """A column as float64: typed numbers as they are; text without currency signs, spaces or
-    thousands commas, ``(12.50)`` and ``12.50-`` as negatives; NULL when it is not a number."""
+    thousands commas, ``(12.50)`` and ``12.50-`` as negatives; NULL when it is not a number (NaN and
+    infinities included)."""
     if column.type().is_numeric() or column.type().is_boolean():
-        return column.cast("float64")
-    cleaned = text(column).re_replace(_NUMBER_NOISE, "")
-    negative = cleaned.re_search(r"^\(.*\)$") | cleaned.re_search(r"^[0-9.,]+-$")
-    value = cleaned.re_replace(r"[(),]", "").re_replace(r"-$", "").try_cast("float64")
-    return ibis.ifelse(negative, -value.abs(), value)
+        value = column.cast("float64")
+    else:
+        cleaned = text(column).re_replace(_NUMBER_NOISE, "")
+        negative = cleaned.re_search(r"^\(.*\)$") | cleaned.re_search(r"^[0-9.,]+-$")
+        parsed = cleaned.re_replace(r"[(),]", "").re_replace(r"-$", "").try_cast("float64")
+        value = ibis.ifelse(negative, -parsed.abs(), parsed)
+    # NaN and infinities are not amounts (and have no exact decimal to be summed as)
+    return ibis.ifelse(value.isnan() | value.isinf(), ibis.null("float64"), value)
 
 
 def _check_decimal_commas(table: ir.Table, factors: tuple[str, ...]) -> None:
@@ -200,13 +213,11 @@ def _window(kept: ir.Table, window_months: int | str | None) -> Window:
     if latest is None or earliest is None:
         return Window(None, None, None, None, None)
     months = window_months if isinstance(window_months, int) else None
-    if window_months == "auto" and earliest <= (pd.Timestamp(latest) - pd.DateOffset(months=RUN_RATE_MONTHS)).date():
+    if window_months == "auto" and earliest <= months_before(latest, RUN_RATE_MONTHS):
         months = RUN_RATE_MONTHS
     if months is None:
         return Window(latest, earliest, None, None, None)
-    start = (pd.Timestamp(latest) - pd.DateOffset(months=months)).date()
-    prior_start = (pd.Timestamp(latest) - pd.DateOffset(months=2 * months)).date()
-    return Window(latest, earliest, start, prior_start, months)
+    return Window(latest, earliest, months_before(latest, months), months_before(latest, 2 * months), months)
 
 
 def customer_rows(rows: ir.Table, plan: RowPlan, attribute_rule: str, window_months: int | str | None) -> CustomerRows:
@@ -219,33 +230,30 @@ def customer_rows(rows: ir.Table, plan: RowPlan, attribute_rule: str, window_mon
     window = _window(kept, window_months) if transactions and plan.event_date else Window(None, None, None, None, None)
     metrics: dict[str, ir.Value] = {"_rows": kept.count()}
     if window.start is not None:
-        start, prior = ibis.literal(window.start), ibis.literal(window.prior_start)
-        metrics["revenue"] = kept._amount.sum(where=kept._date > start).fill_null(0.0)
-        metrics["prior_revenue"] = kept._amount.sum(where=(kept._date > prior) & (kept._date <= start)).fill_null(0.0)
+        metrics |= window_sums(kept._amount, kept._date, window.start, window.prior_start)
     else:
-        metrics["revenue"] = kept._amount.sum().fill_null(0.0)
+        metrics["revenue"] = exact_sum(kept._amount)
     if transactions:
-        metrics["all_time_revenue"] = kept._amount.sum().fill_null(0.0)
+        metrics["all_time_revenue"] = exact_sum(kept._amount)
         metrics.update(_rfm(kept, plan))
+        if window.latest is not None:
+            metrics["recency_days"] = days_until(kept._date.max(), window.latest)
+            metrics["tenure_days"] = days_until(kept._date.min(), window.latest)
     for name in plan.numeric:
         if sums_per_customer(name):
-            metrics[name] = kept[name].sum()
+            metrics[name] = kept[name].cast(EXACT).sum().cast("float64")
         else:
-            metrics[name + "_mean"] = kept[name].mean()
+            metrics[name + "_mean"] = exact_mean(kept[name])
     customers = kept.group_by("_id").aggregate(**metrics)
-    if transactions and window.latest is not None:
-        latest = ibis.literal(window.latest)
-        customers = customers.mutate(
-            recency_days=customers.last_purchase.delta(latest, unit="day").negate().cast("float64"),
-            tenure_days=customers.first_purchase.delta(latest, unit="day").negate().cast("float64"),
-        )
     if transactions:
         frequency = customers.frequency
         customers = customers.mutate(
             average_order_value=ibis.ifelse(frequency > 0, customers.monetary / frequency, 0.0)
         )
     for name in plan.categorical:
-        customers = customers.left_join(_attribute(kept, name, attribute_rule), "_id").drop("_id_right")
+        when = "_date" if plan.event_date else None
+        picked = pick_attribute(kept, "_id", name, attribute_rule, when=when)
+        customers = customers.left_join(picked, "_id").drop("_id_right")
     notes = _notes(plan, window, rows_kept, transactions)
     duplicates = 0 if transactions else int(customers.filter(customers._rows > 1).count().to_pyarrow().as_py())
     if duplicates:
@@ -272,31 +280,12 @@ def _rfm(kept: ir.Table, plan: RowPlan) -> dict[str, ir.Value]:
         frequency = kept.count()
     out: dict[str, ir.Value] = {
         "frequency": frequency.cast("float64"),
-        "monetary": kept._amount.sum().fill_null(0.0),
+        "monetary": exact_sum(kept._amount),
     }
     if plan.event_date:
         out["first_purchase"] = kept._date.min()
         out["last_purchase"] = kept._date.max()
     return out
-
-
-def _attribute(kept: ir.Table, name: str, rule: str) -> ir.Table:
-    """``_id, name``: each customer's most frequent value (ties: the smallest) or latest value.
-
-    The single-machine path breaks ties by the first row seen; a lake has no row order, so the engine
-    breaks them by the value itself, the same on every engine.
-    """
-    present = kept.filter(kept[name].notnull())
-    if rule == "latest":
-        ranked = present.select("_id", name, "_date").mutate(
-            _rank=ibis.row_number().over(group_by="_id", order_by=[ibis.desc("_date"), ibis.asc(name)])
-        )
-    else:
-        counted = present.group_by(["_id", name]).aggregate(_n=present.count())
-        ranked = counted.mutate(
-            _rank=ibis.row_number().over(group_by="_id", order_by=[ibis.desc("_n"), ibis.asc(name)])
-        )
-    return ranked.filter(ranked._rank == 0).select("_id", name)
 
 
 def _notes(plan: RowPlan, window: Window, rows_kept: int, transactions: bool) -> list[str]:
