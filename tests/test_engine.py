@@ -95,7 +95,6 @@ def test_short_files_count_every_row_as_revenue(tmp_path: Path) -> None:
     assert "prior_revenue" not in customers.columns
 
 
-
 @pytest.mark.parametrize("typed", [False, True])
 def test_nan_and_infinite_amounts_are_not_numbers_and_leave_revenue_whole(tmp_path: Path, typed: bool) -> None:
     frame = pd.DataFrame(
@@ -116,6 +115,7 @@ def test_nan_and_infinite_amounts_are_not_numbers_and_leave_revenue_whole(tmp_pa
         assert ledger["Blank amount in 'amount' counted as 0"] == 1
     else:
         assert ledger["Amount is not a number in 'amount'"] == 3
+
 
 # IDs as a lake holds them, untrimmed: whitespace of every kind Python's str.strip removes, and IDs that begin
 # or end in the letters of the escapes \t \n \r \v \f (Spark read Ibis' strip() as trimming 'v' and 'f')

@@ -125,7 +125,10 @@ def _with_text_dates(con_table: ir.Table, name: str, date_order: str) -> ir.Tabl
     lookup = ibis.memtable(mapping)
     keyed = con_table.mutate(_v=text(con_table[name]))
     joined = keyed.left_join(lookup, "_v")
-    return joined.drop("_v", *[c for c in joined.columns if c.endswith("_right")]).rename(_date="_d")
+    dated = joined.drop("_v", *[c for c in joined.columns if c.endswith("_right")]).rename(_date="_d")
+    # a query registers the mapping with the engine; Ibis' Spark backend does not when it caches a table
+    dated.limit(0).to_pyarrow()
+    return dated
 
 
 def prepared_rows(table: ir.Table, plan: RowPlan, date_order: str) -> ir.Table:
@@ -143,24 +146,44 @@ def prepared_rows(table: ir.Table, plan: RowPlan, date_order: str) -> ir.Table:
     blank: ir.BooleanValue | None = None
     for factor in plan.amount_factors:
         parsed = number(table[factor])
-        missing = table[factor].isnull() | (text(table[factor]).isnull())
+        missing = table[factor].isnull()
+        if table[factor].type().is_string():  # a blank cell; a typed number is blank only when NULL
+            missing = missing | text(table[factor]).isnull()
         amount = parsed if amount is None else amount * parsed
         blank = missing if blank is None else (blank | missing)
     assert amount is not None and blank is not None
     cancelled = ibis.literal(False)
     for name in plan.categorical:
-        cancelled = cancelled | text(table[name]).re_search(_CANCELLED).fill_null(False)
+        marked = _cancelled_values(table, name)
+        if marked:
+            cancelled = cancelled | text(table[name]).isin(marked).fill_null(False)
     columns: dict[str, ir.Value] = {
         "_id": text(table[plan.id_column]),
         "_amount": amount * plan.multiplier,
         "_blank": blank,
         "_cancelled": cancelled,
         "_date": date_expr.cast("date"),
-        "_order": text(table[plan.order_key]) if plan.order_key else ibis.null("string"),
+        "_order": _order(table, plan.order_key),
     }
     columns.update({name: text(table[name]) for name in plan.categorical})
     columns.update({name: number(table[name]) for name in plan.numeric})
     return table.select(**columns)
+
+
+def _cancelled_values(table: ir.Table, name: str) -> list[str]:
+    """The values of categorical column `name` that mark a row cancelled or refunded (few: the column is a
+    category). The pattern runs over the distinct values, not over every row."""
+    values = table.select(_v=text(table[name])).distinct()
+    found = values.filter(values._v.re_search(_CANCELLED)).to_pyarrow()
+    return sorted(str(v) for v in found.column("_v").to_pylist() if v is not None)
+
+
+def _order(table: ir.Table, order_key: str | None) -> ir.Value:
+    """The order key, only ever counted distinct: text trimmed, typed keys as they are."""
+    if not order_key:
+        return ibis.null("string")
+    column = table[order_key]
+    return text(column) if column.type().is_string() else column
 
 
 def _ledger(rows: ir.Table, plan: RowPlan) -> tuple[list[LedgerEntry], int, int]:
@@ -221,7 +244,13 @@ def _window(kept: ir.Table, window_months: int | str | None) -> Window:
 
 
 def customer_rows(rows: ir.Table, plan: RowPlan, attribute_rule: str, window_months: int | str | None) -> CustomerRows:
-    """Aggregate the prepared rows to one row per customer, in the engine; the result is cached there."""
+    """Aggregate the prepared rows to one row per customer, in the engine; the result is cached there.
+
+    The prepared rows are cached first: the ledger, the window, the sums and each attribute read them,
+    and without the cache each of those passes parsed the IDs, amounts and flags (regular expressions
+    over every row) again.
+    """
+    rows = rows.cache()
     ledger, rows_read, rows_kept = _ledger(rows, plan)
     kept = rows.filter(rows._id.notnull() & (rows._blank | rows._amount.notnull()))
     amount = ibis.ifelse(kept._cancelled & (kept._amount > 0), 0.0, kept._amount.fill_null(0.0))

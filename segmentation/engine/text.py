@@ -21,8 +21,11 @@ _EDGES = rf"^[{SPACE}]+|[{SPACE}]+$"
 
 
 def trimmed(column: ir.Value) -> ir.StringValue:
-    """`column` as text without leading or trailing whitespace, the same on every engine (blanks stay "")."""
-    return column.cast("string").re_replace(_EDGES, "")
+    """`column` as text without leading or trailing whitespace, the same on every engine (blanks stay "").
+
+    Numbers and dates cast to text have no whitespace to trim, so only text goes through the expression."""
+    cast = column.cast("string")
+    return cast.re_replace(_EDGES, "") if column.type().is_string() else cast
 
 
 def text(column: ir.Value) -> ir.StringValue:
