@@ -139,7 +139,12 @@ def aggregate(
         con.con.register("rows_in", arrow)
         rows = con.table("rows_in")
         latest = _latest(con, rows, reading)
-        metrics = _revenue_metrics(rows, reading, latest) | _numeric_metrics(rows, columns, reading, latest, prefix)
+        start = (
+            months_before(latest, int(window_months)) if window_months and event_date and latest is not None else None
+        )
+        metrics = _revenue_metrics(rows, reading, latest, start) | _numeric_metrics(
+            rows, columns, reading, start, prefix
+        )
         customers = rows.group_by("_key").aggregate(_first_row=rows._row.min(), _rows=rows.count(), **metrics)
         for column in columns.categorical:
             picked = pick_attribute(rows, "_key", column, attribute_rule, when=event_date or None, row="_row")
@@ -161,11 +166,11 @@ def _latest(con: Any, rows: ir.Table, reading: _Reading) -> Any:
     return con.to_pyarrow(rows[reading.event_date].max()).as_py()
 
 
-def _revenue_metrics(rows: ir.Table, reading: _Reading, latest: Any) -> dict[str, ir.Value]:
-    """Revenue (windowed or active), monetary, all-time and prior revenue, and the RFM columns."""
+def _revenue_metrics(rows: ir.Table, reading: _Reading, latest: Any, start: Any) -> dict[str, ir.Value]:
+    """Revenue (windowed after `start`, or active), monetary, all-time and prior revenue, and the RFM columns."""
     metrics: dict[str, ir.Value] = {}
     amount, when = reading.amount, reading.event_date
-    windowed = bool(reading.window_months and when and latest is not None)
+    windowed = start is not None
     if amount is not None:
         value = rows[amount]
         if reading.active_until is not None:
@@ -178,7 +183,7 @@ def _revenue_metrics(rows: ir.Table, reading: _Reading, latest: Any) -> dict[str
             assert when is not None and reading.window_months is not None
             months = int(reading.window_months)
             prior_start = months_before(latest, 2 * months) if reading.prior else None
-            metrics |= window_sums(value, rows[when], months_before(latest, months), prior_start)
+            metrics |= window_sums(value, rows[when], start, prior_start)
         else:
             metrics["revenue"] = exact_sum(value)
         metrics["monetary"] = exact_sum(value)
@@ -203,13 +208,13 @@ def _revenue_metrics(rows: ir.Table, reading: _Reading, latest: Any) -> dict[str
 
 
 def _numeric_metrics(
-    rows: ir.Table, columns: Columns, reading: _Reading, latest: Any, prefix: str
+    rows: ir.Table, columns: Columns, reading: _Reading, start: Any, prefix: str
 ) -> dict[str, ir.Value]:
-    """Per-column aggregates: sums or means of numbers, the share true of flags, the latest of dates."""
+    """Per-column aggregates: sums or means of numbers (parts of revenue over the rows after `start`, as
+    revenue), the share true of flags, the latest of dates."""
     metrics: dict[str, ir.Value] = {}
     windowed = None
-    if reading.window_months and reading.event_date and latest is not None:
-        start = months_before(latest, int(reading.window_months))
+    if start is not None and reading.event_date:
         windowed = rows[reading.event_date] > ibis.literal(start, type=rows[reading.event_date].type())
     for column in columns.numeric:
         if column in columns.summed:  # a part of revenue: over the same rows as revenue
