@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-import app_support
+import app_chrome
 
 # The sidebar's starting width in pixels (Streamlit's default is 300): an 800 px window keeps a 560 px page.
 # (A comment, not a docstring: Streamlit's magic would print a bare string on every page.)
@@ -14,15 +14,12 @@ st.set_page_config(
     page_title="Customer segmentation studio",
     page_icon=":material/insights:",
     layout="wide",
-    # A number is Streamlit's "auto" with that starting width. "auto" starts the sidebar collapsed only on a
-    # window of 768 px or less (a fixed breakpoint, not configurable), so at 800 px it is open: 240 px keeps
-    # the longest page name whole and leaves the page 60 px more than the default. (A cold server's first
-    # session draws the sidebar before this call and keeps 300 px; every page's rows wrap to fit that too.)
+    # A number is Streamlit's "auto" with that starting width: 240 px keeps the longest page name whole.
+    # "auto" collapses the sidebar only at 768 px or less (a fixed breakpoint), so windows under
+    # app_chrome.NARROW_WINDOW (1024 px) are collapsed by app_chrome.collapse_sidebar_when_narrow. A user who
+    # opens it again and drags it to 300 px still gets pages whose rows wrap to fit.
     initial_sidebar_state=SIDEBAR_WIDTH,
 )
-app_support.init_session()
-app_support.mark_entry()
-app_support.start_run()
 
 pages = {
     "Start": [
@@ -42,7 +39,18 @@ pages = {
         st.Page("pages/glossary.py", title="Glossary", icon=":material/menu_book:"),
     ],
 }
+# Until st.navigation runs, a cold server's first session would list the pages folder's file names ("app,
+# accounts, changes…") in the sidebar: .streamlit/config.toml hides the sidebar navigation, and the app's own
+# is shown from here on. It is declared before the analysis modules load (about 3 s on a cold server).
+st.set_option("client.showSidebarNavigation", True)
 navigation = st.navigation(pages)
+app_chrome.collapse_sidebar_when_narrow()
+with st.spinner("Starting the studio: loading the analysis tools…"):
+    import app_support  # after the navigation on purpose, see above
+
+app_support.init_session()
+app_support.mark_entry()
+app_support.start_run()
 app_support.return_to_requested_page()
 with st.sidebar:
     st.caption(f"Data: {app_support.file_label(app_support.current_file())}")

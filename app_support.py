@@ -25,6 +25,7 @@ import streamlit as st
 from segmentation.config import AnalysisConfig, SourceFingerprint
 from segmentation.economics import ConcentrationReport, SegmentEconomics
 from segmentation.errors import InputError
+from segmentation.formatting import format_money
 from segmentation.intake import CustomerTable, Source
 from segmentation.pipeline import assemble, estimate, load_customers, measure_money, plan
 from segmentation.result import AnalysisResult
@@ -367,15 +368,16 @@ def bound(
     *,
     to_widget: Callable[[Any], Any] | None = None,
     from_widget: Callable[[Any], Any] | None = None,
+    key: str | None = None,
     **kwargs: Any,
 ) -> Any:
     """Render `widget` bound to the setting at `path`; a change updates the settings at once.
 
-    The widget's key is ``w.<path>``: stable for tests and share links. `to_widget` and
+    The widget's key is ``w.<path>`` (or `key`): stable for tests and share links. `to_widget` and
     `from_widget` convert between the setting and what the widget shows (e.g. None ↔ "Detect").
     Returns the setting's (converted) value.
     """
-    key = WIDGET_PREFIX + path
+    key = key or WIDGET_PREFIX + path
     to_widget = to_widget or (lambda v: v)
     from_widget = from_widget or (lambda v: v)
     if key not in st.session_state:
@@ -391,6 +393,77 @@ def bound(
                 # The page above this widget was drawn from the old settings: draw it again.
                 st.rerun()
     return value
+
+
+NO_LIMIT = 0
+"""A CSM count of 0 in the capacity inputs: no limit (the headcount needed is shown instead)."""
+
+
+def capacity_inputs() -> None:
+    """The four capacity inputs (CSMs and accounts per CSM, high- and medium-touch), bound to the settings.
+
+    The Service models page and Story mode's what-if show the same inputs and change the same settings.
+    """
+    widgets = st.grid(4, min_column_width=200)  # fewer a row when narrow
+    row = [widgets.cell() for _ in range(4)]
+    for cell, model in zip(row[::2], ("high", "medium"), strict=True):
+        with cell:
+            bound(
+                st.number_input,
+                f"{model.capitalize()}-touch CSMs",
+                f"service.{model}_touch_csms",
+                min_value=0,
+                step=1,
+                to_widget=lambda v: NO_LIMIT if v is None else int(v),
+                from_widget=lambda v: None if v == NO_LIMIT else int(v),
+                help="0 = no limit: the plan says how many CSMs it needs.",
+            )
+    for cell, model in zip(row[1::2], ("high", "medium"), strict=True):
+        with cell:
+            bound(st.number_input, f"Accounts per {model}-touch CSM", f"service.accounts_per_csm_{model}", min_value=1)
+
+
+def tier_inputs(result: AnalysisResult) -> None:
+    """The four tier thresholds, each showing the value in force: picked from the data, or set by the user.
+
+    A threshold left to the data shows the value the plan uses (not 0); typing another value sets it, and
+    "Use the data's thresholds" hands all four back to the data. The widget's key carries the data's
+    value while the data decides, so a new data pick is shown, never taken for the user's own.
+    """
+    thresholds = result.service.thresholds
+    settings = result.config.service
+    unit = result.revenue_unit
+    basis = {"long_term": "potential", "short_term": "12-month growth", "blend": "potential"}[settings.potential_basis]
+    labels = {
+        "arr_high": f"Top {unit} tier from",
+        "arr_low": f"Lower {unit} tier below",
+        "potential_high": f"High {basis} from",
+        "potential_low": f"Low {basis} below",
+    }
+    widgets = st.grid(4, min_column_width=200)  # fewer a row when narrow
+    row = [widgets.cell() for _ in range(4)]
+    for cell, (name, label) in zip(row, labels.items(), strict=True):
+        in_force = float(thresholds.get(name) or 0.0)
+        mine = getattr(settings, name) is not None
+        with cell:
+            bound(
+                st.number_input,
+                label,
+                f"service.{name}",
+                min_value=0.0,
+                step=1000.0,
+                format="%.0f",
+                to_widget=lambda v, force=in_force: float(v) if v is not None else force,
+                from_widget=lambda v, force=in_force, own=mine: (
+                    float(v) if own or abs(float(v) - force) > 0.5 else None
+                ),
+                key=None if mine else f"{WIDGET_PREFIX}service.{name}.data.{in_force:.2f}",
+            )
+            st.caption(f"{format_money(in_force, result.currency)}: " + ("set by you" if mine else "from the data"))
+    user_set = any(getattr(settings, name) is not None for name in labels)
+    if user_set and st.button("Use the data's thresholds", key="tiers.reset", icon=":material/restart_alt:"):
+        update_config(**{f"service.{name}": None for name in labels})
+        st.rerun()
 
 
 # --- cached stages ---------------------------------------------------------------------------

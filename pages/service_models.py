@@ -13,7 +13,6 @@ from segmentation.service import charts as service_charts
 from segmentation.service import compare_plans
 
 TIER_LABELS = {"high": "High", "mid": "Mid", "low": "Low"}
-NO_LIMIT = 0
 
 support.page_guard(__file__)
 st.title("Service models")
@@ -90,7 +89,6 @@ st.subheader("The rules in force")
 st.markdown("\n".join(f"- {support.inert(line)}" for line in summary.get("rules_in_words", [])))
 
 # --- policy --------------------------------------------------------------------------------
-thresholds = summary.get("thresholds", {})
 with st.expander("Change the policy: tiers, grid, capacity, costs", expanded=False):
     st.markdown("**Potential.** Estimated from the data unless you have your own (e.g. from the CRM).")
     numeric = result.table.columns_with_role("numeric")
@@ -111,30 +109,10 @@ with st.expander("Change the policy: tiers, grid, capacity, costs", expanded=Fal
             options=[None, *numeric],
             format_func=lambda v: "estimate it" if v is None else v,
         )
-    st.markdown("**Tiers.** Leave 0 to use the thresholds picked from the data (shown in the rules above).")
-    widgets = st.grid(5, min_column_width=200)  # fewer a row when narrow
-    row = [widgets.cell() for _ in range(5)]
-    for col, (path, label) in zip(
-        row,
-        [
-            ("service.arr_high", f"High {unit} from"),
-            ("service.arr_low", f"Low {unit} below"),
-            ("service.potential_high", "High potential from"),
-            ("service.potential_low", "Low potential below"),
-        ],
-        strict=False,
-    ):
-        with col:
-            support.bound(
-                st.number_input,
-                label,
-                path,
-                min_value=0.0,
-                step=1000.0,
-                to_widget=lambda v: float(v or 0.0),
-                from_widget=lambda v: float(v) or None,
-            )
-    with row[4]:
+    st.markdown("**Tiers.** Each box shows the threshold in force: picked from the data until you type your own.")
+    support.tier_inputs(result)
+    row = st.columns(2)
+    with row[0]:
         support.bound(
             st.selectbox,
             "Potential means",
@@ -172,32 +150,7 @@ with st.expander("Change the policy: tiers, grid, capacity, costs", expanded=Fal
         st.rerun()
 
     st.markdown("**Capacity** (0 CSMs = no limit; the headcount needed is shown instead)")
-    widgets = st.grid(4, min_column_width=200)  # fewer a row when narrow
-    row = [widgets.cell() for _ in range(4)]
-    with row[0]:
-        support.bound(
-            st.number_input,
-            "High-touch CSMs",
-            "service.high_touch_csms",
-            min_value=0,
-            step=1,
-            to_widget=lambda v: NO_LIMIT if v is None else int(v),
-            from_widget=lambda v: None if v == NO_LIMIT else int(v),
-        )
-    with row[1]:
-        support.bound(st.number_input, "Accounts per high-touch CSM", "service.accounts_per_csm_high", min_value=1)
-    with row[2]:
-        support.bound(
-            st.number_input,
-            "Medium-touch CSMs",
-            "service.medium_touch_csms",
-            min_value=0,
-            step=1,
-            to_widget=lambda v: NO_LIMIT if v is None else int(v),
-            from_widget=lambda v: None if v == NO_LIMIT else int(v),
-        )
-    with row[3]:
-        support.bound(st.number_input, "Accounts per medium-touch CSM", "service.accounts_per_csm_medium", min_value=1)
+    support.capacity_inputs()
     st.markdown("**Budget** (what each personal model may cost, as a share of the revenue it serves)")
     widgets = st.grid(4, min_column_width=200)  # fewer a row when narrow
     row = [widgets.cell() for _ in range(4)]

@@ -10,6 +10,8 @@ import textwrap
 from typing import TYPE_CHECKING, Any
 
 import altair as alt
+import numpy as np
+import pandas as pd
 import vl_convert as vlc
 
 if TYPE_CHECKING:
@@ -76,6 +78,24 @@ LEGEND_COLUMNS = 2
 """Legend entries per row under a chart: two names of `AXIS_LABEL_LIMIT` px fit the narrowest chart."""
 
 
+TEXT_ON_EITHER_THEME = "#8C8C8C"
+"""Chart text without a colour of its own (e.g. a bar's value above it), in the app: a mid grey that reads
+on the light theme's white (3.4:1) and the dark theme's near-black (5.4:1) alike (Streamlit's chart theme
+colours the axes and legends, not text marks)."""
+INK_ON_DARK = "white"
+INK_ON_LIGHT = "black"
+
+
+def cell_ink(values: pd.Series, *, dark_from: float = 0.6) -> pd.Series:
+    """The text colour for each heatmap cell: white where the cell's colour is strong (|value| at least
+    `dark_from` of the largest |value|, the dark end of the scale), black elsewhere; readable on either theme,
+    as the text sits on the cell, not on the page."""
+    size = pd.to_numeric(values, errors="coerce").abs()
+    top = float(size.max()) if size.notna().any() else 0.0
+    strong = (size >= dark_from * top) & (top > 0)
+    return pd.Series(np.where(strong, INK_ON_DARK, INK_ON_LIGHT), index=values.index)
+
+
 def segment_colours(names: list[str]) -> alt.Scale:
     """Return the colour scale for segments in id order: the same segment gets the same colour everywhere."""
     colours = (SEGMENT_PALETTE + SEGMENT_PALETTE_EXTRA) * (len(names) // 12 + 1)
@@ -97,9 +117,13 @@ def fit_to_width(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
         # Stretch the width only: a chart's height stays its plot's, as in the report. (Streamlit's default
         # fits the height too, so the title, axes and legend came out of the plot: a 160 px chart was a strip.)
         fitted.autosize = alt.AutoSizeParams(type="fit-x", contains="padding")
-    return fitted.configure_axis(  # type: ignore[attr-defined, no-any-return]
-        labelLimit=AXIS_LABEL_LIMIT, labelOverlap="greedy", labelSeparation=4
-    ).configure_legend(orient="bottom", columns=LEGEND_COLUMNS, labelLimit=AXIS_LABEL_LIMIT, titleLimit=0)
+    return (
+        fitted.configure_axis(  # type: ignore[attr-defined]
+            labelLimit=AXIS_LABEL_LIMIT, labelOverlap="greedy", labelSeparation=4
+        )
+        .configure_legend(orient="bottom", columns=LEGEND_COLUMNS, labelLimit=AXIS_LABEL_LIMIT, titleLimit=0)
+        .configure_text(color=TEXT_ON_EITHER_THEME)
+    )
 
 
 def _wrapped(text: str) -> str | list[str]:

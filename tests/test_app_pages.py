@@ -123,22 +123,29 @@ def test_share_page_offers_every_download() -> None:
 def test_story_mode_walks_through_every_chapter() -> None:
     at = visit(start(), "story.py")
     seen, texts = [], []
-    for _ in range(4):
+    for _ in range(6):
         seen.append(at.header[0].value)
         texts.append(markdown_text(at))
         if not at.button(key="story_next").disabled:
             at.button(key="story_next").click().run()
             assert not at.exception
-    assert seen == ["Who are our customers?", "Where is the money?", "How should we serve them?", "What we do next"]
+    assert seen == [
+        "Who are our customers?",
+        "Where is the money?",
+        "Who are our best customers?",
+        "Who might we lose?",
+        "How should we serve them?",
+        "What we do next",
+    ]
     assert "top 20% of customers bring" in texts[1].lower()
-    assert "high-touch" in texts[3]
+    assert "high-touch" in texts[5]
     from segmentation.intake import Source
     from segmentation.pipeline import run_analysis
     from tests.conftest import SAMPLE_ACCOUNTS
 
     plan = run_analysis(Source.from_path(SAMPLE_ACCOUNTS)).service
-    assert f"Review {len(plan.move_up_frame()):,} under-served accounts" in texts[3]
-    assert f"Review {len(plan.move_down_frame()):,} over-served accounts" in texts[3]
+    assert f"Review {len(plan.move_up_frame()):,} under-served accounts" in texts[5]
+    assert f"Review {len(plan.move_down_frame()):,} over-served accounts" in texts[5]
 
 
 def _segment_table(at: AppTest) -> list[list[object]]:
@@ -359,3 +366,94 @@ def test_a_pin_is_added_on_the_service_page_then_removed_on_its_own() -> None:
     at.button(key="pin_remove.0").click().run()
     assert not at.exception
     assert not at.session_state[app_support.CONFIG_KEY].service.pins
+
+
+def _story_at(step: int) -> AppTest:
+    at = visit(start(), "story.py")
+    at.session_state["story_step"] = step
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_story_best_customers_and_risk_chapters_name_accounts() -> None:
+    at = _story_at(2)
+    assert at.header[0].value == "Who are our best customers?"
+    config = at.session_state["config"]  # the defaults: the pipeline gives the same analysis
+    from segmentation.intake import Source
+    from segmentation.pipeline import run_analysis
+    from tests.conftest import SAMPLE_ACCOUNTS
+
+    expected = run_analysis(Source.from_path(SAMPLE_ACCOUNTS), config)
+    top = at.dataframe[0].value
+    assert len(top) == 10
+    assert list(top["customer_id"].astype(str)) == list(
+        expected.concentration.top_customers["customer_id"].astype(str).head(10)
+    )
+    assert top["segment_name"].notna().all() and (top["segment_name"] != "").all()
+    assert expected.economics.icp["sentence"] in markdown_text(at).replace("\\", "")
+
+    at.session_state["story_step"] = 3
+    at.run()
+    assert at.header[0].value == "Who might we lose?"
+    save = expected.service.save_frame()
+    assert len(save) > 0, "the accounts sample carries churn signals"
+    assert f"{len(save):,} accounts are at risk" in markdown_text(at)
+    shown = at.dataframe[0].value
+    assert list(shown["customer_id"].astype(str)) == list(save["customer_id"].astype(str).head(5))
+    assert (shown["risk_drivers"] != "").all()
+
+
+def test_story_what_if_moves_the_plan_and_goes_back_to_the_start() -> None:
+    at = _story_at(4)
+    assert at.header[0].value == "How should we serve them?"
+    high = next(m for m in at.metric if m.label == "High-touch")
+    before = int(high.value.replace(",", ""))
+    assert before > 48
+    assert not [b for b in at.button if b.key == "story_what_if_reset"], "nothing to undo yet"
+    at.number_input(key="w.service.high_touch_csms").set_value(4).run()
+    assert not at.exception, [e.value for e in at.exception]
+    high = next(m for m in at.metric if m.label == "High-touch")
+    assert high.value == "48"  # 4 CSMs × 12 accounts
+    assert f"{48 - before:+,} since the start" in str(high.delta)
+    assert at.session_state["config"].service.high_touch_csms == 4
+    at.button(key="story_what_if_reset").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["config"].service.high_touch_csms is None
+    assert next(m for m in at.metric if m.label == "High-touch").value == f"{before:,}"
+    assert at.number_input(key="w.service.high_touch_csms").value == 0
+
+
+def test_story_presenting_mode_keeps_every_chapter_working() -> None:
+    at = _story_at(0)
+    at.toggle(key="story_presenting").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    for _ in range(5):
+        at.button(key="story_next").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+    assert at.header[0].value == "What we do next"
+    assert at.toggle(key="story_presenting").value is True
+
+
+def test_tier_boxes_show_the_thresholds_in_force_and_take_the_users_own() -> None:
+    at = visit(start(), "service_models.py")
+    from segmentation.intake import Source
+    from segmentation.pipeline import run_analysis
+    from tests.conftest import SAMPLE_ACCOUNTS
+
+    thresholds = run_analysis(Source.from_path(SAMPLE_ACCOUNTS), at.session_state["config"]).service.thresholds
+    boxes = {n.label: n for n in at.number_input}
+    top = next(box for label, box in boxes.items() if label.startswith("Top ") and "tier from" in label)
+    assert top.value == pytest.approx(thresholds["arr_high"], abs=0.01)
+    assert top.value > 0, "the box shows the threshold in force, not 0"
+    assert any(c.value.endswith(": from the data") for c in at.caption)
+    top.set_value(float(round(thresholds["arr_high"] * 2))).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["config"].service.arr_high == float(round(thresholds["arr_high"] * 2))
+    assert at.number_input(key="w.service.arr_high").value == float(round(thresholds["arr_high"] * 2))
+    assert any(c.value.endswith(": set by you") for c in at.caption)
+    at.button(key="tiers.reset").click().run()
+    assert at.session_state["config"].service.arr_high is None
+    boxes = {n.label: n for n in at.number_input}
+    top = next(box for label, box in boxes.items() if label.startswith("Top ") and "tier from" in label)
+    assert top.value == pytest.approx(thresholds["arr_high"], abs=0.01)

@@ -21,7 +21,8 @@ WIDTHS = (1440, 800)
 HEIGHT = 900
 SIDEBAR_AT = {1440: 240, 800: 300}
 """The sidebar's width in each run: the narrowest it starts (app.py's SIDEBAR_WIDTH) where the page names are
-checked, the widest (Streamlit's default, which a cold server's first session keeps) where the page is narrowest."""
+checked, and at 800 px the worst case: the sidebar starts collapsed there (app_chrome), so the user opened it
+and dragged it to Streamlit's default 300 px, which leaves the page narrowest."""
 
 LAYOUT_PROBLEMS = r"""
 () => {

@@ -33,7 +33,7 @@ def test_sample_pair_in_one_click_shows_bridge_retention_and_downloads() -> None
     # the story mode gets a chapter from the comparison
     at.switch_page("pages/story.py").run()
     assert not at.exception
-    at.session_state["story_step"] = 3
+    at.session_state["story_step"] = 5
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert [h.value for h in at.header] == ["What changed since last time?"]

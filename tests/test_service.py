@@ -908,3 +908,26 @@ def test_fill_spreads_values_to_the_masked_rows_only() -> None:
     sliced = values.slice(1, 2)  # ["", "ab"]: an array that starts inside its buffers
     assert fill(4, np.array([True, False, False, True]), sliced).to_pylist() == ["", "", "", "ab"]
     assert fill(3, np.zeros(3, dtype=bool), words_at(["a"], np.zeros(0, dtype=np.int64))).to_pylist() == ["", "", ""]
+
+
+def test_grid_text_reads_on_each_tile_and_heatmap_ink_follows_the_cell() -> None:
+    """White on the dark-green high-touch tile, black on amber and grey; a heatmap's strong cells get white."""
+    from segmentation.charts import cell_ink
+
+    table, labels, potential, settings_ = policy_case()
+    spec = service_charts.service_grid(plan_service(table, labels, NAMES, potential, settings_)).to_dict()
+    text_layer = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "text")
+    ink = text_layer["encoding"]["color"]["scale"]
+    tiles = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "rect")["encoding"]["color"]["scale"]
+    assert ink["domain"] == tiles["domain"] == list(SERVICE_MODELS)
+    by_model = dict(zip(ink["domain"], ink["range"], strict=True))
+    assert by_model == {"high-touch": "white", "medium-touch": "black", "tech-touch": "black"}
+    assert list(cell_ink(pd.Series([-3.0, -0.5, 0.0, 1.0, 2.5, None]))) == [
+        "white",
+        "black",
+        "black",
+        "black",
+        "white",
+        "black",
+    ]
+    assert list(cell_ink(pd.Series([0.0, 0.0]))) == ["black", "black"]

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import altair as alt
 import pandas as pd
 
+from segmentation.charts import cell_ink
 from segmentation.formatting import format_money
 
 if TYPE_CHECKING:
@@ -88,6 +89,7 @@ def migration_heatmap(changes: ChangesResult, measure: str = "accounts") -> alt.
         if measure == "accounts"
         else frame[measure].map(lambda v: format_money(v, changes.currency))
     )
+    frame["ink"] = cell_ink(frame[measure])
     base = alt.Chart(frame).encode(
         x=alt.X("to:N", sort=columns, title="Segment now (earlier segments applied as saved)"),
         y=alt.Y("from:N", sort=rows, title="Segment then"),
@@ -102,7 +104,7 @@ def migration_heatmap(changes: ChangesResult, measure: str = "accounts") -> alt.
             alt.Tooltip("revenue_after:Q", title="Revenue now", format=",.0f"),
         ],
     )
-    text = base.mark_text(fontSize=12).encode(text="text:N")
+    text = base.mark_text(fontSize=12).encode(text="text:N", color=alt.Color("ink:N", scale=None))
     return (cells + text).properties(width=WIDTH, height=HEIGHT, title=f"Who moved: {title.lower()} then → now")
 
 

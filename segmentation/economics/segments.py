@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from segmentation.economics.settings import ConcentrationSettings
-from segmentation.formatting import format_ratio, format_share
+from segmentation.formatting import format_number, format_ratio, format_share, readable_label
 
 if TYPE_CHECKING:
     from segmentation.intake import CustomerTable
@@ -309,7 +309,7 @@ def ideal_customer_profile(
     columns whose median differs by a third or more.
     """
     if frame.empty:
-        return {"segments": [], "traits": [], "sentence": ""}
+        return {"segments": [], "traits": [], "sentence": "", "clear": False}
     ratio = frame["share_ratio"].astype(float).fillna(0.0)
     chosen = frame.loc[ratio >= 1.2, "segment"].tolist() or [int(frame.iloc[0]["segment"])]
     inside = customers["segment"].isin(chosen).to_numpy()
@@ -340,7 +340,7 @@ def ideal_customer_profile(
                             "value": str(level),
                             "share": float(share),
                             "lift": float(lift),
-                            "text": f"{format_ratio(lift)} as often {column} {level}",
+                            "text": f"{format_ratio(lift)} as often {readable_label(column, capital=False)} {level}",
                         }
                     )
         for column in table.columns_with_role("numeric"):
@@ -357,21 +357,29 @@ def ideal_customer_profile(
                         "value": float(mine_median),
                         "share": None,
                         "lift": lift,
-                        "text": f"median {column} {mine_median:,.4g} ({format_ratio(lift)} the base)",
+                        "text": (
+                            f"median {readable_label(column, capital=False)} {format_number(mine_median)} "
+                            f"({format_ratio(lift)} the base)"
+                        ),
                     }
                 )
     # strongest difference first; a median of 0 (or below) next to a positive base is as strong as it gets
     traits.sort(key=lambda t: -abs(np.log(max(t["lift"], 1e-6))))
     traits = traits[:max_traits]
     names = " and ".join(summary["segment_names"])
-    sentence = (
-        f"Your best customers ({names}: {format_share(summary['customer_share'])} of customers, "
-        f"{format_share(summary['revenue_share'])} of revenue)"
+    shares = (
+        f"{format_share(summary['customer_share'])} of customers, {format_share(summary['revenue_share'])} of revenue"
     )
+    if bool((ratio >= 1.2).any()):
+        sentence = f"Your best customers ({names}: {shares})"
+    else:  # no segment earns clearly more than its share of customers: do not call the largest one "best"
+        sentence = f"No segment earns clearly more than its share of customers; the largest earner ({names}: {shares})"
+    summary["clear"] = bool((ratio >= 1.2).any())
     if traits:
         sentence += ": " + "; ".join(t["text"] for t in traits) + "."
     else:
-        sentence += " do not differ clearly from the rest on the columns available."
+        verb = "do" if summary["clear"] else "does"  # "your best customers do", "the largest earner does"
+        sentence += f" {verb} not differ clearly from the rest on the columns available."
     summary["traits"] = traits
     summary["sentence"] = sentence
     return summary

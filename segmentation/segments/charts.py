@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from sklearn.decomposition import PCA
 
-from segmentation.charts import AXIS_LABEL_LIMIT, segment_colours
+from segmentation.charts import AXIS_LABEL_LIMIT, cell_ink, segment_colours
 from segmentation.segments.methods import sample_indices
 from segmentation.segments.profiles import readable
 
@@ -82,6 +82,7 @@ def profile_heatmap(segmentation: Segmentation) -> alt.Chart:
         rows,
         columns=["segment_name", "criterion", "ratio", "ratio_text", "log2_ratio", "segment_median", "base_median"],
     )
+    data["ink"] = cell_ink(data["log2_ratio"])
     order = [p.short_name or p.name for p in segmentation.profiles]
     base = alt.Chart(data, title="What sets each segment apart: median against all customers")
     heat = base.mark_rect().encode(
@@ -104,6 +105,7 @@ def profile_heatmap(segmentation: Segmentation) -> alt.Chart:
         x="criterion:N",
         y=alt.Y("segment_name:N", sort=order),
         text=alt.Text("ratio_text:N"),
+        color=alt.Color("ink:N", scale=None),
     )
     return alt.layer(heat, text).properties(width=alt.Step(70), height=alt.Step(28))  # type: ignore[return-value]
 

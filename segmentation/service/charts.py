@@ -21,6 +21,8 @@ WIDTH = 420
 HEIGHT = 320
 MODEL_COLOURS = ["#1b5e20", "#f9a825", "#90a4ae"]
 """High-, medium- and tech-touch colours (dark green, amber, grey)."""
+MODEL_INK = ["white", "black", "black"]
+"""The text colour on each model's tile: white on the dark green, black on amber and grey."""
 
 _TIER_LABELS = {"high": "High", "mid": "Middle", "low": "Low"}
 
@@ -65,7 +67,10 @@ def service_grid(plan: ServicePlan) -> alt.LayerChart:
             alt.Tooltip("tech-touch_customers:Q", title="Now tech-touch", format=","),
         ],
     )
-    text = base.mark_text(fontSize=12, lineBreak="\n", color="black").encode(text="label:N")
+    text = base.mark_text(fontSize=12, lineBreak="\n").encode(
+        text="label:N",
+        color=alt.Color("model:N", scale=alt.Scale(domain=list(SERVICE_MODELS), range=MODEL_INK), legend=None),
+    )
     return (tiles + text).properties(
         width=WIDTH, height=HEIGHT, title=f"Service policy: current {unit} tier × potential tier"
     )
