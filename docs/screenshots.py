@@ -3,8 +3,10 @@
 Starts the app on a free port with the bundled sample, walks the sidebar navigation in the system
 chromium (the server, waits and walk of tests/test_browser_layout.py) and saves
 docs/screenshots/<page>-<width>.png: the top of each page, at most `TALLEST` px of it, and a JPEG
-instead when the PNG would pass 300 KB (the Segments page's map). `--widths 1024` or `--out DIR`
-take other sizes or write elsewhere (for reviewing a change).
+instead when the PNG would pass 300 KB (the Segments page's map). Under app_chrome.NARROW_WINDOW the
+sidebar is closed before each shot, as a user first sees the page there. At the widest width Story mode's
+chapters are shot too, then the Overview in the dark theme (overview-dark-<width>.png). `--widths 1024`
+or `--out DIR` take other sizes or write elsewhere (for reviewing a change).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402 (after the path is set)
 
+from app_chrome import NARROW_WINDOW  # noqa: E402
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402
 from tests.test_browser_layout import HEIGHT, every_page, settle  # noqa: E402
 
@@ -35,6 +38,10 @@ def slug(title: str) -> str:
 
 def shoot(page: object, target: Path, width: int) -> None:
     """Save the page's top (up to `TALLEST` px) to `target`, then give the window back its height."""
+    if width < NARROW_WINDOW and page.locator("[data-testid='stSidebar'][data-collapsed='false']").count():  # type: ignore[attr-defined]
+        page.locator("[data-testid='stSidebarCollapseButton'] button").click()  # type: ignore[attr-defined]
+        page.locator("[data-testid='stSidebar'][data-collapsed='true']").wait_for()  # type: ignore[attr-defined]
+        page.wait_for_timeout(400)  # type: ignore[attr-defined]  # the sidebar slides out
     tall = page.evaluate(  # type: ignore[attr-defined]
         "() => document.querySelector(\"[data-testid='stMainBlockContainer']\").getBoundingClientRect().height"
     )
@@ -64,9 +71,18 @@ def main() -> None:
             context = browser.new_context(viewport={"width": width, "height": HEIGHT})
             page = context.new_page()
             page.set_default_timeout(120_000)
-            for title in every_page(page, url, chapters=False):
+            for title in every_page(page, url, chapters=width == max(args.widths)):
                 shoot(page, args.out / f"{slug(title)}-{width}.png", width)
             context.close()
+        widest = max(args.widths)
+        context = browser.new_context(viewport={"width": widest, "height": HEIGHT}, color_scheme="dark")
+        page = context.new_page()
+        page.set_default_timeout(120_000)
+        page.goto(url)
+        page.locator("[data-testid='stMain'] h1").first.wait_for()
+        settle(page)
+        shoot(page, args.out / f"overview-dark-{widest}.png", widest)
+        context.close()
         browser.close()
 
 

@@ -63,7 +63,6 @@ if result is None:
     st.stop()
 
 money = lambda value: format_money(value, result.currency, result.revenue_unit)  # noqa: E731
-unit = support.inert(result.revenue_unit)
 metrics = result.concentration.metrics
 profiles = result.segmentation.profiles
 charts = report_charts(result)
@@ -83,7 +82,7 @@ def segments_chapter() -> None:
             st.metric(
                 "Customers",
                 format_count(profile.customers),
-                f"{format_share(profile.customer_share, 1)} of all",
+                f"{format_share(profile.customer_share)} of all",
                 delta_color="off",
                 delta_arrow="off",
             )
@@ -96,14 +95,15 @@ def segments_chapter() -> None:
 
 def money_chapter() -> None:
     st.markdown(
-        f"### The top 20% of customers bring {format_share(metrics.top_20pct_revenue_share, 1)} of {unit}; "
-        f"80% of it comes from {format_share(metrics.customer_share_for_80pct_revenue, 1)} of customers."
+        f"### The top 20% of customers bring {format_share(metrics.top_20pct_revenue_share)} of "
+        f"{support.inert(result.revenue_unit)}; "
+        f"80% of it comes from {format_share(metrics.customer_share_for_80pct_revenue)} of customers."
     )
     top = max(profiles, key=lambda p: p.revenue) if profiles else None
     if top is not None:
         st.markdown(
-            f"The largest earner, *{support.inert(top.name)}*, is {format_share(top.customer_share, 1)} of "
-            f"customers and {format_share(top.revenue_share, 1)} of revenue ({money(top.revenue)})."
+            f"The largest earner, *{support.inert(top.name)}*, is {format_share(top.customer_share)} of "
+            f"customers and {format_share(top.revenue_share)} of revenue ({money(top.revenue)})."
         )
     if "pareto" in charts:
         st.altair_chart(fit_to_width(charts["pareto"]), width="stretch")
@@ -122,7 +122,8 @@ def best_customers_chapter() -> None:
     top = top.assign(segment_name=top["customer_id"].astype("str").map(segment_of).to_numpy())
     share = float(top["revenue_share"].sum()) if len(top) else 0.0
     st.markdown(
-        f"The top {format_count(len(top))} accounts alone bring {format_share(share, 1)} of {unit}: "
+        f"The top {format_count(len(top))} accounts alone bring {format_share(share)} of "
+        f"{support.inert(result.revenue_unit)}: "
         "who owns each of them, and when did we last talk to them?"
     )
     shown = [
@@ -162,7 +163,7 @@ def risk_chapter() -> None:
     else:
         st.markdown(
             f"### {format_count(len(save))} accounts are at risk, holding {money(at_risk)} "
-            f"({format_share(at_risk / total, 1)} of {unit})."
+            f"({format_share(at_risk / total)} of {support.inert(result.revenue_unit)})."
         )
     st.caption("Read from: " + "; ".join(f"{support.inert(k)} ({support.inert(v)})" for k, v in signals.items()))
     if not save.empty:
@@ -211,7 +212,7 @@ def service_chapter() -> None:
         now, then = figures[model], baseline["figures"][model]
         with cards.cell():
             st.metric(
-                model.capitalize(),
+                support.inert(model.capitalize()),
                 format_count(now["customers"]),
                 None
                 if now["customers"] == then["customers"]
@@ -253,13 +254,13 @@ def next_chapter() -> None:
     lines = [
         f"Confirm the coverage: {format_count(overview.model('high-touch').customers)} high-touch accounts and "
         f"{format_count(overview.model('high-touch').csms_needed)} CSMs to serve them.",
-        f"Review {format_count(len(move_up))} under-served accounts with high potential (the *move up* list on the "
+        f"Review {format_count(len(move_up))} under-served accounts with high potential (the move-up list on the "
         "Service models page).",
-        f"Review {format_count(len(move_down))} over-served accounts (the *move down* list).",
+        f"Review {format_count(len(move_down))} over-served accounts (the move-down list).",
     ]
     if len(save):
         lines.append(f"Give each of the {format_count(len(save))} accounts at risk an owner and a save play.")
-    st.markdown("\n".join(f"{i}. {line}" for i, line in enumerate(lines, start=1)))
+    st.markdown("\n".join(f"{i:d}. {support.inert(line)}" for i, line in enumerate(lines, start=1)))
     st.caption("Write an owner and a date next to each before the room breaks up.")
     st.page_link("pages/share.py", label="Hand out the report", icon=":material/description:")
 
@@ -328,9 +329,9 @@ presenting = st.toggle(
 if presenting:
     app_chrome.presenting_mode()
 st.progress((step + 1) / len(chapters), text=f"Chapter {step + 1} of {len(chapters)}: {chapter.title}")
-st.header(chapter.title)
+st.header(support.inert(chapter.title))
 with st.expander("Presenter notes"):
-    st.write(chapter.notes)
+    st.write(support.inert(chapter.notes))
 guess_first = st.toggle("Guess first: hide each answer until it is revealed", key="story_guess_first")
 if guess_first and not st.session_state.get(f"story_revealed.{chapter.title}"):
     st.markdown(f"### {support.inert(chapter.guess)}")

@@ -96,6 +96,12 @@ def cell_ink(values: pd.Series, *, dark_from: float = 0.6) -> pd.Series:
     return pd.Series(np.where(strong, INK_ON_DARK, INK_ON_LIGHT), index=values.index)
 
 
+def cell_ink_colour() -> Any:
+    """The text colour encoding that reads a cell's `ink` column (see `cell_ink`): a condition on the value,
+    not a scale, so it never merges with the colour scale of the cells beneath."""
+    return alt.condition(alt.datum.ink == INK_ON_DARK, alt.value(INK_ON_DARK), alt.value(INK_ON_LIGHT))
+
+
 def segment_colours(names: list[str]) -> alt.Scale:
     """Return the colour scale for segments in id order: the same segment gets the same colour everywhere."""
     colours = (SEGMENT_PALETTE + SEGMENT_PALETTE_EXTRA) * (len(names) // 12 + 1)

@@ -49,8 +49,8 @@ def format_money(value: float | None, currency: str = "", unit: str | None = Non
     return f"{sign}{currency_prefix(currency)}{text}{suffix}{tail}"
 
 
-def format_share(share: float | None, decimals: int = 0) -> str:
-    """Return a 0–1 share as a percentage: 0.7412 → "74%" (or "74.1%" with one decimal)."""
+def format_share(share: float | None, decimals: int = 1) -> str:
+    """Return a 0–1 share as a percentage with one decimal, everywhere alike: 0.7412 → "74.1%" (0 decimals: "74%")."""
     if share is None or (isinstance(share, float) and not math.isfinite(share)):
         return "–"
     return f"{float(share) * 100:.{decimals}f}%"

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import altair as alt
 import pandas as pd
 
-from segmentation.charts import cell_ink
+from segmentation.charts import cell_ink, cell_ink_colour
 from segmentation.formatting import format_money
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ def migration_heatmap(changes: ChangesResult, measure: str = "accounts") -> alt.
             alt.Tooltip("revenue_after:Q", title="Revenue now", format=",.0f"),
         ],
     )
-    text = base.mark_text(fontSize=12).encode(text="text:N", color=alt.Color("ink:N", scale=None))
+    text = base.mark_text(fontSize=12).encode(text="text:N", color=cell_ink_colour())
     return (cells + text).properties(width=WIDTH, height=HEIGHT, title=f"Who moved: {title.lower()} then → now")
 
 

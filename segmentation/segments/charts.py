@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from sklearn.decomposition import PCA
 
-from segmentation.charts import AXIS_LABEL_LIMIT, cell_ink, segment_colours
+from segmentation.charts import AXIS_LABEL_LIMIT, cell_ink, cell_ink_colour, segment_colours
 from segmentation.segments.methods import sample_indices
 from segmentation.segments.profiles import readable
 
@@ -105,7 +105,7 @@ def profile_heatmap(segmentation: Segmentation) -> alt.Chart:
         x="criterion:N",
         y=alt.Y("segment_name:N", sort=order),
         text=alt.Text("ratio_text:N"),
-        color=alt.Color("ink:N", scale=None),
+        color=cell_ink_colour(),
     )
     return alt.layer(heat, text).properties(width=alt.Step(70), height=alt.Step(28))  # type: ignore[return-value]
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import altair as alt
 import pandas as pd
 
+from segmentation.charts import cell_ink_colour
 from segmentation.formatting import plural
 from segmentation.service.settings import SERVICE_MODELS, TIERS
 
@@ -48,6 +49,7 @@ def service_grid(plan: ServicePlan) -> alt.LayerChart:
         )
         for model, customers, counts in zip(cells["model"], cells["customers"], served, strict=True)
     ]
+    cells["ink"] = cells["model"].map(dict(zip(SERVICE_MODELS, MODEL_INK, strict=True)))
     unit = plan.revenue_unit
     order = [_TIER_LABELS[t] for t in TIERS]
     base = alt.Chart(cells).encode(
@@ -67,10 +69,7 @@ def service_grid(plan: ServicePlan) -> alt.LayerChart:
             alt.Tooltip("tech-touch_customers:Q", title="Now tech-touch", format=","),
         ],
     )
-    text = base.mark_text(fontSize=12, lineBreak="\n").encode(
-        text="label:N",
-        color=alt.Color("model:N", scale=alt.Scale(domain=list(SERVICE_MODELS), range=MODEL_INK), legend=None),
-    )
+    text = base.mark_text(fontSize=12, lineBreak="\n").encode(text="label:N", color=cell_ink_colour())
     return (tiles + text).properties(
         width=WIDTH, height=HEIGHT, title=f"Service policy: current {unit} tier × potential tier"
     )
