@@ -39,7 +39,8 @@ def slug(title: str) -> str:
 def shoot(page: object, target: Path, width: int) -> None:
     """Save the page's top (up to `TALLEST` px) to `target`, then give the window back its height."""
     if width < NARROW_WINDOW and page.locator("[data-testid='stSidebar'][data-collapsed='false']").count():  # type: ignore[attr-defined]
-        page.locator("[data-testid='stSidebarCollapseButton'] button").click()  # type: ignore[attr-defined]
+        # The button shows on hover only: pressed from the page's script, as app_chrome does.
+        page.evaluate("() => document.querySelector(\"[data-testid='stSidebarCollapseButton'] button\").click()")  # type: ignore[attr-defined]
         page.locator("[data-testid='stSidebar'][data-collapsed='true']").wait_for()  # type: ignore[attr-defined]
         page.wait_for_timeout(400)  # type: ignore[attr-defined]  # the sidebar slides out
     tall = page.evaluate(  # type: ignore[attr-defined]
