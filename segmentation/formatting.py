@@ -64,10 +64,11 @@ def format_count(count: float | None) -> str:
 
 
 def format_ratio(ratio: float | None) -> str:
-    """Return a multiple: 3.14 → "3.1×"."""
+    """Return a multiple: 3.14 → "3.1×"; under 0.1 with two decimals (0.024 → "0.02×", never "0.0×")."""
     if ratio is None or (isinstance(ratio, float) and not math.isfinite(ratio)):
         return "–"
-    return f"{float(ratio):.1f}×"
+    value = float(ratio)
+    return f"{value:.2f}×" if 0 < abs(value) < 0.095 else f"{value:.1f}×"
 
 
 def plural(count: float | None, noun: str, plural_noun: str | None = None) -> str:

@@ -102,3 +102,19 @@ def test_story_guess_first_hides_then_reveals_and_has_presenter_notes() -> None:
     assert "customers fall into" in "\n".join(m.value for m in at.markdown)
     at.button(key="story_next").click().run()
     assert "What share of our revenue" in "\n".join(m.value for m in at.markdown)
+
+
+def test_one_style_for_shares_ratios_and_numbers() -> None:
+    """Percentages with one decimal, multiples that never read "0.0×", plain numbers with three figures."""
+    from segmentation.formatting import format_number, format_ratio, format_share
+
+    assert format_share(0.7482) == "74.8%"
+    assert format_share(0.2) == "20.0%"
+    assert format_share(0.7482, 0) == "75%"
+    assert format_share(None) == "–"
+    assert format_ratio(3.14) == "3.1×"
+    assert format_ratio(0.024) == "0.02×"
+    assert format_ratio(0.0) == "0.0×"
+    assert format_number(3) == "3"
+    assert format_number(0.09091) == "0.0909"
+    assert format_number(36_200) == "36.2k"

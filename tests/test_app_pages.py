@@ -457,3 +457,11 @@ def test_tier_boxes_show_the_thresholds_in_force_and_take_the_users_own() -> Non
     boxes = {n.label: n for n in at.number_input}
     top = next(box for label, box in boxes.items() if label.startswith("Top ") and "tier from" in label)
     assert top.value == pytest.approx(thresholds["arr_high"], abs=0.01)
+
+
+def test_upload_your_own_file_is_a_button_to_the_data_page() -> None:
+    at = start()
+    at.button(key="home_upload").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Data"
+    assert at.get("file_uploader"), "the Data page offers the upload"

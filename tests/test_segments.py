@@ -216,7 +216,7 @@ def test_two_obvious_blobs_give_two_segments_ordered_by_revenue() -> None:
     assert result.profiles[0].revenue_share == pytest.approx(2 / 3)
     assert result.profiles[0].name != result.profiles[1].name
     assert "Small" in result.profiles[0].name and "Large" in result.profiles[1].name
-    assert "10 customers (50%) earning 67% of revenue" in result.profiles[0].description
+    assert "10 customers (50.0%) earning 66.7% of revenue" in result.profiles[0].description
     assert result.rules_fidelity == 1.0
     texts = {r["segment"]: r["text"] for r in result.rules}
     assert "employees" in texts[1] or "logins" in texts[1]
@@ -579,7 +579,7 @@ def test_hdbscan_groups_beyond_the_cap_join_the_nearest_kept_group() -> None:
 def test_a_segment_without_revenue_is_never_said_to_earn_a_share() -> None:
     from segmentation.segments.profiles import _earning
 
-    assert _earning(0.32, 1000.0) == "earning 32% of revenue"
+    assert _earning(0.32, 1000.0) == "earning 32.0% of revenue"
     assert _earning(0.0, 0.0) == "earning no revenue"
     assert _earning(0.0, 1e-9) == "earning no revenue"
     assert _earning(-0.1, -7904.9).startswith("with net negative revenue (-7,905")

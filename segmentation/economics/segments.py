@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from segmentation.economics.settings import ConcentrationSettings
-from segmentation.formatting import format_number, format_ratio, format_share, readable_label
+from segmentation.formatting import format_number, format_ratio, format_share
+from segmentation.segments.naming import label, stems_of
 
 if TYPE_CHECKING:
     from segmentation.intake import CustomerTable
@@ -323,6 +324,7 @@ def ideal_customer_profile(
     traits: list[dict[str, Any]] = []
     if table is not None and 0 < inside.sum() < len(inside):
         data = table.customers.reset_index(drop=True)
+        stems = stems_of(table)  # the same words for a column as the segment profiles use
         for column in table.columns_with_role("categorical", "geographic", "boolean"):
             # Count int codes, not the text: same counts, shares and order as value_counts of the values.
             codes, levels = pd.factorize(data[column], use_na_sentinel=True)
@@ -340,7 +342,10 @@ def ideal_customer_profile(
                             "value": str(level),
                             "share": float(share),
                             "lift": float(lift),
-                            "text": f"{format_ratio(lift)} as often {readable_label(column, capital=False)} {level}",
+                            "text": (
+                                f"{label(column, stems)}: {level} ({format_share(share)} of them, "
+                                f"{format_ratio(lift)} the base)"
+                            ),
                         }
                     )
         for column in table.columns_with_role("numeric"):
@@ -357,9 +362,10 @@ def ideal_customer_profile(
                         "value": float(mine_median),
                         "share": None,
                         "lift": lift,
+                        # as the segment profiles write it; a median of 0 reads as itself, not as "0.0×"
                         "text": (
-                            f"median {readable_label(column, capital=False)} {format_number(mine_median)} "
-                            f"({format_ratio(lift)} the base)"
+                            f"median {label(column, stems)} {format_number(mine_median)} vs "
+                            f"{format_number(whole)} overall" + (f" ({format_ratio(lift)})" if lift >= 0.05 else "")
                         ),
                     }
                 )

@@ -122,12 +122,23 @@ def stems_of(table: CustomerTable | None) -> list[str]:
     return sorted(found, key=len, reverse=True)
 
 
+# Whole column names (as the transactions roll-up writes them, and as files often name them) in words.
+_WHOLE_NAMES = {
+    "recency_days": "days since last purchase",
+    "tenure_days": "days as a customer",
+    "monetary": "spend",
+    "frequency": "purchases",
+}
+
+
 def label(column: str, stems: list[str] | None = None) -> str:
     """Return a column name as words a person reads ('MntMeatProducts' → 'meat products spend').
 
     A joined file's name is dropped ('ravenstack_subscriptions_rows' → 'subscriptions'), and codes
     like 'Mnt', 'Num', 'is_', '_flag', '_30d' become words or go.
     """
+    if column.lower() in _WHOLE_NAMES:
+        return _WHOLE_NAMES[column.lower()]
     base = column.removesuffix(" (days since)")
     base = _UNIT.sub("", base).strip() or base
     capitals = {} if base.upper() == base else {c.lower(): c for c in _CAPITALS.findall(base)}

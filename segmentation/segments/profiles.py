@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from segmentation.formatting import format_share, plural
+from segmentation.formatting import format_ratio, format_share, plural
 from segmentation.segments.features import OTHER, category_codes
 from segmentation.segments.naming import (
     VALUE_HIGH,
@@ -277,7 +277,7 @@ def _earning(revenue_share: float, revenue: float) -> str:
         return "earning no revenue"
     if revenue < 0:
         return f"with net negative revenue ({_fmt(revenue)}: refunds or credits beyond sales)"
-    return f"earning {revenue_share:.0%} of revenue"
+    return f"earning {format_share(revenue_share)} of revenue"
 
 
 def _describe(
@@ -292,7 +292,7 @@ def _describe(
     stems: list[str],
 ) -> str:
     """Return one or two sentences with numbers on what sets a segment apart (a joined file's name left out)."""
-    first = f"{plural(customers, 'customer')} ({customer_share:.0%}) {_earning(revenue_share, revenue)}."
+    first = f"{plural(customers, 'customer')} ({format_share(customer_share)}) {_earning(revenue_share, revenue)}."
     details: list[str] = []
     for _effect, _phrase, column, _leads in sorted(number_traits, key=lambda t: -t[0]):
         stats = medians.get(column, {})
@@ -302,14 +302,14 @@ def _describe(
         if seg == base or (base > 0 and 0.9 <= seg / base <= 1.1):
             continue  # medians (nearly) equal: the difference is in the spread, not worth a sentence
         ratio = stats.get("ratio")
-        times = f" ({ratio:.1f}×)" if ratio is not None and base > 0 and seg > 0 else ""
+        times = f" ({format_ratio(ratio)})" if ratio is not None and base > 0 and seg > 0 else ""
         if column.endswith("_share") and min(seg, base) >= 0 and max(seg, base) <= 1:  # a rate: in per cent
             seg_text, base_text = format_share(seg), format_share(base)
         else:
             seg_text, base_text = _fmt(seg), _fmt(base)
         details.append(f"median {label(column, stems)} {seg_text} vs {base_text} overall{times}")
     for trait in category_traits[:1]:
-        details.append(f"{trait[3]:.0%} are {trait[1]} (vs {trait[4]:.0%} overall)")
+        details.append(f"{format_share(trait[3])} are {trait[1]} (vs {format_share(trait[4])} overall)")
     if not details:
         return first + " Close to the average customer on the chosen criteria."
     text = "; ".join(details)
@@ -391,7 +391,7 @@ def build_profiles(
         )
         if segment == 0:
             description = (
-                f"{plural(customers, 'customer')} ({customer_share:.0%}) who fit no dense group, "
+                f"{plural(customers, 'customer')} ({format_share(customer_share)}) who fit no dense group, "
                 f"{_earning(revenue_share, float(money[segment]))}."
             )
         profile: dict[str, Any] = {
