@@ -282,7 +282,7 @@ pictures.altair_chart(fit_to_width(segment_charts.profile_heatmap(segmentation))
 # --- profiles ------------------------------------------------------------------------------
 st.subheader("What sets each segment apart")
 details = segmentation.to_dict()
-rules = {int(r["segment"]): r["text"] for r in details.get("rules", []) if isinstance(r, dict)}
+rules = {int(r["segment"]): r for r in details.get("rules", []) if isinstance(r, dict)}
 for profile in segmentation.profiles:
     with st.expander(
         f"{profile.id}. {support.inert(profile.name)} · {format_count(profile.customers)} customers · "
@@ -308,7 +308,10 @@ for profile in segmentation.profiles:
         )
         cols.metric("Per customer", money(profile.revenue / profile.customers if profile.customers else 0))
         if profile.id in rules:
-            st.markdown(f"**Rule of thumb:** {support.inert(rules[profile.id])}")
+            rule = rules[profile.id]
+            st.markdown(f"**Rule of thumb:** {support.inert(rule['text'])}")
+            if rule.get("formula") and rule["formula"] != rule["text"]:
+                st.caption(f"In your file's columns: {support.inert(rule['formula'])}")
         traits = profile.profile.get("traits") if isinstance(profile.profile, dict) else None
         if traits:
             st.markdown("\n".join(f"- {support.inert(t if isinstance(t, str) else t.get('text', t))}" for t in traits))

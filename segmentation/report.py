@@ -221,7 +221,13 @@ def _segments_section(result: AnalysisResult, summary: dict[str, Any], money: An
         rule_items = "".join(
             f"<li>{_e(r)}</li>"
             if isinstance(r, str)
-            else f"<li><b>{_e(names.get(r.get('segment'), r.get('segment', '')))}:</b> {_e(r.get('text', ''))}</li>"
+            else f"<li><b>{_e(names.get(r.get('segment'), r.get('segment', '')))}:</b> {_e(r.get('text', ''))}"
+            + (
+                f"<br><span class='muted'>In the file's columns: {_e(r['formula'])}</span>"
+                if r.get("formula") and r.get("formula") != r.get("text")
+                else ""
+            )
+            + "</li>"
             for r in rules
         )
         fidelity = summary.get("segmentation", {}).get("rules_fidelity")

@@ -583,3 +583,26 @@ def test_a_segment_without_revenue_is_never_said_to_earn_a_share() -> None:
     assert _earning(0.0, 0.0) == "earning no revenue"
     assert _earning(0.0, 1e-9) == "earning no revenue"
     assert _earning(-0.1, -7904.9).startswith("with net negative revenue (-7,905")
+
+
+def test_rules_read_in_words_and_keep_the_files_columns_for_an_analyst() -> None:
+    """'feature adoption ≤ 60.5%' and 'logins (30 days) ≥ 15' for a sales leader; the raw names beside them."""
+    import re
+
+    from segmentation.intake import Source
+    from segmentation.pipeline import run_analysis
+    from segmentation.segments.naming import rule_label
+
+    rules = run_analysis(Source.from_path(SAMPLE_ACCOUNTS)).segmentation.rules
+    assert rules
+    for rule in rules:
+        assert not re.search(r"[a-z]_[a-z0-9]", rule["text"]), rule["text"]  # no snake_case in the words
+        assert re.search(r"[a-z]_[a-z0-9]", rule["formula"]), rule["formula"]  # the file's own names
+        # the same thresholds in both, a per-cent column with its % sign
+        numbers = lambda text: re.findall(r"\d+(?:\.\d+)?", re.sub(r"\(\d+ days\)|_\d+d\b", "", text))  # noqa: E731
+        assert numbers(rule["text"]) == numbers(rule["formula"])
+    joined = " ".join(r["text"] for r in rules)
+    assert "feature adoption" in joined and "%" in joined
+    assert rule_label("is_trial_share", fraction=True) == ("trial rate", "%", 100.0)
+    assert rule_label("logins_30d") == ("logins (30 days)", "", 1.0)
+    assert rule_label("signup_date (days since)")[0].endswith("(days ago)")

@@ -131,6 +131,36 @@ _WHOLE_NAMES = {
 }
 
 
+def is_percent_column(column: str) -> bool:
+    """True when the name says the values are per cent (0–100): 'feature_adoption_pct', 'Churn %'."""
+    words = words_of(column)
+    return str(column).strip().endswith("%") or (bool(words) and words[-1] in ("pct", "percent", "percentage"))
+
+
+_PERIOD_WORDS = {"d": "days", "days": "days", "w": "weeks", "m": "months", "mo": "months", "y": "years"}
+
+
+def rule_label(column: str, stems: list[str] | None = None, *, fraction: bool = False) -> tuple[str, str, float]:
+    """Return (words, unit, scale) for a column in a rule of thumb, so a rule reads as people write it:
+    'feature adoption ≤ 60.5%' for a per-cent column (never 'feature adoption share ≤ 60.5'), 'upgrade
+    rate ≤ 18.5%' for a 0–1 `fraction` (the threshold × 100), 'logins (30 days) ≤ 14' with the period kept."""
+    days = column.endswith(" (days since)")
+    base = column.removesuffix(" (days since)")
+    words = label(base, stems)
+    periods = [m for w in words_of(base) if (m := _PERIOD.match(w))]
+    if periods and base.lower() not in _WHOLE_NAMES:
+        number = re.match(r"\d+", periods[-1].group(0))
+        words += f" ({number.group(0) if number else ''} {_PERIOD_WORDS.get(periods[-1].group(1), 'days')})"
+    if days:
+        return words + " (days ago)", "", 1.0
+    if is_percent_column(base):
+        plain = words.replace(" share", "").replace(" percentage", "").strip()
+        return plain or words, "%", 1.0
+    if fraction:
+        return words, "%", 100.0
+    return words, "", 1.0
+
+
 def label(column: str, stems: list[str] | None = None) -> str:
     """Return a column name as words a person reads ('MntMeatProducts' → 'meat products spend').
 

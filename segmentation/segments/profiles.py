@@ -15,8 +15,10 @@ from segmentation.segments.features import OTHER, category_codes
 from segmentation.segments.naming import (
     VALUE_HIGH,
     VALUE_LOW,
+    is_percent_column,
     label,
     number_phrase,
+    rule_label,
     short_names,
     stems_of,
 )
@@ -303,11 +305,15 @@ def _describe(
             continue  # medians (nearly) equal: the difference is in the spread, not worth a sentence
         ratio = stats.get("ratio")
         times = f" ({format_ratio(ratio)})" if ratio is not None and base > 0 and seg > 0 else ""
+        name = label(column, stems)
         if column.endswith("_share") and min(seg, base) >= 0 and max(seg, base) <= 1:  # a rate: in per cent
             seg_text, base_text = format_share(seg), format_share(base)
+        elif is_percent_column(column):  # already per cent (0–100): "feature adoption 73.5% vs 44.1%"
+            name, _unit, _scale = rule_label(column, stems)
+            seg_text, base_text = f"{_fmt(seg)}%", f"{_fmt(base)}%"
         else:
             seg_text, base_text = _fmt(seg), _fmt(base)
-        details.append(f"median {label(column, stems)} {seg_text} vs {base_text} overall{times}")
+        details.append(f"median {name} {seg_text} vs {base_text} overall{times}")
     for trait in category_traits[:1]:
         details.append(f"{format_share(trait[3])} are {trait[1]} (vs {format_share(trait[4])} overall)")
     if not details:

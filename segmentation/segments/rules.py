@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +12,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 from segmentation.segments.features import MISSING, category_codes
 from segmentation.segments.methods import sample_indices
+from segmentation.segments.naming import rule_label
 
 if TYPE_CHECKING:
     from segmentation.segments.features import FeatureMatrix
@@ -26,7 +28,8 @@ class SegmentRules:
     """Rules per segment and how faithfully they reproduce the segments."""
 
     rules: list[dict[str, Any]]
-    """One {segment, text, coverage} per segment: coverage is the share of its customers the rules catch."""
+    """One {segment, text, formula, coverage} per segment: the rule in words and in the file's column names;
+    coverage is the share of its customers the rules catch."""
     fidelity: float | None
     """Share of all customers the rules put in their own segment (None when there was nothing to explain)."""
 
@@ -70,8 +73,16 @@ def _number(value: float) -> str:
     return f"{value:.3g}"
 
 
-def _path_text(conditions: list[tuple[int, bool, float]], meta: list[tuple[str, str, str | None, bool]]) -> str:
-    """Return 'employees ≥ 500 and industry is FinTech' for the conditions on one root-to-leaf path."""
+def _path_text(
+    conditions: list[tuple[int, bool, float]],
+    meta: list[tuple[str, str, str | None, bool]],
+    shown: Callable[[str], tuple[str, str, float]] = lambda column: (column, "", 1.0),
+) -> str:
+    """Return 'employees ≥ 500 and industry is FinTech' for the conditions on one root-to-leaf path.
+
+    `shown` gives each column's name, the unit after its numbers and the scale they are shown at (the raw
+    name as it is by default; `rule_label` for words a sales leader reads).
+    """
     lower: dict[int, float] = {}
     upper: dict[int, float] = {}
     is_level: dict[str, str] = {}
@@ -95,44 +106,75 @@ def _path_text(conditions: list[tuple[int, bool, float]], meta: list[tuple[str, 
         if column not in order:
             order.append(column)
     for column in order:
+        name, unit, scale = shown(column)
         if column in is_level:
-            parts.append(f"{column} is {is_level[column]}")
+            parts.append(f"{name} is {is_level[column]}")
             continue
         if column in not_levels:
             levels = [lv for lv in not_levels[column] if lv != MISSING] or not_levels[column]
-            parts.append(f"{column} is not {' or '.join(dict.fromkeys(levels))}")
+            parts.append(f"{name} is not {' or '.join(dict.fromkeys(levels))}")
             continue
         for feature in {f for f, _, _ in conditions if meta[f][0] == column}:
             integer = meta[feature][3]
             low, high = lower.get(feature), upper.get(feature)
             low_text = (
-                (f"≥ {_number(math.floor(low) + 1)}" if integer else f"> {_number(low)}") if low is not None else None
+                (f"≥ {_number((math.floor(low) + 1) * scale)}{unit}" if integer else f"> {_number(low * scale)}{unit}")
+                if low is not None
+                else None
             )
             high_text = (
-                (f"≤ {_number(math.floor(high))}" if integer else f"≤ {_number(high)}") if high is not None else None
+                (f"≤ {_number(math.floor(high) * scale)}{unit}" if integer else f"≤ {_number(high * scale)}{unit}")
+                if high is not None
+                else None
             )
             if low is not None and high is not None and integer and math.floor(low) + 1 == math.floor(high):
-                parts.append(f"{column} = {_number(math.floor(high))}")
+                parts.append(f"{name} = {_number(math.floor(high) * scale)}{unit}")
             elif low is not None and high is not None and integer:
-                parts.append(f"{column} {_number(math.floor(low) + 1)} to {_number(math.floor(high))}")
+                first, last = _number((math.floor(low) + 1) * scale), _number(math.floor(high) * scale)
+                parts.append(f"{name} {first}{unit} to {last}{unit}")
             elif low_text and high_text:
-                parts.append(f"{column} {low_text} and {high_text}")
+                parts.append(f"{name} {low_text} and {high_text}")
             elif low_text:
-                parts.append(f"{column} {low_text}")
+                parts.append(f"{name} {low_text}")
             elif high_text:
-                parts.append(f"{column} {high_text}")
+                parts.append(f"{name} {high_text}")
     return " and ".join(parts) if parts else "everyone"
 
 
-def explain_segments(features: FeatureMatrix, labels: np.ndarray, max_depth: int = 3, seed: int = 42) -> SegmentRules:
+def _paths_text(
+    paths: list[tuple[int, int, list[tuple[int, bool, float]]]],
+    meta: list[tuple[str, str, str | None, bool]],
+    shown: Callable[[str], tuple[str, str, float]] | None = None,
+) -> str:
+    """The largest `MAX_PATHS` paths of one segment joined with 'or', and how many smaller ones are left."""
+    texts = [_path_text(conditions, meta, *([shown] if shown else [])) for _, _, conditions in paths[:MAX_PATHS]]
+    text = " or ".join(f"({t})" if len(paths) > 1 else t for t in texts)
+    left = len(paths) - MAX_PATHS
+    if left > 0:
+        text += f" or {left} smaller rule{'s' if left > 1 else ''}"
+    return text
+
+
+def explain_segments(
+    features: FeatureMatrix,
+    labels: np.ndarray,
+    max_depth: int = 3,
+    seed: int = 42,
+    stems: list[str] | None = None,
+) -> SegmentRules:
     """Fit a decision tree (depth `max_depth`) on the original criteria and return rules per segment.
 
+    Each rule's `text` names the columns in words ("feature adoption ≤ 60.5%", a joined file's name in
+    `stems` left out) and its `formula` in the file's own column names, for an analyst to apply.
     The tree is fitted on at most 20,000 customers (seeded sample); fidelity is measured on all.
     """
     design, meta = _design(features)
     ids = sorted(int(i) for i in np.unique(labels))
     if design.shape[1] == 0 or len(ids) < 2:
-        return SegmentRules(rules=[{"segment": i, "text": "everyone", "coverage": 1.0} for i in ids], fidelity=None)
+        return SegmentRules(
+            rules=[{"segment": i, "text": "everyone", "formula": "everyone", "coverage": 1.0} for i in ids],
+            fidelity=None,
+        )
     idx = sample_indices(len(labels), FIT_SAMPLE, seed)
     tree = DecisionTreeClassifier(max_depth=max_depth, random_state=seed).fit(design[idx], labels[idx])
     predicted = tree.predict(design)
@@ -165,17 +207,23 @@ def explain_segments(features: FeatureMatrix, labels: np.ndarray, max_depth: int
         walk(right, [*conditions, (feature, True, threshold)])
 
     walk(0, [])
+    # 0–1 rates the roll-up writes ("is_trial_share"): shown in per cent in the rule's words
+    fractions = {
+        column
+        for column in features.columns
+        if column.endswith("_share")
+        and features.kinds.get(column) != "categorical"
+        and bool(features.raw[column].dropna().between(0, 1).all())
+    }
     rules = []
     for segment in ids:
         paths = sorted([leaf for leaf in leaves if leaf[0] == segment], key=lambda leaf: -leaf[1])
         members = labels == segment
         coverage = float(np.mean(predicted[members] == segment)) if members.any() else 0.0
         if not paths:
-            text = "no simple rule: these customers are spread among the rules of other segments"
+            text = formula = "no simple rule: these customers are spread among the rules of other segments"
         else:
-            texts = [_path_text(conditions, meta) for _, _, conditions in paths[:MAX_PATHS]]
-            text = " or ".join(f"({t})" if len(paths) > 1 else t for t in texts)
-            if len(paths) > MAX_PATHS:
-                text += f" or {len(paths) - MAX_PATHS} smaller rule(s)"
-        rules.append({"segment": segment, "text": text, "coverage": coverage})
+            text = _paths_text(paths, meta, lambda column: rule_label(column, stems, fraction=column in fractions))
+            formula = _paths_text(paths, meta)
+        rules.append({"segment": segment, "text": text, "formula": formula, "coverage": coverage})
     return SegmentRules(rules=rules, fidelity=fidelity)

@@ -27,6 +27,7 @@ from segmentation.segments.methods import (
     sample_indices,
     threads_for,
 )
+from segmentation.segments.naming import stems_of
 from segmentation.segments.profiles import SegmentProfile, build_profiles
 from segmentation.segments.rules import explain_segments
 from segmentation.segments.scan import scan_k
@@ -567,7 +568,9 @@ def describe_segments(
             }
     profiles = build_profiles(table, features, labels, fixed_names, extra)
     report(0.85, "Writing rules that explain the segments")
-    explained = explain_segments(features, labels, max_depth=settings.rules_max_depth, seed=settings.seed)
+    explained = explain_segments(
+        features, labels, max_depth=settings.rules_max_depth, seed=settings.seed, stems=stems_of(table)
+    )
     if explained.fidelity is not None:
         notes.append(f"The rules put {explained.fidelity:.0%} of customers in their own segment.")
     report(1.0, "Segments ready")
