@@ -432,7 +432,7 @@ def tier_inputs(result: AnalysisResult) -> None:
     """
     thresholds = result.service.thresholds
     settings = result.config.service
-    unit = result.revenue_unit
+    unit = inert(result.revenue_unit)  # a widget label renders Markdown
     basis = {"long_term": "potential", "short_term": "12-month growth", "blend": "potential"}[settings.potential_basis]
     labels = {
         "arr_high": f"Top {unit} tier from",

@@ -189,7 +189,7 @@ def risk_chapter() -> None:
 
 
 def plan_figures() -> dict[str, dict[str, float]]:
-    """Accounts, revenue and yearly cost per service model, as planned now."""
+    """Accounts and yearly cost per service model, as planned now."""
     return {m: {"customers": overview.model(m).customers, "cost": overview.model(m).cost} for m in SERVICE_MODELS}
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -18,6 +20,18 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 FILE_NAMES = re.compile(
     r"^(app|home|data|segments|concentration|service[ _]models|share|story|changes|accounts|glossary)$"
 )
+
+
+@contextlib.contextmanager
+def window(chromium: object, width: int, **options: object) -> Iterator[object]:
+    """A page in a new browser context `width` × 900 px (`options`: e.g. color_scheme), closed afterwards."""
+    context = chromium.new_context(viewport={"width": width, "height": 900}, **options)  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    try:
+        yield page
+    finally:
+        context.close()
 
 
 def _luminance(colour: str) -> float:
@@ -38,41 +52,32 @@ def _link_names(page: object) -> list[str]:
 @pytest.mark.parametrize("width", (800, 1440), ids=["800px", "1440px"])
 def test_first_load_on_a_cold_server_names_pages_and_fits_the_window(browser: object, width: int) -> None:  # noqa: F811
     """A cold server's first session never lists file names; 800 px starts collapsed, 1440 px open at 240 px."""
-    with serve() as url:
-        context = browser.new_context(viewport={"width": width, "height": 900})  # type: ignore[attr-defined]
-        page = context.new_page()
-        page.set_default_timeout(120_000)
-        try:
-            page.goto(url)
-            seen: set[str] = set()
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline and not page.locator("[data-testid='stMain'] h1").count():
-                seen.update(_link_names(page))
-                page.wait_for_timeout(50)
-            assert page.locator("[data-testid='stMain'] h1").count(), "the first page never drew its title"
-            settle(page)
+    with serve() as url, window(browser, width) as page:
+        page.goto(url)
+        seen: set[str] = set()
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not page.locator("[data-testid='stMain'] h1").count():
             seen.update(_link_names(page))
-            assert not [name for name in seen if FILE_NAMES.match(name)], seen
-            assert "Revenue concentration" in seen and "Story mode" in seen
-            sidebar = page.locator("[data-testid='stSidebar']")
-            if width < NARROW_WINDOW:
-                assert sidebar.get_attribute("data-collapsed") == "true"
-                main = page.locator("[data-testid='stMain']").bounding_box()
-                assert main and main["width"] >= width - 20, main  # the page has the whole window
-            else:
-                assert sidebar.get_attribute("data-collapsed") == "false"
-                box = sidebar.bounding_box()
-                assert box and abs(box["width"] - 240) <= 1, box
-        finally:
-            context.close()
+            page.wait_for_timeout(50)
+        assert page.locator("[data-testid='stMain'] h1").count(), "the first page never drew its title"
+        settle(page)
+        seen.update(_link_names(page))
+        assert not [name for name in seen if FILE_NAMES.match(name)], seen
+        assert "Revenue concentration" in seen and "Story mode" in seen
+        sidebar = page.locator("[data-testid='stSidebar']")
+        if width < NARROW_WINDOW:
+            assert sidebar.get_attribute("data-collapsed") == "true"
+            main = page.locator("[data-testid='stMain']").bounding_box()
+            assert main and main["width"] >= width - 20, main  # the page has the whole window
+        else:
+            assert sidebar.get_attribute("data-collapsed") == "false"
+            box = sidebar.bounding_box()
+            assert box and abs(box["width"] - 240) <= 1, box
 
 
 def test_narrow_window_sidebar_stays_open_once_opened(browser: object, app_url: str) -> None:  # noqa: F811
     """The collapse is a starting point: a sidebar the user opens stays open on the next page."""
-    context = browser.new_context(viewport={"width": 800, "height": 900})  # type: ignore[attr-defined]
-    page = context.new_page()
-    page.set_default_timeout(120_000)
-    try:
+    with window(browser, 800) as page:
         page.goto(app_url)
         settle(page)
         sidebar = page.locator("[data-testid='stSidebar']")
@@ -83,16 +88,11 @@ def test_narrow_window_sidebar_stays_open_once_opened(browser: object, app_url: 
         settle(page)
         assert page.locator("[data-testid='stMain'] h1").first.inner_text().strip() == "Glossary"
         assert sidebar.get_attribute("data-collapsed") == "false"
-    finally:
-        context.close()
 
 
 def test_dark_theme_is_readable(browser: object, app_url: str) -> None:  # noqa: F811
     """With the system in dark mode the app is dark, its text light and its chart labels readable."""
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, color_scheme="dark")  # type: ignore[attr-defined]
-    page = context.new_page()
-    page.set_default_timeout(120_000)
-    try:
+    with window(browser, 1440, color_scheme="dark") as page:
         page.goto(f"{app_url}/concentration")
         page.locator("[data-testid='stVegaLiteChart'] svg text").first.wait_for()
         settle(page)
@@ -117,15 +117,10 @@ def test_dark_theme_is_readable(browser: object, app_url: str) -> None:  # noqa:
             (_luminance(fill) + 0.05) / (_luminance(background) + 0.05) for fill in page_text if fill.startswith("rgb")
         ]
         assert contrast and min(contrast) >= 3, sorted(set(page_text))
-    finally:
-        context.close()
 
 
 def test_story_presenting_hides_the_menus_and_turns_chapters_with_the_arrow_keys(browser: object, app_url: str) -> None:  # noqa: F811
-    context = browser.new_context(viewport={"width": 1440, "height": 900})  # type: ignore[attr-defined]
-    page = context.new_page()
-    page.set_default_timeout(120_000)
-    try:
+    with window(browser, 1440) as page:
         page.goto(f"{app_url}/story")
         settle(page)
         page.get_by_text("Chapter 1 of").first.wait_for()
@@ -153,5 +148,3 @@ def test_story_presenting_hides_the_menus_and_turns_chapters_with_the_arrow_keys
         settle(page)
         assert page.get_by_text("Chapter 2 of").first.is_visible()
         page.locator("[data-testid='stSidebar']").wait_for(state="visible", timeout=10_000)
-    finally:
-        context.close()
