@@ -11,6 +11,7 @@ import pandas as pd
 
 from segmentation.economics.concentration import ConcentrationReport
 from segmentation.economics.segments import SegmentEconomics
+from segmentation.formatting import format_share
 
 WIDTH = 560
 HEIGHT = 320
@@ -32,7 +33,7 @@ def pareto(report: ConcentrationReport, unit: str = "revenue") -> alt.LayerChart
             ],
         )
     )
-    mark = pd.DataFrame({"customer_share": [0.2], "revenue_share": [top], "label": [f"Top 20% → {top:.0%}"]})
+    mark = pd.DataFrame({"customer_share": [0.2], "revenue_share": [top], "label": [f"Top 20% → {format_share(top)}"]})
     rule = alt.Chart(mark).mark_rule(color="#d62728", strokeDash=[4, 4]).encode(x="customer_share:Q")
     dot = (
         alt.Chart(mark)
