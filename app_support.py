@@ -17,6 +17,7 @@ import re
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -423,6 +424,16 @@ def capacity_inputs() -> None:
             bound(st.number_input, f"Accounts per {model}-touch CSM", f"service.accounts_per_csm_{model}", min_value=1)
 
 
+def _threshold_shown(value: float | None, *, in_force: float) -> float:
+    """A tier box shows the user's threshold, or the one in force when the data decides."""
+    return float(value) if value is not None else in_force
+
+
+def _threshold_set(shown: float, *, in_force: float, own: bool) -> float | None:
+    """A tier box's value as a setting: the user's own, or None (the data decides) while it shows the data's."""
+    return float(shown) if own or abs(float(shown) - in_force) > 0.5 else None
+
+
 def tier_inputs(result: AnalysisResult) -> None:
     """The four tier thresholds, each showing the value in force: picked from the data, or set by the user.
 
@@ -453,10 +464,8 @@ def tier_inputs(result: AnalysisResult) -> None:
                 min_value=0.0,
                 step=1000.0,
                 format="%.0f",
-                to_widget=lambda v, force=in_force: float(v) if v is not None else force,
-                from_widget=lambda v, force=in_force, own=mine: (
-                    float(v) if own or abs(float(v) - force) > 0.5 else None
-                ),
+                to_widget=partial(_threshold_shown, in_force=in_force),
+                from_widget=partial(_threshold_set, in_force=in_force, own=mine),
                 key=None if mine else f"{WIDGET_PREFIX}service.{name}.data.{in_force:.2f}",
             )
             st.caption(f"{format_money(in_force, result.currency)}: " + ("set by you" if mine else "from the data"))
@@ -603,6 +612,14 @@ def customer_table() -> CustomerTable | None:
     except InputError as exc:
         st.error(inert(str(exc)))
         return None
+
+
+def analysis_or_stop() -> AnalysisResult:
+    """Return the full analysis (see `analysis`), or end the page's run after its message."""
+    result = analysis()
+    if result is None:
+        st.stop()
+    return result
 
 
 def analysis() -> AnalysisResult | None:
@@ -781,7 +798,11 @@ def k_scan(k_min: int, k_max: int) -> Any:
             related,
         )
         bar = st.progress(0.0, text="Trying each number of segments…")
-        scan = scan_k(features, config.segmentation, range(k_min, k_max + 1), progress=bar.progress)
+
+        def show(fraction: float, text: str) -> None:
+            bar.progress(fraction, text=text)
+
+        scan = scan_k(features, config.segmentation, range(k_min, k_max + 1), progress=show)
         bar.empty()
     except InputError as exc:
         st.error(inert(str(exc)))

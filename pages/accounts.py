@@ -27,9 +27,7 @@ support.page_guard(__file__)
 st.title("Accounts")
 st.caption("Find an account by its ID or name, or pick a segment to see who is in it.")
 
-result = support.analysis()
-if result is None:
-    st.stop()
+result = support.analysis_or_stop()
 customers = result.customers
 segments = [ALL, *(p.id for p in result.segmentation.profiles)]
 money = lambda value: format_money(value, result.currency, result.revenue_unit)  # noqa: E731

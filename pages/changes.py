@@ -22,9 +22,7 @@ st.caption(
 if st.button("Load the sample pair (last quarter → this quarter)", key="changes_sample_pair", wrap=True):
     support.use_sample_pair()
     st.rerun()
-result = support.analysis()
-if result is None:
-    st.stop()
+result = support.analysis_or_stop()
 
 options = list(MODES)
 if result.table.grain != "transactions":

@@ -15,9 +15,7 @@ support.page_guard(__file__)
 st.title("Revenue concentration")
 st.caption("Where the company actually earns its money: the few customers and the segments that bring most of it.")
 
-result = support.analysis()
-if result is None:
-    st.stop()
+result = support.analysis_or_stop()
 report = result.concentration
 metrics = report.metrics
 unit = result.revenue_unit
@@ -71,7 +69,7 @@ for flag in report.flags:
         st.caption(f"✓ {support.inert(flag.message)}")
 
 with st.expander("Adjust the views and thresholds"):
-    row = st.columns(3)
+    row = list(st.columns(3))
     with row[0]:
         support.bound(st.number_input, "Top N customers", "concentration.top_n", min_value=1, max_value=1000, step=1)
     with row[1]:

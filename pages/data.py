@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -13,6 +15,11 @@ from segmentation.intake import ROLES, list_sheets, preview_source
 from segmentation.intake.roles import parse_revenue_formula, revenue_formula
 
 DETECT = "Detect automatically"
+
+
+def _shown_or_detect(value: object, *, options: list[str]) -> object:
+    """A column picker shows the setting's column, or "Detect automatically" when it names none of them."""
+    return value if value in options else DETECT
 
 
 def revenue_sum(source_columns: list[str]) -> None:
@@ -67,7 +74,7 @@ def key_columns(source_columns: list[str]) -> None:
                 label,
                 path,
                 options=[DETECT, *options],
-                to_widget=lambda v, options=options: v if v in options else DETECT,
+                to_widget=partial(_shown_or_detect, options=options),
                 from_widget=lambda v: None if v == DETECT else v,
             )
     with row[2]:

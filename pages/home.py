@@ -28,9 +28,7 @@ if start.button("Try the transactions sample", key="home_sample_invoices", icon=
 if start.button("Upload your own file", key="home_upload", icon=":material/upload_file:", wrap=True):
     st.switch_page("pages/data.py")
 
-result = support.analysis()
-if result is None:
-    st.stop()
+result = support.analysis_or_stop()
 
 st.caption(f"Now showing: {support.file_label(support.current_file())}.")
 metrics = result.concentration.metrics

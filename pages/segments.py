@@ -194,9 +194,7 @@ with st.sidebar:
         )
     support.bound(st.number_input, "Seed (same seed, same segments)", "segmentation.seed", min_value=0, step=1)
 
-result = support.analysis()
-if result is None:
-    st.stop()
+result = support.analysis_or_stop()
 segmentation = result.segmentation
 money = lambda value: format_money(value, result.currency, result.revenue_unit)  # noqa: E731
 
@@ -214,7 +212,7 @@ if segmentation.stability_words:
     (st.warning if segmentation.rough_guide else st.caption)(segmentation.stability_words)
 
 frame = result.segments_frame()
-picked = st.dataframe(
+table_state = st.dataframe(
     frame[
         ["segment", "segment_name", "customers", "customer_share", "revenue", "revenue_share", "revenue_per_customer"]
     ],
@@ -236,24 +234,24 @@ picked = st.dataframe(
     selection_mode="single-row",
     key="segment_table",
 )
-selected_rows = picked.selection.rows if picked is not None else []
+selected_rows = table_state.selection.rows if table_state is not None else []
 if selected_rows:
     # Drill-down: a clicked segment row lists its accounts, largest first, with their names.
     opened = int(frame["segment"].iloc[selected_rows[0]])
-    members = result.customers[result.customers["segment"] == opened].sort_values(
+    segment_members = result.customers[result.customers["segment"] == opened].sort_values(
         "revenue", ascending=False, kind="stable"
     )
     shown_columns = [
         c
         for c in ("customer_id", "customer_name", "revenue", "service_model", "long_term_potential")
-        if c in members.columns
+        if c in segment_members.columns
     ]
     st.markdown(
         f"**Accounts in {support.inert(result.segment_names.get(opened, ''))}** "
-        f"({format_count(len(members))}, largest first)"
+        f"({format_count(len(segment_members))}, largest first)"
     )
     st.dataframe(
-        members[shown_columns].head(500),
+        segment_members[shown_columns].head(500),
         hide_index=True,
         key="segment_accounts",
         column_config={
@@ -329,11 +327,11 @@ segments_made_from = hashlib.sha256(
 ).hexdigest()[:12]
 with st.expander("Rename or merge segments"):
     names = dict(config.segmentation.names)
-    cols = st.columns(2)
+    halves = st.columns(2)
     for i, profile in enumerate(segmentation.profiles):
         # Keyed by what the segments were made from, so a box never carries a name over to a
         # different segmentation (another method, k or criteria).
-        new = cols[i % 2].text_input(
+        new = halves[i % 2].text_input(
             f"Segment {profile.id}", value=profile.name, key=f"rename.{segments_made_from}.{profile.id}"
         )
         if new.strip() and new.strip() != profile.name:

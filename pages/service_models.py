@@ -21,9 +21,7 @@ st.caption(
     "service (tech-touch), judged on what each account pays today and what it could pay soon and in the long run."
 )
 
-result = support.analysis()
-if result is None:
-    st.stop()
+result = support.analysis_or_stop()
 plan = result.service
 summary = plan.to_dict()
 unit = result.revenue_unit
@@ -92,7 +90,7 @@ st.markdown("\n".join(f"- {support.inert(line)}" for line in summary.get("rules_
 with st.expander("Change the policy: tiers, grid, capacity, costs", expanded=False):
     st.markdown("**Potential.** Estimated from the data unless you have your own (e.g. from the CRM).")
     numeric = result.table.columns_with_role("numeric")
-    row = st.columns(2)
+    row = list(st.columns(2))  # a list: the rows below are lists of grid cells
     with row[0]:
         support.bound(
             st.selectbox,
@@ -111,7 +109,7 @@ with st.expander("Change the policy: tiers, grid, capacity, costs", expanded=Fal
         )
     st.markdown("**Tiers.** Each box shows the threshold in force: picked from the data until you type your own.")
     support.tier_inputs(result)
-    row = st.columns(2)
+    row = list(st.columns(2))
     with row[0]:
         support.bound(
             st.selectbox,
@@ -132,10 +130,10 @@ with st.expander("Change the policy: tiers, grid, capacity, costs", expanded=Fal
         header[i + 1].caption(TIER_LABELS[tier])
     changed = False
     for arr_tier in ("high", "mid", "low"):
-        line = st.columns(4)
-        line[0].markdown(TIER_LABELS[arr_tier])
+        grid_row = st.columns(4)
+        grid_row[0].markdown(TIER_LABELS[arr_tier])
         for i, potential_tier in enumerate(("high", "mid", "low")):
-            choice = line[i + 1].selectbox(
+            choice = grid_row[i + 1].selectbox(
                 f"{arr_tier}/{potential_tier}",
                 SERVICE_MODELS,
                 index=SERVICE_MODELS.index(grid[arr_tier][potential_tier]),
@@ -207,11 +205,11 @@ with st.expander("Change the policy: tiers, grid, capacity, costs", expanded=Fal
     options = ["(policy)", *SERVICE_MODELS]
     cols = st.columns(2)
     for i, profile in enumerate(result.segmentation.profiles):
-        current = overrides.get(str(profile.id), "(policy)")
+        override = overrides.get(str(profile.id), "(policy)")
         picked = cols[i % 2].selectbox(
-            f"{profile.id}. {profile.name}", options, index=options.index(current), key=f"override.{profile.id}"
+            f"{profile.id}. {profile.name}", options, index=options.index(override), key=f"override.{profile.id}"
         )
-        if picked != current:
+        if picked != override:
             if picked == "(policy)":
                 overrides.pop(str(profile.id), None)
             else:
@@ -231,8 +229,9 @@ moves = summary.get("moves", {})
 based_on_today = moves.get("based_on") == "current_model"
 st.subheader("Who should move")
 if based_on_today:
+    today_column = plan.current.column if plan.current else ""
     st.caption(
-        f"Compared with how accounts are served today (column '{support.inert(plan.current.column)}'): "
+        f"Compared with how accounts are served today (column '{support.inert(today_column)}'): "
         "move up where the "
         "plan is more personal than today, move down where it is lighter."
     )
@@ -299,7 +298,7 @@ with st.expander("How today's service is read, and the move rules"):
     detect = "Detect a column"
     none = "No such column"
     current = result.config.service.current_model_column
-    choice = st.selectbox(
+    column_choice = st.selectbox(
         "Column saying how each account is served today",
         [detect, none, *columns],
         index=[detect, none, *columns].index(
@@ -308,8 +307,8 @@ with st.expander("How today's service is read, and the move rules"):
         key="current_model_pick",
     )
     wanted = {
-        "service.current_model_column": choice if choice in columns else None,
-        "service.detect_current_model": choice == detect,
+        "service.current_model_column": column_choice if column_choice in columns else None,
+        "service.detect_current_model": column_choice == detect,
     }
     if wanted["service.current_model_column"] != current or wanted["service.detect_current_model"] != (
         result.config.service.detect_current_model
@@ -318,7 +317,7 @@ with st.expander("How today's service is read, and the move rules"):
         st.rerun()
     for note in (summary.get("current_model") or {}).get("notes", []):
         st.caption(support.inert(note))
-    row = st.columns(2)
+    row = list(st.columns(2))
     with row[0]:
         support.bound(
             st.number_input,
@@ -370,11 +369,11 @@ for position, line in enumerate(overview.pins):
         support.update_config(**{"service.pins": kept})
         st.rerun()
 with st.form("pin_form", clear_on_submit=True):
-    row = st.columns(3)
+    row = list(st.columns(3))
     pin_ids = row[0].text_input("Customer IDs (comma-separated)", key="pin_ids")
     pin_floor = row[1].number_input(f"…or every account from this {unit}", min_value=0.0, step=1000.0, key="pin_floor")
     pin_model = row[2].selectbox("Pin to", ["keep out of moves", *SERVICE_MODELS], key="pin_model")
-    row = st.columns(2)
+    row = list(st.columns(2))
     pin_by = row[0].text_input("Set by", max_chars=300, key="pin_by")
     pin_why = row[1].text_input("Why", max_chars=300, key="pin_why")
     if st.form_submit_button("Add pin"):
@@ -423,7 +422,7 @@ st.dataframe(
 
 # --- the accounts --------------------------------------------------------------------------
 st.subheader("Every account with its model and the reason")
-choice = st.multiselect("Show", SERVICE_MODELS, default=list(SERVICE_MODELS), key="service_filter")
+shown_models = st.multiselect("Show", SERVICE_MODELS, default=list(SERVICE_MODELS), key="service_filter")
 accounts = result.customers[
     [
         "customer_id",
@@ -436,7 +435,9 @@ accounts = result.customers[
         "service_model_reason",
     ]
 ]
-accounts = pd.DataFrame(accounts[accounts["service_model"].isin(choice)]).sort_values("priority_score", ascending=False)
+accounts = pd.DataFrame(accounts[accounts["service_model"].isin(shown_models)]).sort_values(
+    "priority_score", ascending=False
+)
 st.dataframe(
     accounts.head(5000),
     hide_index=True,

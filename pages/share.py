@@ -18,9 +18,7 @@ st.caption(
     "reproduce the same segments and numbers with the same data."
 )
 
-result = support.analysis()
-if result is None:
-    st.stop()
+result = support.analysis_or_stop()
 
 stem = result.table.source_name.rsplit(".", 1)[0] or "analysis"
 made_from = SourceFingerprint.of_table(result.table)

@@ -58,9 +58,7 @@ def draw_navigation(step: int, count: int) -> None:
 
 support.page_guard(__file__)
 st.title("Story mode")
-result = support.analysis()
-if result is None:
-    st.stop()
+result = support.analysis_or_stop()
 
 money = lambda value: format_money(value, result.currency, result.revenue_unit)  # noqa: E731
 metrics = result.concentration.metrics
@@ -146,7 +144,7 @@ def best_customers_chapter() -> None:
 def risk_chapter() -> None:
     risk = result.potential.risk
     signals = {} if risk is None else risk.signals
-    if not signals:
+    if risk is None or not signals:
         st.markdown("### This file carries no churn signal, so no account is flagged as at risk.")
         st.caption(
             "Add a column for health score, usage trend, support tickets, renewal date or status (e.g. 'at "

@@ -7,7 +7,7 @@ Each stage builds its own charts (``segments/charts.py``, ``economics/charts.py`
 from __future__ import annotations
 
 import textwrap
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import altair as alt
 import numpy as np
@@ -108,7 +108,19 @@ def segment_colours(names: list[str]) -> alt.Scale:
     return alt.Scale(domain=list(names), range=colours[: len(names)])
 
 
-def fit_to_width(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+AppChart = (
+    alt.Chart
+    | alt.LayerChart
+    | alt.ConcatChart
+    | alt.HConcatChart
+    | alt.VConcatChart
+    | alt.FacetChart
+    | alt.RepeatChart
+)
+"""A top-level chart as `st.altair_chart` takes it (what `fit_to_width` returns)."""
+
+
+def fit_to_width(chart: alt.TopLevelMixin) -> AppChart:
     """Return a copy of `chart` that reads at any width it is stretched to, for the app.
 
     The width follows the container and the height stays the plot's; titles longer than `TITLE_LINE_CHARS`
@@ -123,12 +135,13 @@ def fit_to_width(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
         # Stretch the width only: a chart's height stays its plot's, as in the report. (Streamlit's default
         # fits the height too, so the title, axes and legend came out of the plot: a 160 px chart was a strip.)
         fitted.autosize = alt.AutoSizeParams(type="fit-x", contains="padding")
-    return (
+    return cast(
+        "AppChart",
         fitted.configure_axis(  # type: ignore[attr-defined]
             labelLimit=AXIS_LABEL_LIMIT, labelOverlap="greedy", labelSeparation=4
         )
         .configure_legend(orient="bottom", columns=LEGEND_COLUMNS, labelLimit=AXIS_LABEL_LIMIT, titleLimit=0)
-        .configure_text(color=TEXT_ON_EITHER_THEME)
+        .configure_text(color=TEXT_ON_EITHER_THEME),
     )
 
 
