@@ -10,11 +10,9 @@ given (`tests/test_app_pages.py` checks no page changes it). Exports are ``st.ca
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import re
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -33,6 +31,7 @@ from segmentation.result import AnalysisResult
 from segmentation.segments import FeatureMatrix, Segmentation, build_features
 from segmentation.segments.segmenting import DESCRIPTION_SETTINGS, Clustering, describe_segments, find_clusters
 from segmentation.service import PotentialEstimate, ServicePlan
+from segmentation.sharing import decode_config, encode_config
 
 ROOT = Path(__file__).resolve().parent
 SAMPLES = {
@@ -51,8 +50,6 @@ COMPUTED_KEY = "computed_this_run"
 GOTO_KEY = "goto_page"
 PENDING_KEY = "pending_settings"
 APPLIED_KEY = "settings_applied_note"
-MAX_LINK_BYTES = 256 * 1024
-"""The most a share-link token may unpack to: a studio link is a few hundred bytes."""
 
 
 @dataclass(frozen=True)
@@ -644,70 +641,6 @@ def analysis() -> AnalysisResult | None:
 
 
 # --- share links -----------------------------------------------------------------------------
-
-
-def _diff(current: dict[str, Any], default: dict[str, Any]) -> dict[str, Any]:
-    """Return only the settings that differ from the defaults (recursively by section)."""
-    out: dict[str, Any] = {}
-    for key, value in current.items():
-        base = default.get(key)
-        if isinstance(value, dict) and isinstance(base, dict):
-            nested = _diff(value, base)
-            if nested:
-                out[key] = nested
-        elif value != base:
-            out[key] = value
-    return out
-
-
-def _merge(default: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(default)
-    for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def encode_config(config: AnalysisConfig, source: SourceFingerprint | None = None) -> str:
-    """Return the settings as a compact URL-safe token (only what differs from the defaults).
-
-    With `source`, the token names the file it was made from (name, rows, column fingerprint).
-    """
-    if source is not None:
-        config = config.with_source(source)
-    changes = _diff(config.to_dict(), AnalysisConfig().to_dict())
-    changes["schema_version"] = config.schema_version
-    raw = json.dumps(changes, separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(zlib.compress(raw, 9)).decode().rstrip("=")
-
-
-def decode_config(token: str) -> AnalysisConfig:
-    """Return the settings carried by a share-link token; raises `InputError` if it is damaged."""
-    try:
-        inflater = zlib.decompressobj()
-        raw = inflater.decompress(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)), MAX_LINK_BYTES)
-        too_big = bool(inflater.unconsumed_tail)
-        changes = None if too_big else json.loads(raw)
-    except (ValueError, zlib.error) as exc:
-        raise InputError(
-            f"The share link's settings are damaged ({type(exc).__name__}); ask for the link again."
-        ) from None
-    except RecursionError:
-        raise InputError("The share link's settings are nested far too deeply; ask for the link again.") from None
-    if too_big:
-        raise InputError(
-            f"The share link unpacks to more than {MAX_LINK_BYTES // 1024} KB, far more than any studio "
-            "settings; ask for the link again."
-        )
-    if not isinstance(changes, dict):
-        raise InputError("The share link's settings are damaged; ask for the link again.")
-    try:
-        merged = _merge(AnalysisConfig().to_dict(), changes)
-    except RecursionError:
-        raise InputError("The share link's settings are nested far too deeply; ask for the link again.") from None
-    return AnalysisConfig.from_dict(merged)
 
 
 def share_token() -> str | None:

@@ -72,3 +72,22 @@ def test_a_summary_json_is_accepted_as_saved_settings() -> None:
     summary = json.dumps({"input": {"file": "x.csv"}, "settings": config.to_dict(), "segments": []})
     assert AnalysisConfig.from_saved(summary) == config
     assert AnalysisConfig.from_saved(config.to_json()) == config
+
+
+def test_share_link_codec_is_in_the_core_and_round_trips() -> None:
+    """The token carries only what differs from the defaults; a damaged or oversized one is an InputError."""
+    import base64
+    import zlib
+
+    from segmentation.sharing import MAX_LINK_BYTES, decode_config, encode_config
+
+    config = AnalysisConfig().updated(**{"segmentation.k": 6, "service.high_touch_csms": 4})
+    token = encode_config(config)
+    assert len(token) < 200 and "=" not in token
+    assert decode_config(token) == config
+    assert decode_config(encode_config(AnalysisConfig())) == AnalysisConfig()
+    with pytest.raises(InputError, match="damaged"):
+        decode_config(token[:-5] + "!!!!!")
+    bomb = base64.urlsafe_b64encode(zlib.compress(b" " * (MAX_LINK_BYTES + 10), 9)).decode().rstrip("=")
+    with pytest.raises(InputError, match="KB"):
+        decode_config(bomb)
