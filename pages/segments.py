@@ -12,7 +12,6 @@ import app_support as support
 from segmentation.charts import NARROWEST_CHART, fit_to_width
 from segmentation.formatting import format_count, format_money, format_share
 from segmentation.segments import charts as segment_charts
-from segmentation.segments import criteria_catalogue
 from segmentation.segments.settings import METHOD_LABELS
 
 FAMILIES = ["firmographic", "geographic", "behavioural", "psychographic", "value"]
@@ -54,7 +53,7 @@ table = support.customer_table()
 if table is None:
     st.stop()
 config = support.get_config()
-catalogue = criteria_catalogue(table)
+catalogue = support.criteria_offered()
 by_column = {c.column: c for c in catalogue}
 
 # --- criteria ------------------------------------------------------------------------------

@@ -118,3 +118,17 @@ def test_one_style_for_shares_ratios_and_numbers() -> None:
     assert format_number(3) == "3"
     assert format_number(0.09091) == "0.0909"
     assert format_number(36_200) == "36.2k"
+
+
+def test_stage_keys_leave_out_what_a_stage_does_not_read() -> None:
+    """A rename reclusters nothing and estimates no potential again; a merge (new labels) does."""
+    import app_support
+    from segmentation.config import AnalysisConfig
+
+    base = AnalysisConfig()
+    renamed = base.updated(**{"segmentation.names": {"1": "Our best accounts"}})
+    merged = base.updated(**{"segmentation.merges": [[1, 2]]})
+    assert app_support._cluster_json(renamed) == app_support._cluster_json(base)
+    assert app_support._labels_json(renamed, "potential") == app_support._labels_json(base, "potential")
+    assert app_support._labels_json(merged, "potential") != app_support._labels_json(base, "potential")
+    assert app_support._cluster_json(merged) == app_support._cluster_json(base)
