@@ -10,6 +10,7 @@ given (`tests/test_app_pages.py` checks no page changes it). Exports are ``st.ca
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -359,6 +360,17 @@ def get_path(config: AnalysisConfig, path: str) -> Any:
     return node
 
 
+def _apply_widget(
+    key: str, path: str, from_widget: Callable[[Any], Any], then: Callable[[], Any] | None = None
+) -> None:
+    """A bound widget's callback: its new value into the settings (a value the settings refuse is left for
+    `bound` to report on the page, where an error can be shown)."""
+    with contextlib.suppress(InputError):
+        update_config(**{path: from_widget(st.session_state[key])})
+    if then is not None:
+        then()
+
+
 def bound(
     widget: Callable[..., Any],
     label: str,
@@ -380,6 +392,9 @@ def bound(
     from_widget = from_widget or (lambda v: v)
     if key not in st.session_state:
         st.session_state[key] = to_widget(get_path(get_config(), path))
+    # The change reaches the settings in a callback, before the script runs again, so the page is drawn
+    # once from the new settings (it was drawn from the old ones, then again: two runs a change).
+    kwargs["on_change"] = partial(_apply_widget, key, path, from_widget, kwargs.get("on_change"))
     value = from_widget(widget(label, key=key, **kwargs))
     if value != get_path(get_config(), path):
         try:

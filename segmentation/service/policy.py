@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import math
 from dataclasses import dataclass, field
@@ -104,6 +105,7 @@ class ServicePlan:
         The reason texts would otherwise be stored twice: about 35 MB of 97 MB at 200,000 customers.
         """
         state = dict(self.__dict__)
+        state.pop("_as_dict", None)  # made again on demand
         shared = [c for c in self.frame.columns if c in self.details.columns]
         state["details"] = self.details.drop(columns=shared)
         state["_details_order"] = list(self.details.columns)
@@ -268,7 +270,17 @@ class ServicePlan:
         return pd.DataFrame(rows)
 
     def to_dict(self) -> dict[str, Any]:
-        """Return models, grid, thresholds, capacity, rules, playbooks, move counts, by_segment and notes."""
+        """Return models, grid, thresholds, capacity, rules, playbooks, move counts, by_segment and notes.
+
+        Made once per plan (a plan is not changed once built) and handed out as a copy: the Service page,
+        the result's model summary and the exports each ask for it, four times a page run before.
+        """
+        made = self.__dict__.get("_as_dict")
+        if made is None:
+            made = self.__dict__["_as_dict"] = self._make_dict()
+        return copy.deepcopy(made)
+
+    def _make_dict(self) -> dict[str, Any]:
         return _json_safe(
             {
                 "models": self._model_rows(),
