@@ -128,10 +128,10 @@ st.markdown(
 )
 drift = changes.concentration
 st.markdown(
-    f"**Concentration:** top-10 share {format_share(drift.before.top_10_customers_revenue_share, 1)} → "
-    f"{format_share(drift.after.top_10_customers_revenue_share, 1)}, top-20% share "
-    f"{format_share(drift.before.top_20pct_revenue_share, 1)} → "
-    f"{format_share(drift.after.top_20pct_revenue_share, 1)}, "
+    f"**Concentration:** top-10 share {format_share(drift.before.top_10_customers_revenue_share)} → "
+    f"{format_share(drift.after.top_10_customers_revenue_share)}, top-20% share "
+    f"{format_share(drift.before.top_20pct_revenue_share)} → "
+    f"{format_share(drift.after.top_20pct_revenue_share)}, "
     f"Gini {drift.before.gini:.2f} → {drift.after.gini:.2f}."
 )
 saves = st.grid(2, min_column_width=300)

@@ -30,16 +30,16 @@ cols.metric(
 )
 cols.metric(
     "Top 20% hold",
-    format_share(metrics.top_20pct_revenue_share, 1),
+    format_share(metrics.top_20pct_revenue_share),
     help="Share of revenue from the ⌈0.2·n⌉ customers with the most revenue.",
 )
 cols.metric(
     "80% comes from",
-    format_share(metrics.customer_share_for_80pct_revenue, 1),
+    format_share(metrics.customer_share_for_80pct_revenue),
     help="The smallest share of customers (largest first) that together bring 80% of revenue.",
 )
-cols.metric(f"Top {format_count(metrics.top_n)} hold", format_share(metrics.top_n_revenue_share, 1))
-cols.metric("Largest customer", format_share(metrics.largest_customer_share, 1))
+cols.metric(f"Top {format_count(metrics.top_n)} hold", format_share(metrics.top_n_revenue_share))
+cols.metric("Largest customer", format_share(metrics.largest_customer_share))
 cols.metric(
     "Gini",
     f"{metrics.gini:.2f}",
@@ -47,7 +47,7 @@ cols.metric(
 )
 st.caption(
     f"HHI (sum of squared revenue shares) {metrics.hhi:.4f}. Top {metrics.top_percent:g}% of customers: "
-    f"{format_share(metrics.top_percent_revenue_share, 1)}. Figures use all {format_count(metrics.customers)} "
+    f"{format_share(metrics.top_percent_revenue_share)}. Figures use all {format_count(metrics.customers)} "
     f"customers; the curves are drawn from at most {result.config.concentration.chart_points:,} points."
 )
 for note in report.notes:

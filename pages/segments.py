@@ -292,14 +292,14 @@ for profile in segmentation.profiles:
         cols.metric(
             "Customers",
             format_count(profile.customers),
-            format_share(profile.customer_share, 1) + " of all",
+            format_share(profile.customer_share) + " of all",
             delta_color="off",
             delta_arrow="off",
         )
         cols.metric(
             support.inert(result.revenue_unit),
             money(profile.revenue),
-            format_share(profile.revenue_share, 1) + " of all",
+            format_share(profile.revenue_share) + " of all",
             delta_color="off",
             delta_arrow="off",
         )

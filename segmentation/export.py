@@ -316,15 +316,15 @@ def _summary_frame(result: AnalysisResult) -> pd.DataFrame:
         ("Customers analysed", format_count(result.table.n_customers)),
         ("Rows excluded / changed", f"{format_count(excluded)} / {format_count(changed)} (see Exclusions)"),
         (f"Total {result.revenue_unit}", format_money(metrics.total_revenue, result.currency)),
-        ("Top 20% of customers hold", format_share(metrics.top_20pct_revenue_share, 1)),
-        ("Share of customers for 80% of revenue", format_share(metrics.customer_share_for_80pct_revenue, 1)),
+        ("Top 20% of customers hold", format_share(metrics.top_20pct_revenue_share)),
+        ("Share of customers for 80% of revenue", format_share(metrics.customer_share_for_80pct_revenue)),
         ("Gini (0 = equal, 1 = one customer)", f"{metrics.gini:.2f}"),
         ("Segments", format_count(len(result.segmentation.profiles))),
         *(
             (
                 f"{profile.id}. {profile.name}",
                 f"{plural(profile.customers, 'customer')}, "
-                f"{format_share(profile.revenue_share, 1)} of {result.revenue_unit}",
+                f"{format_share(profile.revenue_share)} of {result.revenue_unit}",
             )
             for profile in result.segmentation.profiles
         ),

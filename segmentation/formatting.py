@@ -98,21 +98,11 @@ _WORDS = {
 }
 
 
-def format_number(value: float | None) -> str:
-    """Return a plain number as it reads on a slide: 36160 → "36.2k", 201 → "201", 0.45 → "0.45"."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "–"
-    if abs(float(value)) >= 1000:
-        return format_money(value)
-    return f"{float(value):,.3g}"
-
-
-def readable_label(column: str, *, capital: bool = True) -> str:
+def readable_label(column: str) -> str:
     """Return a column name as words a sales leader reads: "feature_adoption_pct" → "Feature adoption %".
 
     Underscores, dashes and camelCase become spaces; known abbreviations are spelled as people
     write them (ARR, NPS, %); "30d" becomes "30 days". Names that already hold spaces keep their case.
-    With ``capital=False`` (in mid-sentence) the first word is not capitalised.
     """
     raw = str(column).strip()
     if not raw or " " in raw:
@@ -129,5 +119,4 @@ def readable_label(column: str, *, capital: bool = True) -> str:
         else:
             out.append(lower)
     text = " ".join(out)
-    # In mid-sentence (capital=False) the first word stays lower case; an abbreviation (ARR, NPS) keeps its capitals.
-    return text[:1].upper() + text[1:] if capital else text
+    return text[:1].upper() + text[1:]

@@ -262,10 +262,10 @@ def _concentration_section(summary: dict[str, Any], money: Any, rendered: dict[s
     conc = summary["concentration"]
     rows = [
         ("Total revenue", money(conc["total_revenue"])),
-        ("Top 20% of customers' share", format_share(conc["top_20pct_revenue_share"], 1)),
-        ("Share of customers holding 80% of revenue", format_share(conc["customer_share_for_80pct_revenue"], 1)),
-        ("Top 10 customers' share", format_share(conc["top_10_customers_revenue_share"], 1)),
-        ("Largest customer's share", format_share(conc.get("largest_customer_share", 0.0), 1)),
+        ("Top 20% of customers' share", format_share(conc["top_20pct_revenue_share"])),
+        ("Share of customers holding 80% of revenue", format_share(conc["customer_share_for_80pct_revenue"])),
+        ("Top 10 customers' share", format_share(conc["top_10_customers_revenue_share"])),
+        ("Largest customer's share", format_share(conc.get("largest_customer_share", 0.0))),
         ("Gini coefficient (0 = equal, 1 = one customer has all)", f"{conc['gini']:.3f}"),
         ("HHI (sum of squared shares, 0–1)", f"{conc['hhi']:.4f}"),
     ]
@@ -275,9 +275,9 @@ def _concentration_section(summary: dict[str, Any], money: Any, rendered: dict[s
             s["id"],
             s["name"],
             format_count(s["customers"]),
-            format_share(s["customer_share"], 1),
+            format_share(s["customer_share"]),
             money(s["revenue"]),
-            format_share(s["revenue_share"], 1),
+            format_share(s["revenue_share"]),
             f"{s['revenue_share'] / s['customer_share']:.2f}×" if s["customer_share"] else "–",
         )
         for s in segments
@@ -367,7 +367,7 @@ def _plan_bounds_html(summary: dict[str, Any], money: Any, currency: str) -> str
             format_count(m["customers"]),
             money(m["revenue"]),
             format_money(float(m["cost"]), currency) + " a year",
-            "–" if m.get("cost_to_revenue") is None else format_share(m["cost_to_revenue"], 1),
+            "–" if m.get("cost_to_revenue") is None else format_share(m["cost_to_revenue"]),
             "yes" if m.get("within_revenue") else "no",
             str(m.get("csms_needed", 0)),
         )

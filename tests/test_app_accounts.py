@@ -105,8 +105,8 @@ def test_story_guess_first_hides_then_reveals_and_has_presenter_notes() -> None:
 
 
 def test_one_style_for_shares_ratios_and_numbers() -> None:
-    """Percentages with one decimal, multiples that never read "0.0×", plain numbers with three figures."""
-    from segmentation.formatting import format_number, format_ratio, format_share
+    """Percentages with one decimal, multiples that never read "0.0×"."""
+    from segmentation.formatting import format_ratio, format_share
 
     assert format_share(0.7482) == "74.8%"
     assert format_share(0.2) == "20.0%"
@@ -115,9 +115,6 @@ def test_one_style_for_shares_ratios_and_numbers() -> None:
     assert format_ratio(3.14) == "3.1×"
     assert format_ratio(0.024) == "0.02×"
     assert format_ratio(0.0) == "0.0×"
-    assert format_number(3) == "3"
-    assert format_number(0.09091) == "0.0909"
-    assert format_number(36_200) == "36.2k"
 
 
 def test_stage_keys_leave_out_what_a_stage_does_not_read() -> None:

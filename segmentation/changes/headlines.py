@@ -89,7 +89,7 @@ def headline_sentences(
     before, after = drift.before.top_10_customers_revenue_share, drift.after.top_10_customers_revenue_share
     direction = "rose" if drift.top_share_rose else "fell" if after < before else "held"
     sentences.append(
-        f"The ten largest accounts' share {direction} from {format_share(before, 1)} to {format_share(after, 1)}; "
+        f"The ten largest accounts' share {direction} from {format_share(before)} to {format_share(after)}; "
         f"Gini {drift.before.gini:.2f} → {drift.after.gini:.2f}."
     )
     return sentences

@@ -34,7 +34,7 @@ def _table(headers: Iterable[str], rows: Iterable[Iterable[object]], numeric: se
 
 
 def _share(value: float | None) -> str:
-    return "–" if value is None else format_share(value, 1)
+    return "–" if value is None else format_share(value)
 
 
 def _bridge_rows(lines: list[dict[str, Any]], money: Callable[[float], str]) -> list[tuple[object, ...]]:

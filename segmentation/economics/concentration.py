@@ -224,7 +224,7 @@ def risk_flags(
             metrics.largest_customer_share,
             settings.flag_largest_customer,
             metrics.largest_customer_share > settings.flag_largest_customer,
-            f"The largest customer brings {format_share(metrics.largest_customer_share, 1)} of revenue "
+            f"The largest customer brings {format_share(metrics.largest_customer_share)} of revenue "
             f"(flag above {format_share(settings.flag_largest_customer)}).",
             "Losing one account would cut revenue by that much; lenders and acquirers discount it.",
         ),
@@ -233,7 +233,7 @@ def risk_flags(
             metrics.top_n_revenue_share,
             settings.flag_top_n,
             metrics.top_n_revenue_share > settings.flag_top_n,
-            f"The top {metrics.top_n} customers bring {format_share(metrics.top_n_revenue_share, 1)} of revenue "
+            f"The top {metrics.top_n} customers bring {format_share(metrics.top_n_revenue_share)} of revenue "
             f"(flag above {format_share(settings.flag_top_n)}).",
             "A handful of renewals decide the year; each needs an executive sponsor and a plan.",
         ),
@@ -242,7 +242,7 @@ def risk_flags(
             metrics.top_percent_revenue_share,
             settings.flag_top_percent,
             metrics.top_percent_revenue_share > settings.flag_top_percent,
-            f"The top {metrics.top_percent:g}% of customers bring {format_share(metrics.top_percent_revenue_share, 1)} "
+            f"The top {metrics.top_percent:g}% of customers bring {format_share(metrics.top_percent_revenue_share)} "
             f"of revenue (flag above {format_share(settings.flag_top_percent)}).",
             "Revenue is more concentrated than the usual 80/20; the long tail earns little.",
         ),
@@ -264,7 +264,7 @@ def risk_flags(
                 top_value,
                 settings.flag_segment,
                 top_value > settings.flag_segment,
-                f"One segment ({top_name}) brings {format_share(top_value, 1)} of revenue "
+                f"One segment ({top_name}) brings {format_share(top_value)} of revenue "
                 f"(flag above {format_share(settings.flag_segment)}).",
                 "A downturn in one kind of customer would hit most of the revenue at once.",
             )

@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 
 from segmentation.economics.settings import ConcentrationSettings
-from segmentation.formatting import format_number, format_ratio, format_share
+from segmentation.formatting import format_ratio, format_share
 from segmentation.segments.naming import label, stems_of
+from segmentation.segments.profiles import median_phrase
 
 if TYPE_CHECKING:
     from segmentation.intake import CustomerTable
@@ -362,11 +363,7 @@ def ideal_customer_profile(
                         "value": float(mine_median),
                         "share": None,
                         "lift": lift,
-                        # as the segment profiles write it; a median of 0 reads as itself, not as "0.0×"
-                        "text": (
-                            f"median {label(column, stems)} {format_number(mine_median)} vs "
-                            f"{format_number(whole)} overall" + (f" ({format_ratio(lift)})" if lift >= 0.05 else "")
-                        ),
+                        "text": median_phrase(column, float(mine_median), float(whole), lift, stems),
                     }
                 )
     # strongest difference first; a median of 0 (or below) next to a positive base is as strong as it gets
@@ -376,11 +373,11 @@ def ideal_customer_profile(
     shares = (
         f"{format_share(summary['customer_share'])} of customers, {format_share(summary['revenue_share'])} of revenue"
     )
-    if bool((ratio >= 1.2).any()):
+    summary["clear"] = bool((ratio >= 1.2).any())
+    if summary["clear"]:
         sentence = f"Your best customers ({names}: {shares})"
     else:  # no segment earns clearly more than its share of customers: do not call the largest one "best"
         sentence = f"No segment earns clearly more than its share of customers; the largest earner ({names}: {shares})"
-    summary["clear"] = bool((ratio >= 1.2).any())
     if traits:
         sentence += ": " + "; ".join(t["text"] for t in traits) + "."
     else:

@@ -282,6 +282,22 @@ def _earning(revenue_share: float, revenue: float) -> str:
     return f"earning {format_share(revenue_share)} of revenue"
 
 
+def median_phrase(column: str, seg: float, base: float, ratio: float | None, stems: list[str]) -> str:
+    """'median logins 24 vs 12 overall (2.0×)': a group's median against everyone's, as the segment
+    profiles and the ideal customer profile write it; a 0–1 rate and a per-cent column in per cent, and
+    no multiple next to a median of 0 (it reads as itself, not as "0.0×")."""
+    times = f" ({format_ratio(ratio)})" if ratio is not None and base > 0 and seg > 0 else ""
+    name = label(column, stems)
+    if column.endswith("_share") and min(seg, base) >= 0 and max(seg, base) <= 1:  # a rate: in per cent
+        seg_text, base_text = format_share(seg), format_share(base)
+    elif is_percent_column(column):  # already per cent (0–100): "feature adoption 73.5% vs 44.1%"
+        name, _unit, _scale = rule_label(column, stems)
+        seg_text, base_text = f"{_fmt(seg)}%", f"{_fmt(base)}%"
+    else:
+        seg_text, base_text = _fmt(seg), _fmt(base)
+    return f"median {name} {seg_text} vs {base_text} overall{times}"
+
+
 def _describe(
     *,
     customers: int,
@@ -303,17 +319,7 @@ def _describe(
             continue
         if seg == base or (base > 0 and 0.9 <= seg / base <= 1.1):
             continue  # medians (nearly) equal: the difference is in the spread, not worth a sentence
-        ratio = stats.get("ratio")
-        times = f" ({format_ratio(ratio)})" if ratio is not None and base > 0 and seg > 0 else ""
-        name = label(column, stems)
-        if column.endswith("_share") and min(seg, base) >= 0 and max(seg, base) <= 1:  # a rate: in per cent
-            seg_text, base_text = format_share(seg), format_share(base)
-        elif is_percent_column(column):  # already per cent (0–100): "feature adoption 73.5% vs 44.1%"
-            name, _unit, _scale = rule_label(column, stems)
-            seg_text, base_text = f"{_fmt(seg)}%", f"{_fmt(base)}%"
-        else:
-            seg_text, base_text = _fmt(seg), _fmt(base)
-        details.append(f"median {name} {seg_text} vs {base_text} overall{times}")
+        details.append(median_phrase(column, seg, base, stats.get("ratio"), stems))
     for trait in category_traits[:1]:
         details.append(f"{format_share(trait[3])} are {trait[1]} (vs {format_share(trait[4])} overall)")
     if not details:
