@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import pandas as pd
 import streamlit as st
 
 import app_chrome
@@ -30,7 +29,6 @@ WHAT_IF_SETTINGS = (
     "accounts_per_csm_high",
     "accounts_per_csm_medium",
 )
-TOP_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -113,15 +111,10 @@ def best_customers_chapter() -> None:
     icp = result.economics.icp
     if icp.get("sentence"):
         st.markdown(f"### {support.inert(icp['sentence'])}")
-    top = result.with_names(result.concentration.top_customers.head(TOP_SHOWN))
-    segment_of = pd.Series(
-        result.customers["segment_name"].to_numpy(), index=result.customers["customer_id"].astype("str").to_numpy()
-    )
-    top = top.assign(segment_name=top["customer_id"].astype("str").map(segment_of).to_numpy())
-    share = float(top["revenue_share"].sum()) if len(top) else 0.0
+    top = result.with_names(result.concentration.top_customers.head(10), segments=True)
     st.markdown(
-        f"The top {format_count(len(top))} accounts alone bring {format_share(share)} of "
-        f"{support.inert(result.revenue_unit)}: "
+        f"The top {format_count(len(top))} accounts alone bring "
+        f"{format_share(metrics.top_10_customers_revenue_share)} of {support.inert(result.revenue_unit)}: "
         "who owns each of them, and when did we last talk to them?"
     )
     shown = [
@@ -152,7 +145,7 @@ def risk_chapter() -> None:
         )
         return
     save = plan.save_frame()
-    at_risk = float(save["revenue"].clip(lower=0).sum()) if len(save) else 0.0
+    at_risk = float(plan.moves["save"]["revenue"])  # the plan's own sum (revenue clipped at 0)
     total = float(overview.total_revenue) or 1.0
     if save.empty:
         st.markdown(

@@ -98,16 +98,27 @@ class AnalysisResult:
         """True when the file names its accounts (a column with the role customer_name)."""
         return "customer_name" in self.customers.columns
 
-    def with_names(self, frame: pd.DataFrame, id_column: str = "customer_id") -> pd.DataFrame:
-        """Return `frame` with the account name inserted right after its ID column (unchanged without names)."""
-        if not self.has_account_names or id_column not in frame.columns or "customer_name" in frame.columns:
+    def with_names(
+        self, frame: pd.DataFrame, id_column: str = "customer_id", *, segments: bool = False
+    ) -> pd.DataFrame:
+        """Return `frame` with the account name inserted right after its ID column (unchanged without names),
+        and with `segments` each account's segment name at the end (when the frame has none)."""
+        wanted = [
+            column
+            for column, asked in (("customer_name", self.has_account_names), ("segment_name", segments))
+            if asked and column not in frame.columns
+        ]
+        if id_column not in frame.columns or not wanted:
             return frame
-        lookup = pd.Series(
-            self.customers["customer_name"].to_numpy(), index=self.customers["customer_id"].astype("str").to_numpy()
-        )
+        ids = self.customers["customer_id"].astype("str").to_numpy()
+        keys = frame[id_column].astype("str")
         named = frame.copy()
-        position = list(named.columns).index(id_column) + 1
-        named.insert(position, "customer_name", named[id_column].astype("str").map(lookup).fillna("").to_numpy())
+        for column in wanted:
+            values = keys.map(pd.Series(self.customers[column].to_numpy(), index=ids)).fillna("").to_numpy()
+            if column == "customer_name":
+                named.insert(list(named.columns).index(id_column) + 1, column, values)
+            else:
+                named[column] = values
         return named
 
     @property

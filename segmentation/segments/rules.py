@@ -73,10 +73,15 @@ def _number(value: float) -> str:
     return f"{value:.3g}"
 
 
+def _as_in_file(column: str) -> tuple[str, str, float]:
+    """A column in a rule's formula: its own name, no unit, its own scale."""
+    return column, "", 1.0
+
+
 def _path_text(
     conditions: list[tuple[int, bool, float]],
     meta: list[tuple[str, str, str | None, bool]],
-    shown: Callable[[str], tuple[str, str, float]] = lambda column: (column, "", 1.0),
+    shown: Callable[[str], tuple[str, str, float]] = _as_in_file,
 ) -> str:
     """Return 'employees ≥ 500 and industry is FinTech' for the conditions on one root-to-leaf path.
 
@@ -144,10 +149,10 @@ def _path_text(
 def _paths_text(
     paths: list[tuple[int, int, list[tuple[int, bool, float]]]],
     meta: list[tuple[str, str, str | None, bool]],
-    shown: Callable[[str], tuple[str, str, float]] | None = None,
+    shown: Callable[[str], tuple[str, str, float]] = _as_in_file,
 ) -> str:
     """The largest `MAX_PATHS` paths of one segment joined with 'or', and how many smaller ones are left."""
-    texts = [_path_text(conditions, meta, *([shown] if shown else [])) for _, _, conditions in paths[:MAX_PATHS]]
+    texts = [_path_text(conditions, meta, shown) for _, _, conditions in paths[:MAX_PATHS]]
     text = " or ".join(f"({t})" if len(paths) > 1 else t for t in texts)
     left = len(paths) - MAX_PATHS
     if left > 0:
