@@ -59,9 +59,9 @@ lint: $(TEST_STAMP)
 typecheck: $(TEST_STAMP)
 	$(BIN)/mypy
 
-## unit: the suite without the browser tests (faster while working)
+## unit: the suite without the browser tests and the slow runs (real CLI processes, Spark; faster while working)
 unit: $(TEST_STAMP)
-	$(BIN)/python -m pytest -n 2 -m "not browser"
+	$(BIN)/python -m pytest -n 2 -m "not browser and not slow"
 
 browser: $(TEST_STAMP) chromium
 	$(BIN)/python -m pytest -m browser

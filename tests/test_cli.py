@@ -184,12 +184,14 @@ def test_bad_input_exits_2_with_one_line(case: str, tmp_path: Path, capsys: pyte
     assert "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_usage_errors_are_one_line_too() -> None:
     proc = run_cli("analyze", str(SAMPLE_ACCOUNTS))  # no --out
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "--out" in proc.stderr
 
 
+@pytest.mark.slow
 def test_real_process_prints_a_summary_line(tmp_path: Path) -> None:
     proc = run_cli("analyze", str(SAMPLE_ACCOUNTS), "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stderr

@@ -258,6 +258,7 @@ def test_rule_tiers_cut_at_the_sample_quantiles(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_cli_engine_writes_parquet_and_summary(tmp_path: Path) -> None:
     out = tmp_path / "out"
     done = subprocess.run(
@@ -291,6 +292,7 @@ def test_cli_engine_writes_parquet_and_summary(tmp_path: Path) -> None:
     assert sorted(p.name for p in (out / "customers.parquet").iterdir()) == [f"segment={i}" for i in range(1, 5)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -106,6 +106,7 @@ def test_hostile_input(name: str, tmp_path: Path, capsys: pytest.CaptureFixture[
         assert not (Path.cwd() / "customers.csv").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["cr_inside_category", "deep_json_config", "date_9999", "seed_negative"])
 def test_real_process(name: str, tmp_path: Path) -> None:
     """What a terminal shows: one line on stderr for bad input, nothing but files for good input."""

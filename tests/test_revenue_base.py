@@ -505,6 +505,7 @@ def test_ravenstack_churned_accounts_come_from_the_account_flag_only() -> None:
     assert table.roles["ravenstack_subscriptions_churn_flag_share"].role == "outcome"
 
 
+@pytest.mark.slow
 def test_the_cli_headline_says_the_window_and_the_churned_group(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "segmentation", "analyze", str(SAMPLE_INVOICES), "--out", str(tmp_path)],
