@@ -466,7 +466,7 @@ def tier_inputs(result: AnalysisResult) -> None:
     widgets = st.grid(4, min_column_width=200)  # fewer a row when narrow
     row = [widgets.cell() for _ in range(4)]
     for cell, (name, label) in zip(row, labels.items(), strict=True):
-        in_force = float(thresholds.get(name) or 0.0)
+        in_force = float(getattr(thresholds, name) or 0.0)
         mine = getattr(settings, name) is not None
         with cell:
             bound(

@@ -62,14 +62,14 @@ pictures.altair_chart(fit_to_width(service_charts.service_grid(plan)), width="st
 pictures.altair_chart(fit_to_width(service_charts.capacity(plan)), width="stretch")
 
 for model, cut in plan.budget.items():
-    if cut.get("fell"):
-        floor = cut.get("revenue_floor")
+    if cut.fell:
+        floor = cut.revenue_floor
         st.warning(
-            f"The budget keeps {format_count(cut['kept'])} of the {format_count(cut['wanted'])} accounts that call "
+            f"The budget keeps {format_count(cut.kept)} of the {format_count(cut.wanted)} accounts that call "
             f"for {support.inert(model)}"
             + (f" (from {money(floor)})" if floor is not None else "")
-            + f": the other {format_count(cut['fell'])} move to {support.inert(cut['fell_to'])}, as "
-            f"{support.inert(model)} would cost more than {format_share(cut['share'])} of the {support.inert(unit)} "
+            + f": the other {format_count(cut.fell)} move to {support.inert(cut.fell_to)}, as "
+            f"{support.inert(model)} would cost more than {format_share(cut.share)} of the {support.inert(unit)} "
             "it serves."
         )
 for model, cap in summary.get("capacity", {}).items():

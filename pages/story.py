@@ -145,7 +145,7 @@ def risk_chapter() -> None:
         )
         return
     save = plan.save_frame()
-    at_risk = float(plan.moves["save"]["revenue"])  # the plan's own sum (revenue clipped at 0)
+    at_risk = plan.moves.save.revenue  # the plan's own sum (revenue clipped at 0)
     total = float(overview.total_revenue) or 1.0
     if save.empty:
         st.markdown(

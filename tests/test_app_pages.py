@@ -444,19 +444,19 @@ def test_tier_boxes_show_the_thresholds_in_force_and_take_the_users_own() -> Non
     thresholds = run_analysis(Source.from_path(SAMPLE_ACCOUNTS), at.session_state["config"]).service.thresholds
     boxes = {n.label: n for n in at.number_input}
     top = next(box for label, box in boxes.items() if label.startswith("Top ") and "tier from" in label)
-    assert top.value == pytest.approx(thresholds["arr_high"], abs=0.01)
+    assert top.value == pytest.approx(thresholds.arr_high, abs=0.01)
     assert top.value > 0, "the box shows the threshold in force, not 0"
     assert any(c.value.endswith(": from the data") for c in at.caption)
-    top.set_value(float(round(thresholds["arr_high"] * 2))).run()
+    top.set_value(float(round(thresholds.arr_high * 2))).run()
     assert not at.exception, [e.value for e in at.exception]
-    assert at.session_state["config"].service.arr_high == float(round(thresholds["arr_high"] * 2))
-    assert at.number_input(key="w.service.arr_high").value == float(round(thresholds["arr_high"] * 2))
+    assert at.session_state["config"].service.arr_high == float(round(thresholds.arr_high * 2))
+    assert at.number_input(key="w.service.arr_high").value == float(round(thresholds.arr_high * 2))
     assert any(c.value.endswith(": set by you") for c in at.caption)
     at.button(key="tiers.reset").click().run()
     assert at.session_state["config"].service.arr_high is None
     boxes = {n.label: n for n in at.number_input}
     top = next(box for label, box in boxes.items() if label.startswith("Top ") and "tier from" in label)
-    assert top.value == pytest.approx(thresholds["arr_high"], abs=0.01)
+    assert top.value == pytest.approx(thresholds.arr_high, abs=0.01)
 
 
 def test_upload_your_own_file_is_a_button_to_the_data_page() -> None:

@@ -110,7 +110,7 @@ def test_policy_grid_on_literal_frame_matches_hand_answer() -> None:
     # (potential 800 in the top tier ≥ 500) move up; C1–C3 cost 12k a year against ARR of 150 or less → move down.
     assert plan.frame["move"].tolist() == ["down", "down", "down", "up", "", "up", "", ""]
     assert plan.frame["current_model"].tolist() == [""] * 8
-    assert plan.thresholds["from"]["arr_high"] == "set"
+    assert plan.thresholds.arr_high_from == "set"
     models = {m["name"]: m for m in plan.to_dict()["models"]}
     assert [m["name"] for m in plan.to_dict()["models"]] == list(SERVICE_MODELS)
     assert models["high-touch"]["customers"] == 3

@@ -170,7 +170,7 @@ def test_allowing_cost_above_revenue_switches_the_bound_off() -> None:
     table = ladder_table()
     loose = ServiceSettings(arr_high=5e3, arr_low=1e3, cost_budget_share=None, allow_cost_above_revenue=True)
     plan = plan_service(table, one_segment(table), {1: "All"}, plain_potential(table), loose)
-    assert all(cut["fell"] == 0 for cut in plan.budget.values())
+    assert all(cut.fell == 0 for cut in plan.budget.values())
     assert not all(m.within_revenue for m in plan.overview.models)
 
 

@@ -83,11 +83,11 @@ def capacity(plan: ServicePlan) -> alt.LayerChart:
         rows.append(
             {
                 "model": model,
-                "demand": int(entry["demand"]),
-                "served": int(entry["used"]),
-                "capacity": entry["capacity"],
-                "spilled": int(entry["spilled"]),
-                "headcount_needed": entry["headcount_needed"],
+                "demand": entry.demand,
+                "served": entry.used,
+                "capacity": entry.capacity,
+                "spilled": entry.spilled,
+                "headcount_needed": entry.headcount_needed,
             }
         )
     data = pd.DataFrame(rows)

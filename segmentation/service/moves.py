@@ -9,6 +9,7 @@ serve eats too much of their revenue (move down).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,7 @@ from segmentation.service.text import (
 if TYPE_CHECKING:
     from segmentation.service.current import CurrentModels
     from segmentation.service.settings import ServiceSettings
+    from segmentation.service.tiers import TierThresholds
 
 HIGH, MEDIUM, TECH = SERVICE_MODELS
 _RANK = {HIGH: 0, MEDIUM: 1, TECH: 2}
@@ -71,6 +73,74 @@ class PotentialInputs:
     """Potential tier per account as an index into TIERS."""
 
 
+@dataclass(frozen=True)
+class MoveThresholds:
+    """The plan-level figures the move rules compare accounts with (without a current-model column)."""
+
+    long_term_top: float
+    """Long-term potential from which an account is in the top tier (the potential threshold on that basis)."""
+    short_term_top: float
+    """12-month expansion potential from which an account is in the top tier."""
+    move_up_multiple: float
+    """How many times its revenue an account's potential must be to move up on that ground alone."""
+    move_up_revenue_floor: float
+    """The least revenue an account needs for the multiple to count (the lower tier's threshold)."""
+    high_touch_median_revenue: float
+    """The median revenue of the plan's high-touch accounts (0 when there are none)."""
+    max_cost_share: float
+    """The most of next year's revenue high-touch's cost to serve may be before the account moves down."""
+    cost_share_revenue_floor: float
+    """Next year's revenue below which high-touch costs more than `max_cost_share` of it."""
+
+    def to_dict(self) -> dict[str, float]:
+        """Return the figures by name, as written to summary.json."""
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class DirectionFigures:
+    """One move list's totals."""
+
+    customers: int
+    """Accounts on the list."""
+    revenue: float
+    """Their revenue today (clipped at 0), in the file's revenue unit."""
+    upside: float
+    """Their extra revenue within reach (see `Moves.upside`)."""
+    cost_change: float
+    """Yearly cost to serve after the moves less before (negative = a saving)."""
+
+    def to_dict(self) -> dict[str, float]:
+        """Return the totals by name, as written to summary.json."""
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class MoveSummary:
+    """What the move lists are based on, the figures their rules used, and each list's totals."""
+
+    based_on: str
+    """ "current_model_column" (moves compare today's model with the plan) or "plan_rules"."""
+    thresholds: MoveThresholds | None
+    """The figures the plan's move rules used (None when today's model decides the moves)."""
+    up: DirectionFigures
+    """The move-up list: accounts served more lightly than they earn."""
+    down: DirectionFigures
+    """The move-down list: accounts served more personally than they earn."""
+    save: DirectionFigures
+    """The save list: accounts at risk, which keep their model and get a save play."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return based_on, thresholds ({} without rules) and the three lists' totals, as in summary.json."""
+        return {
+            "based_on": self.based_on,
+            "thresholds": {} if self.thresholds is None else self.thresholds.to_dict(),
+            "up": self.up.to_dict(),
+            "down": self.down.to_dict(),
+            "save": self.save.to_dict(),
+        }
+
+
 @dataclass
 class Moves:
     """Per-account move flags with the reason and what is at stake, plus the rules in words."""
@@ -92,21 +162,29 @@ class Moves:
     based_on: str
     """ "current_model_column" or "plan_rules"."""
     rules: list[str] = field(default_factory=list)
-    thresholds: dict[str, Any] = field(default_factory=dict)
+    thresholds: MoveThresholds | None = None
+    """The figures the plan's move rules used (None when today's model decides the moves)."""
     notes: list[str] = field(default_factory=list)
 
-    def summary(self, revenue: np.ndarray) -> dict[str, Any]:
-        """Return per direction: customers, revenue, upside and yearly cost change (JSON-ready)."""
-        result: dict[str, Any] = {"based_on": self.based_on, "thresholds": dict(self.thresholds)}
-        for direction in ("up", "down", "save"):
+    def summary(self, revenue: np.ndarray) -> MoveSummary:
+        """Return the lists' totals per direction, with what they are based on."""
+
+        def totals(direction: str) -> DirectionFigures:
             mask = self.move == direction
-            result[direction] = {
-                "customers": int(mask.sum()),
-                "revenue": float(revenue[mask].sum()),
-                "upside": float(self.upside[mask].sum()),
-                "cost_change": float(self.cost_change[mask].sum()),
-            }
-        return result
+            return DirectionFigures(
+                customers=int(mask.sum()),
+                revenue=float(revenue[mask].sum()),
+                upside=float(self.upside[mask].sum()),
+                cost_change=float(self.cost_change[mask].sum()),
+            )
+
+        return MoveSummary(
+            based_on=self.based_on,
+            thresholds=self.thresholds,
+            up=totals("up"),
+            down=totals("down"),
+            save=totals("save"),
+        )
 
 
 def _costs(settings: ServiceSettings) -> dict[str, float]:
@@ -136,7 +214,7 @@ def _upside(inputs: PotentialInputs) -> np.ndarray:
 def flag_moves(
     inputs: PotentialInputs,
     settings: ServiceSettings,
-    thresholds: dict[str, Any],
+    thresholds: TierThresholds,
     unit: str,
     current: CurrentModels | None,
 ) -> Moves:
@@ -202,7 +280,6 @@ def _moves_against_current(
         current_model=today,
         based_on="current_model_column",
         rules=rules,
-        thresholds={},
     )
 
 
@@ -212,16 +289,16 @@ def _top(values: np.ndarray, set_value: float | None) -> float:
     return float(np.quantile(values, _TOP_SHARE)) if len(values) else 0.0
 
 
-def _moves_by_rules(inputs: PotentialInputs, settings: ServiceSettings, thresholds: dict[str, Any], unit: str) -> Moves:
+def _moves_by_rules(inputs: PotentialInputs, settings: ServiceSettings, thresholds: TierThresholds, unit: str) -> Moves:
     n = len(inputs.model)
     costs = _costs(settings)
     revenue, short, long, model = inputs.revenue, inputs.short, inputs.long, inputs.model
     basis_name = settings.potential_basis
-    pot_high = float(thresholds["potential_high"])
+    pot_high = thresholds.potential_high
     short_high = pot_high if basis_name == "short_term" else _top(short, None)
     long_high = pot_high if basis_name == "long_term" else _top(long, None)
     total = {"long_term": long, "short_term": revenue + short, "blend": inputs.basis}[basis_name]
-    arr_floor = float(thresholds["arr_low"])
+    arr_floor = thresholds.arr_low
     multiple = settings.move_up_multiple
 
     # Each comparison of the million-row text arrays is done once and reused as a mask.
@@ -291,7 +368,7 @@ def _moves_by_rules(inputs: PotentialInputs, settings: ServiceSettings, threshol
     rows = np.flatnonzero(down)
     if len(rows):
         median_words = f" below the high-touch median {money(median_high)}"
-        top_words = f" below the top tier ({money(float(thresholds['arr_high']))})"
+        top_words = f" below the top tier ({money(thresholds.arr_high)})"
         where_words = np.where(below_median[rows], median_words, top_words).astype(object)
         modest_rows = modest[rows]
         picked = rows[modest_rows]
@@ -363,15 +440,15 @@ def _moves_by_rules(inputs: PotentialInputs, settings: ServiceSettings, threshol
         current_model=blank(n),
         based_on="plan_rules",
         rules=rules,
-        thresholds={
-            "long_term_top": long_high,
-            "short_term_top": short_high,
-            "move_up_multiple": multiple,
-            "move_up_revenue_floor": arr_floor,
-            "high_touch_median_revenue": median_high,
-            "max_cost_share": settings.max_cost_share,
-            "cost_share_revenue_floor": cost_floor,
-        },
+        thresholds=MoveThresholds(
+            long_term_top=long_high,
+            short_term_top=short_high,
+            move_up_multiple=multiple,
+            move_up_revenue_floor=arr_floor,
+            high_touch_median_revenue=median_high,
+            max_cost_share=settings.max_cost_share,
+            cost_share_revenue_floor=cost_floor,
+        ),
         notes=notes,
     )
 
@@ -468,6 +545,6 @@ def apply_save_and_pins(
             "Save: every account at risk, whatever its model, sorted by the revenue at risk; it keeps its model and "
             "gets a save play. It is never on the move-up list.",
         ],
-        thresholds=dict(moves.thresholds),
+        thresholds=moves.thresholds,
         notes=notes,
     )

@@ -109,7 +109,7 @@ def build_overview(plan: ServicePlan) -> PlanOverview:
         customers = int(counts.get(name, 0))
         revenue = float(revenue_by.get(name, 0.0))
         cost = plan.costs[name] * customers
-        capacity = plan.capacity.get(name, {})
+        capacity = plan.capacity[name]
         models.append(
             ModelFigures(
                 name=name,
@@ -118,10 +118,10 @@ def build_overview(plan: ServicePlan) -> PlanOverview:
                 cost=cost,
                 cost_per_account=float(plan.costs[name]),
                 cost_to_revenue=cost / revenue if revenue > 0 else None,
-                csms_needed=int(capacity.get("headcount_needed") or 0),
-                csms_for_demand=int(capacity.get("headcount_for_demand", capacity.get("headcount_needed")) or 0),
-                csms_available=capacity.get("csms"),
-                places=capacity.get("capacity"),
+                csms_needed=capacity.headcount_needed,
+                csms_for_demand=capacity.csms_for_demand,
+                csms_available=capacity.csms,
+                places=capacity.capacity,
                 wanted=int(wanted.get(name, 0)),
             )
         )

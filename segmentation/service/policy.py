@@ -4,29 +4,30 @@ from __future__ import annotations
 
 import copy
 import functools
-import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from segmentation.errors import InputError
 from segmentation.service.budget import (
     BudgetCut,
     BusinessKind,
     PinFigures,
+    Pins,
     budget_share,
     business_kind,
     pooled_tech_cost,
     resolve_pins,
     solve_budget,
 )
+from segmentation.service.capacity import ModelCapacity, apply_capacity, tech_capacity
 from segmentation.service.current import CurrentModels, read_current_models
 from segmentation.service.moves import (
     Moves,
+    MoveSummary,
     PotentialInputs,
     apply_save_and_pins,
     current_vs_recommended,
@@ -36,10 +37,12 @@ from segmentation.service.overview import PlanOverview, build_overview
 from segmentation.service.playbooks import CONSUMER_PLAYBOOKS, segment_actions
 from segmentation.service.settings import DEFAULT_PLAYBOOKS, SERVICE_MODELS, TIERS
 from segmentation.service.text import blank, concat, money, money_each, plain_float, put, str_array, text, words_at
+from segmentation.service.tiers import TierThresholds, tier_codes, tier_thresholds
 
 if TYPE_CHECKING:
     from segmentation.intake import CustomerTable
     from segmentation.service.potential import PotentialEstimate
+    from segmentation.service.risk import RiskAssessment
     from segmentation.service.settings import ServiceSettings
 
 HIGH, MEDIUM, TECH = SERVICE_MODELS
@@ -50,8 +53,6 @@ _BASIS_WORDS = {
     "short_term": "12-month expansion potential",
     "blend": "blended potential",
 }
-_FELL_EXAMPLES = 10
-_DEFAULT_SHARES = {"arr_high": 0.90, "arr_low": 0.50, "potential_high": 0.85, "potential_low": 0.50}
 
 
 @dataclass
@@ -61,13 +62,18 @@ class ServicePlan:
     frame: pd.DataFrame
     """Aligned with the customer table: service_model, priority_score (0–100), service_model_reason,
     arr_tier, potential_tier, move ("up" | "down" | ""), move_reason, current_model ("" when unknown)."""
-    thresholds: dict[str, Any]
-    capacity: dict[str, dict[str, Any]]
+    thresholds: TierThresholds
+    """The four tier thresholds in force, each with where it came from."""
+    capacity: dict[str, ModelCapacity]
+    """Service model → its demand, places, accounts served and CSMs needed (every model)."""
     grid: dict[str, dict[str, str]]
     rules_in_words: list[str]
     playbooks: dict[str, str]
     segment_playbooks: dict[str, str]
     costs: dict[str, float]
+    moves: MoveSummary
+    """What the move lists are based on, the figures their rules used, and per list customers, revenue,
+    upside and yearly cost change."""
     revenue_unit: str = "revenue"
     notes: list[str] = field(default_factory=list)
     details: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -75,10 +81,7 @@ class ServicePlan:
     wanted_model (before capacity), move_from, move_to, upside and cost_change."""
     current: CurrentModels | None = None
     """Today's service model per account, when a column says it (else None)."""
-    moves: dict[str, Any] = field(default_factory=dict)
-    """What the move lists are based on, their thresholds, and per direction customers, revenue,
-    upside and yearly cost change."""
-    budget: dict[str, dict[str, Any]] = field(default_factory=dict)
+    budget: dict[str, BudgetCut] = field(default_factory=dict)
     """Per personal model: the budget share, accounts wanted, kept and fallen, the revenue floor solved."""
     business: BusinessKind | None = None
     """Whether the business looks consumer-like, with the sentence the views show on top."""
@@ -234,8 +237,8 @@ class ServicePlan:
                     "revenue": revenue,
                     "short_term_potential": float(sums["short_term_potential"].get(model, 0.0)),
                     "long_term_potential": float(sums["long_term_potential"].get(model, 0.0)),
-                    "headcount_needed": capacity.get("headcount_needed"),
-                    "capacity": capacity.get("capacity"),
+                    "headcount_needed": capacity.headcount_needed,
+                    "capacity": capacity.capacity,
                     "cost": cost,
                     "cost_to_revenue": cost / revenue if revenue > 0 else None,
                 }
@@ -285,14 +288,14 @@ class ServicePlan:
             {
                 "models": self._model_rows(),
                 "grid": self.grid_frame().to_dict(orient="records"),
-                "thresholds": self.thresholds,
-                "capacity": self.capacity,
+                "thresholds": self.thresholds.to_dict(),
+                "capacity": {name: entry.to_dict() for name, entry in self.capacity.items()},
                 "rules_in_words": list(self.rules_in_words),
                 "playbooks": dict(self.playbooks),
                 "segment_playbooks": dict(self.segment_playbooks),
                 "move_up": int((self.frame["move"] == "up").sum()),
                 "move_down": int((self.frame["move"] == "down").sum()),
-                "moves": self.moves,
+                "moves": self.moves.to_dict(),
                 "current_model": None if self.current is None else self.current.to_dict(),
                 "current_vs_recommended": (
                     None
@@ -302,7 +305,7 @@ class ServicePlan:
                 "by_segment": self.segment_frame().to_dict(orient="records"),
                 "notes": list(self.notes),
                 "move_save": int((self.frame["move"] == "save").sum()),
-                "budget": dict(self.budget),
+                "budget": {name: cut.to_dict() for name, cut in self.budget.items()},
                 "business": None
                 if self.business is None
                 else {
@@ -355,19 +358,6 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-def _threshold(setting: float | None, values: np.ndarray, share: float) -> tuple[float, str]:
-    if setting is not None:
-        return float(setting), "set"
-    if len(values) == 0:
-        return 0.0, "data"
-    return float(np.quantile(values, share)), "data"
-
-
-def _tier_codes(values: np.ndarray, high: float, low: float) -> np.ndarray:
-    """Index into TIERS per value: 0 high (≥ high), 2 low (< low), 1 mid (the rest, NaN included)."""
-    return np.where(values >= high, 0, np.where(values < low, 2, 1))
-
-
 def _percentile_rank(values: np.ndarray) -> np.ndarray:
     """Average rank (1-based, ties share their mean rank) over the count of non-NaN values; NaN stays NaN.
 
@@ -405,190 +395,42 @@ def plan_service(
     `InputError` for thresholds in the wrong order or mismatched inputs.
     """
     customers = table.customers
-    n = len(customers)
     labels = np.asarray(labels)
-    if labels.shape != (n,) or len(potential.frame) != n:
-        raise InputError(
-            f"The segments ({labels.size}) or potential ({len(potential.frame)}) do not match the {n} customers; "
-            "run the analysis again."
-        )
+    _check_alignment(labels, potential, len(customers))
     unit = table.revenue_unit or "revenue"
     revenue = np.clip(customers["revenue"].to_numpy(dtype=float), 0.0, None)
     short = potential.frame["short_term_potential"].to_numpy(dtype=float)
     long = potential.frame["long_term_potential"].to_numpy(dtype=float)
     basis = {"long_term": long, "short_term": short, "blend": (revenue + short + long) / 2.0}[settings.potential_basis]
-    notes: list[str] = []
-
-    arr_high, arr_high_from = _threshold(settings.arr_high, revenue, _DEFAULT_SHARES["arr_high"])
-    arr_low, arr_low_from = _threshold(settings.arr_low, revenue, _DEFAULT_SHARES["arr_low"])
-    pot_high, pot_high_from = _threshold(settings.potential_high, basis, _DEFAULT_SHARES["potential_high"])
-    pot_low, pot_low_from = _threshold(settings.potential_low, basis, _DEFAULT_SHARES["potential_low"])
-    if arr_low > arr_high:
-        raise InputError(
-            f"The low {unit} threshold ({money(arr_low)}) is above the high one ({money(arr_high)}); "
-            "lower it or raise the high threshold."
-        )
-    if pot_low > pot_high:
-        raise InputError(
-            f"The low potential threshold ({money(pot_low)}) is above the high one ({money(pot_high)}); "
-            "lower it or raise the high threshold."
-        )
-    arr_code = _tier_codes(revenue, arr_high, arr_low)
-    potential_code = _tier_codes(basis, pot_high, pot_low)
-
-    # One grid cell per account (revenue tier × potential tier); its model and the words around
-    # the two figures are looked up per cell, so the reason is a single element-wise join.
-    cell = arr_code * len(TIERS) + potential_code
-    cells = [(a, p, settings.grid[a][p]) for a in TIERS for p in TIERS]
-    # The model per account is an index into SERVICE_MODELS (settings only name those three).
-    model = np.array([SERVICE_MODELS.index(chosen) for _a, _p, chosen in cells], dtype=np.int64)[cell]
-    basis_word = _BASIS_WORDS[settings.potential_basis]
-    # the reason shows the account's own figure: a net refund of -500 is planned as 0 but said as -500
-    reason = concat(
-        f"{unit} ",
-        money_each(customers["revenue"].to_numpy(dtype=float)),
-        words_at([f" ({_ARR_WORDS[a]}) and {basis_word} " for a, _p, _m in cells], cell),
-        money_each(basis),
-        words_at([f" ({_POTENTIAL_WORDS[p]}) → {chosen}" for _a, p, chosen in cells], cell),
+    thresholds = tier_thresholds(revenue, basis, settings, unit)
+    arr_code = tier_codes(revenue, thresholds.arr_high, thresholds.arr_low)
+    potential_code = tier_codes(basis, thresholds.potential_high, thresholds.potential_low)
+    shown = customers["revenue"].to_numpy(dtype=float)
+    model, reason = _grid_models(
+        arr_code, potential_code, revenue_shown=shown, basis=basis, settings=settings, unit=unit
     )
-
-    present = {int(x) for x in np.unique(labels)}
-    for key, chosen in settings.segment_overrides.items():
-        segment = int(key)
-        if segment not in present:
-            notes.append(f"The override for segment {segment} was not used: there is no such segment now.")
-            continue
-        mask = labels == segment
-        name = segment_names.get(segment, f"segment {segment}")
-        model[mask] = SERVICE_MODELS.index(chosen)
-        reason = put(reason, mask, f"segment {segment} ({name}) is set to {chosen} by an override")
-
+    reason, notes = _apply_overrides(model, reason, labels, segment_names, settings)
     pins = resolve_pins(customers["customer_id"], revenue, settings)
-    if pins.pinned.any():
-        model[pins.pinned] = pins.model[pins.pinned]
-        reason = put(reason, pins.pinned, pins.label[pins.pinned])
-    for figure in pins.figures:
-        if figure.missing:
-            notes.append(
-                f"A pin names {len(figure.missing):,} IDs not in this file (e.g. {', '.join(figure.missing[:3])}); "
-                "they were not used."
-            )
-
-    weight_total = settings.weight_current + settings.weight_potential
-    w_current, w_potential = (
-        (settings.weight_current / weight_total, settings.weight_potential / weight_total)
-        if weight_total > 0
-        else (0.5, 0.5)
-    )
-    if weight_total <= 0:
-        notes.append("Both priority weights are zero, so current revenue and potential count equally.")
-    score = 100.0 * (w_current * _percentile_rank(revenue) + w_potential * _percentile_rank(basis))
+    reason = _apply_pins(model, reason, pins, notes)
+    score = _priority_score(revenue, basis, settings, notes)
 
     wanted = model.copy()
     ids = customers["customer_id"].astype(str).array
-    capacity: dict[str, dict[str, Any]] = {}
-    capacity[HIGH], reason = _apply_capacity(
-        model,
-        reason,
-        score,
-        revenue,
-        ids=ids,
-        name=HIGH,
-        fallback=MEDIUM,
-        csms=settings.high_touch_csms,
-        per_csm=settings.accounts_per_csm_high,
-        pinned=pins.pinned,
-    )
-    capacity[MEDIUM], reason = _apply_capacity(
-        model,
-        reason,
-        score,
-        revenue,
-        ids=ids,
-        name=MEDIUM,
-        fallback=TECH,
-        csms=settings.medium_touch_csms,
-        per_csm=settings.accounts_per_csm_medium,
-        pinned=pins.pinned,
-    )
+    capacity, reason = _fit_capacity(model, reason, score, revenue, ids=ids, pinned=pins.pinned, settings=settings)
     kind = business_kind(revenue, settings)
     budget, reason = _apply_budget(model, reason, revenue, pins.pinned, settings=settings, unit=unit)
-    for name, per_csm in ((HIGH, settings.accounts_per_csm_high), (MEDIUM, settings.accounts_per_csm_medium)):
-        served = int((model == SERVICE_MODELS.index(name)).sum())
-        capacity[name]["headcount_for_demand"] = capacity[name]["headcount_needed"]
-        capacity[name]["budget_fell"] = budget[name].fell
-        capacity[name]["used"] = served
-        capacity[name]["headcount_needed"] = math.ceil(served / per_csm)
+    capacity = _capacity_after_budget(capacity, model, budget)
     tech_cost, tech_note = pooled_tech_cost(revenue, model, settings, consumer_like=kind.consumer_like)
-    if tech_note:
-        notes.append(tech_note)
-    tech_count = int((model == SERVICE_MODELS.index(TECH)).sum())
-    capacity[TECH] = {
-        "demand": tech_count,
-        "capacity": None,
-        "used": tech_count,
-        "spilled": 0,
-        "csms": None,
-        "accounts_per_csm": None,
-        "headcount_needed": 0,
-        "cut_score": None,
-        "fell_to": None,
-        "fell_examples": [],
-    }
-
-    thresholds = {
-        "arr_high": arr_high,
-        "arr_low": arr_low,
-        "potential_high": pot_high,
-        "potential_low": pot_low,
-        "potential_basis": settings.potential_basis,
-        "from": {
-            "arr_high": arr_high_from,
-            "arr_low": arr_low_from,
-            "potential_high": pot_high_from,
-            "potential_low": pot_low_from,
-        },
-    }
-    current = read_current_models(table, settings)
-    if current is not None:
-        notes.extend(current.notes)
-    moves = flag_moves(
-        PotentialInputs(revenue, short, long, basis, model, arr_code, potential_code),
-        settings,
-        thresholds,
-        unit,
-        current,
-    )
-    risk = potential.risk
-    at_risk = risk.at_risk if risk is not None else np.zeros(n, dtype=bool)
-    risk_score = risk.score if risk is not None else np.full(n, np.nan)
+    notes.extend([tech_note] if tech_note else [])
     costs = {HIGH: settings.cost_high, MEDIUM: settings.cost_medium, TECH: tech_cost}
-    moves = apply_save_and_pins(
-        _affordable_ups(moves, revenue, short, costs, budget_share(settings)),
-        at_risk=at_risk & (revenue > 0),
-        keep_out=pins.keep_out,
-        risk_score=risk_score,
-        risk_drivers=text(risk.drivers) if risk is not None else blank(n),
-        plan_model=words_at(SERVICE_MODELS, model),
-    )
+
+    current = read_current_models(table, settings)
+    notes.extend(current.notes if current is not None else [])
+    inputs = PotentialInputs(revenue, short, long, basis, model, arr_code, potential_code)
+    moves = _plan_moves(inputs, settings, thresholds, unit, current, risk=potential.risk, pins=pins, costs=costs)
     notes.extend(moves.notes)
 
-    frame = pd.DataFrame(
-        {
-            "service_model": str_array(words_at(SERVICE_MODELS, model)),
-            "priority_score": np.round(score, 2),
-            "service_model_reason": str_array(reason),
-            "arr_tier": str_array(words_at(TIERS, arr_code)),
-            "potential_tier": str_array(words_at(TIERS, potential_code)),
-            "move": str_array(moves.move),
-            "move_reason": str_array(moves.reason),
-            "current_model": str_array(moves.current_model),
-            "pin": pins.label.astype(str),
-            "risk_score": np.round(risk_score, 1),
-            "risk_drivers": str_array(risk.drivers) if risk is not None else str_array(blank(n)),
-        },
-        index=customers.index,
-    )
+    frame = _plan_frame(inputs, score, reason, moves, pins=pins, risk=potential.risk, index=customers.index)
     details = frame.reset_index(drop=True).assign(
         wanted_model=str_array(words_at(SERVICE_MODELS, wanted)),
         customer_id=ids,
@@ -603,16 +445,16 @@ def plan_service(
         cost_change=moves.cost_change,
     )
     defaults = CONSUMER_PLAYBOOKS if kind.consumer_like else DEFAULT_PLAYBOOKS
-    playbooks = {m: settings.playbooks.get(m, defaults[m]) for m in SERVICE_MODELS}
-    actions = segment_actions(table, labels, at_risk, consumer_like=kind.consumer_like)
-    rules = [*_rules_in_words(settings, thresholds, capacity, segment_names, unit, costs=costs), *moves.rules]
     return ServicePlan(
         frame=frame,
         thresholds=thresholds,
         capacity=capacity,
         grid={a: dict(settings.grid[a]) for a in TIERS},
-        rules_in_words=rules,
-        playbooks=playbooks,
+        rules_in_words=[
+            *_rules_in_words(settings, thresholds, capacity, segment_names, unit, costs=costs),
+            *moves.rules,
+        ],
+        playbooks={m: settings.playbooks.get(m, defaults[m]) for m in SERVICE_MODELS},
         segment_playbooks=dict(settings.segment_playbooks),
         costs=costs,
         revenue_unit=unit,
@@ -620,11 +462,207 @@ def plan_service(
         details=details,
         current=current,
         moves=moves.summary(revenue),
-        budget={name: cut.to_dict() for name, cut in budget.items()},
+        budget=budget,
         business=kind,
         pins=pins.figures,
         budget_share=budget_share(settings),
-        segment_actions=actions,
+        segment_actions=segment_actions(
+            table, labels, _at_risk(potential.risk, len(revenue)), consumer_like=kind.consumer_like
+        ),
+    )
+
+
+def _check_alignment(labels: np.ndarray, potential: PotentialEstimate, n: int) -> None:
+    """Raise `InputError` unless there is one segment label and one potential row per customer."""
+    if labels.shape != (n,) or len(potential.frame) != n:
+        raise InputError(
+            f"The segments ({labels.size}) or potential ({len(potential.frame)}) do not match the {n} customers; "
+            "run the analysis again."
+        )
+
+
+def _grid_models(
+    arr_code: np.ndarray,
+    potential_code: np.ndarray,
+    *,
+    revenue_shown: np.ndarray,
+    basis: np.ndarray,
+    settings: ServiceSettings,
+    unit: str,
+) -> tuple[np.ndarray, pa.Array]:
+    """Return the grid's model per account (an index into SERVICE_MODELS) and the reason in words.
+
+    One grid cell per account (revenue tier × potential tier); its model and the words around the
+    two figures are looked up per cell, so the reason is a single element-wise join. `revenue_shown`
+    is the account's own figure (a net refund of -500 is planned as 0 but said as -500).
+    """
+    cell = arr_code * len(TIERS) + potential_code
+    cells = [(a, p, settings.grid[a][p]) for a in TIERS for p in TIERS]
+    model = np.array([SERVICE_MODELS.index(chosen) for _a, _p, chosen in cells], dtype=np.int64)[cell]
+    basis_word = _BASIS_WORDS[settings.potential_basis]
+    reason = concat(
+        f"{unit} ",
+        money_each(revenue_shown),
+        words_at([f" ({_ARR_WORDS[a]}) and {basis_word} " for a, _p, _m in cells], cell),
+        money_each(basis),
+        words_at([f" ({_POTENTIAL_WORDS[p]}) → {chosen}" for _a, p, chosen in cells], cell),
+    )
+    return model, reason
+
+
+def _apply_overrides(
+    model: np.ndarray,
+    reason: pa.Array,
+    labels: np.ndarray,
+    segment_names: dict[int, str],
+    settings: ServiceSettings,
+) -> tuple[pa.Array, list[str]]:
+    """Give every account of an overridden segment its model (`model` in place); return the reasons and notes.
+
+    The notes name overrides for segments that no longer exist.
+    """
+    notes = []
+    present = {int(x) for x in np.unique(labels)}
+    for key, chosen in settings.segment_overrides.items():
+        segment = int(key)
+        if segment not in present:
+            notes.append(f"The override for segment {segment} was not used: there is no such segment now.")
+            continue
+        mask = labels == segment
+        name = segment_names.get(segment, f"segment {segment}")
+        model[mask] = SERVICE_MODELS.index(chosen)
+        reason = put(reason, mask, f"segment {segment} ({name}) is set to {chosen} by an override")
+    return reason, notes
+
+
+def _apply_pins(model: np.ndarray, reason: pa.Array, pins: Pins, notes: list[str]) -> pa.Array:
+    """Give pinned accounts their pinned model (`model` in place) and the pin as reason; note unknown IDs."""
+    if pins.pinned.any():
+        model[pins.pinned] = pins.model[pins.pinned]
+        reason = put(reason, pins.pinned, pins.label[pins.pinned])
+    for figure in pins.figures:
+        if figure.missing:
+            notes.append(
+                f"A pin names {len(figure.missing):,} IDs not in this file (e.g. {', '.join(figure.missing[:3])}); "
+                "they were not used."
+            )
+    return reason
+
+
+def _priority_score(revenue: np.ndarray, basis: np.ndarray, settings: ServiceSettings, notes: list[str]) -> np.ndarray:
+    """Return the priority score (0–100): weighted revenue and potential percentiles; note zero weights."""
+    weight_total = settings.weight_current + settings.weight_potential
+    w_current, w_potential = (
+        (settings.weight_current / weight_total, settings.weight_potential / weight_total)
+        if weight_total > 0
+        else (0.5, 0.5)
+    )
+    if weight_total <= 0:
+        notes.append("Both priority weights are zero, so current revenue and potential count equally.")
+    return 100.0 * (w_current * _percentile_rank(revenue) + w_potential * _percentile_rank(basis))
+
+
+def _fit_capacity(
+    model: np.ndarray,
+    reason: pa.Array,
+    score: np.ndarray,
+    revenue: np.ndarray,
+    *,
+    ids: pd.api.extensions.ExtensionArray,
+    pinned: np.ndarray,
+    settings: ServiceSettings,
+) -> tuple[dict[str, ModelCapacity], pa.Array]:
+    """Cut high-touch, then medium-touch, to their CSMs' places (`model` in place); return figures and reasons.
+
+    Accounts that do not fit high-touch fall to medium-touch first, so they compete for its places too.
+    """
+    capacity: dict[str, ModelCapacity] = {}
+    for name, fallback, csms, per_csm in (
+        (HIGH, MEDIUM, settings.high_touch_csms, settings.accounts_per_csm_high),
+        (MEDIUM, TECH, settings.medium_touch_csms, settings.accounts_per_csm_medium),
+    ):
+        capacity[name], reason = apply_capacity(
+            model,
+            reason,
+            score,
+            revenue,
+            ids=ids,
+            name=name,
+            fallback=fallback,
+            csms=csms,
+            per_csm=per_csm,
+            pinned=pinned,
+        )
+    return capacity, reason
+
+
+def _capacity_after_budget(
+    capacity: dict[str, ModelCapacity], model: np.ndarray, budget: dict[str, BudgetCut]
+) -> dict[str, ModelCapacity]:
+    """Return every model's capacity figures once the budget has cut the personal ones, tech-touch included."""
+    served = {name: int((model == SERVICE_MODELS.index(name)).sum()) for name in SERVICE_MODELS}
+    after = {name: entry.after_budget(served[name], budget[name].fell) for name, entry in capacity.items()}
+    return {**after, TECH: tech_capacity(served[TECH])}
+
+
+def _at_risk(risk: RiskAssessment | None, n: int) -> np.ndarray:
+    """True per account the risk model puts at risk (none without a risk model)."""
+    return risk.at_risk if risk is not None else np.zeros(n, dtype=bool)
+
+
+def _plan_moves(
+    inputs: PotentialInputs,
+    settings: ServiceSettings,
+    thresholds: TierThresholds,
+    unit: str,
+    current: CurrentModels | None,
+    *,
+    risk: RiskAssessment | None,
+    pins: Pins,
+    costs: dict[str, float],
+) -> Moves:
+    """Return the move-up, move-down and save lists: the moves within budget, at-risk accounts saved, pins kept."""
+    n = len(inputs.revenue)
+    moves = flag_moves(inputs, settings, thresholds, unit, current)
+    risk_score = risk.score if risk is not None else np.full(n, np.nan)
+    return apply_save_and_pins(
+        _affordable_ups(moves, inputs.revenue, inputs.short, costs, budget_share(settings)),
+        at_risk=_at_risk(risk, n) & (inputs.revenue > 0),
+        keep_out=pins.keep_out,
+        risk_score=risk_score,
+        risk_drivers=text(risk.drivers) if risk is not None else blank(n),
+        plan_model=words_at(SERVICE_MODELS, inputs.model),
+    )
+
+
+def _plan_frame(
+    inputs: PotentialInputs,
+    score: np.ndarray,
+    reason: pa.Array,
+    moves: Moves,
+    *,
+    pins: Pins,
+    risk: RiskAssessment | None,
+    index: pd.Index,
+) -> pd.DataFrame:
+    """Return the plan per account, aligned with the customer table (see `ServicePlan.frame`)."""
+    n = len(inputs.revenue)
+    risk_score = risk.score if risk is not None else np.full(n, np.nan)
+    return pd.DataFrame(
+        {
+            "service_model": str_array(words_at(SERVICE_MODELS, inputs.model)),
+            "priority_score": np.round(score, 2),
+            "service_model_reason": str_array(reason),
+            "arr_tier": str_array(words_at(TIERS, inputs.arr_tier)),
+            "potential_tier": str_array(words_at(TIERS, inputs.potential_tier)),
+            "move": str_array(moves.move),
+            "move_reason": str_array(moves.reason),
+            "current_model": str_array(moves.current_model),
+            "pin": pins.label.astype(str),
+            "risk_score": np.round(risk_score, 1),
+            "risk_drivers": str_array(risk.drivers) if risk is not None else str_array(blank(n)),
+        },
+        index=index,
     )
 
 
@@ -635,84 +673,10 @@ def _segment_name_each(labels: np.ndarray, segment_names: dict[int, str]) -> pa.
     return words_at(names, codes)
 
 
-def _apply_capacity(
-    model: np.ndarray,
-    reason: pa.Array,
-    score: np.ndarray,
-    revenue: np.ndarray,
-    *,
-    ids: pd.api.extensions.ExtensionArray,
-    name: str,
-    fallback: str,
-    csms: int | None,
-    per_csm: int,
-    pinned: np.ndarray | None = None,
-) -> tuple[dict[str, Any], pa.Array]:
-    """Keep the highest-priority accounts within capacity; move the rest to `fallback` (`model` in place).
-
-    `model` holds an index into SERVICE_MODELS per account; `name` and `fallback` are models' names.
-
-    Returns demand, capacity, used, spilled, the cut score (the last priority score kept) and the
-    first few customers who fell, best first; and the reasons with the fallen accounts' rewritten.
-    """
-    members = np.flatnonzero(model == SERVICE_MODELS.index(name))
-    demand = len(members)
-    limit = None if csms is None else csms * per_csm
-    entry: dict[str, Any] = {
-        "demand": demand,
-        "capacity": limit,
-        "used": demand,
-        "spilled": 0,
-        "csms": csms,
-        "accounts_per_csm": per_csm,
-        "headcount_needed": math.ceil(demand / per_csm),
-        "cut_score": None,
-        "fell_to": None,
-        "fell_examples": [],
-    }
-    if limit is None or demand <= limit:
-        return entry, reason
-    # Highest score first; ties by revenue, then table order, so the cut is deterministic.
-    # Pinned accounts keep their place first.
-    first_keys = ~pinned[members] if pinned is not None else np.zeros(len(members), dtype=bool)
-    order = members[np.lexsort((members, -revenue[members], -score[members], first_keys))]
-    kept, fell = order[:limit], order[limit:]
-    model[fell] = SERVICE_MODELS.index(fallback)
-    rank_words = np.empty(len(fell), dtype=object)
-    if limit:
-        places = f"the {limit:,} {name} places ({csms} CSMs × {per_csm}) are full"
-        rank_words[:] = [f" (rank {rank:,} of {demand:,}) → {fallback}" for rank in range(limit + 1, demand + 1)]
-        first, again_words = f"would be {name} but {places}", f", and {places} too"
-    else:
-        rank_words[:] = f" → {fallback}"
-        first, again_words = f"would be {name} but there are no {name} CSMs", f", and no {name} CSMs either"
-    previous = pc.take(reason, pa.array(fell))
-    again = pc.starts_with(previous, "would be").to_numpy(zero_copy_only=False)
-    first_time = concat(first, rank_words)
-    if again.any():
-        # Fell from high- to medium-touch already: keep that story (up to its last "→") and add this one.
-        before_arrow = pc.split_pattern(pc.filter(previous, pa.array(again)), " → ", max_splits=1, reverse=True)
-        earlier = pc.list_element(before_arrow, 0)
-        first_time = put(first_time, again, concat(earlier, again_words, text(rank_words[again])))
-    fell_mask = np.zeros(len(model), dtype=bool)
-    fell_mask[fell] = True
-    reason = pc.replace_with_mask(reason, pa.array(fell_mask), pc.take(first_time, pa.array(np.argsort(fell))))
-    entry.update(
-        {
-            "used": limit,
-            "spilled": len(fell),
-            "cut_score": float(score[kept[-1]]) if len(kept) else None,
-            "fell_to": fallback,
-            "fell_examples": [str(x) for x in ids.take(fell[:_FELL_EXAMPLES])],
-        }
-    )
-    return entry, reason
-
-
 def _rules_in_words(
     settings: ServiceSettings,
-    thresholds: dict[str, Any],
-    capacity: dict[str, dict[str, Any]],
+    thresholds: TierThresholds,
+    capacity: dict[str, ModelCapacity],
     segment_names: dict[int, str],
     unit: str,
     *,
@@ -722,11 +686,11 @@ def _rules_in_words(
     basis = _BASIS_WORDS[settings.potential_basis]
     origin = {"set": "set by you", "data": "from the data"}
     rules = [
-        f"Top {unit} tier: {money(thresholds['arr_high'])} or more ({origin[thresholds['from']['arr_high']]}); "
-        f"lower tier: below {money(thresholds['arr_low'])} ({origin[thresholds['from']['arr_low']]}).",
-        f"High {basis}: {money(thresholds['potential_high'])} or more "
-        f"({origin[thresholds['from']['potential_high']]}); low: below {money(thresholds['potential_low'])} "
-        f"({origin[thresholds['from']['potential_low']]}).",
+        f"Top {unit} tier: {money(thresholds.arr_high)} or more ({origin[thresholds.arr_high_from]}); "
+        f"lower tier: below {money(thresholds.arr_low)} ({origin[thresholds.arr_low_from]}).",
+        f"High {basis}: {money(thresholds.potential_high)} or more "
+        f"({origin[thresholds.potential_high_from]}); low: below {money(thresholds.potential_low)} "
+        f"({origin[thresholds.potential_low_from]}).",
     ]
     for model in SERVICE_MODELS:
         cells = [
@@ -742,16 +706,16 @@ def _rules_in_words(
         rules.append(f"Every customer in segment {key} ({name}) gets {model}, whatever the grid says.")
     for model in (HIGH, MEDIUM):
         entry = capacity[model]
-        if entry["capacity"] is None:
+        if entry.capacity is None:
             rules.append(
-                f"{model.capitalize()} has no capacity limit; serving its {entry['demand']:,} accounts takes "
-                f"{entry['headcount_needed']:,} CSMs at {entry['accounts_per_csm']} accounts each."
+                f"{model.capitalize()} has no capacity limit; serving its {entry.demand:,} accounts takes "
+                f"{entry.headcount_needed:,} CSMs at {entry.accounts_per_csm} accounts each."
             )
         else:
             rules.append(
-                f"{model.capitalize()} capacity: {entry['csms']} CSMs × {entry['accounts_per_csm']} accounts = "
-                f"{entry['capacity']:,} places; beyond that the lowest priority scores move to "
-                f"{entry['fell_to'] or _next(model)}."
+                f"{model.capitalize()} capacity: {entry.csms} CSMs × {entry.accounts_per_csm} accounts = "
+                f"{entry.capacity:,} places; beyond that the lowest priority scores move to "
+                f"{entry.fell_to or _next(model)}."
             )
     rules.append(
         f"Priority score = {settings.weight_current:g} × {unit} percentile + {settings.weight_potential:g} × "
