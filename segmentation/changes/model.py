@@ -331,7 +331,7 @@ def _fit_tiers(
 ) -> dict[str, Any]:
     column = _tier_column(chosen, notes)
     values = pd.to_numeric(table.customers[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    tiers = RuleTiers(thresholds=None if cuts is None else list(cuts)).fit(values)
+    tiers = RuleTiers(thresholds=None if cuts is None else list(cuts)).fit(values[:, None])
     raw = np.where(tiers.labels_ == -1, len(tiers.thresholds_) + 1, tiers.labels_)
     mapping = _majority_map(raw, labels)
     return {"column": column, "thresholds": [float(t) for t in tiers.thresholds_], "segments": mapping}
@@ -342,7 +342,7 @@ def _assign_tiers(tiers: dict[str, Any], table: CustomerTable) -> np.ndarray:
     if column not in table.customers.columns:
         raise InputError(f"The newer file has no column '{column}', which the earlier tiers cut; export it too.")
     values = pd.to_numeric(table.customers[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    model = RuleTiers(thresholds=list(tiers["thresholds"])).fit(values)
+    model = RuleTiers(thresholds=list(tiers["thresholds"])).fit(values[:, None])
     raw = np.where(model.labels_ == -1, len(model.thresholds_) + 1, model.labels_)
     mapping = {int(k): int(v) for k, v in tiers["segments"].items()}
     return np.array([mapping.get(int(r), 0) for r in raw], dtype=np.int64) if len(raw) else np.zeros(0, np.int64)

@@ -6,6 +6,10 @@
 - `KPrototypes`: k-prototypes for numbers and categories together (Huang 1998), in numpy.
 - `RuleTiers`: tiers by thresholds on one column (SMB / Mid-market / Enterprise).
 - `RFMScorer`: quintile recency, frequency and monetary scores and the named RFM groups.
+
+Each validates its input in `fit` and `predict` (scikit-learn's `validate_data`), records
+`n_features_in_` and refuses `predict` before `fit`; `tests/test_estimators.py` runs scikit-learn's
+estimator checks on them.
 """
 
 from __future__ import annotations
@@ -19,7 +23,11 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import HDBSCAN, AgglomerativeClustering
 from sklearn.metrics import pairwise_distances_argmin
 from sklearn.neighbors import NearestNeighbors
+from sklearn.utils import Tags
+from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits  # installed with scikit-learn, which requires it
+
+from segmentation.segments.settings import DEFAULT_RFM_GROUPS, RFMGroup, check_rfm_groups, rfm_group_of_scores
 
 SINGLE_THREAD_BELOW = 5_000_000
 """Matrix cells (customers × features) below which fits run on one thread."""
@@ -68,12 +76,12 @@ class SampledWard(ClusterMixin, BaseEstimator):
 
     def fit(self, x: np.ndarray, y: Any = None) -> SampledWard:
         """Fit Ward on a sample and set `centers_`, `labels_` (sampled rows keep their Ward group)."""
-        x = np.asarray(x, dtype=float)
+        x = validate_data(self, x, dtype=np.float64)
         idx = sample_indices(len(x), self.sample_size, self.random_state)
         ward = AgglomerativeClustering(n_clusters=self.n_clusters, linkage="ward").fit(x[idx])
         sample_labels = ward.labels_
         self.centers_ = np.vstack([x[idx][sample_labels == c].mean(axis=0) for c in range(self.n_clusters)])
-        labels = self.predict(x)
+        labels = pairwise_distances_argmin(x, self.centers_)
         labels[idx] = sample_labels
         self.labels_ = labels
         self.sample_size_used_ = len(idx)
@@ -81,7 +89,8 @@ class SampledWard(ClusterMixin, BaseEstimator):
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Return the index of the nearest centre for each row."""
-        return pairwise_distances_argmin(np.asarray(x, dtype=float), self.centers_)
+        check_is_fitted(self)
+        return pairwise_distances_argmin(validate_data(self, x, dtype=np.float64, reset=False), self.centers_)
 
 
 class SampledHDBSCAN(ClusterMixin, BaseEstimator):
@@ -101,7 +110,7 @@ class SampledHDBSCAN(ClusterMixin, BaseEstimator):
 
     def fit(self, x: np.ndarray, y: Any = None) -> SampledHDBSCAN:
         """Fit and set `labels_` (-1 is noise: customers that belong to no dense group)."""
-        x = np.asarray(x, dtype=float)
+        x = validate_data(self, x, dtype=np.float64)
         idx = sample_indices(len(x), self.sample_size, self.random_state)
         min_samples = None if self.min_samples is None else min(self.min_samples, self.min_cluster_size)
         model = HDBSCAN(min_cluster_size=self.min_cluster_size, min_samples=min_samples, copy=True).fit(x[idx])
@@ -110,22 +119,27 @@ class SampledHDBSCAN(ClusterMixin, BaseEstimator):
         if len(idx) == len(x):
             self.labels_ = self.sample_labels_.copy()
         else:
-            labels = self.predict(x)
+            labels = self._nearest_label(x)
             labels[idx] = self.sample_labels_
             self.labels_ = labels
         return self
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Return the label of the nearest fitted row for each row."""
+        check_is_fitted(self)
+        return self._nearest_label(validate_data(self, x, dtype=np.float64, reset=False))
+
+    def _nearest_label(self, x: np.ndarray) -> np.ndarray:
+        """Return the label of each row's nearest sampled row (validated rows)."""
         neighbours = NearestNeighbors(n_neighbors=1).fit(self.sample_X_)
-        nearest = neighbours.kneighbors(np.asarray(x, dtype=float), return_distance=False)[:, 0]
+        nearest = neighbours.kneighbors(x, return_distance=False)[:, 0]
         return self.sample_labels_[nearest]
 
 
 class KPrototypes(ClusterMixin, BaseEstimator):
     """k-prototypes: squared distance on numbers plus `gamma` × the weighted count of differing categories.
 
-    `x` is a float array; the columns listed in `categorical` hold integer category codes.
+    `x` is a float array; the columns listed in `categorical` hold category codes (whole numbers from 0).
     Prototypes are means for numbers and modes for categories. The best of `n_init` seeded starts
     (lowest cost) is kept.
     """
@@ -150,9 +164,13 @@ class KPrototypes(ClusterMixin, BaseEstimator):
         self.random_state = random_state
 
     def _split(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return the number columns and the category-code columns; codes must be whole numbers from 0."""
         cats = list(self.categorical or [])
         nums = [j for j in range(x.shape[1]) if j not in set(cats)]
-        return x[:, nums].astype(float), x[:, cats].astype(np.int64)
+        codes = x[:, cats]
+        if codes.size and (codes.min() < 0 or not np.array_equal(codes, np.floor(codes))):
+            raise ValueError("KPrototypes: the categorical columns must hold category codes, whole numbers from 0")
+        return x[:, nums].astype(float), codes.astype(np.int64)
 
     def _costs(self, num: np.ndarray, cat: np.ndarray, centres: np.ndarray, modes: np.ndarray) -> np.ndarray:
         """Return the n × k matrix of distances from each row to each prototype."""
@@ -184,112 +202,108 @@ class KPrototypes(ClusterMixin, BaseEstimator):
                 modes[c, j] = int(np.bincount(cat[members, j]).argmax())
         return centres, modes
 
+    def _seed(self, num: np.ndarray, cat: np.ndarray, rng: np.random.Generator) -> list[int]:
+        """Return the rows that start one run: k-means++-style on the combined distance, so starts are spread out."""
+        n = len(num)
+        first = int(rng.integers(n))
+        chosen = [first]
+        dist = self._costs(num, cat, num[[first]], cat[[first]])[:, 0]
+        for _c in range(1, self.n_clusters):
+            total = dist.sum()
+            pick = int(rng.choice(n, p=dist / total)) if total > 0 else int(rng.integers(n))
+            chosen.append(pick)
+            dist = np.minimum(dist, self._costs(num, cat, num[[pick]], cat[[pick]])[:, 0])
+        return chosen
+
+    def _run(
+        self, num: np.ndarray, cat: np.ndarray, chosen: list[int]
+    ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, int]:
+        """Assign and update from the chosen rows until no row moves; return cost, labels, centres, modes, steps."""
+        centres, modes = num[chosen].copy(), cat[chosen].copy()
+        labels = np.full(len(num), -1)
+        steps = 0
+        for _it in range(self.max_iter):
+            steps += 1
+            new = self._costs(num, cat, centres, modes).argmin(axis=1)
+            if np.array_equal(new, labels):
+                break
+            labels = new
+            centres, modes = self._update(num, cat, labels, centres, modes)
+        cost = float(self._costs(num, cat, centres, modes)[np.arange(len(num)), labels].sum())
+        return cost, labels, centres, modes, steps
+
     def fit(self, x: np.ndarray, y: Any = None) -> KPrototypes:
-        """Fit and set `labels_`, `cluster_centers_` (numbers), `cluster_modes_` (codes) and `cost_`."""
-        x = np.asarray(x, dtype=float)
+        """Fit and set `labels_`, `cluster_centers_` (numbers), `cluster_modes_` (codes), `cost_` and `n_iter_`."""
+        x = validate_data(self, x, dtype=np.float64)
         num, cat = self._split(x)
-        n = len(x)
         rng = np.random.default_rng(self.random_state)
-        best: tuple[float, np.ndarray, np.ndarray, np.ndarray] | None = None
+        best: tuple[float, np.ndarray, np.ndarray, np.ndarray, int] | None = None
         for _ in range(self.n_init):
-            # k-means++-style start on the combined distance, so starts are spread out.
-            first = int(rng.integers(n))
-            chosen = [first]
-            dist = self._costs(num, cat, num[[first]], cat[[first]])[:, 0]
-            for _c in range(1, self.n_clusters):
-                total = dist.sum()
-                pick = int(rng.choice(n, p=dist / total)) if total > 0 else int(rng.integers(n))
-                chosen.append(pick)
-                dist = np.minimum(dist, self._costs(num, cat, num[[pick]], cat[[pick]])[:, 0])
-            centres, modes = num[chosen].copy(), cat[chosen].copy()
-            labels = np.full(n, -1)
-            for _it in range(self.max_iter):
-                new = self._costs(num, cat, centres, modes).argmin(axis=1)
-                if np.array_equal(new, labels):
-                    break
-                labels = new
-                centres, modes = self._update(num, cat, labels, centres, modes)
-            cost = float(self._costs(num, cat, centres, modes)[np.arange(n), labels].sum())
-            if best is None or cost < best[0]:
-                best = (cost, labels, centres, modes)
+            run = self._run(num, cat, self._seed(num, cat, rng))
+            if best is None or run[0] < best[0]:
+                best = run
         assert best is not None
-        self.cost_, self.labels_, self.cluster_centers_, self.cluster_modes_ = best
+        self.cost_, self.labels_, self.cluster_centers_, self.cluster_modes_, self.n_iter_ = best
         return self
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Return the nearest prototype for each row."""
-        num, cat = self._split(np.asarray(x, dtype=float))
+        check_is_fitted(self)
+        num, cat = self._split(validate_data(self, x, dtype=np.float64, reset=False))
         return self._costs(num, cat, self.cluster_centers_, self.cluster_modes_).argmin(axis=1)
 
 
 class RuleTiers(ClusterMixin, BaseEstimator):
     """Tiers by ascending thresholds on one column: label i means thresholds[i-1] ≤ value < thresholds[i].
 
-    With `thresholds=None`, the cut points are the `quantiles` of the fitted values. Missing values get -1.
+    The tiers cut column `column` of `x` (by position; other columns are not read). With
+    `thresholds=None`, the cut points are the `quantiles` of the fitted values. Missing values (NaN) get -1.
     """
 
-    def __init__(self, thresholds: list[float] | None = None, quantiles: tuple[float, ...] = (0.6, 0.9)) -> None:
+    def __init__(
+        self, thresholds: list[float] | None = None, quantiles: tuple[float, ...] = (0.6, 0.9), column: int = 0
+    ) -> None:
         self.thresholds = thresholds
         self.quantiles = quantiles
+        self.column = column
+
+    def __sklearn_tags__(self) -> Tags:
+        """Missing values are allowed: they form their own tier (-1)."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+    def _values(self, x: np.ndarray, *, reset: bool) -> np.ndarray:
+        """Return the cut column of `x` as floats, NaN kept."""
+        x = validate_data(self, x, dtype=np.float64, ensure_all_finite="allow-nan", reset=reset)
+        if not 0 <= self.column < x.shape[1]:
+            raise ValueError(f"RuleTiers cuts column {self.column}, but x has n_features = {x.shape[1]}")
+        return np.asarray(x[:, self.column])
 
     def fit(self, x: np.ndarray, y: Any = None) -> RuleTiers:
         """Set `thresholds_` and `labels_`."""
-        values = np.asarray(x, dtype=float).reshape(len(x), -1)[:, 0]
+        values = self._values(x, reset=True)
         if self.thresholds is not None:
             self.thresholds_ = np.asarray(sorted(self.thresholds), dtype=float)
         else:
             known = values[~np.isnan(values)]
             cuts = np.quantile(known, self.quantiles) if len(known) else np.zeros(len(self.quantiles))
             self.thresholds_ = np.asarray(cuts, dtype=float)
-        self.labels_ = self.predict(x)
+        self.labels_ = self._tiers(values)
         return self
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Return the tier index (0 = lowest) per row, -1 where the value is missing."""
-        values = np.asarray(x, dtype=float).reshape(len(x), -1)[:, 0]
+        check_is_fitted(self)
+        return self._tiers(self._values(x, reset=False))
+
+    def _tiers(self, values: np.ndarray) -> np.ndarray:
         tiers = np.searchsorted(self.thresholds_, values, side="right")
         return np.where(np.isnan(values), -1, tiers).astype(int)
 
 
-RFM_GROUPS: tuple[tuple[str, str], ...] = (
-    ("Champions", "bought recently, buy often and spend the most"),
-    ("Loyal", "buy often"),
-    ("Potential loyalists", "recent customers with a few purchases"),
-    ("New", "bought for the first time recently"),
-    ("Promising", "recent first-time buyers who have not come back yet"),
-    ("Need attention", "average recency and frequency"),
-    ("About to sleep", "one purchase some time ago"),
-    ("Can't lose them", "used to buy often and spend a lot, but not lately"),
-    ("At risk", "bought fairly often, but long ago"),
-    ("Hibernating", "few purchases, long ago"),
-    ("Lost", "the fewest purchases, longest ago"),
-)
-"""RFM group names and what they mean, in the order the rules are checked."""
-
-
-def rfm_group(r: int, f: int, m: int) -> int:
-    """Return the index in `RFM_GROUPS` for recency, frequency and monetary scores (1–5, 5 best)."""
-    if r >= 4 and f >= 4 and m >= 4:
-        return 0
-    if r >= 3 and f >= 4:
-        return 1
-    if r >= 4 and f >= 2:
-        return 2
-    if r == 5:
-        return 3
-    if r == 4:
-        return 4
-    if r == 3 and f >= 2:
-        return 5
-    if r == 3:
-        return 6
-    if f >= 4 and m >= 4:
-        return 7
-    if f >= 3:
-        return 8
-    if r == 2:
-        return 9
-    return 10
+RFM_COLUMNS = ("days since the last purchase", "purchases", "spend")
+"""What `RFMScorer` reads in its three columns, in order."""
 
 
 class RFMScorer(ClusterMixin, BaseEstimator):
@@ -297,20 +311,34 @@ class RFMScorer(ClusterMixin, BaseEstimator):
 
     `x` has three columns: days since the last purchase, number of purchases, money spent. A
     value's score is 1 + ⌊5 × (its average rank − ½) / n⌋ within the fitted values, so equal values
-    share a score and n distinct values split into five equal bands.
+    share a score and n distinct values split into five equal bands. `groups` is the table of named
+    groups, checked in order (None: `DEFAULT_RFM_GROUPS`).
     """
 
+    def __init__(self, groups: tuple[RFMGroup, ...] | None = None) -> None:
+        self.groups = groups
+
     def fit(self, x: np.ndarray, y: Any = None) -> RFMScorer:
-        """Set `scores_` (n × 3 ints, columns R, F, M) and `labels_` (indices into `RFM_GROUPS`)."""
-        x = np.asarray(x, dtype=float)
+        """Set `scores_` (n × 3 ints, columns R, F, M) and `labels_` (indices into the groups)."""
+        x = self._rows(x, reset=True)
         self.sorted_ = [np.sort(-x[:, 0]), np.sort(x[:, 1]), np.sort(x[:, 2])]
-        self.scores_ = self.score_rows(x)
+        self.scores_ = self._score(x)
         self.labels_ = self._groups(self.scores_)
         return self
 
+    def _rows(self, x: np.ndarray, *, reset: bool) -> np.ndarray:
+        """Return `x` validated: finite numbers in three columns."""
+        x = validate_data(self, x, dtype=np.float64, reset=reset)
+        if x.shape[1] != len(RFM_COLUMNS):
+            raise ValueError(f"RFMScorer takes 3 columns ({', '.join(RFM_COLUMNS)}); got n_features = {x.shape[1]}")
+        return np.asarray(x)
+
     def score_rows(self, x: np.ndarray) -> np.ndarray:
         """Return R, F, M scores (1–5) for each row against the fitted values."""
-        x = np.asarray(x, dtype=float)
+        check_is_fitted(self)
+        return self._score(self._rows(x, reset=False))
+
+    def _score(self, x: np.ndarray) -> np.ndarray:
         out = np.empty((len(x), 3), dtype=int)
         for j, reference in enumerate(self.sorted_):
             values = -x[:, 0] if j == 0 else x[:, j]
@@ -321,13 +349,12 @@ class RFMScorer(ClusterMixin, BaseEstimator):
             out[:, j] = np.clip(1 + np.floor(5 * (average_rank - 0.5) / n), 1, 5).astype(int)
         return out
 
-    @staticmethod
-    def _groups(scores: np.ndarray) -> np.ndarray:
+    def _groups(self, scores: np.ndarray) -> np.ndarray:
+        """Return the index of each row's group: the first in the table whose ranges take its scores."""
+        groups = check_rfm_groups(DEFAULT_RFM_GROUPS if self.groups is None else tuple(self.groups))
         lookup = np.empty((6, 6, 6), dtype=int)
-        for r in range(1, 6):
-            for f in range(1, 6):
-                for m in range(1, 6):
-                    lookup[r, f, m] = rfm_group(r, f, m)
+        for (r, f, m), index in rfm_group_of_scores(groups).items():
+            lookup[r, f, m] = index
         return lookup[scores[:, 0], scores[:, 1], scores[:, 2]]
 
     def predict(self, x: np.ndarray) -> np.ndarray:

@@ -17,7 +17,6 @@ from segmentation.errors import InputError
 from segmentation.segments.criteria import name_words
 from segmentation.segments.features import category_codes
 from segmentation.segments.methods import (
-    RFM_GROUPS,
     KPrototypes,
     RFMScorer,
     RuleTiers,
@@ -31,6 +30,7 @@ from segmentation.segments.naming import stems_of
 from segmentation.segments.profiles import SegmentProfile, build_profiles
 from segmentation.segments.rules import explain_segments
 from segmentation.segments.scan import scan_k
+from segmentation.segments.settings import DEFAULT_RFM_GROUPS
 from segmentation.segments.stability import (
     RULE_METHODS,
     id_order,
@@ -280,7 +280,7 @@ def _rule_tiers(
     thresholds = settings.tiers_thresholds
     if thresholds is not None and list(thresholds) != sorted(thresholds):
         raise InputError(f"Tier thresholds {thresholds} must go from low to high, e.g. [100, 1000].")
-    model = RuleTiers(thresholds=None if thresholds is None else list(thresholds)).fit(values)
+    model = RuleTiers(thresholds=None if thresholds is None else list(thresholds)).fit(values[:, None])
     cuts = [float(c) for c in model.thresholds_]
     count = len(cuts) + 1
     if settings.tiers_names is not None:
@@ -317,7 +317,9 @@ def _rule_tiers(
     return labels, raw_names
 
 
-def _rfm(table: CustomerTable, notes: list[str]) -> tuple[np.ndarray, dict[int, str], pd.DataFrame]:
+def _rfm(
+    table: CustomerTable, settings: SegmentationSettings, notes: list[str]
+) -> tuple[np.ndarray, dict[int, str], pd.DataFrame]:
     missing = [c for c in RFM_COLUMNS if c not in table.customers.columns]
     if missing:
         raise InputError(
@@ -334,13 +336,18 @@ def _rfm(table: CustomerTable, notes: list[str]) -> tuple[np.ndarray, dict[int, 
             f"{int(gaps.any(axis=1).sum()):,} customers lack recency, frequency or spend: "
             "scored as least recent / zero."
         )
-    model = RFMScorer().fit(values)
+    model = RFMScorer(groups=settings.rfm_groups).fit(values)
+    table_words = (
+        "the usual RFM segments"
+        if settings.rfm_groups == DEFAULT_RFM_GROUPS
+        else f"your RFM table ({len(settings.rfm_groups)} groups)"
+    )
     notes.append(
         "RFM: recency, frequency and spend each scored 1–5 by quintile (5 = most recent, most frequent, "
-        "highest spend); customers grouped by the usual RFM segments."
+        f"highest spend); customers grouped by {table_words}."
     )
     scores = pd.DataFrame(model.scores_, columns=["recency_score", "frequency_score", "monetary_score"])
-    names = {i: name for i, (name, _meaning) in enumerate(RFM_GROUPS)}
+    names = {i: group.name for i, group in enumerate(settings.rfm_groups)}
     return np.asarray(model.labels_), names, scores
 
 
@@ -396,7 +403,7 @@ def _run_method(
     elif method == "rule_tiers":
         raw, raw_names = _rule_tiers(table, settings, notes)
     elif method == "rfm":
-        raw, raw_names, scores = _rfm(table, notes)
+        raw, raw_names, scores = _rfm(table, settings, notes)
     else:  # pragma: no cover - the settings model only allows the methods above
         raise InputError(
             f"Unknown segmentation method '{method}'; "
@@ -558,7 +565,7 @@ def describe_segments(
     extra: dict[int, dict[str, Any]] = {}
     if scores is not None:
         means = scores.groupby(labels).mean()
-        meanings = dict(RFM_GROUPS)
+        meanings = {group.name: group.meaning for group in settings.rfm_groups}
         for position, segment_id in enumerate(means.index.to_numpy()):
             segment = int(segment_id)
             group_name = fixed_names.get(segment, "")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from segmentation.validation import SEED_MAX, check_values
+from segmentation.validation import MAX_NAME, SEED_MAX, check_values
 
 MAX_WEIGHT = 100.0
 """Largest column or family weight (a weight is a multiplier on a scaled feature)."""
@@ -70,6 +71,127 @@ class CriteriaSettings(BaseModel):
         return weights
 
 
+RFM_SCORES = range(1, 6)
+"""Recency, frequency and monetary scores run from 1 to 5 (5 = most recent, most frequent, highest spend)."""
+
+
+class RFMGroup(BaseModel):
+    """One named RFM group: the recency, frequency and monetary scores it takes, each an inclusive range.
+
+    A range left out takes every score (1–5), so a group without ranges catches everyone left.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=MAX_NAME)
+    """The segment name customers in this group get ("Champions")."""
+    meaning: str = ""
+    """What the group's customers did, in words ("bought recently, buy often and spend the most")."""
+    recency: tuple[int, int] = (1, 5)
+    frequency: tuple[int, int] = (1, 5)
+    monetary: tuple[int, int] = (1, 5)
+
+    _check_values = field_validator("*", mode="before")(check_values)
+    """Refuse flags for numbers, NaN/infinity and text over the limits (`segmentation.validation`)."""
+
+    @model_validator(mode="after")
+    def _check_ranges(self) -> RFMGroup:
+        """Each range is low to high within the scores 1–5, so no group is empty by a typo."""
+        for axis in ("recency", "frequency", "monetary"):
+            low, high = getattr(self, axis)
+            if low not in RFM_SCORES or high not in RFM_SCORES:
+                raise ValueError(
+                    f"RFM group '{self.name}' has {axis} scores {low}–{high}; scores run from 1 to 5 (5 best)"
+                )
+            if low > high:
+                raise ValueError(
+                    f"RFM group '{self.name}' has {axis} scores {low}–{high}, which takes no score; "
+                    f"write the lower score first ({high}–{low})"
+                )
+        return self
+
+    def takes(self, recency: int, frequency: int, monetary: int) -> bool:
+        """Whether a customer with these scores (1–5 each) falls in this group's ranges."""
+        return (
+            self.recency[0] <= recency <= self.recency[1]
+            and self.frequency[0] <= frequency <= self.frequency[1]
+            and self.monetary[0] <= monetary <= self.monetary[1]
+        )
+
+
+DEFAULT_RFM_GROUPS: tuple[RFMGroup, ...] = (
+    RFMGroup(
+        name="Champions",
+        meaning="bought recently, buy often and spend the most",
+        recency=(4, 5),
+        frequency=(4, 5),
+        monetary=(4, 5),
+    ),
+    RFMGroup(name="Loyal", meaning="buy often", recency=(3, 5), frequency=(4, 5)),
+    RFMGroup(
+        name="Potential loyalists", meaning="recent customers with a few purchases", recency=(4, 5), frequency=(2, 5)
+    ),
+    RFMGroup(name="New", meaning="bought for the first time recently", recency=(5, 5)),
+    RFMGroup(name="Promising", meaning="recent first-time buyers who have not come back yet", recency=(4, 4)),
+    RFMGroup(name="Need attention", meaning="average recency and frequency", recency=(3, 3), frequency=(2, 5)),
+    RFMGroup(name="About to sleep", meaning="one purchase some time ago", recency=(3, 3)),
+    RFMGroup(
+        name="Can't lose them",
+        meaning="used to buy often and spend a lot, but not lately",
+        frequency=(4, 5),
+        monetary=(4, 5),
+    ),
+    RFMGroup(name="At risk", meaning="bought fairly often, but long ago", frequency=(3, 5)),
+    RFMGroup(name="Hibernating", meaning="few purchases, long ago", recency=(2, 2)),
+    RFMGroup(name="Lost", meaning="the fewest purchases, longest ago"),
+)
+"""The usual RFM segments, checked in order: a customer joins the first group whose ranges take their scores."""
+
+
+def rfm_group_of_scores(groups: tuple[RFMGroup, ...]) -> dict[tuple[int, int, int], int]:
+    """Return (recency, frequency, monetary) → the index of the first group that takes those scores.
+
+    Scores no group takes are left out; `check_rfm_groups` refuses a table that leaves any.
+    """
+    found: dict[tuple[int, int, int], int] = {}
+    for r, f, m in itertools.product(RFM_SCORES, repeat=3):
+        index = next((i for i, group in enumerate(groups) if group.takes(r, f, m)), None)
+        if index is not None:
+            found[r, f, m] = index
+    return found
+
+
+def check_rfm_groups(groups: tuple[RFMGroup, ...]) -> tuple[RFMGroup, ...]:
+    """Refuse an RFM table with repeated names, a group the groups above it leave no customer, or scores
+    no group takes: each would put customers in no segment or hide a segment the user wrote.
+
+    Raises `ValueError` naming the group or scores at fault; returns `groups` unchanged.
+    """
+    if not groups:
+        raise ValueError("the RFM table has no groups; give at least one (a group without ranges takes everyone)")
+    seen: set[str] = set()
+    for group in groups:
+        if group.name.casefold() in seen:
+            raise ValueError(f"RFM group '{group.name}' is named twice; give every group its own name")
+        seen.add(group.name.casefold())
+    taken = rfm_group_of_scores(groups)
+    reached = set(taken.values())
+    for index, group in enumerate(groups):
+        if index not in reached:
+            raise ValueError(
+                f"RFM group '{group.name}' gets no customer: the groups above it already take every score "
+                "it covers; move it up or narrow the groups above it"
+            )
+    left = [(r, f, m) for r, f, m in itertools.product(RFM_SCORES, repeat=3) if (r, f, m) not in taken]
+    if left:
+        first = "R={}, F={}, M={}".format(*left[0])
+        raise ValueError(
+            f"the scores {first} (and {len(left) - 1} other combination(s)) fall in no RFM group; "
+            "end the table with a catch-all group that gives no ranges"
+        )
+    return groups
+
+
 class SegmentationSettings(BaseModel):
     """The method and its parameters."""
 
@@ -118,6 +240,9 @@ class SegmentationSettings(BaseModel):
     """Segment id (as text) → the name the user gave it; applied after merges."""
     merges: list[list[int]] = Field(default_factory=list)
     """Groups of segment ids to merge into one; segments are renumbered by revenue afterwards."""
+    rfm_groups: tuple[RFMGroup, ...] = DEFAULT_RFM_GROUPS
+    """RFM: the named groups, in the order they are checked; a customer joins the first whose recency,
+    frequency and monetary ranges take their scores. The last group should give no ranges, to catch the rest."""
 
     _check_values = field_validator("*", mode="before")(check_values)
     """Refuse flags for numbers, NaN/infinity and text over the limits (`segmentation.validation`)."""
@@ -129,3 +254,9 @@ class SegmentationSettings(BaseModel):
         if isinstance(data, dict) and "k" in data and "auto_k" not in data:
             return {**data, "auto_k": False}
         return data
+
+    @field_validator("rfm_groups")
+    @classmethod
+    def _check_rfm_groups(cls, groups: tuple[RFMGroup, ...]) -> tuple[RFMGroup, ...]:
+        """Every group is reachable and every combination of scores has a group (`check_rfm_groups`)."""
+        return check_rfm_groups(groups)
