@@ -13,6 +13,7 @@ from segmentation.export import to_csv_bytes
 from segmentation.formatting import format_count, format_money
 from segmentation.intake import ROLES, list_sheets, preview_source
 from segmentation.intake.roles import parse_revenue_formula, revenue_formula
+from segmentation.narrative import LedgerTotals
 
 DETECT = "Detect automatically"
 
@@ -177,13 +178,12 @@ if table is None:
     st.stop()
 
 # --- what was read -------------------------------------------------------------------------
-excluded = sum(e.rows for e in table.ledger if e.action == "excluded")
-changed = sum(e.rows for e in table.ledger if e.action != "excluded")
+totals = LedgerTotals.of(table)
 cols = st.grid(5, min_column_width=200)  # "transaction" is the widest value
-cols.metric("Rows read", format_count(table.rows_read))
-cols.metric("Customers", format_count(table.n_customers))
-cols.metric("Rows excluded", format_count(excluded))
-cols.metric("Rows changed", format_count(changed))
+cols.metric("Rows read", format_count(totals.rows_read))
+cols.metric("Customers", format_count(totals.customers))
+cols.metric("Rows excluded", format_count(totals.excluded))
+cols.metric("Rows changed", format_count(totals.changed))
 cols.metric("One row per", "customer" if table.grain == "customer" else "transaction")
 st.markdown(
     f"Customer ID: **{support.inert(table.id_column)}** · revenue: **{support.inert(table.revenue_column)}** "

@@ -8,6 +8,7 @@ import app_support as support
 from segmentation.charts import NARROWEST_CHART, fit_to_width
 from segmentation.economics import charts as money_charts
 from segmentation.formatting import format_count, format_money, format_share
+from segmentation.narrative import ledger_reading
 
 support.page_guard(__file__)
 st.title("Customer segmentation studio")
@@ -49,9 +50,7 @@ st.markdown(
     f"- **Who:** {len(result.segmentation.profiles)} segments; the one that earns most, "
     f"*{support.inert(top.name)}*, is {format_share(top.customer_share)} of customers and "
     f"{format_share(top.revenue_share)} of revenue.\n"
-    f"- **Where the money is:** the top 20% of customers bring {format_share(metrics.top_20pct_revenue_share)} "
-    f"of revenue; 80% of revenue comes from {format_share(metrics.customer_share_for_80pct_revenue)} "
-    f"of customers.\n"
+    f"- **Where the money is:** {support.inert(result.concentration.reading())}\n"
     f"- **How to serve them:** {format_count(models['high-touch']['customers'])} high-touch, "
     f"{format_count(models['medium-touch']['customers'])} medium-touch and "
     f"{format_count(models['tech-touch']['customers'])} tech-touch accounts."
@@ -68,10 +67,5 @@ nav.page_link("pages/concentration.py", label="Revenue concentration", icon=":ma
 nav.page_link("pages/service_models.py", label="Service models", icon=":material/handshake:")
 nav.page_link("pages/story.py", label="Story mode for a workshop", icon=":material/co_present:")
 
-if ledger := result.table.ledger:
-    excluded = sum(e.rows for e in ledger if e.action == "excluded")
-    changed = sum(e.rows for e in ledger if e.action != "excluded")
-    st.info(
-        f"{format_count(excluded)} rows were excluded and {format_count(changed)} changed while reading the file; "
-        "the Data page lists each with its reason."
-    )
+if result.table.ledger:
+    st.info(f"{support.inert(ledger_reading(result.ledger_totals))} The Data page lists each with its reason.")

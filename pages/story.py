@@ -90,11 +90,7 @@ def segments_chapter() -> None:
 
 
 def money_chapter() -> None:
-    st.markdown(
-        f"### The top 20% of customers bring {format_share(metrics.top_20pct_revenue_share)} of "
-        f"{support.inert(result.revenue_unit)}; "
-        f"80% of it comes from {format_share(metrics.customer_share_for_80pct_revenue)} of customers."
-    )
+    st.markdown(f"### {support.inert(result.concentration.reading())}")
     top = max(profiles, key=lambda p: p.revenue) if profiles else None
     if top is not None:
         st.markdown(

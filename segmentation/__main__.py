@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, NoReturn
 from segmentation import __version__
 from segmentation.config import AnalysisConfig
 from segmentation.errors import InputError
+from segmentation.formatting import plural
 from segmentation.validation import SEED_MAX
 
 if TYPE_CHECKING:
@@ -207,21 +208,27 @@ def analyze(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise InputError(f"Cannot write to '{out}': {exc.strerror or exc}; choose another --out folder.") from None
     if not args.quiet:
-        metrics = result.concentration.metrics
-        table = result.table
-        window = f" ({table.revenue_window})" if table.revenue_window else ""
-        churned = (
-            f"; {len(table.churned):,} churned accounts kept out of current {result.revenue_unit}"
-            if len(table.churned)
-            else ""
-        )
-        print(
-            f"{result.table.n_customers:,} customers from {result.table.rows_read:,} rows of {primary.name}; "
-            f"{len(result.segmentation.profiles)} segments; top 20% of customers hold "
-            f"{metrics.top_20pct_revenue_share:.1%} of {result.revenue_unit}{window}{churned}; "
-            f"wrote {', '.join(OUTPUT_FILES)} to {out} in {time.perf_counter() - started:.1f} s"
-        )
+        print(_analysis_printout(result, out, time.perf_counter() - started))
     return 0
+
+
+def _analysis_printout(result: AnalysisResult, out: Path, seconds: float) -> str:
+    """What the terminal shows after an analysis: the ledger totals, the 80/20 reading, the files written.
+
+    The sentences are the ones the report and summary.json carry (`segmentation.narrative`).
+    """
+    from segmentation.narrative import LedgerTotals, ledger_reading, pareto_reading  # noqa: PLC0415
+
+    table = result.table
+    lines = [
+        ledger_reading(LedgerTotals.of(table)),
+        f"{plural(len(result.segmentation.profiles), 'segment')}. "
+        + pareto_reading(result.concentration.metrics, window=table.revenue_window),
+    ]
+    if len(table.churned):
+        lines.append(f"{plural(len(table.churned), 'churned account')} kept out of current {result.revenue_unit}.")
+    lines.append(f"Wrote {', '.join(OUTPUT_FILES)} to {out} in {seconds:.1f} s.")
+    return "\n".join(lines)
 
 
 def analyze_on_engine(args: argparse.Namespace) -> int:
@@ -249,12 +256,13 @@ def analyze_on_engine(args: argparse.Namespace) -> int:
         raise InputError(f"Engine settings are not valid: {_one_line(str(exc))}") from None
     result = run_engine(args.input, settings, config.intake, out=Path(args.out))
     if not args.quiet:
-        metrics = result.concentration.metrics
+        from segmentation.narrative import LedgerTotals, ledger_reading, pareto_reading  # noqa: PLC0415
+
+        totals = LedgerTotals.count(result.ledger, result.source_name, result.rows_read, result.customers)
         print(
-            f"{result.customers:,} customers from {result.rows_read:,} rows of {result.source_name} on "
-            f"{result.engine}; {result.fitted.k} segments; top 20% of customers hold "
-            f"{metrics.top_20pct_revenue_share:.1%} of {result.plan.revenue_unit}; wrote customers.parquet, "
-            f"engine_summary.json to {args.out} in {time.perf_counter() - started:.1f} s"
+            f"{ledger_reading(totals)}\n"
+            f"{plural(result.fitted.k, 'segment')} on {result.engine}. {pareto_reading(result.concentration.metrics)}\n"
+            f"Wrote customers.parquet, engine_summary.json to {args.out} in {time.perf_counter() - started:.1f} s."
         )
     return 0
 
@@ -340,19 +348,27 @@ def compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_command(args: argparse.Namespace) -> int:
+    """Run the command the arguments name (analyze, on the engine or not; compare; default-config).
+
+    Returns its exit status; errors are left to `main`, which turns each into one line and a status.
+    """
+    if args.command == "default-config":
+        print(AnalysisConfig().to_json())
+        return 0
+    if getattr(args, "engine", None):
+        return analyze_on_engine(args)
+    if args.command == "compare":
+        return compare(args)
+    return analyze(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.command == "default-config":
-            print(AnalysisConfig().to_json())
-            return 0
-        if getattr(args, "engine", None):
-            return analyze_on_engine(args)
-        if args.command == "compare":
-            return compare(args)
-        return analyze(args)
+        return run_command(args)
     except InputError as exc:
         print(f"error: {_one_line(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -308,13 +308,15 @@ def _summary_frame(result: AnalysisResult) -> pd.DataFrame:
     """The headline figures as two columns (what, value), in words, for the workbook's first look."""
     metrics = result.concentration.metrics
     models = {m["name"]: m for m in result.service_models_summary()}
-    excluded = sum(e.rows for e in result.table.ledger if e.action == "excluded")
-    changed = sum(e.rows for e in result.table.ledger if e.action != "excluded")
+    totals = result.ledger_totals
     rows = [
-        ("File", result.table.source_name),
-        ("Rows read", format_count(result.table.rows_read)),
-        ("Customers analysed", format_count(result.table.n_customers)),
-        ("Rows excluded / changed", f"{format_count(excluded)} / {format_count(changed)} (see Exclusions)"),
+        ("File", totals.source_name),
+        ("Rows read", format_count(totals.rows_read)),
+        ("Customers analysed", format_count(totals.customers)),
+        (
+            "Rows excluded / changed",
+            f"{format_count(totals.excluded)} / {format_count(totals.changed)} (see Exclusions)",
+        ),
         (f"Total {result.revenue_unit}", format_money(metrics.total_revenue, result.currency)),
         ("Top 20% of customers hold", format_share(metrics.top_20pct_revenue_share)),
         ("Share of customers for 80% of revenue", format_share(metrics.customer_share_for_80pct_revenue)),

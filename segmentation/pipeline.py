@@ -14,7 +14,9 @@ import pandas as pd
 from segmentation.config import AnalysisConfig
 from segmentation.economics import ConcentrationReport, SegmentEconomics, analyse_concentration, segment_economics
 from segmentation.errors import InputError
+from segmentation.formatting import plural
 from segmentation.intake import CustomerTable, Source, build_customer_table
+from segmentation.narrative import LedgerTotals
 from segmentation.result import FIXED_CUSTOMER_COLUMNS, WORKING_LIST_COLUMNS, AnalysisResult
 from segmentation.segments import FeatureMatrix, Segmentation, build_features, segment_customers
 from segmentation.segments.segmenting import CLUSTERING_METHODS
@@ -34,7 +36,7 @@ def load_customers(primary: Source, config: AnalysisConfig, related: Source | No
     if table.n_customers == 0:
         raise InputError(
             f"No customers are left in '{primary.name}' after reading it "
-            f"({sum(e.rows for e in table.ledger)} rows excluded; see the exclusions); "
+            f"({plural(LedgerTotals.of(table).excluded, 'row')} excluded; see the exclusions); "
             "check the customer ID and revenue columns."
         )
     if table.n_customers == 1:

@@ -18,6 +18,7 @@ from segmentation import __version__
 from segmentation.charts import report_charts, to_svg
 from segmentation.config import AnalysisConfig
 from segmentation.formatting import format_count, format_money, format_share
+from segmentation.narrative import LedgerTotals, ledger_reading, pareto_reading
 from segmentation.result import SERVICE_MODELS, AnalysisResult
 from segmentation.segments.settings import METHOD_LABELS
 
@@ -57,7 +58,7 @@ def build_report(result: AnalysisResult, *, charts: dict[str, alt.TopLevelMixin]
         _segments_section(result, summary, money, rendered),
         _concentration_section(summary, money, rendered),
         _service_section(result, summary, money, rendered),
-        _data_section(summary),
+        _data_section(result, summary),
         _settings_section(summary),
     ]
     return (
@@ -124,9 +125,7 @@ def _headline(result: AnalysisResult, summary: dict[str, Any], money: Any) -> st
     findings = [
         f"{format_count(n)} customers bring {money(conc['total_revenue'])} in all"
         + (f" ({window})." if window else "."),
-        f"The top 20% of customers bring {format_share(conc['top_20pct_revenue_share'])} of revenue; "
-        f"80% of revenue comes from {format_share(conc['customer_share_for_80pct_revenue'])} of customers "
-        f"(Gini {conc['gini']:.2f}).",
+        pareto_reading(result.concentration.metrics, with_gini=True),
     ]
     if segments:
         top = segments[0]
@@ -446,7 +445,8 @@ def _fmt_number(value: object) -> str:
     return str(value)
 
 
-def _data_section(summary: dict[str, Any]) -> str:
+def _data_section(result: AnalysisResult, summary: dict[str, Any]) -> str:
+    """The data section: what was read, kept, excluded or changed and why, and the role of each column."""
     data = summary["input"]
     ledger = data.get("excluded", [])
     ledger_html = (
@@ -468,9 +468,9 @@ def _data_section(summary: dict[str, Any]) -> str:
     ]
     return (
         "<h2>The data and what was excluded</h2>"
-        f"<p>{format_count(data['rows'])} rows read from {_e(data['file'])} ({_e(data.get('grain', ''))} grain); "
-        f"{format_count(data['customers'])} customers analysed. Customer ID: {_e(data.get('id_column', ''))}; "
-        f"revenue: {_e(data.get('revenue_column', ''))} ({_e(data.get('revenue_unit', ''))}).</p>"
+        f"<p>{_e(ledger_reading(LedgerTotals.of(result.table)))} Customer ID: {_e(data.get('id_column', ''))}; "
+        f"revenue: {_e(data.get('revenue_column', ''))} ({_e(data.get('revenue_unit', ''))}); "
+        f"{_e(data.get('grain', ''))} grain.</p>"
         + ledger_html
         + (f"<h3>Notes</h3><ul class='plain'>{notes}</ul>" if notes else "")
         + "<h3>Columns and their roles</h3>"

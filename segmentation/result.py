@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from segmentation import __version__
+from segmentation.narrative import LedgerTotals
 
 if TYPE_CHECKING:
     from segmentation.changes.result import ChangesResult
@@ -87,6 +88,11 @@ class AnalysisResult:
 
         stems = stems_of(self.table)
         return {column: label(column, stems) for column in self.features.columns}
+
+    @property
+    def ledger_totals(self) -> LedgerTotals:
+        """Rows read, customers kept, and rows excluded or changed while reading the file (the ledger added up)."""
+        return LedgerTotals.of(self.table)
 
     @property
     def revenue_unit(self) -> str:

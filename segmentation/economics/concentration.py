@@ -20,6 +20,7 @@ from numpy.typing import ArrayLike
 
 from segmentation.economics.settings import ConcentrationSettings
 from segmentation.formatting import format_share
+from segmentation.narrative import pareto_reading
 
 _TOLERANCE = 1e-12
 _CENT = 0.005
@@ -293,12 +294,8 @@ class ConcentrationReport:
     notes: list[str] = field(default_factory=list)
 
     def reading(self) -> str:
-        """The 80/20 reading in one sentence."""
-        m = self.metrics
-        return (
-            f"The top 20% of customers bring {format_share(m.top_20pct_revenue_share)} of revenue; "
-            f"80% of revenue comes from {format_share(m.customer_share_for_80pct_revenue)} of customers."
-        )
+        """The 80/20 reading in one sentence (`narrative.pareto_reading` of these metrics)."""
+        return pareto_reading(self.metrics)
 
     def to_dict(self) -> dict[str, Any]:
         """Return summary.json's "concentration": the metrics, flags, ABC classes and top customers."""
