@@ -98,6 +98,20 @@ class SegmentEconomics:
         }
 
 
+@dataclass
+class _Measures:
+    """Each customer's segment and revenue, the optional measures found beside them, and what is missing.
+
+    `work` has one row per customer (segment, revenue, then churned, gross_profit, cac, prior_revenue
+    where the file has them); `measures` names the column each came from; `missing` says in a sentence
+    why a measure could not be computed.
+    """
+
+    work: pd.DataFrame
+    measures: dict[str, str] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+
+
 def segment_economics(
     customers: pd.DataFrame, table: CustomerTable | None, settings: ConcentrationSettings
 ) -> SegmentEconomics:
@@ -106,95 +120,18 @@ def segment_economics(
     `table` (aligned row for row with `customers`) supplies the optional columns: churn, margin or
     cost to serve, acquisition cost and earlier revenue.
     """
-    revenue = customers["revenue"].astype(float).fillna(0.0).clip(lower=0.0)
-    n, total = len(customers), float(revenue.sum())
-    work = pd.DataFrame({"segment": customers["segment"].to_numpy(), "revenue": revenue.to_numpy()})
-    measures: dict[str, str] = {}
-    missing: list[str] = []
-    source = table.customers.reset_index(drop=True) if table is not None else None
-
-    churn = _find_column(table, "churn", settings.churn_column)
-    set_aside = len(table.churned) if table is not None and hasattr(table, "churned") else 0
-    if set_aside and not settings.churn_column:
-        missing.append(
-            f"Churn rate per segment: the {set_aside:,} churned accounts are kept out of the segments "
-            "(see the churned group), so every segment's current customers are active."
-        )
-    elif churn is not None and source is not None:
-        flags = _as_flag(source[churn])
-        if flags.notna().mean() >= 0.5:
-            work["churned"] = flags.to_numpy()
-            measures["churn_rate"] = churn
-        else:
-            missing.append(f"Churn rate: '{churn}' is not a yes/no column; choose another in the settings.")
-    else:
-        missing.append("Churn rate: no churn column (yes/no per customer) was found.")
-
-    found_profit = customer_profit(table, settings)
-    if found_profit is not None:
-        margin, kind, values = found_profit
-        work["gross_profit"] = values.to_numpy()
-        measures["gross_margin"] = margin
-        measures["margin_read_as"] = kind
-    else:
-        missing.append("Gross margin: no profit, margin or cost column was found.")
-
-    cac = _find_column(table, "cac", settings.cac_column)
-    if cac is not None and source is not None and pd.api.types.is_numeric_dtype(source[cac]):
-        work["cac"] = source[cac].astype(float).to_numpy()
-        measures["cac"] = cac
-    else:
-        missing.append("Acquisition cost (CAC) and payback: no CAC column was found.")
-
-    prior = _find_column(table, "prior", settings.prior_revenue_column)
-    if prior is not None and source is not None and pd.api.types.is_numeric_dtype(source[prior]):
-        work["prior_revenue"] = source[prior].astype(float).clip(lower=0).to_numpy()
-        measures["growth"] = prior
-    else:
-        missing.append("Growth and net revenue retention: no earlier-revenue column (e.g. 'arr_last_year') was found.")
-
-    rows = []
+    found = _optional_measures(customers, table, settings)
+    work = found.work
+    n, total = len(customers), float(work["revenue"].sum())
     # The name each segment has on its last row (one row per segment, not a million-row zip).
     last = customers[["segment", "segment_name"]].drop_duplicates("segment", keep="last")
     names = dict(zip(last["segment"].tolist(), last["segment_name"].tolist(), strict=False))
-    for segment, group in work.groupby("segment", sort=True):
-        seg_revenue = float(group["revenue"].sum())
-        count = len(group)
-        customer_share = count / n if n else 0.0
-        revenue_share = seg_revenue / total if total > 0 else 0.0
-        row: dict[str, Any] = {
-            "segment": int(str(segment)),
-            "segment_name": names[segment],
-            "customers": count,
-            "customer_share": customer_share,
-            "revenue": seg_revenue,
-            "revenue_share": revenue_share,
-            "revenue_per_customer": seg_revenue / count if count else 0.0,
-            "share_ratio": revenue_share / customer_share if customer_share > 0 else None,
-        }
-        if "churned" in group:
-            row["churn_rate"] = float(group["churned"].mean()) if group["churned"].notna().any() else None
-        if "gross_profit" in group:
-            seg_profit = float(group["gross_profit"].sum())
-            row["gross_margin"] = seg_profit / seg_revenue if seg_revenue > 0 else None
-            row["gross_profit"] = seg_profit
-            row["gross_profit_per_customer"] = seg_profit / count if count else 0.0
-            row["loss_making_customers"] = int((group["gross_profit"] < -CENT).sum())
-        if "cac" in group:
-            monthly_profit = group["revenue"] / 12.0
-            if "gross_profit" in group:
-                monthly_profit = group["gross_profit"] / 12.0
-            cac_mean = float(group["cac"].mean())
-            row["cac"] = cac_mean
-            profit = float(monthly_profit.mean())
-            row["cac_payback_months"] = cac_mean / profit if profit > 0 else None
-        if "prior_revenue" in group:
-            start = float(group["prior_revenue"].sum())
-            retained = group.loc[group["prior_revenue"] > 0, "revenue"].sum()
-            row["growth"] = seg_revenue / start - 1.0 if start > 0 else None
-            row["net_revenue_retention"] = float(retained) / start if start > 0 else None
-        rows.append(row)
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame(
+        [
+            {**_segment_shares(segment, names[segment], group, n, total), **_segment_measures(group)}
+            for segment, group in work.groupby("segment", sort=True)
+        ]
+    )
     notes = ["Revenue below zero counts as 0 in these shares."] if (customers["revenue"] < 0).any() else []
     if table is not None and table.revenue_unit == "MRR":
         notes.append("Payback uses monthly revenue (MRR).")
@@ -202,32 +139,145 @@ def segment_economics(
     customer_profit_values: pd.Series | None = None
     if "gross_profit" in work:
         customer_profit_values = pd.Series(work["gross_profit"].to_numpy(), index=customers.index)
-        losing = work["gross_profit"].to_numpy() < -CENT
-        order = np.argsort(work["gross_profit"].to_numpy()[losing], kind="stable")
-        ids = customers["customer_id"].astype("str").to_numpy()[losing][order]
-        loss_making = {
-            "customers": int(losing.sum()),
-            "revenue": float(work.loc[losing, "revenue"].sum()),
-            "gross_profit": float(work.loc[losing, "gross_profit"].sum()),
-            "largest_losses": [
-                {"customer_id": str(i), "gross_profit": float(p)}
-                for i, p in zip(ids[:10], np.sort(work["gross_profit"].to_numpy()[losing])[:10], strict=False)
-            ],
-        }
-        if losing.any():
+        loss_making = _loss_making(customers["customer_id"], work)
+        if loss_making["customers"]:
             notes.append(
-                f"{int(losing.sum()):,} customers lose money (gross profit below 0 per '{measures['gross_margin']}'); "
-                "they are listed under loss-making accounts."
+                f"{loss_making['customers']:,} customers lose money (gross profit below 0 per "
+                f"'{found.measures['gross_margin']}'); they are listed under loss-making accounts."
             )
     return SegmentEconomics(
         frame=frame,
-        measures=measures,
-        missing=missing,
+        measures=found.measures,
+        missing=found.missing,
         icp=ideal_customer_profile(customers, table, frame),
         notes=notes,
         loss_making=loss_making,
         customer_profit=customer_profit_values,
     )
+
+
+def _optional_measures(
+    customers: pd.DataFrame, table: CustomerTable | None, settings: ConcentrationSettings
+) -> _Measures:
+    """Each customer's segment and revenue (below 0 counts as 0), with churn, gross profit, acquisition
+    cost and earlier revenue where the file has a column for them; a sentence for each one it has not."""
+    revenue = customers["revenue"].astype(float).fillna(0.0).clip(lower=0.0)
+    found = _Measures(pd.DataFrame({"segment": customers["segment"].to_numpy(), "revenue": revenue.to_numpy()}))
+    source = table.customers.reset_index(drop=True) if table is not None else None
+    _add_churn(found, table, source, settings)
+    profit = customer_profit(table, settings)
+    if profit is not None:
+        margin, kind, values = profit
+        found.work["gross_profit"] = values.to_numpy()
+        found.measures["gross_margin"] = margin
+        found.measures["margin_read_as"] = kind
+    else:
+        found.missing.append("Gross margin: no profit, margin or cost column was found.")
+    cac = _find_column(table, "cac", settings.cac_column)
+    if cac is not None and source is not None and pd.api.types.is_numeric_dtype(source[cac]):
+        found.work["cac"] = source[cac].astype(float).to_numpy()
+        found.measures["cac"] = cac
+    else:
+        found.missing.append("Acquisition cost (CAC) and payback: no CAC column was found.")
+    prior = _find_column(table, "prior", settings.prior_revenue_column)
+    if prior is not None and source is not None and pd.api.types.is_numeric_dtype(source[prior]):
+        found.work["prior_revenue"] = source[prior].astype(float).clip(lower=0).to_numpy()
+        found.measures["growth"] = prior
+    else:
+        found.missing.append(
+            "Growth and net revenue retention: no earlier-revenue column (e.g. 'arr_last_year') was found."
+        )
+    return found
+
+
+def _add_churn(
+    found: _Measures, table: CustomerTable | None, source: pd.DataFrame | None, settings: ConcentrationSettings
+) -> None:
+    """Add each customer's churn flag (1/0) when a yes/no churn column is found, else say why there is none.
+
+    Churned accounts the intake set aside leave only active customers, so a churn rate would read 0
+    everywhere; it is left out unless the user names a churn column.
+    """
+    churn = _find_column(table, "churn", settings.churn_column)
+    set_aside = len(table.churned) if table is not None and hasattr(table, "churned") else 0
+    if set_aside and not settings.churn_column:
+        found.missing.append(
+            f"Churn rate per segment: the {set_aside:,} churned accounts are kept out of the segments "
+            "(see the churned group), so every segment's current customers are active."
+        )
+    elif churn is not None and source is not None:
+        flags = _as_flag(source[churn])
+        if flags.notna().mean() >= 0.5:
+            found.work["churned"] = flags.to_numpy()
+            found.measures["churn_rate"] = churn
+        else:
+            found.missing.append(f"Churn rate: '{churn}' is not a yes/no column; choose another in the settings.")
+    else:
+        found.missing.append("Churn rate: no churn column (yes/no per customer) was found.")
+
+
+def _segment_shares(segment: object, name: str, group: pd.DataFrame, n: int, total: float) -> dict[str, Any]:
+    """One segment's size and money: customers and revenue, their shares of the base, and the ratio of the two."""
+    seg_revenue = float(group["revenue"].sum())
+    count = len(group)
+    customer_share = count / n if n else 0.0
+    revenue_share = seg_revenue / total if total > 0 else 0.0
+    return {
+        "segment": int(str(segment)),
+        "segment_name": name,
+        "customers": count,
+        "customer_share": customer_share,
+        "revenue": seg_revenue,
+        "revenue_share": revenue_share,
+        "revenue_per_customer": seg_revenue / count if count else 0.0,
+        "share_ratio": revenue_share / customer_share if customer_share > 0 else None,
+    }
+
+
+def _segment_measures(group: pd.DataFrame) -> dict[str, Any]:
+    """One segment's optional measures, for those the file has: churn rate, gross margin and profit,
+    acquisition cost and its payback in months, growth and net revenue retention (None where undefined)."""
+    seg_revenue = float(group["revenue"].sum())
+    count = len(group)
+    row: dict[str, Any] = {}
+    if "churned" in group:
+        row["churn_rate"] = float(group["churned"].mean()) if group["churned"].notna().any() else None
+    if "gross_profit" in group:
+        seg_profit = float(group["gross_profit"].sum())
+        row["gross_margin"] = seg_profit / seg_revenue if seg_revenue > 0 else None
+        row["gross_profit"] = seg_profit
+        row["gross_profit_per_customer"] = seg_profit / count if count else 0.0
+        row["loss_making_customers"] = int((group["gross_profit"] < -CENT).sum())
+    if "cac" in group:
+        # payback is paid from monthly gross profit where the file has it, else from monthly revenue
+        monthly_profit = (group["gross_profit"] if "gross_profit" in group else group["revenue"]) / 12.0
+        cac_mean = float(group["cac"].mean())
+        row["cac"] = cac_mean
+        profit = float(monthly_profit.mean())
+        row["cac_payback_months"] = cac_mean / profit if profit > 0 else None
+    if "prior_revenue" in group:
+        start = float(group["prior_revenue"].sum())
+        retained = group.loc[group["prior_revenue"] > 0, "revenue"].sum()
+        row["growth"] = seg_revenue / start - 1.0 if start > 0 else None
+        row["net_revenue_retention"] = float(retained) / start if start > 0 else None
+    return row
+
+
+def _loss_making(customer_ids: pd.Series, work: pd.DataFrame) -> dict[str, Any]:
+    """The customers whose gross profit is below 0: how many, their revenue and profit, and the ten largest losses."""
+    profit = work["gross_profit"].to_numpy()
+    losing = profit < -CENT
+    order = np.argsort(profit[losing], kind="stable")
+    ids = customer_ids.astype("str").to_numpy()[losing][order]
+    return {
+        "customers": int(losing.sum()),
+        "revenue": float(work.loc[losing, "revenue"].sum()),
+        "gross_profit": float(work.loc[losing, "gross_profit"].sum()),
+        "largest_losses": [
+            {"customer_id": str(i), "gross_profit": float(p)}
+            for i, p in zip(ids[:10], np.sort(profit[losing])[:10], strict=False)
+        ],
+    }
 
 
 CENT = 0.005
@@ -275,14 +325,23 @@ def customer_profit(table: CustomerTable | None, settings: ConcentrationSettings
     if kind == "profit":
         return column, "profit", values.fillna(0.0)
     if kind == "margin":
-        present = values.dropna().abs()
-        words = set(re.split(r"[^a-z]+", column.lower()))
-        if words & _PCT_WORDS or present.empty or present.max() <= 1.5:
-            return column, "margin share", revenue * values.fillna(0.0)
-        if present.max() <= 100:
-            return column, "margin percent", revenue * values.fillna(0.0) / 100.0
-        return column, "profit", values.fillna(0.0)
+        return column, *_profit_from_margin(column, values, revenue)
     return column, "cost", revenue - values.fillna(0.0)
+
+
+def _profit_from_margin(column: str, values: pd.Series, revenue: pd.Series) -> tuple[str, pd.Series]:
+    """Read a margin column as a share (0–1), a percentage (values beyond ±1.5, up to ±100) or an amount.
+
+    Returns how it was read and the gross profit per customer. A name that says pct, percent, rate,
+    ratio or share is read as a share whatever its values.
+    """
+    present = values.dropna().abs()
+    words = set(re.split(r"[^a-z]+", column.lower()))
+    if words & _PCT_WORDS or present.empty or present.max() <= 1.5:
+        return "margin share", revenue * values.fillna(0.0)
+    if present.max() <= 100:
+        return "margin percent", revenue * values.fillna(0.0) / 100.0
+    return "profit", values.fillna(0.0)
 
 
 def customer_value(table: CustomerTable, settings: ConcentrationSettings) -> tuple[pd.Series, str]:
