@@ -115,6 +115,12 @@ def _csv_column(series: pd.Series) -> pa.Array:
         return _single(pc.cast(pa.array(series), pa.date32()))
     if isinstance(dtype, pd.SparseDtype):
         return _csv_python_text(series)
+    return _csv_plain(series)
+
+
+def _csv_plain(series: pd.Series) -> pa.Array:
+    """A column of plain values (booleans, integers, floats, text, objects) as an array written like pandas."""
+    dtype = series.dtype
     if pd.api.types.is_bool_dtype(dtype):
         # pyarrow writes true/false; pandas writes True/False, and so do we
         indices = pc.cast(_single(pa.array(series)), pa.int8())

@@ -228,6 +228,12 @@ def _json_safe(value: Any) -> Any:
         return {str(k): _json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_json_safe(v) for v in value]
+    return _json_scalar(value)
+
+
+def _json_scalar(value: Any) -> Any:
+    """Turn one value into a plain JSON value: NumPy scalars unwrapped, NaN and NaT as None, timestamps as ISO text,
+    anything else unknown as its text."""
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
