@@ -19,12 +19,13 @@ from segmentation.intake import (
     CustomerTable,
     IntakeSettings,
     Source,
-    build,
     build_customer_table,
+    ledger,
     list_sheets,
     parsing,
     preview_source,
     roles,
+    transactions,
 )
 from segmentation.intake.parsing import Distinct, is_missing, parse_booleans, parse_dates, parse_numbers
 from segmentation.intake.reading import _banner_records, _merged_ranges, _open_workbook, read_raw
@@ -318,7 +319,7 @@ def test_negative_revenue_is_a_changed_ledger_entry() -> None:
 
 def test_text_patterns_have_no_capturing_groups() -> None:
     # pandas warns about match groups in str.contains; every pattern used there must group without capturing
-    for pattern in (build._CANCELLED, build._TOTALS, parsing._CURRENCY, parsing._NAMED):
+    for pattern in (transactions.CANCELLED, ledger._TOTALS, parsing._CURRENCY, parsing._NAMED):
         assert re.compile(pattern).groups == 0, pattern
 
 
@@ -392,7 +393,7 @@ def test_repeated_rows_counted_when_the_combined_key_must_be_renumbered() -> Non
     ],
 )
 def test_currency_is_read_from_the_revenue_column(column: str, values: list[str], expected: str | None) -> None:
-    from segmentation.intake.build import detect_currency
+    from segmentation.intake.currency import detect_currency
 
     assert detect_currency(column, pd.DataFrame({column: values})) == expected
 
@@ -456,7 +457,7 @@ def test_typed_parquet_reads_like_the_same_csv(tmp_path: Path) -> None:
         "No customer ID": 1,
         "Duplicate identical row (merged into the first)": 1,
         "Blank revenue in 'arr' counted as 0": 1,
-        build.NEGATIVE_REVENUE: 1,
+        ledger.NEGATIVE_REVENUE: 1,
     }
     assert from_parquet.excluded_rows["arr"].tolist()[:2] == ["950.25", "1200.5"]
 

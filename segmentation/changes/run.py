@@ -16,9 +16,10 @@ from segmentation.changes.snapshot import Snapshot
 from segmentation.config import AnalysisConfig
 from segmentation.errors import InputError
 from segmentation.intake import Source
-from segmentation.intake.build import _event_date, end_date_column
 from segmentation.intake.parsing import parse_dates
 from segmentation.intake.reading import read_raw
+from segmentation.intake.windows import end_date_column
+from segmentation.intake.windows import event_date_column as _event_date
 from segmentation.pipeline import load_customers, run_analysis
 from segmentation.result import AnalysisResult
 from segmentation.segments.segmenting import CLUSTERING_METHODS
@@ -94,42 +95,14 @@ def split_periods(
         if ends.notna().any():
             latest = max(latest, pd.Timestamp(ends.max()))
     end = pd.Timestamp(settings.period_end) if settings.period_end else latest.normalize()
-    end_of_day = end + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
-    covered = lambda m: first <= _months_back(end, 2 * m) + pd.Timedelta(days=COVERAGE_SLACK_DAYS)  # noqa: E731
-    months = settings.period_months
-    notes: list[str] = []
-    span = f"{first:%Y-%m-%d} to {latest:%Y-%m-%d}"
     if end < first:
         raise InputError(
             f"The period end {end:%Y-%m-%d} is before the first line ({first:%Y-%m-%d}); choose a later end."
         )
-    if months is None:
-        months = next((m for m in range(DEFAULT_PERIOD_MONTHS, 0, -1) if covered(m)), None)
-        if months is None:
-            raise InputError(
-                f"'{primary.name}' covers {span}, too short for two periods of a month; "
-                "compare two snapshots instead, or use a longer export."
-            )
-        if months != DEFAULT_PERIOD_MONTHS:
-            notes.append(
-                f"The file covers {span}, less than two years: compared the last {months} months with the "
-                f"{months} before them."
-            )
-    elif not covered(months):
-        fits = next((m for m in range(months - 1, 0, -1) if covered(m)), None)
-        hint = f"choose a period of at most {fits} months" if fits else "use a longer export"
-        raise InputError(
-            f"'{primary.name}' covers {span}, so the two {months}-month periods ending {end:%Y-%m-%d} do not "
-            f"both fall in it; {hint}."
-        )
+    months, notes = _period_months(primary.name, first, latest, end, settings.period_months)
     middle = _months_back(end, months) + pd.Timedelta(days=1)
     start = _months_back(end, 2 * months) + pd.Timedelta(days=1)
-    later = (dates >= middle) & (dates <= end_of_day)
-    earlier = (dates >= start) & (dates < middle)
-    if ends is not None:
-        before_day = middle - pd.Timedelta(days=1)
-        later = (dates <= end_of_day) & (ends.isna() | (ends >= end))
-        earlier = (dates < middle) & (ends.isna() | (ends >= before_day))
+    earlier, later = _period_lines(dates, ends, start, middle, end)
     outside = int((~(later | earlier)).sum())
     if outside:
         notes.append(f"{outside:,} line(s) fall outside both periods (or have no date) and are not counted.")
@@ -146,9 +119,7 @@ def split_periods(
         )
     frames = {"before": raw.frame, "after": raw.frame}
     if active_end is not None and ends is not None:
-        for key, day in (("before", middle - pd.Timedelta(days=1)), ("after", end)):
-            frames[key] = raw.frame.copy()
-            frames[key].loc[(ends > day).to_numpy(), active_end] = None  # not yet ended on that day
+        frames = _active_on_last_day(raw.frame, active_end, ends, middle - pd.Timedelta(days=1), end)
         notes.append(
             f"Subscription lines: each period's revenue is the ARR of the lines active on its last day "
             f"({periods['before_end']} and {periods['after_end']}), not the sum of lines that started in it."
@@ -156,6 +127,68 @@ def split_periods(
     before = _subset(primary, frames["before"], earlier, f"{periods['before_start']} to {periods['before_end']}")
     after = _subset(primary, frames["after"], later, f"{periods['after_start']} to {periods['after_end']}")
     return PeriodSplit(before=before, after=after, periods=periods, months=months, notes=notes)
+
+
+def _period_months(
+    name: str, first: pd.Timestamp, latest: pd.Timestamp, end: pd.Timestamp, months: int | None
+) -> tuple[int, list[str]]:
+    """The length of each period in months, and a note when it is shorter than the default year.
+
+    `months` None takes the longest whole number of months up to 12 whose two periods ending at
+    `end` the file covers (from its `first` line, with a month's slack); a chosen length the file
+    does not cover raises `InputError`, naming the longest that fits.
+    """
+    covered = lambda m: first <= _months_back(end, 2 * m) + pd.Timedelta(days=COVERAGE_SLACK_DAYS)  # noqa: E731
+    span = f"{first:%Y-%m-%d} to {latest:%Y-%m-%d}"
+    notes: list[str] = []
+    if months is None:
+        months = next((m for m in range(DEFAULT_PERIOD_MONTHS, 0, -1) if covered(m)), None)
+        if months is None:
+            raise InputError(
+                f"'{name}' covers {span}, too short for two periods of a month; "
+                "compare two snapshots instead, or use a longer export."
+            )
+        if months != DEFAULT_PERIOD_MONTHS:
+            notes.append(
+                f"The file covers {span}, less than two years: compared the last {months} months with the "
+                f"{months} before them."
+            )
+    elif not covered(months):
+        fits = next((m for m in range(months - 1, 0, -1) if covered(m)), None)
+        hint = f"choose a period of at most {fits} months" if fits else "use a longer export"
+        raise InputError(
+            f"'{name}' covers {span}, so the two {months}-month periods ending {end:%Y-%m-%d} do not "
+            f"both fall in it; {hint}."
+        )
+    return months, notes
+
+
+def _period_lines(
+    dates: pd.Series, ends: pd.Series | None, start: pd.Timestamp, middle: pd.Timestamp, end: pd.Timestamp
+) -> tuple[pd.Series, pd.Series]:
+    """Which lines belong to the earlier period (from `start`) and which to the later one (`middle` to `end`).
+
+    Dated lines fall in the period of their date. Subscription lines (`ends` given) belong to each
+    period they are active on the last day of: started by then and not ended before it.
+    """
+    end_of_day = end + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+    if ends is None:
+        return (dates >= start) & (dates < middle), (dates >= middle) & (dates <= end_of_day)
+    before_day = middle - pd.Timedelta(days=1)
+    return (dates < middle) & (ends.isna() | (ends >= before_day)), (dates <= end_of_day) & (
+        ends.isna() | (ends >= end)
+    )
+
+
+def _active_on_last_day(
+    frame: pd.DataFrame, active_end: str, ends: pd.Series, before_end: pd.Timestamp, end: pd.Timestamp
+) -> dict[str, pd.DataFrame]:
+    """The lines as each period's last day saw them: end dates after that day cleared (not yet known then)."""
+    frames = {}
+    for key, day in (("before", before_end), ("after", end)):
+        frames[key] = frame.copy()
+        frames[key].loc[(ends > day).to_numpy(), active_end] = None  # not yet ended on that day
+    return frames
 
 
 def _subset(primary: Source, frame: pd.DataFrame, rows: pd.Series, label: str) -> Source:

@@ -28,9 +28,9 @@ from segmentation.intake.aggregate import (
     pick_attribute,
     window_sums,
 )
-from segmentation.intake.build import _CANCELLED
 from segmentation.intake.parsing import parse_dates
 from segmentation.intake.table import LedgerEntry
+from segmentation.intake.transactions import CANCELLED as _CANCELLED
 from segmentation.vocabulary import sums_per_customer
 
 RUN_RATE_MONTHS = 12

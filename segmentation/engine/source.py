@@ -20,12 +20,16 @@ from ibis.backends import BaseBackend
 
 from segmentation.engine.text import trimmed
 from segmentation.errors import InputError
-from segmentation.intake.build import _event_date, _order_key, _other_id, _source_roles, _unit
+from segmentation.intake.amounts import revenue_unit as _unit
+from segmentation.intake.columns import is_other_id as _other_id
 from segmentation.intake.reading import read_raw
 from segmentation.intake.roles import _COORD, choose_id, choose_revenue, profile_columns
+from segmentation.intake.roles import source_column_roles as _source_roles
 from segmentation.intake.settings import IntakeSettings
 from segmentation.intake.sources import Source
 from segmentation.intake.table import ColumnRole
+from segmentation.intake.transactions import order_key_column as _order_key
+from segmentation.intake.windows import event_date_column as _event_date
 
 SAMPLE_ROWS = 20_000
 """Rows brought back from an engine table to decide the columns' roles."""

@@ -8,7 +8,7 @@ the whole column.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +26,7 @@ from segmentation.intake.parsing import (
     parse_dates,
     parse_numbers,
 )
+from segmentation.intake.settings import IntakeSettings
 from segmentation.intake.table import ROLES, ColumnRole
 from segmentation.vocabulary import words
 
@@ -339,27 +340,31 @@ def spend_like_groups(profiles: dict[str, ColumnProfile], exclude: set[str]) -> 
     return [sorted(names) for _, names in sorted(groups.items()) if len(names) >= 2]
 
 
+_MONTHLY_MONEY = {
+    "charge", "charges", "fee", "fees", "revenue", "amount", "price", "payment", "spend", "bill", "billing", "value",
+}  # fmt: skip
+"""Words that, with "monthly", say MRR ("Monthly Charges", "monthly_value")."""
+_MONEY_NAME_SCORES: tuple[tuple[frozenset[str], float, float], ...] = (
+    (frozenset(_REVENUE_WORDS), 0.9, 0.9),
+    (frozenset({"amount", "charges", "charge", "spend", "spent", "billed", "billing", "paid", "monetary"}), 0.75, 0.7),
+    (frozenset({"dollar", "dollars", "value", "net", "gross", "payment", "payments", "fees", "fee"}), 0.6, 0.6),
+    (frozenset({"total", "price"}), 0.4, 0.4),
+)
+"""(words, score, score when "total" is in the name too), tried in order: the first with a word of the name wins."""
+
+
 def revenue_name_score(name: str) -> tuple[float, str]:
     """Return how much a name says "money the customer pays" (0–1) and the unit it implies."""
     words = tokens(name)
-    key = compact(name)
     if not words or any(w in _NOT_MONEY for w in words):
         return 0.0, "revenue"
-    if "arr" in words or "annualrecurring" in key:
+    if "arr" in words or "annualrecurring" in compact(name):
         return 1.0, "ARR"
-    money = {"charge", "charges", "fee", "fees", "revenue", "amount", "price", "payment", "spend", "bill", "billing"}
-    if "mrr" in words or ("monthly" in words and any(w in money or w == "value" for w in words)):
+    if "mrr" in words or ("monthly" in words and any(w in _MONTHLY_MONEY for w in words)):
         return 0.95, "MRR"
-    if any(w in _REVENUE_WORDS for w in words):
-        return 0.9, "revenue"
-    if any(
-        w in {"amount", "charges", "charge", "spend", "spent", "billed", "billing", "paid", "monetary"} for w in words
-    ):
-        return 0.75 if "total" not in words else 0.7, "revenue"
-    if any(w in {"dollar", "dollars", "value", "net", "gross", "payment", "payments", "fees", "fee"} for w in words):
-        return 0.6, "revenue"
-    if "total" in words or "price" in words:
-        return 0.4, "revenue"
+    for money_words, score, with_total in _MONEY_NAME_SCORES:
+        if any(w in money_words for w in words):
+            return (with_total if "total" in words else score), "revenue"
     return 0.0, "revenue"
 
 
@@ -368,24 +373,7 @@ def choose_revenue(
 ) -> RevenueChoice | None:
     """Return the revenue column, a sum or quantity × price product, or None (raises when `required`)."""
     if wanted is not None:
-        operation, factors = parse_revenue_formula(wanted, profiles)
-        missing = [f for f in factors if f not in profiles]
-        if missing or (operation == "product" and len(factors) > 2) or (operation != "single" and len(factors) < 2):
-            if not required:
-                return None
-            raise InputError(
-                f"Revenue column '{wanted}' is not in '{source_name}'"
-                + (f" (no column '{missing[0]}')" if missing and missing[0] != wanted else "")
-                + f"; its columns are {_listing(profiles)}. Choose one of those, or add columns up as "
-                "'A+B+C' (--revenue-column or the Data page)."
-            )
-        unit = revenue_name_score(factors[0])[1] if operation != "product" else "revenue"
-        units = {revenue_name_score(f)[1] for f in factors} if operation == "sum" else {unit}
-        unit = unit if len(units) == 1 else "revenue"
-        reason = "chosen in the settings"
-        if operation == "sum":
-            reason = f"chosen in the settings: the sum of {', '.join(repr(f) for f in factors)}"
-        return RevenueChoice(wanted, factors, unit, 1.0, reason, operation)
+        return _chosen_revenue(profiles, wanted, source_name, required)
     candidates: list[tuple[float, str, str]] = []
     for name, profile in profiles.items():
         if name in exclude or profile.present_share < 0.3 or profile.datelike:
@@ -420,6 +408,35 @@ def choose_revenue(
         )
     if not required:
         return None
+    raise _no_revenue(profiles, exclude, source_name)
+
+
+def _chosen_revenue(
+    profiles: dict[str, ColumnProfile], wanted: str, source_name: str, required: bool
+) -> RevenueChoice | None:
+    """The revenue the settings name (a column, a sum or a product); None or `InputError` when it is not there."""
+    operation, factors = parse_revenue_formula(wanted, profiles)
+    missing = [f for f in factors if f not in profiles]
+    if missing or (operation == "product" and len(factors) > 2) or (operation != "single" and len(factors) < 2):
+        if not required:
+            return None
+        raise InputError(
+            f"Revenue column '{wanted}' is not in '{source_name}'"
+            + (f" (no column '{missing[0]}')" if missing and missing[0] != wanted else "")
+            + f"; its columns are {_listing(profiles)}. Choose one of those, or add columns up as "
+            "'A+B+C' (--revenue-column or the Data page)."
+        )
+    unit = revenue_name_score(factors[0])[1] if operation != "product" else "revenue"
+    units = {revenue_name_score(f)[1] for f in factors} if operation == "sum" else {unit}
+    unit = unit if len(units) == 1 else "revenue"
+    reason = "chosen in the settings"
+    if operation == "sum":
+        reason = f"chosen in the settings: the sum of {', '.join(repr(f) for f in factors)}"
+    return RevenueChoice(wanted, factors, unit, 1.0, reason, operation)
+
+
+def _no_revenue(profiles: dict[str, ColumnProfile], exclude: set[str], source_name: str) -> InputError:
+    """The error for a file with no revenue column: what was looked at, and a sum to try when spend is split."""
     numeric = sorted(n for n, p in profiles.items() if p.numeric and n not in exclude)
     groups = spend_like_groups(profiles, exclude)
     hint = ""
@@ -430,7 +447,7 @@ def choose_revenue(
             f'to analyse total spend, pass --revenue-column "{revenue_formula(biggest)}" or tick them under '
             "'Revenue is the sum of' on the Data page."
         )
-    raise InputError(
+    return InputError(
         f"No usable revenue column in '{source_name}': looked at {_listing(profiles)} "
         f"(numeric: {', '.join(numeric) or 'none'}) and none is named like revenue, ARR, MRR, amount or charges; "
         "pass --revenue-column or pick one on the Data page." + hint
@@ -470,35 +487,101 @@ def margin_kind(name: str) -> str | None:
 
 
 def describe_role(profile: ColumnProfile, n_rows: int) -> ColumnRole:
-    """Return the role of a column that is neither the customer ID nor revenue."""
-    name = profile.name
+    """Return the role of a column that is neither the customer ID nor revenue: the first of `_ROLE_RULES`
+    that recognises it, else ``categorical``."""
+    for rule in _ROLE_RULES:
+        role = rule(profile, n_rows)
+        if role is not None:
+            return role
+    return ColumnRole(profile.name, "categorical", 0.8, f"{profile.distinct:,} distinct values")
+
+
+def _constant(profile: ColumnProfile, n_rows: int) -> ColumnRole | None:
+    """One value in (nearly) every row, or nothing at all."""
+    del n_rows
     if profile.distinct <= 1 and profile.present_share >= 0.99:
-        return ColumnRole(name, "constant", 1.0, "one value in every row")
+        return ColumnRole(profile.name, "constant", 1.0, "one value in every row")
     if profile.distinct == 0:
-        return ColumnRole(name, "constant", 1.0, "empty in every row")
-    if OUTCOME_NAME.search(name):
-        return ColumnRole(name, "outcome", 0.9, "name says churn or cancellation: an outcome, never a clustering input")
+        return ColumnRole(profile.name, "constant", 1.0, "empty in every row")
+    return None
+
+
+def _outcome(profile: ColumnProfile, n_rows: int) -> ColumnRole | None:
+    """Named like churn or cancellation: what happened to the customer, never a clustering input."""
+    del n_rows
+    if OUTCOME_NAME.search(profile.name):
+        return ColumnRole(
+            profile.name, "outcome", 0.9, "name says churn or cancellation: an outcome, never a clustering input"
+        )
+    return None
+
+
+def _boolean(profile: ColumnProfile, n_rows: int) -> ColumnRole | None:
+    """Only yes/no values."""
+    del n_rows
     if profile.boolean:
-        return ColumnRole(name, "boolean", 0.95, "only yes/no (or true/false, 1/0) values")
+        return ColumnRole(profile.name, "boolean", 0.95, "only yes/no (or true/false, 1/0) values")
+    return None
+
+
+def _date(profile: ColumnProfile, n_rows: int) -> ColumnRole | None:
+    """Nearly every value is a date."""
+    del n_rows
     if profile.datelike:
         order = profile.dates.order.replace("_", "-")
-        return ColumnRole(name, "date", 0.9, f"{profile.dates.parse_rate:.0%} of values are dates ({order})")
-    if _GEO.search(name):
-        return ColumnRole(name, "geographic", 0.85, "name says it is a place")
+        return ColumnRole(profile.name, "date", 0.9, f"{profile.dates.parse_rate:.0%} of values are dates ({order})")
+    return None
+
+
+def _place(profile: ColumnProfile, n_rows: int) -> ColumnRole | None:
+    """Named like a place (country, city, postcode, coordinates …)."""
+    del n_rows
+    if _GEO.search(profile.name):
+        return ColumnRole(profile.name, "geographic", 0.85, "name says it is a place")
+    return None
+
+
+def _customer_name(profile: ColumnProfile, n_rows: int) -> ColumnRole | None:
+    """Named like the customer's name, with mostly distinct values."""
+    name = profile.name
     if _NAME_COLUMN.match(name.strip()) and profile.distinct > 0.5 * max(n_rows * profile.present_share, 1):
         return ColumnRole(name, "customer_name", 0.85, "name says customer name; mostly distinct values")
-    if profile.numeric:
-        reason = f"{profile.numbers.parse_rate:.0%} of values are numbers"
-        kind = margin_kind(name)
-        if kind is not None:
-            reason += f"; read as {kind} (segment margin and loss-making accounts)"
-        return ColumnRole(name, "numeric", 0.9, reason)
+    return None
+
+
+def _number(profile: ColumnProfile, n_rows: int) -> ColumnRole | None:
+    """Nearly every value is a number (a profit, margin or cost column says so)."""
+    del n_rows
+    if not profile.numeric:
+        return None
+    reason = f"{profile.numbers.parse_rate:.0%} of values are numbers"
+    kind = margin_kind(profile.name)
+    if kind is not None:
+        reason += f"; read as {kind} (segment margin and loss-making accounts)"
+    return ColumnRole(profile.name, "numeric", 0.9, reason)
+
+
+def _free_text(profile: ColumnProfile, n_rows: int) -> ColumnRole | None:
+    """Long free text, or labels where almost every value differs: nothing to group customers by."""
     present_rows = max(n_rows * profile.present_share, 1)
     if profile.mean_length > 25 and profile.distinct > 0.3 * present_rows:
-        return ColumnRole(name, "text", 0.8, f"long free text (average {profile.mean_length:.0f} characters)")
+        return ColumnRole(profile.name, "text", 0.8, f"long free text (average {profile.mean_length:.0f} characters)")
     if profile.distinct > 0.9 * present_rows and present_rows > 50:
-        return ColumnRole(name, "text", 0.6, "almost every value is different (labels or notes)")
-    return ColumnRole(name, "categorical", 0.8, f"{profile.distinct:,} distinct values")
+        return ColumnRole(profile.name, "text", 0.6, "almost every value is different (labels or notes)")
+    return None
+
+
+_ROLE_RULES: tuple[Callable[[ColumnProfile, int], ColumnRole | None], ...] = (
+    _constant,
+    _outcome,
+    _boolean,
+    _date,
+    _place,
+    _customer_name,
+    _number,
+    _free_text,
+)
+"""The role rules in the order they are tried; the order decides (a yes/no column named "churned" is an outcome)."""
 
 
 def apply_override(role: ColumnRole, override: str) -> ColumnRole:
@@ -517,3 +600,43 @@ def check_overrides(roles: dict[str, str], columns: list[str]) -> list[str]:
         if column not in columns:
             notes.append(f"The settings give column '{column}' a role, but the file has no such column.")
     return notes
+
+
+def source_column_roles(
+    profiles: dict[str, ColumnProfile],
+    id_role: ColumnRole,
+    revenue: RevenueChoice | None,
+    settings: IntakeSettings,
+    n_rows: int,
+    *,
+    rejected: dict[str, str] | None = None,
+) -> dict[str, ColumnRole]:
+    """Return the role of every source column once the customer ID and revenue are chosen.
+
+    The revenue column (or each part of a summed revenue) gets the role ``revenue``; the rest are
+    detected (`describe_role`) and then set as the settings say. `rejected`: columns tried as revenue
+    and refused, with why, which their reason then says.
+    """
+    roles: dict[str, ColumnRole] = {}
+    single = revenue is not None and revenue.operation == "single"
+    revenue_columns = set(revenue.factors) if revenue is not None and single else set()
+    summed = set(revenue.factors) if revenue is not None and revenue.operation == "sum" else set()
+    rejected = rejected or {}
+    for name, profile in profiles.items():
+        if name == id_role.column:
+            roles[name] = id_role
+        elif name in revenue_columns and revenue is not None:
+            roles[name] = ColumnRole(name, "revenue", revenue.confidence, revenue.reason)
+        elif name in summed and revenue is not None:
+            roles[name] = ColumnRole(
+                name, "revenue", revenue.confidence, f"part of the revenue: revenue = {' + '.join(revenue.factors)}"
+            )
+        else:
+            role = describe_role(profile, n_rows)
+            if name in rejected:
+                role = ColumnRole(
+                    name, role.role, role.confidence, f"{role.reason}; not taken as revenue: it {rejected[name]}"
+                )
+            override = settings.roles.get(name)
+            roles[name] = apply_override(role, override) if override else role
+    return roles
