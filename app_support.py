@@ -11,6 +11,7 @@ given (`tests/test_app_pages.py` checks no page changes it). Exports are ``st.ca
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import json
 import re
@@ -405,6 +406,62 @@ def bound(
             if st.session_state.get(COMPUTED_KEY):
                 # The page above this widget was drawn from the old settings: draw it again.
                 st.rerun()
+    return value
+
+
+UNCHANGED = object()
+"""What a `bound_entry` conversion returns when the widget's value should leave the settings as they are."""
+
+
+def _apply_entry(key: str, path: str, entry: tuple[str, ...], from_widget: Callable[[Any], Any]) -> None:
+    """A `bound_entry` widget's callback: its new value into one entry of the mapping at `path`."""
+    new = from_widget(st.session_state[key])
+    if new is UNCHANGED:
+        return
+    mapping = copy.deepcopy(dict(get_path(get_config(), path)))
+    node = mapping
+    for part in entry[:-1]:
+        node = node.setdefault(part, {})
+    if new is None:
+        node.pop(entry[-1], None)
+    else:
+        node[entry[-1]] = new
+    try:
+        update_config(**{path: mapping})
+    except InputError as exc:
+        st.session_state[_ENTRY_ERRORS] = {**st.session_state.get(_ENTRY_ERRORS, {}), key: str(exc)}
+
+
+_ENTRY_ERRORS = "_entry_errors"
+
+
+def bound_entry(
+    widget: Callable[..., Any],
+    label: str,
+    path: str,
+    entry: str | tuple[str, ...],
+    *,
+    key: str,
+    shown: Any,
+    from_widget: Callable[[Any], Any] | None = None,
+    **kwargs: Any,
+) -> Any:
+    """Render `widget` bound to one entry of the mapping setting at `path` (a segment's name, one grid
+    cell, a segment's model override, a playbook, a segment's note).
+
+    The widget starts from `shown` (what the plan or segments use now); a change reaches the settings in
+    the widget's callback, so the page is drawn once, from the new settings. `from_widget` turns the
+    widget's value into the entry's new value: None removes the entry (back to the default), `UNCHANGED`
+    leaves the settings alone. Returns the widget's value.
+    """
+    entry = (entry,) if isinstance(entry, str) else entry
+    if key not in st.session_state:
+        st.session_state[key] = shown
+    kwargs["on_change"] = partial(_apply_entry, key, path, entry, from_widget or (lambda v: v))
+    value = widget(label, key=key, **kwargs)
+    error = st.session_state.get(_ENTRY_ERRORS, {}).pop(key, None)
+    if error:
+        st.error(inert(error))
     return value
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
@@ -324,20 +325,28 @@ made_from["segmentation"].pop("names", None)
 segments_made_from = hashlib.sha256(
     json.dumps({k: made_from[k] for k in ("intake", "criteria", "segmentation")}, sort_keys=True).encode()
 ).hexdigest()[:12]
+
+
+def _renamed(profile_name: str) -> Callable[[str], object]:
+    """A rename box's new name: an empty box or the name it already has leaves the names as they are."""
+    return lambda text: text.strip() if text.strip() and text.strip() != profile_name else support.UNCHANGED
+
+
 with st.expander("Rename or merge segments"):
-    names = dict(config.segmentation.names)
     halves = st.columns(2)
     for i, profile in enumerate(segmentation.profiles):
         # Keyed by what the segments were made from, so a box never carries a name over to a
         # different segmentation (another method, k or criteria).
-        new = halves[i % 2].text_input(
-            f"Segment {profile.id}", value=profile.name, key=f"rename.{segments_made_from}.{profile.id}"
-        )
-        if new.strip() and new.strip() != profile.name:
-            names[str(profile.id)] = new.strip()
-    if names != dict(config.segmentation.names):
-        support.update_config(**{"segmentation.names": names})
-        st.rerun()
+        with halves[i % 2]:
+            support.bound_entry(
+                st.text_input,
+                f"Segment {profile.id}",
+                "segmentation.names",
+                str(profile.id),
+                key=f"rename.{segments_made_from}.{profile.id}",
+                shown=profile.name,
+                from_widget=_renamed(profile.name),
+            )
     pair = st.multiselect(
         "Merge these segments",
         [p.id for p in segmentation.profiles],

@@ -123,29 +123,26 @@ with st.expander("Change the policy: tiers, grid, capacity, costs", expanded=Fal
             }[v],
         )
     st.markdown(f"**Grid** (rows: current {support.inert(unit)} tier; columns: potential tier)")
-    grid = {tier: dict(row) for tier, row in result.config.service.grid.items()}
+    grid = result.config.service.grid
     header = st.columns(4)
     header[0].caption(f"{support.inert(unit)} ↓ / potential →")
     for i, tier in enumerate(("high", "mid", "low")):
         header[i + 1].caption(TIER_LABELS[tier])
-    changed = False
     for arr_tier in ("high", "mid", "low"):
         grid_row = st.columns(4)
         grid_row[0].markdown(TIER_LABELS[arr_tier])
         for i, potential_tier in enumerate(("high", "mid", "low")):
-            choice = grid_row[i + 1].selectbox(
-                f"{arr_tier}/{potential_tier}",
-                SERVICE_MODELS,
-                index=SERVICE_MODELS.index(grid[arr_tier][potential_tier]),
-                key=f"grid.{arr_tier}.{potential_tier}",
-                label_visibility="collapsed",
-            )
-            if choice != grid[arr_tier][potential_tier]:
-                grid[arr_tier][potential_tier] = choice
-                changed = True
-    if changed:
-        support.update_config(**{"service.grid": grid})
-        st.rerun()
+            with grid_row[i + 1]:
+                support.bound_entry(
+                    st.selectbox,
+                    f"{arr_tier}/{potential_tier}",
+                    "service.grid",
+                    (arr_tier, potential_tier),
+                    key=f"grid.{arr_tier}.{potential_tier}",
+                    shown=grid[arr_tier][potential_tier],
+                    options=SERVICE_MODELS,
+                    label_visibility="collapsed",
+                )
 
     st.markdown("**Capacity** (0 CSMs = no limit; the headcount needed is shown instead)")
     support.capacity_inputs()
@@ -205,17 +202,17 @@ with st.expander("Change the policy: tiers, grid, capacity, costs", expanded=Fal
     options = ["(policy)", *SERVICE_MODELS]
     cols = st.columns(2)
     for i, profile in enumerate(result.segmentation.profiles):
-        override = overrides.get(str(profile.id), "(policy)")
-        picked = cols[i % 2].selectbox(
-            f"{profile.id}. {profile.name}", options, index=options.index(override), key=f"override.{profile.id}"
-        )
-        if picked != override:
-            if picked == "(policy)":
-                overrides.pop(str(profile.id), None)
-            else:
-                overrides[str(profile.id)] = picked
-            support.update_config(**{"service.segment_overrides": overrides})
-            st.rerun()
+        with cols[i % 2]:
+            support.bound_entry(
+                st.selectbox,
+                f"{profile.id}. {profile.name}",
+                "service.segment_overrides",
+                str(profile.id),
+                key=f"override.{profile.id}",
+                shown=overrides.get(str(profile.id), "(policy)"),
+                from_widget=lambda picked: None if picked == "(policy)" else picked,
+                options=options,
+            )
 
 # --- what changed --------------------------------------------------------------------------
 baseline = support.default_policy_plan()
@@ -338,18 +335,19 @@ with st.expander("How today's service is read, and the move rules"):
 
 # --- playbooks -----------------------------------------------------------------------------
 st.subheader("Playbooks")
-playbooks = dict(result.config.service.playbooks)
 defaults = summary.get("playbooks", {})
 playbook_boxes = st.grid(3, min_column_width=260)
 for model in SERVICE_MODELS:
-    text = playbook_boxes.text_area(
-        model.capitalize(), value=defaults.get(model, ""), height=180, key=f"playbook.{model}"
-    )
-    if text != defaults.get(model, ""):
-        playbooks[model] = text
-if playbooks != dict(result.config.service.playbooks):
-    support.update_config(**{"service.playbooks": playbooks})
-    st.rerun()
+    with playbook_boxes.container():
+        support.bound_entry(
+            st.text_area,
+            model.capitalize(),
+            "service.playbooks",
+            model,
+            key=f"playbook.{model}",
+            shown=defaults.get(model, ""),
+            height=180,
+        )
 
 for profile in result.segmentation.profiles:
     actions = plan.segment_actions.get(str(profile.id)) or []
@@ -394,18 +392,17 @@ if result.config.service.pins and st.button("Remove all pins", key="pins_clear")
     st.rerun()
 
 with st.expander("A note per segment (added to the playbook of its accounts)"):
-    notes = dict(result.config.service.segment_playbooks)
+    notes = result.config.service.segment_playbooks
     for profile in result.segmentation.profiles:
-        text = st.text_input(
-            f"{profile.id}. {profile.name}", value=notes.get(str(profile.id), ""), key=f"segment_playbook.{profile.id}"
+        support.bound_entry(
+            st.text_input,
+            f"{profile.id}. {profile.name}",
+            "service.segment_playbooks",
+            str(profile.id),
+            key=f"segment_playbook.{profile.id}",
+            shown=notes.get(str(profile.id), ""),
+            from_widget=lambda text: text.strip() or None,
         )
-        if text.strip():
-            notes[str(profile.id)] = text.strip()
-        else:
-            notes.pop(str(profile.id), None)
-    if notes != dict(result.config.service.segment_playbooks):
-        support.update_config(**{"service.segment_playbooks": notes})
-        st.rerun()
 
 st.subheader(f"Cost to serve against {support.inert(unit)}, per segment and model")
 st.dataframe(

@@ -282,6 +282,42 @@ def test_renaming_a_segment_is_kept_in_the_settings() -> None:
     assert at.dataframe[0].value["segment_name"].iloc[0] == "Our best accounts"
 
 
+def test_a_mapping_widget_changes_its_entry_in_one_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A segment's name, a grid cell, a segment's override, a playbook and a segment's note each reach the
+    settings in the widget's callback: the page runs once, drawn from the new settings (it ran twice)."""
+    from streamlit.runtime.scriptrunner.script_runner import ScriptRunner
+
+    runs: list[int] = []
+    run_script = ScriptRunner._run_script
+
+    def counted(self: ScriptRunner, *args: object, **kwargs: object) -> object:
+        runs.append(1)
+        return run_script(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ScriptRunner, "_run_script", counted)
+
+    def once(widget: object, value: object) -> object:
+        runs.clear()
+        widget.set_value(value).run()  # type: ignore[attr-defined]
+        assert not at.exception
+        assert len(runs) == 1, f"{len(runs)} runs for one change"
+        return at.session_state["config"]
+
+    at = visit(start(), "segments.py")
+    box = next(t for t in at.text_input if str(t.key).startswith("rename.") and str(t.key).endswith(".2"))
+    assert once(box, "Quiet accounts").segmentation.names == {"2": "Quiet accounts"}
+    visit(at, "service_models.py")
+    assert once(at.selectbox(key="grid.low.high"), "high-touch").service.grid["low"]["high"] == "high-touch"
+    assert once(at.selectbox(key="override.2"), "tech-touch").service.segment_overrides == {"2": "tech-touch"}
+    assert at.selectbox(key="override.2").label.startswith("2. Quiet accounts")
+    assert once(at.selectbox(key="override.2"), "(policy)").service.segment_overrides == {}
+    playbook = once(at.text_area(key="playbook.tech-touch"), "Webinars and a help centre.").service.playbooks
+    assert playbook["tech-touch"] == "Webinars and a help centre."
+    box = at.text_input(key="segment_playbook.1")
+    assert once(box, "  Call before renewal  ").service.segment_playbooks == {"1": "Call before renewal"}
+    assert once(at.text_input(key="segment_playbook.1"), "").service.segment_playbooks == {}
+
+
 def test_loaded_settings_are_not_overwritten_by_widgets_seen_before() -> None:
     """Visit the Service page (its grid and override boxes hold values), then load other settings."""
     from segmentation.config import AnalysisConfig
