@@ -425,6 +425,7 @@ def parse_dates(text: pd.Series | Distinct, date_order: str = "auto", allow_seri
 
 
 def _parse_dates(text: pd.Series, date_order: str, allow_serial: bool) -> DateParse:
+    """Parse each cell by the way of writing a date it matches (ISO, D/M/Y, YYYYMMDD, month names, Excel days)."""
     source = text.astype("str").str.strip()
     missing = _missing(source)
     result = pd.Series(pd.NaT, index=source.index, dtype="datetime64[ns]")
@@ -434,35 +435,13 @@ def _parse_dates(text: pd.Series, date_order: str, allow_serial: bool) -> DatePa
 
     iso = source.str.match(_ISO, na=False) & ~missing
     if iso.any():
-        normal = source[iso]
-        slashed = normal.str.match(r"^\d{4}[/.]", na=False)
-        if slashed.any():
-            normal = normal.where(
-                ~slashed, normal.str.slice(0, 10).str.replace(r"[/.]", "-", regex=True) + normal.str.slice(10)
-            )
-        parsed = pd.to_datetime(normal, errors="coerce", format="ISO8601", utc=True).dt.tz_localize(None)
-        result[iso] = _in_range(parsed, outside)
+        result[iso] = _in_range(_iso_dates(source[iso]), outside)
         orders.append("iso")
 
     dmy = source.str.match(_DMY, na=False) & ~missing
     if dmy.any():
-        parts = source[dmy].str.extract(_DMY)
-        first = pd.to_numeric(parts[0], errors="coerce")
-        second = pd.to_numeric(parts[1], errors="coerce")
-        order = date_order
-        if order == "auto":
-            if (first > 12).any() and not (second > 12).any():
-                order = "day_first"
-            elif (second > 12).any() and not (first > 12).any():
-                order = "month_first"
-            else:
-                order = "month_first"
-                ambiguous = not ((first > 12).any() and (second > 12).any())
-        day, month = (parts[0], parts[1]) if order == "day_first" else (parts[1], parts[0])
-        year = parts[2].where(parts[2].str.len() == 4, "20" + parts[2])
-        stamp = year + "-" + month.str.zfill(2) + "-" + day.str.zfill(2)
-        stamp = stamp.where(parts[3].isna(), stamp + " " + parts[3].fillna(""))
-        result[dmy] = _in_range(pd.to_datetime(stamp, errors="coerce", format="ISO8601"), outside)
+        parsed, order, ambiguous = _dmy_dates(source[dmy], date_order)
+        result[dmy] = _in_range(parsed, outside)
         orders.append(order)
 
     compact = source.str.match(_COMPACT, na=False) & ~missing
@@ -477,17 +456,12 @@ def _parse_dates(text: pd.Series, date_order: str, allow_serial: bool) -> DatePa
         orders.append("mixed")
 
     if allow_serial:
-        rest = result.isna() & ~missing
-        serial = pd.to_numeric(source.where(rest), errors="coerce")
-        usable = serial.between(18264, 73051)  # 1950 to 2100: other numbers are not dates
+        usable, serials = _excel_serials(source.where(result.isna() & ~missing))
         if usable.any():
-            days = pd.to_timedelta(serial[usable], unit="D")
-            result[usable] = (EXCEL_EPOCH + days).astype("datetime64[ns]")
+            result[usable] = serials
             orders.append("excel_serial")
 
-    order_name = orders[0] if len(orders) == 1 else ("mixed" if orders else "none")
-    if any(o in {"day_first", "month_first"} for o in orders):
-        order_name = next(o for o in orders if o in {"day_first", "month_first"})
+    order_name = _order_name(orders)
     if outside.any():
         missing = missing | outside
         return DateParse(
@@ -499,6 +473,58 @@ def _parse_dates(text: pd.Series, date_order: str, allow_serial: bool) -> DatePa
             outside_example=str(source[outside].iloc[0]),
         )
     return DateParse(values=result.where(~missing), missing=missing, order=order_name, ambiguous=ambiguous)
+
+
+def _iso_dates(text: pd.Series) -> pd.Series:
+    """ISO dates (``2024-01-31``, also ``2024/01/31`` and ``2024.01.31``), with time and zone, as naive UTC."""
+    slashed = text.str.match(r"^\d{4}[/.]", na=False)
+    if slashed.any():
+        text = text.where(~slashed, text.str.slice(0, 10).str.replace(r"[/.]", "-", regex=True) + text.str.slice(10))
+    return pd.to_datetime(text, errors="coerce", format="ISO8601", utc=True).dt.tz_localize(None)
+
+
+def _dmy_dates(text: pd.Series, date_order: str) -> tuple[pd.Series, str, bool]:
+    """D/M/Y or M/D/Y dates: (dates, order read, whether the data could not tell day from month)."""
+    parts = text.str.extract(_DMY)
+    order, ambiguous = _day_month_order(
+        pd.to_numeric(parts[0], errors="coerce"), pd.to_numeric(parts[1], errors="coerce"), date_order
+    )
+    day, month = (parts[0], parts[1]) if order == "day_first" else (parts[1], parts[0])
+    year = parts[2].where(parts[2].str.len() == 4, "20" + parts[2])
+    stamp = year + "-" + month.str.zfill(2) + "-" + day.str.zfill(2)
+    stamp = stamp.where(parts[3].isna(), stamp + " " + parts[3].fillna(""))
+    return pd.to_datetime(stamp, errors="coerce", format="ISO8601"), order, ambiguous
+
+
+def _day_month_order(first: pd.Series, second: pd.Series, date_order: str) -> tuple[str, bool]:
+    """The setting, or with ``auto`` the order a value above 12 decides (month first when none does).
+
+    Ambiguous when no value decides; values above 12 in both places (bad data) decide nothing either.
+    """
+    if date_order != "auto":
+        return date_order, False
+    first_high, second_high = bool((first > 12).any()), bool((second > 12).any())
+    if first_high and not second_high:
+        return "day_first", False
+    if second_high and not first_high:
+        return "month_first", False
+    return "month_first", not (first_high and second_high)
+
+
+def _excel_serials(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Which cells are Excel day numbers from 1950 to 2100 (other numbers are not dates), and their dates."""
+    serial = pd.to_numeric(text, errors="coerce")
+    usable = serial.between(18264, 73051)
+    days = pd.to_timedelta(serial[usable], unit="D")
+    return usable, (EXCEL_EPOCH + days).astype("datetime64[ns]")
+
+
+def _order_name(orders: list[str]) -> str:
+    """One name for the ways dates were written: day-first or month-first wins, else the one way, or mixed."""
+    order_name = orders[0] if len(orders) == 1 else ("mixed" if orders else "none")
+    if any(o in {"day_first", "month_first"} for o in orders):
+        order_name = next(o for o in orders if o in {"day_first", "month_first"})
+    return order_name
 
 
 _FIRST_NS = pd.Timestamp("1677-09-22")

@@ -20,7 +20,7 @@ import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -566,10 +566,10 @@ def _open_workbook(source: Source) -> Any:
 
 
 def _cell_text(value: Any) -> str:
+    """An Excel cell as text: whole numbers without ``.0``, ISO dates (with the time only when it is not
+    midnight); flags, durations and text as Python writes them."""
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return "True" if value else "False"
     if isinstance(value, float):
         if math.isfinite(value) and value.is_integer() and abs(value) < 1e15:
             return str(int(value))
@@ -578,9 +578,7 @@ def _cell_text(value: Any) -> str:
         return value.isoformat(sep=" ") if (value.hour or value.minute or value.second) else value.date().isoformat()
     if isinstance(value, date | time):
         return value.isoformat()
-    if isinstance(value, timedelta):
-        return str(value)
-    return str(value)
+    return str(value)  # bool → True/False, timedelta → 1 day, 2:00:00
 
 
 def _read_excel(source: Source, settings: IntakeSettings) -> RawTable:
