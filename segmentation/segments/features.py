@@ -351,6 +351,36 @@ def _assemble(blocks: list[np.ndarray | _CategoryBlock], n: int, width: int) -> 
     return matrix
 
 
+def _encode(
+    series: pd.Series, criterion: Criterion, weight: float, criteria: CriteriaSettings, notes: list[str]
+) -> tuple[np.ndarray | _CategoryBlock | None, list[str], Any]:
+    """Return one criterion's weighted block of features (None when the column is unusable), the features'
+    names and the column's raw values (category labels or numbers, for profiles); `notes` get what was done."""
+    column = criterion.column
+    block: np.ndarray | _CategoryBlock | None
+    if criterion.kind == "categorical":
+        categories = categorical_codes(series)
+        encoded, block_names, block_notes = _categorical_block(column, categories, criteria)
+        if encoded is not None:
+            encoded.table = encoded.table * weight
+        block = encoded
+        raw_values: Any = categories
+    else:
+        if criterion.kind == "date-derived":
+            values = days_since(series)
+            label = f"{column} (days since)"
+            notes.append(f"'{column}' is a date: used as days before the latest date in the column.")
+        else:
+            values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            label = column
+        scaled, block_notes = _numeric_block(column, values, criteria)
+        block = None if scaled is None else scaled * weight
+        block_names = [label]
+        raw_values = values
+    notes.extend(block_notes)
+    return block, block_names, raw_values
+
+
 def build_features(table: CustomerTable, criteria: CriteriaSettings) -> FeatureMatrix:
     """Return the scaled, weighted feature matrix for the chosen criteria (default: see `criteria_catalogue`).
 
@@ -379,28 +409,7 @@ def build_features(table: CustomerTable, criteria: CriteriaSettings) -> FeatureM
         if weight == 0:
             notes.append(f"'{column}' has weight 0, so it was left out.")
             continue
-        series = table.customers[column]
-        block: np.ndarray | _CategoryBlock | None
-        if criterion.kind == "categorical":
-            categories = categorical_codes(series)
-            encoded, block_names, block_notes = _categorical_block(column, categories, criteria)
-            if encoded is not None:
-                encoded.table = encoded.table * weight
-            block = encoded
-            raw_values: Any = categories
-        else:
-            if criterion.kind == "date-derived":
-                values = days_since(series)
-                label = f"{column} (days since)"
-                notes.append(f"'{column}' is a date: used as days before the latest date in the column.")
-            else:
-                values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-                label = column
-            scaled, block_notes = _numeric_block(column, values, criteria)
-            block = None if scaled is None else scaled * weight
-            block_names = [label]
-            raw_values = values
-        notes.extend(block_notes)
+        block, block_names, raw_values = _encode(table.customers[column], criterion, weight, criteria, notes)
         if block is None:
             continue
         blocks.append(block)

@@ -246,6 +246,10 @@ CODE = re.compile(r"^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9\-_/.]+$")
 """A token with letters and digits and no spaces: a product or plan code ('85123A', 'SKU-99')."""
 
 
+YES_LEVELS = ("Yes", "True", "1", "1.0")
+NO_LEVELS = ("No", "False", "0", "0.0")
+
+
 def category_phrase(column: str, level: str, stems: list[str] | None = None) -> str | None:
     """Return words for 'most of the segment has `level` in `column`', or None when it cannot be said plainly.
 
@@ -253,19 +257,30 @@ def category_phrase(column: str, level: str, stems: list[str] | None = None) -> 
     put in a name (they stay in the profile detail).
     """
     words = label(column, stems)
-    raw_words = words_of(column)
-    flag = bool(raw_words) and raw_words[0] in ("is", "has")
-    if level in ("Yes", "True", "1", "1.0"):
-        return f"{words} accounts" if flag else f"with {words}"
-    if level in ("No", "False", "0", "0.0"):
-        return f"non-{words} accounts" if flag else f"without {words}"
-    if level == "Missing":
-        return f"no {words} given"
-    if CODE.match(level.strip()) or not re.search(r"[A-Za-z]", level):
+    if level in (*YES_LEVELS, *NO_LEVELS, "Missing"):
+        raw_words = words_of(column)
+        return _answer_phrase(words, level, flag=bool(raw_words) and raw_words[0] in ("is", "has"))
+    if _is_code(level):
         return None
-    if "_" in level:
-        return None  # a raw identifier-like value
-    text = level.strip()
+    return _value_phrase(words, level.strip())
+
+
+def _answer_phrase(words: str, level: str, *, flag: bool) -> str:
+    """Return a yes/no/missing answer as words: a flag column ('is_trial') names accounts, others say with/without."""
+    if level in YES_LEVELS:
+        return f"{words} accounts" if flag else f"with {words}"
+    if level in NO_LEVELS:
+        return f"non-{words} accounts" if flag else f"without {words}"
+    return f"no {words} given"
+
+
+def _is_code(level: str) -> bool:
+    """Whether a category value is a code or identifier ('85123A', 'plan_b', '42'), which no name should hold."""
+    return bool(CODE.match(level.strip())) or not re.search(r"[A-Za-z]", level) or "_" in level
+
+
+def _value_phrase(words: str, text: str) -> str:
+    """Return a category value with its column's words where they help ('Month-to-month contract')."""
     if words.casefold() in BARE_VALUE_COLUMNS:
         return text
     if words and words.casefold() not in text.casefold() and len(text.split()) <= 2 and len(words.split()) <= 2:

@@ -222,7 +222,11 @@ def _name_rule(column: str, kind: str) -> str | None:
 def assess_columns(
     table: CustomerTable, entries: list[tuple[str, str, str]], revenue_parts: set[str]
 ) -> dict[str, Assessment]:
-    """Return an `Assessment` per candidate column; `entries` are (column, role, kind) tuples."""
+    """Return an `Assessment` per candidate column; `entries` are (column, role, kind) tuples.
+
+    First each column is screened on its name and values (an outcome, part of the revenue, an ID,
+    mostly missing, circular with revenue); the rest are judged on whether they form groups.
+    """
     sample = order_by_id(table)
     frame = table.customers.iloc[sample]
     n = len(frame)
@@ -235,54 +239,81 @@ def assess_columns(
         if column == "revenue":
             continue
         series = frame[column]
-        missing = float(series.isna().mean()) if n else 0.0
-        reason = None
-        if is_outcome(column, role):
-            reason = "says whether the customer has left (an outcome): segmenting on it would group by the answer"
-        elif column in revenue_parts or column in _DERIVED_FROM_REVENUE:
-            reason = "part of the revenue itself, so segmenting on it would be circular"
-        elif kind == "date-derived":
-            reason = "dates are not picked by default"
-        else:
-            reason = _name_rule(column, kind)
-        if reason is None and missing > MAX_MISSING:
-            reason = f"missing for {missing:.0%} of customers"
-        if reason is None and kind == "categorical":
-            texts = series.dropna().astype(str)
-            distinct = texts.nunique()
-            if distinct > max(50, MANY_LEVELS_SHARE * n):
-                reason = (
-                    f"{distinct:,} different values in {n:,} customers: an ID, free text or something that "
-                    "changes from order to order, not a trait shared by a group"
-                )
-            elif distinct > 10 and _looks_like_codes(texts):
-                reason = "holds codes, not a trait a person reads"
-            elif texts.str.len().mean() > 40:
-                reason = "long free text, not a trait shared by a group"
+        reason = _name_reason(column, role, kind, revenue_parts) or _values_reason(series, kind, n)
+        values = None
         if reason is None and kind == "numeric":
             values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-            keep = ~np.isnan(values)
-            if keep.sum() >= 10 and np.nanstd(values) > 0 and revenue[keep].std() > 0:
-                rho = float(pd.Series(values[keep]).corr(pd.Series(revenue[keep]), method="spearman"))
-                if math.isfinite(rho) and abs(rho) >= CIRCULAR_CORRELATION:
-                    reason = (
-                        f"moves almost exactly with the revenue (rank correlation {rho:.2f}), "
-                        "so segmenting on it would sort by revenue twice (circular)"
-                    )
-            if reason is None:
-                if len(np.unique(values[keep])) <= 2:
-                    categories[column] = pd.factorize(pd.Series(values))[0]
-                else:
-                    numbers[column] = values
-        elif reason is None:
-            categories[column] = pd.factorize(series.astype("str").where(series.notna(), "Missing"))[0]
+            reason = _circular_reason(values, revenue)
         if reason is not None:
             out[column] = Assessment(0.0, reason)
+            continue
+        pending.append(column)
+        if values is None:
+            categories[column] = pd.factorize(series.astype("str").where(series.notna(), "Missing"))[0]
+        elif len(np.unique(values[~np.isnan(values)])) <= 2:
+            categories[column] = pd.factorize(pd.Series(values))[0]
         else:
-            pending.append(column)
+            numbers[column] = values
     if n < MIN_TO_JUDGE:  # too few customers to judge structure: every column that may be a trait counts
         out.update({c: Assessment(0.0, None) for c in pending})
         return out
+    out.update(_judge_structure(pending, numbers, categories))
+    return out
+
+
+def _name_reason(column: str, role: str, kind: str, revenue_parts: set[str]) -> str | None:
+    """Return why a column's name or kind rules it out as a criterion (an outcome, part of the revenue, a date,
+    an identifier), or None."""
+    if is_outcome(column, role):
+        return "says whether the customer has left (an outcome): segmenting on it would group by the answer"
+    if column in revenue_parts or column in _DERIVED_FROM_REVENUE:
+        return "part of the revenue itself, so segmenting on it would be circular"
+    if kind == "date-derived":
+        return "dates are not picked by default"
+    return _name_rule(column, kind)
+
+
+def _values_reason(series: pd.Series, kind: str, n: int) -> str | None:
+    """Return why a column's values rule it out (mostly missing; categories that are IDs, codes or free
+    text), or None."""
+    missing = float(series.isna().mean()) if n else 0.0
+    if missing > MAX_MISSING:
+        return f"missing for {missing:.0%} of customers"
+    if kind != "categorical":
+        return None
+    texts = series.dropna().astype(str)
+    distinct = texts.nunique()
+    if distinct > max(50, MANY_LEVELS_SHARE * n):
+        return (
+            f"{distinct:,} different values in {n:,} customers: an ID, free text or something that "
+            "changes from order to order, not a trait shared by a group"
+        )
+    if distinct > 10 and _looks_like_codes(texts):
+        return "holds codes, not a trait a person reads"
+    if texts.str.len().mean() > 40:
+        return "long free text, not a trait shared by a group"
+    return None
+
+
+def _circular_reason(values: np.ndarray, revenue: np.ndarray) -> str | None:
+    """Return why a number that moves almost exactly with revenue is ruled out (circular), or None."""
+    keep = ~np.isnan(values)
+    if keep.sum() >= 10 and np.nanstd(values) > 0 and revenue[keep].std() > 0:
+        rho = float(pd.Series(values[keep]).corr(pd.Series(revenue[keep]), method="spearman"))
+        if math.isfinite(rho) and abs(rho) >= CIRCULAR_CORRELATION:
+            return (
+                f"moves almost exactly with the revenue (rank correlation {rho:.2f}), "
+                "so segmenting on it would sort by revenue twice (circular)"
+            )
+    return None
+
+
+def _judge_structure(
+    pending: list[str], numbers: dict[str, np.ndarray], categories: dict[str, np.ndarray]
+) -> dict[str, Assessment]:
+    """Return an assessment per screened column: a number by how far it forms natural groups, a category
+    by its strongest link to the other criteria (it must split customers along a line others share)."""
+    out: dict[str, Assessment] = {}
     structure = {c: group_structure(v) for c, v in numbers.items()}
     grouped = [c for c, s in structure.items() if s >= GROUPS_MIN]
     for column in pending:

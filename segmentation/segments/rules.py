@@ -78,16 +78,12 @@ def _as_in_file(column: str) -> tuple[str, str, float]:
     return column, "", 1.0
 
 
-def _path_text(
-    conditions: list[tuple[int, bool, float]],
-    meta: list[tuple[str, str, str | None, bool]],
-    shown: Callable[[str], tuple[str, str, float]] = _as_in_file,
-) -> str:
-    """Return 'employees ≥ 500 and industry is FinTech' for the conditions on one root-to-leaf path.
+Bounds = tuple[dict[int, float], dict[int, float], dict[str, str], dict[str, list[str]]]
+"""Per path: lower and upper bound by feature, the level a category column is, the levels it is not."""
 
-    `shown` gives each column's name, the unit after its numbers and the scale they are shown at (the raw
-    name as it is by default; `rule_label` for words a sales leader reads).
-    """
+
+def _bounds(conditions: list[tuple[int, bool, float]], meta: list[tuple[str, str, str | None, bool]]) -> Bounds:
+    """Return the tightest bounds of each number on a path and the levels each category column is or is not."""
     lower: dict[int, float] = {}
     upper: dict[int, float] = {}
     is_level: dict[str, str] = {}
@@ -104,12 +100,44 @@ def _path_text(
             lower[feature] = max(lower.get(feature, -math.inf), threshold)
         else:
             upper[feature] = min(upper.get(feature, math.inf), threshold)
+    return lower, upper, is_level, not_levels
+
+
+def _range_text(
+    name: str, low: float | None, high: float | None, *, integer: bool, unit: str, scale: float
+) -> str | None:
+    """Return a number's range on a path in words ('seats 3 to 5', 'NPS score > 7.5'); None without bounds.
+
+    A whole-number column reads its bounds as the whole numbers they let through (> 2.5 → ≥ 3).
+    """
+    if low is not None and high is not None and integer:
+        first, last = math.floor(low) + 1, math.floor(high)
+        if first == last:
+            return f"{name} = {_number(last * scale)}{unit}"
+        return f"{name} {_number(first * scale)}{unit} to {_number(last * scale)}{unit}"
+    texts = []
+    if low is not None:
+        texts.append(
+            f"≥ {_number((math.floor(low) + 1) * scale)}{unit}" if integer else f"> {_number(low * scale)}{unit}"
+        )
+    if high is not None:
+        texts.append(f"≤ {_number(math.floor(high) * scale)}{unit}" if integer else f"≤ {_number(high * scale)}{unit}")
+    return f"{name} {' and '.join(texts)}" if texts else None
+
+
+def _path_text(
+    conditions: list[tuple[int, bool, float]],
+    meta: list[tuple[str, str, str | None, bool]],
+    shown: Callable[[str], tuple[str, str, float]] = _as_in_file,
+) -> str:
+    """Return 'employees ≥ 500 and industry is FinTech' for the conditions on one root-to-leaf path.
+
+    `shown` gives each column's name, the unit after its numbers and the scale they are shown at (the raw
+    name as it is by default; `rule_label` for words a sales leader reads).
+    """
+    lower, upper, is_level, not_levels = _bounds(conditions, meta)
     parts: list[str] = []
-    order: list[str] = []
-    for feature, _greater, _threshold in conditions:
-        column = meta[feature][0]
-        if column not in order:
-            order.append(column)
+    order = list(dict.fromkeys(meta[feature][0] for feature, _greater, _threshold in conditions))
     for column in order:
         name, unit, scale = shown(column)
         if column in is_level:
@@ -120,29 +148,11 @@ def _path_text(
             parts.append(f"{name} is not {' or '.join(dict.fromkeys(levels))}")
             continue
         for feature in {f for f, _, _ in conditions if meta[f][0] == column}:
-            integer = meta[feature][3]
-            low, high = lower.get(feature), upper.get(feature)
-            low_text = (
-                (f"≥ {_number((math.floor(low) + 1) * scale)}{unit}" if integer else f"> {_number(low * scale)}{unit}")
-                if low is not None
-                else None
+            text = _range_text(
+                name, lower.get(feature), upper.get(feature), integer=meta[feature][3], unit=unit, scale=scale
             )
-            high_text = (
-                (f"≤ {_number(math.floor(high) * scale)}{unit}" if integer else f"≤ {_number(high * scale)}{unit}")
-                if high is not None
-                else None
-            )
-            if low is not None and high is not None and integer and math.floor(low) + 1 == math.floor(high):
-                parts.append(f"{name} = {_number(math.floor(high) * scale)}{unit}")
-            elif low is not None and high is not None and integer:
-                first, last = _number((math.floor(low) + 1) * scale), _number(math.floor(high) * scale)
-                parts.append(f"{name} {first}{unit} to {last}{unit}")
-            elif low_text and high_text:
-                parts.append(f"{name} {low_text} and {high_text}")
-            elif low_text:
-                parts.append(f"{name} {low_text}")
-            elif high_text:
-                parts.append(f"{name} {high_text}")
+            if text:
+                parts.append(text)
     return " and ".join(parts) if parts else "everyone"
 
 

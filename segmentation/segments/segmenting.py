@@ -267,45 +267,18 @@ def _default_tier_column(table: CustomerTable) -> str:
 def _rule_tiers(
     table: CustomerTable, settings: SegmentationSettings, notes: list[str]
 ) -> tuple[np.ndarray, dict[int, str]]:
+    """Cut one column into tiers; return labels by tier (a last tier for missing values) and the tier names."""
     column = settings.tiers_column or _default_tier_column(table)
-    if column not in table.customers.columns:
-        raise InputError(
-            f"Tier column '{column}' is not in the customer table; choose a numeric column to cut into tiers."
-        )
-    values = pd.to_numeric(table.customers[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    if np.isnan(values).all():
-        raise InputError(
-            f"Tier column '{column}' holds no numbers; choose a numeric column such as employees or revenue."
-        )
+    values = _tier_values(table, column)
     thresholds = settings.tiers_thresholds
     if thresholds is not None and list(thresholds) != sorted(thresholds):
         raise InputError(f"Tier thresholds {thresholds} must go from low to high, e.g. [100, 1000].")
     model = RuleTiers(thresholds=None if thresholds is None else list(thresholds)).fit(values[:, None])
     cuts = [float(c) for c in model.thresholds_]
     count = len(cuts) + 1
-    if settings.tiers_names is not None:
-        names = list(settings.tiers_names)
-        if len(names) != count:
-            raise InputError(
-                f"Rule tiers need {count} names (one more than the {len(cuts)} thresholds) but got {len(names)}; "
-                "list one name per tier from the lowest to the highest."
-            )
-    elif count == len(DEFAULT_TIER_NAMES):
-        names = list(DEFAULT_TIER_NAMES)
-    else:
-        names = [f"Tier {i + 1}" for i in range(count)]
-    if len({n.casefold() for n in names}) != len(names):
-        raise InputError(f"Tier names {names} repeat a name; give every tier its own name.")
+    names = _tier_names(settings.tiers_names, count)
     how = "set by you" if thresholds is not None else "the 60th and 90th percentiles"
-    bands = []
-    for i, name in enumerate(names):
-        if i == 0:
-            bands.append(f"{name} below {cuts[0]:,.6g}" if cuts else name)
-        elif i == len(cuts):
-            bands.append(f"{name} from {cuts[i - 1]:,.6g} up")
-        else:
-            bands.append(f"{name} from {cuts[i - 1]:,.6g} to below {cuts[i]:,.6g}")
-    notes.append(f"Rule tiers on '{column}' ({how}): " + "; ".join(bands) + ".")
+    notes.append(f"Rule tiers on '{column}' ({how}): " + "; ".join(_tier_bands(names, cuts)) + ".")
     labels = model.labels_
     raw_names = dict(enumerate(names))
     missing = int((labels == -1).sum())
@@ -315,6 +288,54 @@ def _rule_tiers(
         raw_names[count] = unknown
         notes.append(f"{missing:,} customers have no '{column}' value and form the segment '{unknown}'.")
     return labels, raw_names
+
+
+def _tier_values(table: CustomerTable, column: str) -> np.ndarray:
+    """Return the tier column as numbers (NaN where missing); raises `InputError` when it is absent or holds none."""
+    if column not in table.customers.columns:
+        raise InputError(
+            f"Tier column '{column}' is not in the customer table; choose a numeric column to cut into tiers."
+        )
+    values = pd.to_numeric(table.customers[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    if np.isnan(values).all():
+        raise InputError(
+            f"Tier column '{column}' holds no numbers; choose a numeric column such as employees or revenue."
+        )
+    return values
+
+
+def _tier_names(given: list[str] | None, count: int) -> list[str]:
+    """Return a name per tier, lowest first: the user's, else SMB / Mid-market / Enterprise for three, else numbered.
+
+    Raises `InputError` when the user's names are too few or too many, or repeat.
+    """
+    if given is not None:
+        names = list(given)
+        if len(names) != count:
+            raise InputError(
+                f"Rule tiers need {count} names (one more than the {count - 1} thresholds) but got {len(names)}; "
+                "list one name per tier from the lowest to the highest."
+            )
+    elif count == len(DEFAULT_TIER_NAMES):
+        names = list(DEFAULT_TIER_NAMES)
+    else:
+        names = [f"Tier {i + 1}" for i in range(count)]
+    if len({n.casefold() for n in names}) != len(names):
+        raise InputError(f"Tier names {names} repeat a name; give every tier its own name.")
+    return names
+
+
+def _tier_bands(names: list[str], cuts: list[float]) -> list[str]:
+    """Return each tier with its range in words ('SMB below 120', 'Mid-market from 120 to below 900')."""
+    bands = []
+    for i, name in enumerate(names):
+        if i == 0:
+            bands.append(f"{name} below {cuts[0]:,.6g}" if cuts else name)
+        elif i == len(cuts):
+            bands.append(f"{name} from {cuts[i - 1]:,.6g} up")
+        else:
+            bands.append(f"{name} from {cuts[i - 1]:,.6g} to below {cuts[i]:,.6g}")
+    return bands
 
 
 def _rfm(
@@ -531,48 +552,11 @@ def describe_segments(
     method, k_reason, notes = settings.method, clustering.k_reason, list(clustering.notes)
     revenue = table.customers["revenue"].to_numpy(dtype=float)
     report(0.6, "Numbering segments by revenue")
-    labels, mapping = renumber_by_revenue(raw, revenue)
-    fixed_names = {mapping[r]: name for r, name in raw_names.items() if r in mapping}
-    notes.append("Segments are numbered by revenue: segment 1 earns the most.")
-    if settings.merges:
-        labels, merged = _apply_merges(labels, settings.merges, notes)
-        if merged:
-            before = fixed_names
-            labels, second = renumber_by_revenue(np.where(labels == 0, -1, labels), revenue)
-            fixed_names = {}
-            for old, name in sorted(before.items()):
-                new = second.get(old)
-                if new is not None and new not in fixed_names:
-                    fixed_names[new] = name
-            notes.append("After merging, segments were numbered again by revenue.")
+    labels, fixed_names = _number_and_merge(raw, raw_names, revenue, settings.merges, notes)
     k = len({int(i) for i in np.unique(labels) if i != 0})
-    for key, name in settings.names.items():
-        try:
-            segment = int(key)
-        except ValueError:
-            raise InputError(f"Segment rename key '{key}' is not a segment number; use numbers like \"1\".") from None
-        text = str(name).strip()
-        if not text:
-            continue
-        if segment not in np.unique(labels):
-            notes.append(f"Your name '{text}' for segment {segment} was not used: there is no segment {segment} now.")
-            continue
-        fixed_names[segment] = text
-    user_names = [v.casefold() for v in fixed_names.values()]
-    if len(set(user_names)) != len(user_names):
-        raise InputError("Two segments would get the same name; give each segment its own name.")
+    fixed_names = _with_user_names(labels, fixed_names, settings.names, notes)
     report(0.7, "Describing the segments")
-    extra: dict[int, dict[str, Any]] = {}
-    if scores is not None:
-        means = scores.groupby(labels).mean()
-        meanings = {group.name: group.meaning for group in settings.rfm_groups}
-        for position, segment_id in enumerate(means.index.to_numpy()):
-            segment = int(segment_id)
-            group_name = fixed_names.get(segment, "")
-            extra[segment] = {
-                "rfm": {col: float(means[col].iloc[position]) for col in scores.columns},
-                "meaning": meanings.get(group_name, ""),
-            }
+    extra = {} if scores is None else _rfm_details(scores, labels, fixed_names, settings)
     profiles = build_profiles(table, features, labels, fixed_names, extra)
     report(0.85, "Writing rules that explain the segments")
     explained = explain_segments(
@@ -597,6 +581,73 @@ def describe_segments(
         rough_guide=is_rough_guide(stability),
         k_reason=k_reason,
     )
+
+
+def _number_and_merge(
+    raw: np.ndarray, raw_names: dict[int, str], revenue: np.ndarray, merges: list[list[int]], notes: list[str]
+) -> tuple[np.ndarray, dict[int, str]]:
+    """Return labels 1..K by revenue, with the merges applied (and numbered again), and the method's fixed
+    names (tiers, RFM groups) by new segment id; a merged segment keeps the name of its lowest old id."""
+    labels, mapping = renumber_by_revenue(raw, revenue)
+    fixed_names = {mapping[r]: name for r, name in raw_names.items() if r in mapping}
+    notes.append("Segments are numbered by revenue: segment 1 earns the most.")
+    if not merges:
+        return labels, fixed_names
+    labels, merged = _apply_merges(labels, merges, notes)
+    if merged:
+        before = fixed_names
+        labels, second = renumber_by_revenue(np.where(labels == 0, -1, labels), revenue)
+        fixed_names = {}
+        for old, name in sorted(before.items()):
+            new = second.get(old)
+            if new is not None and new not in fixed_names:
+                fixed_names[new] = name
+        notes.append("After merging, segments were numbered again by revenue.")
+    return labels, fixed_names
+
+
+def _with_user_names(
+    labels: np.ndarray, fixed_names: dict[int, str], names: dict[str, str], notes: list[str]
+) -> dict[int, str]:
+    """Return `fixed_names` with the user's segment names put in (a name for a segment that no longer exists is
+    noted, not used).
+
+    Raises `InputError` for a key that is no segment number, or when two segments would share a name.
+    """
+    present = np.unique(labels)
+    fixed_names = dict(fixed_names)
+    for key, name in names.items():
+        try:
+            segment = int(key)
+        except ValueError:
+            raise InputError(f"Segment rename key '{key}' is not a segment number; use numbers like \"1\".") from None
+        text = str(name).strip()
+        if not text:
+            continue
+        if segment not in present:
+            notes.append(f"Your name '{text}' for segment {segment} was not used: there is no segment {segment} now.")
+            continue
+        fixed_names[segment] = text
+    user_names = [v.casefold() for v in fixed_names.values()]
+    if len(set(user_names)) != len(user_names):
+        raise InputError("Two segments would get the same name; give each segment its own name.")
+    return fixed_names
+
+
+def _rfm_details(
+    scores: pd.DataFrame, labels: np.ndarray, fixed_names: dict[int, str], settings: SegmentationSettings
+) -> dict[int, dict[str, Any]]:
+    """Return per segment its mean R, F, M scores and, when it keeps an RFM group's name, what the group means."""
+    means = scores.groupby(labels).mean()
+    meanings = {group.name: group.meaning for group in settings.rfm_groups}
+    extra: dict[int, dict[str, Any]] = {}
+    for position, segment_id in enumerate(means.index.to_numpy()):
+        segment = int(segment_id)
+        extra[segment] = {
+            "rfm": {col: float(means[col].iloc[position]) for col in scores.columns},
+            "meaning": meanings.get(fixed_names.get(segment, ""), ""),
+        }
+    return extra
 
 
 def _auto_k(
