@@ -250,22 +250,74 @@ def top_share(values: np.ndarray, share: float = 0.2) -> float:
 
 
 def generate_accounts(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The account export, the truth table and hidden billing facts (signup, monthly or not, churn, plan)."""
+    """The account export, the truth table and hidden billing facts (signup, monthly or not, churn, plan).
+
+    Each step below draws from `rng` in turn; their order is the order of the draws, so it fixes
+    the bytes of the sample files.
+    """
     n = N_ACCOUNTS
+    industry, region, country = _firmographics(rng, n)
+    employees = _employees(rng, n)
+    # Plan follows size (ordinal cut points on log head count plus noise).
+    plan_score = np.log(employees) + rng.normal(0.0, 0.9, n)
+    plan_idx = np.searchsorted(np.log([45.0, 220.0, 1100.0]), plan_score)
+    signup = _signup_dates(rng, n)
+    long_term, arr = _potential_and_arr(rng, employees, industry, region, signup=signup, plan_idx=plan_idx)
+    seats_purchased, seats_used, monthly_active_users = _seats(rng, arr, plan_idx, employees)
+    short_term = _short_term_potential(rng, arr, long_term, seats_purchased, seats_used)
+    group, behaviour = _planted_behaviour(rng, n)
+    monthly, churn_date, renewal = _billing(rng, group, signup, plan_idx)
+
+    account_id = np.array([f"ACC-{i:05d}" for i in range(1, n + 1)], dtype=object)
+    accounts = pd.DataFrame(
+        {
+            "account_id": account_id,
+            "account_name": _company_names(rng, industry, country),
+            "industry": industry,
+            "country": country,
+            "region": region,
+            "employees": employees,
+            "plan": np.array(PLANS, dtype=object)[plan_idx],
+            "seats_purchased": seats_purchased,
+            "seats_used": seats_used,
+            "arr": arr,
+            "signup_date": _iso(signup),
+            "monthly_active_users": monthly_active_users,
+            "logins_30d": behaviour["logins_30d"],
+            "feature_adoption_pct": behaviour["feature_adoption_pct"],
+            "support_tickets_90d": behaviour["support_tickets_90d"],
+            "nps_score": pd.Series(behaviour["nps_score"], dtype="Int64"),
+            "renewal_date": _iso(renewal),
+        }
+    )
+    truth = pd.DataFrame(
+        {
+            "account_id": account_id,
+            "planted_group": group,
+            "true_long_term_potential": np.round(long_term, 2),
+            "true_short_term_potential": np.round(short_term, 2),
+            "penetration": np.round(arr / long_term, 4),
+            "billing_period": np.where(monthly, "monthly", "annual"),
+            "churn_date": _iso(churn_date),
+        }
+    )
+    hidden = pd.DataFrame({"signup": signup, "monthly": monthly, "churn": churn_date, "plan_idx": plan_idx})
+    return accounts, truth, hidden
+
+
+def _firmographics(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Industry, region and a country within the region for `n` accounts, by the shares in the tables above."""
     industry = _pick(rng, {k: v[0] for k, v in INDUSTRIES.items()}, n)
     region = _pick(rng, {k: v[0] for k, v in REGIONS.items()}, n)
     country = np.empty(n, dtype=object)
     for name, (_, _, countries) in REGIONS.items():
         mask = region == name
         country[mask] = _pick(rng, countries, int(mask.sum()))
-    employees = _employees(rng, n)
-    log_emp = np.log(employees)
+    return industry, region, country
 
-    # Plan follows size (ordinal cut points on log head count plus noise).
-    plan_score = log_emp + rng.normal(0.0, 0.9, n)
-    plan_idx = np.searchsorted(np.log([45.0, 220.0, 1100.0]), plan_score)
 
-    # Signups over the last six years, more of them recent (the vendor grew).
+def _signup_dates(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Signup dates over the last six years, more of them recent (the vendor grew), on a 28th at the latest."""
     # Truncated exponential ages (inverse CDF), mean scale five years, at most six.
     tail = 1.0 - math.exp(-HISTORY_YEARS / 5.0)
     age_years_drawn = -5.0 * np.log1p(-rng.random(n) * tail)
@@ -273,37 +325,64 @@ def generate_accounts(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFr
     signup = EXPORT_DATE - age_days.astype("timedelta64[D]")
     # Billing anchors on the 28th at the latest so monthly and yearly dates always exist.
     signup_day = signup - signup.astype("datetime64[M]").astype("datetime64[D]")
-    signup = np.where(signup_day > np.timedelta64(27, "D"), signup - (signup_day - np.timedelta64(27, "D")), signup)
-    age_years = (EXPORT_DATE - signup).astype(np.int64) / 365.25
+    return np.where(signup_day > np.timedelta64(27, "D"), signup - (signup_day - np.timedelta64(27, "D")), signup)
 
+
+def _potential_and_arr(
+    rng: np.random.Generator,
+    employees: np.ndarray,
+    industry: np.ndarray,
+    region: np.ndarray,
+    *,
+    signup: np.ndarray,
+    plan_idx: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """True long-term potential and current ARR (its share sold so far, rising with age and plan)."""
+    age_years = (EXPORT_DATE - signup).astype(np.int64) / 365.25
     # True long-term potential: power law in head count, industry and region multipliers, lognormal noise.
     industry_mult = np.array([INDUSTRIES[i][1] for i in industry])
     region_mult = np.array([REGIONS[r][1] for r in region])
+    n = employees.size
     long_term = 300.0 * employees**0.85 * industry_mult * region_mult * np.exp(rng.normal(0.0, 0.35, n))
-
     # Current ARR = long-term potential × penetration; penetration rises with age and plan.
     logit = -1.6 + 0.75 * age_years + PLAN_PENETRATION_EFFECT[plan_idx] + rng.normal(0.0, 0.7, n)
     penetration = 0.04 + 0.96 / (1.0 + np.exp(-logit))
     arr = np.round(np.maximum(long_term * penetration, PRICE_PER_SEAT[0]), 2)
-    long_term = np.maximum(long_term, arr)
+    return np.maximum(long_term, arr), arr
 
-    # Seats: ARR over a discounted per-seat price, never more than the head count.
+
+def _seats(
+    rng: np.random.Generator, arr: np.ndarray, plan_idx: np.ndarray, employees: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Seats purchased (ARR over a discounted per-seat price, at most the head count), seats used and monthly users."""
+    n = arr.size
     discount = rng.uniform(0.70, 1.05, n)
     seats_purchased = np.clip(np.round(arr / (PRICE_PER_SEAT[plan_idx] * discount)), 1, employees).astype(np.int64)
     utilisation = np.clip(rng.normal(0.78, 0.17, n), 0.15, 1.40)
     seats_used = np.maximum(np.round(seats_purchased * utilisation), 0).astype(np.int64)
     monthly_active_users = np.round(seats_used * rng.uniform(0.45, 0.95, n)).astype(np.int64)
+    return seats_purchased, seats_used, monthly_active_users
 
-    # Short-term potential: seat true-up when over-using, plus the share of the gap reachable in a year.
-    used_share = seats_used / seats_purchased
+
+def _short_term_potential(
+    rng: np.random.Generator, arr: np.ndarray, long_term: np.ndarray, purchased: np.ndarray, used: np.ndarray
+) -> np.ndarray:
+    """True short-term potential: a seat true-up when over-using, plus the share of the gap reachable in a year."""
+    used_share = used / purchased
     gap = long_term - arr
     seat_pull = np.clip((used_share - 0.75) / 0.35, 0.0, 1.0)
-    capture = (0.05 + 0.40 * seat_pull) * np.exp(rng.normal(0.0, 0.25, n))
-    seat_price = arr / seats_purchased
-    true_up = np.maximum(seats_used - seats_purchased, 0) * seat_price
-    short_term = np.clip(capture * gap + true_up, 0.0, gap)
+    capture = (0.05 + 0.40 * seat_pull) * np.exp(rng.normal(0.0, 0.25, arr.size))
+    seat_price = arr / purchased
+    true_up = np.maximum(used - purchased, 0) * seat_price
+    return np.clip(capture * gap + true_up, 0.0, gap)
 
-    # Planted behavioural groups, assigned independently of everything above.
+
+def _planted_behaviour(rng: np.random.Generator, n: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The planted behavioural groups (independent of everything else) and the usage columns each group drives.
+
+    Returns the group per account and logins_30d, feature_adoption_pct, support_tickets_90d and
+    nps_score (blank for a share of accounts).
+    """
     group = np.repeat(np.array(GROUPS, dtype=object), GROUP_SIZES)[rng.permutation(n)]
     logins = np.empty(n)
     adoption = np.empty(n)
@@ -316,12 +395,25 @@ def generate_accounts(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFr
         adoption[mask] = rng.normal(ad_mu, ad_sd, m)
         tickets[mask] = rng.negative_binomial(40, 40 / (40 + tk_mu), m)  # Poisson-like, a little over-dispersed
         nps[mask] = rng.normal(np_mu, np_sd, m)
-    logins_30d = np.clip(np.round(logins), 0, None).astype(np.int64)
-    adoption_pct = np.round(np.clip(adoption, 0.0, 100.0), 1)
     nps_score = np.clip(np.round(nps), 0, 10)
     nps_score[rng.choice(n, size=round(NPS_BLANK_SHARE * n), replace=False)] = np.nan
+    return group, {
+        "logins_30d": np.clip(np.round(logins), 0, None).astype(np.int64),
+        "feature_adoption_pct": np.round(np.clip(adoption, 0.0, 100.0), 1),
+        "support_tickets_90d": tickets,
+        "nps_score": nps_score,
+    }
 
-    # Billing: monthly or annual by plan; churn (stops being invoiced) more likely in weak groups.
+
+def _billing(
+    rng: np.random.Generator, group: np.ndarray, signup: np.ndarray, plan_idx: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Monthly or annual billing by plan, the churn date (stops being invoiced; NaT when active) and the renewal date.
+
+    Churn is more likely in weak groups; an annual contract ends on an anniversary with a renewal
+    invoice inside the window, so every account has invoices.
+    """
+    n = group.size
     monthly = rng.random(n) < MONTHLY_BILLING_SHARE[plan_idx]
     churn_p = np.array([CHURN_PROBABILITY[g] for g in group])
     window_start = (EXPORT_DATE.astype("datetime64[M]") - INVOICE_MONTHS).astype("datetime64[D]")
@@ -339,48 +431,10 @@ def generate_accounts(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFr
     churned &= monthly | annual_ok
     churn_date = np.where(monthly, churn_date, anniversary)
     churn_date = np.where(churned, churn_date, np.datetime64("NaT"))
-
     # Renewal: next contract anniversary (monthly: next billing day) after the export; churned: the missed one.
     next_year = _add_years(signup, np.ceil((EXPORT_DATE - signup).astype(np.int64) / 365.25).astype(np.int64))
     next_year = np.where(next_year < EXPORT_DATE, _add_years(next_year, 1), next_year)
-    renewal = np.where(churned, churn_date, next_year)
-
-    account_id = np.array([f"ACC-{i:05d}" for i in range(1, n + 1)], dtype=object)
-    names = _company_names(rng, industry, country)
-    accounts = pd.DataFrame(
-        {
-            "account_id": account_id,
-            "account_name": names,
-            "industry": industry,
-            "country": country,
-            "region": region,
-            "employees": employees,
-            "plan": np.array(PLANS, dtype=object)[plan_idx],
-            "seats_purchased": seats_purchased,
-            "seats_used": seats_used,
-            "arr": arr,
-            "signup_date": _iso(signup),
-            "monthly_active_users": monthly_active_users,
-            "logins_30d": logins_30d,
-            "feature_adoption_pct": adoption_pct,
-            "support_tickets_90d": tickets,
-            "nps_score": pd.Series(nps_score, dtype="Int64"),
-            "renewal_date": _iso(renewal),
-        }
-    )
-    truth = pd.DataFrame(
-        {
-            "account_id": account_id,
-            "planted_group": group,
-            "true_long_term_potential": np.round(long_term, 2),
-            "true_short_term_potential": np.round(short_term, 2),
-            "penetration": np.round(arr / long_term, 4),
-            "billing_period": np.where(monthly, "monthly", "annual"),
-            "churn_date": _iso(churn_date),
-        }
-    )
-    hidden = pd.DataFrame({"signup": signup, "monthly": monthly, "churn": churn_date, "plan_idx": plan_idx})
-    return accounts, truth, hidden
+    return monthly, churn_date, np.where(churned, churn_date, next_year)
 
 
 def generate_invoices(rng: np.random.Generator, accounts: pd.DataFrame, hidden: pd.DataFrame) -> pd.DataFrame:
