@@ -17,16 +17,22 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from segmentation.service.settings import SERVICE_MODELS, TIERS
+from segmentation.service.rule_moves import (
+    PotentialInputs,
+    RuleFigures,
+    direction_words,
+    render_reason,
+    rule_mask,
+    rule_note,
+)
+from segmentation.service.settings import SERVICE_MODELS
 from segmentation.service.text import (
     TextPart,
     blank,
     concat,
-    fill,
     format_each,
     format_rows,
     join_nonempty,
-    money,
     money_each,
     put,
     text,
@@ -35,13 +41,12 @@ from segmentation.service.text import (
 
 if TYPE_CHECKING:
     from segmentation.service.current import CurrentModels
+    from segmentation.service.move_rules import MoveRule
     from segmentation.service.settings import ServiceSettings
     from segmentation.service.tiers import TierThresholds
 
 HIGH, MEDIUM, TECH = SERVICE_MODELS
 _RANK = {HIGH: 0, MEDIUM: 1, TECH: 2}
-_MIN_FOR_COST_NOTE = 4
-"""With fewer high-touch accounts than this, "most of them cost too much" is not worth a note."""
 _TOP_SHARE = 0.85
 """Top tier of a potential measure that is not the plan's basis: its top 15%."""
 _BASIS_WORDS = {
@@ -55,22 +60,6 @@ _TOTAL_WORDS = {
     "short_term": "{unit} plus 12-month expansion potential",
     "blend": "blended potential",
 }
-
-
-@dataclass
-class PotentialInputs:
-    """The per-account figures the move rules read (aligned arrays, revenue clipped at 0)."""
-
-    revenue: np.ndarray
-    short: np.ndarray
-    long: np.ndarray
-    basis: np.ndarray
-    model: np.ndarray
-    """The plan's model per account as an index into SERVICE_MODELS."""
-    arr_tier: np.ndarray
-    """Revenue tier per account as an index into TIERS (0 high, 1 mid, 2 low)."""
-    potential_tier: np.ndarray
-    """Potential tier per account as an index into TIERS."""
 
 
 @dataclass(frozen=True)
@@ -290,183 +279,132 @@ def _top(values: np.ndarray, set_value: float | None) -> float:
 
 
 def _moves_by_rules(inputs: PotentialInputs, settings: ServiceSettings, thresholds: TierThresholds, unit: str) -> Moves:
+    """Flag the plan's borderline accounts by the move-rule table (`settings.move_rules`), with reasons and words."""
+    figures = _rule_figures(inputs, settings, thresholds, unit)
+    rules = settings.move_rules
+    masks, active = zip(*(rule_mask(rule, figures) for rule in rules), strict=True) if rules else ((), ())
     n = len(inputs.model)
-    costs = _costs(settings)
-    revenue, short, long, model = inputs.revenue, inputs.short, inputs.long, inputs.model
-    basis_name = settings.potential_basis
-    pot_high = thresholds.potential_high
-    short_high = pot_high if basis_name == "short_term" else _top(short, None)
-    long_high = pot_high if basis_name == "long_term" else _top(long, None)
-    total = {"long_term": long, "short_term": revenue + short, "blend": inputs.basis}[basis_name]
-    arr_floor = thresholds.arr_low
-    multiple = settings.move_up_multiple
-
-    # Each comparison of the million-row text arrays is done once and reused as a mask.
-    high, medium, tech = (model == SERVICE_MODELS.index(m) for m in (HIGH, MEDIUM, TECH))
-    lighter = medium | tech
-    long_top = lighter & (long > 0) & (long >= long_high)
-    short_top = lighter & (short > 0) & (short >= short_high)
-    blend_top = lighter & (inputs.potential_tier == TIERS.index("high")) & (basis_name == "blend")
-    many_times = lighter & (revenue > 0) & (revenue >= arr_floor) & (total >= multiple * revenue)
-    up = long_top | short_top | blend_top | many_times
-
-    median_high = float(np.median(revenue[high])) if high.any() else 0.0
-    low_potential = inputs.potential_tier == TIERS.index("low")
-    below_median = revenue < median_high
-    modest = high & low_potential & ((inputs.arr_tier != TIERS.index("high")) | below_median) & ~up
-    # Cost is weighed against next year's revenue (today's plus the 12-month expansion), so an account
-    # about to grow into its high-touch cost is not flagged for the CSM time that makes it grow.
-    next_year = revenue + np.maximum(short, 0.0)
-    costly = high & (settings.cost_high > settings.max_cost_share * next_year) & ~up
-    small_medium = medium & (inputs.arr_tier == TIERS.index("low")) & low_potential & ~up
-    down = modest | costly | small_medium
-
+    up = np.zeros(n, dtype=bool)
+    for rule, mask in zip(rules, masks, strict=True):
+        if rule.direction == "up":
+            up |= mask
+    # a down rule never flags an account that an up rule moves up
+    masks = tuple(mask if rule.direction == "up" else mask & ~up for rule, mask in zip(rules, masks, strict=True))
+    down = np.zeros(n, dtype=bool)
+    for rule, mask in zip(rules, masks, strict=True):
+        if rule.direction == "down":
+            down |= mask
     move = np.full(n, "", dtype=object)
     move[up] = "up"
     move[down] = "down"
-    # Every account on a list is on one of the three models (up: medium or tech; down: high or medium),
-    # so where the move starts and ends are codes into the models, spread to text in one pass each.
-    models = ["", HIGH, MEDIUM, TECH]
-    from_code = np.where(up | down, np.select([high, medium, tech], [1, 2, 3], 0), 0)
-    move_from = words_at(models, from_code)
-    to_medium = (up & tech) | (down & high)
-    to_high = up & medium
-    to_code = np.zeros(n, dtype=np.int64)
-    to_code[to_medium] = 2
-    to_code[to_high] = 1
-    to_code[small_medium] = 3
-    move_to = words_at(models, to_code)
-    cost_to = _cost_of({HIGH: to_high, MEDIUM: to_medium, TECH: small_medium}, costs)
-    cost_change = np.where(up | down, cost_to - _cost_of({HIGH: high, MEDIUM: medium, TECH: tech}, costs), 0.0)
-    upside = _upside(inputs)
-
+    # Codes into ["", *SERVICE_MODELS]: a move starts at the plan's model and ends one model more
+    # personal (up) or lighter (down); the rules never look at a model with nowhere to go.
+    from_code = np.where(up | down, inputs.model + 1, 0)
+    to_code = np.where(up, inputs.model, np.where(down, inputs.model + 2, 0))
+    cost_by_code = np.array([0.0, settings.cost_high, settings.cost_medium, settings.cost_tech])
     reason = blank(n)
-    basis_word = _BASIS_WORDS[basis_name]
-    rows = np.flatnonzero(up)
-    if len(rows):
-        parts = [
-            _phrase(long_top[rows], "long-term potential ", long[rows], f" is in the top tier (≥ {money(long_high)})"),
-            _phrase(
-                short_top[rows],
-                "12-month expansion potential ",
-                short[rows],
-                f" is in the top tier (≥ {money(short_high)})",
-            ),
-            _phrase(
-                blend_top[rows], "blended potential ", inputs.basis[rows], f" is in the top tier (≥ {money(pot_high)})"
-            ),
-            _multiple_phrase(many_times[rows], total[rows], revenue[rows], unit),
-        ]
-        up_words = concat(
-            words_at(SERVICE_MODELS, model[rows]),
-            " by the plan, but ",
-            join_nonempty(parts, len(rows), " and "),
-            " → consider ",
-            words_at(models, to_code[rows]),
-        )
-        reason = put(reason, up, up_words)
-    rows = np.flatnonzero(down)
-    if len(rows):
-        median_words = f" below the high-touch median {money(median_high)}"
-        top_words = f" below the top tier ({money(thresholds.arr_high)})"
-        where_words = np.where(below_median[rows], median_words, top_words).astype(object)
-        modest_rows = modest[rows]
-        picked = rows[modest_rows]
-        modest_part = fill(
-            len(rows),
-            modest_rows,
-            concat(
-                f"low {basis_word} ",
-                money_each(inputs.basis[picked]),
-                f" and {unit} ",
-                money_each(revenue[picked]),
-                where_words[modest_rows],
-            ),
-        )
-        parts = [
-            modest_part,
-            _phrase(
-                costly[rows],
-                f"high-touch costs {money(settings.cost_high)} a year, more than {settings.max_cost_share:.0%} of "
-                f"the {unit} expected in 12 months (",
-                next_year[rows],
-                ")",
-            ),
-            _phrase(small_medium[rows], f"lower-tier {unit} ", revenue[rows], f" and low {basis_word}"),
-        ]
-        down_words = concat(
-            words_at(SERVICE_MODELS, model[rows]),
-            " by the plan, but ",
-            join_nonempty(parts, len(rows), "; "),
-            " → consider ",
-            words_at(models, to_code[rows]),
-        )
-        reason = put(reason, down, down_words)
-
-    cost_floor = settings.cost_high / settings.max_cost_share
-    notes = []
-    high_count, costly_count = int(high.sum()), int(costly.sum())
-    if high_count >= _MIN_FOR_COST_NOTE and costly_count > high_count / 2:
-        notes.append(
-            f"High-touch costs more than {settings.max_cost_share:.0%} of next year's {unit} for {costly_count:,} of "
-            f"the {high_count:,} high-touch accounts, so most of them are on the move-down list: the cost to serve "
-            f"({money(settings.cost_high)} a year) may not fit this business; set your own costs or a higher share."
-        )
-    rules = [
-        "No column says how accounts are served today, so the move lists show the plan's borderline cases. "
-        "Move up: a medium- or tech-touch account whose long-term potential is in the top tier "
-        f"({money(long_high)} or more), whose 12-month expansion potential is in the top tier "
-        f"({money(short_high)} or more), or whose {_TOTAL_WORDS[basis_name].format(unit=unit)} is at least "
-        f"{multiple:g}× its {unit} with {unit} of at least {money(arr_floor)}. "
-        "Each is suggested one model more personal.",
-        (
-            f"Move down: a high-touch account with low {basis_word} whose {unit} is below the top tier or below "
-            f"the high-touch median ({money(median_high)}); or whose cost to serve ({money(settings.cost_high)} a "
-            f"year) is more than {settings.max_cost_share:.0%} of the {unit} it should bring in the next 12 months "
-            f"(today's plus its 12-month expansion potential: below {money(cost_floor)}); or a medium-touch "
-            f"account with lower-tier {unit} and low potential. Each is suggested one model lighter."
-            if high_count
-            else f"Move down: no account is high-touch, so only a medium-touch account with lower-tier {unit} and "
-            "low potential is suggested one model lighter."
-        ),
+    for direction, on_list in (("up", up), ("down", down)):
+        chosen = [(rule, mask) for rule, mask in zip(rules, masks, strict=True) if rule.direction == direction]
+        reason = _rule_reasons(reason, on_list, chosen, figures, to_code, direction=direction)
+    notes = [
+        note
+        for rule, mask in zip(rules, masks, strict=True)
+        if (note := rule_note(rule, figures, int(mask.sum()))) is not None
     ]
+    up_rules = [(rule, is_active) for rule, is_active in zip(rules, active, strict=True) if rule.direction == "up"]
+    down_rules = [(rule, is_active) for rule, is_active in zip(rules, active, strict=True) if rule.direction == "down"]
     return Moves(
         move=move,
-        move_from=move_from,
-        move_to=move_to,
+        move_from=words_at(_MOVE_MODELS, from_code),
+        move_to=words_at(_MOVE_MODELS, to_code),
         reason=reason,
-        upside=upside,
-        cost_change=cost_change,
+        upside=_upside(inputs),
+        cost_change=np.where(up | down, cost_by_code[to_code] - cost_by_code[inputs.model + 1], 0.0),
         current_model=blank(n),
         based_on="plan_rules",
-        rules=rules,
-        thresholds=MoveThresholds(
-            long_term_top=long_high,
-            short_term_top=short_high,
-            move_up_multiple=multiple,
-            move_up_revenue_floor=arr_floor,
-            high_touch_median_revenue=median_high,
-            max_cost_share=settings.max_cost_share,
-            cost_share_revenue_floor=cost_floor,
-        ),
+        rules=[
+            "No column says how accounts are served today, so the move lists show the plan's borderline cases. "
+            + direction_words("up", [r for r, _a in up_rules], figures, [a for _r, a in up_rules]),
+            direction_words("down", [r for r, _a in down_rules], figures, [a for _r, a in down_rules]),
+        ],
+        thresholds=_move_thresholds(figures),
         notes=notes,
     )
 
 
-def _phrase(mask: np.ndarray, before: str, values: np.ndarray, after: str) -> pa.Array:
-    """`before` + money(value) + `after` where `mask` holds, "" elsewhere."""
-    return fill(len(mask), mask, concat(before, money_each(values[mask]), after))
+_MOVE_MODELS = ["", *SERVICE_MODELS]
+"""What a move's start and end codes stand for: 0 no move, then each model."""
 
 
-def _multiple_phrase(mask: np.ndarray, total: np.ndarray, revenue: np.ndarray, unit: str) -> pa.Array:
-    """ "potential 95.0k is 4.1× its ARR 23.0k" where `mask` holds."""
-    with np.errstate(over="ignore"):  # revenue just above 0 gives an infinite ratio, shown as "inf×"
-        ratio = total[mask] / revenue[mask]
-    ratio_words = format_each(ratio, lambda r: f"{r:.1f}×", key=np.round(ratio, 1))
-    words = concat(
-        "potential ", money_each(total[mask]), " is ", ratio_words, f" its {unit} ", money_each(revenue[mask])
+def _rule_figures(
+    inputs: PotentialInputs, settings: ServiceSettings, thresholds: TierThresholds, unit: str
+) -> RuleFigures:
+    """The figures the move rules can name for this plan: the tiers' and the rules' thresholds, costs and words."""
+    basis_name = settings.potential_basis
+    high = inputs.model == SERVICE_MODELS.index(HIGH)
+    plan: dict[str, float | str] = {
+        "arr_high": thresholds.arr_high,
+        "arr_low": thresholds.arr_low,
+        "potential_high": thresholds.potential_high,
+        "potential_low": thresholds.potential_low,
+        "long_term_top": thresholds.potential_high if basis_name == "long_term" else _top(inputs.long, None),
+        "short_term_top": thresholds.potential_high if basis_name == "short_term" else _top(inputs.short, None),
+        "high_touch_median_revenue": float(np.median(inputs.revenue[high])) if high.any() else 0.0,
+        "cost_share_revenue_floor": settings.cost_high / settings.max_cost_share,
+        "move_up_multiple": settings.move_up_multiple,
+        "max_cost_share": settings.max_cost_share,
+        "cost_high": settings.cost_high,
+        "cost_medium": settings.cost_medium,
+        "cost_tech": settings.cost_tech,
+        "potential_basis": basis_name,
+    }
+    words = {
+        "unit": unit,
+        "basis_words": _BASIS_WORDS[basis_name],
+        "potential_total_words": _TOTAL_WORDS[basis_name].format(unit=unit),
+    }
+    return RuleFigures(inputs, plan, words, basis_name)
+
+
+def _move_thresholds(figures: RuleFigures) -> MoveThresholds:
+    """The plan figures the default move rules read, as reported in summary.json."""
+    plan = figures.plan
+    return MoveThresholds(
+        long_term_top=float(plan["long_term_top"]),
+        short_term_top=float(plan["short_term_top"]),
+        move_up_multiple=float(plan["move_up_multiple"]),
+        move_up_revenue_floor=float(plan["arr_low"]),
+        high_touch_median_revenue=float(plan["high_touch_median_revenue"]),
+        max_cost_share=float(plan["max_cost_share"]),
+        cost_share_revenue_floor=float(plan["cost_share_revenue_floor"]),
     )
-    return fill(len(mask), mask, words)
+
+
+def _rule_reasons(
+    reason: pa.Array,
+    on_list: np.ndarray,
+    chosen: list[tuple[MoveRule, np.ndarray]],
+    figures: RuleFigures,
+    to_code: np.ndarray,
+    *,
+    direction: str,
+) -> pa.Array:
+    """Write the reason of every account on one list: "<model> by the plan, but <why> → consider <model>".
+
+    <why> is each flagging rule's reason, in the table's order, joined with " and " (up) or "; " (down).
+    """
+    rows = np.flatnonzero(on_list)
+    if not len(rows):
+        return reason
+    parts = [render_reason(rule.reason, figures, rows, mask[rows]) for rule, mask in chosen]
+    words = concat(
+        words_at(SERVICE_MODELS, figures.inputs.model[rows]),
+        " by the plan, but ",
+        join_nonempty(parts, len(rows), " and " if direction == "up" else "; "),
+        " → consider ",
+        words_at(_MOVE_MODELS, to_code[rows]),
+    )
+    return put(reason, on_list, words)
 
 
 def current_vs_recommended(current: np.ndarray, recommended: np.ndarray) -> dict[str, dict[str, int]]:

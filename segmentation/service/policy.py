@@ -28,13 +28,13 @@ from segmentation.service.current import CurrentModels, read_current_models
 from segmentation.service.moves import (
     Moves,
     MoveSummary,
-    PotentialInputs,
     apply_save_and_pins,
     current_vs_recommended,
     flag_moves,
 )
 from segmentation.service.overview import PlanOverview, build_overview
 from segmentation.service.playbooks import CONSUMER_PLAYBOOKS, segment_actions
+from segmentation.service.rule_moves import PotentialInputs
 from segmentation.service.settings import DEFAULT_PLAYBOOKS, SERVICE_MODELS, TIERS
 from segmentation.service.text import blank, concat, money, money_each, plain_float, put, str_array, text, words_at
 from segmentation.service.tiers import TierThresholds, tier_codes, tier_thresholds

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from segmentation.service.move_rules import DEFAULT_MOVE_RULES, MoveRule
 from segmentation.validation import SEED_MAX, check_values
 
 SERVICE_MODELS = ("high-touch", "medium-touch", "tech-touch")
@@ -184,6 +185,11 @@ class ServiceSettings(BaseModel):
     max_cost_share: float = Field(default=0.25, gt=0.0, le=10.0)
     """Without a current-model column: a high-touch account whose cost to serve is more than this
     share of its revenue is flagged to move down."""
+
+    move_rules: tuple[MoveRule, ...] = Field(default=DEFAULT_MOVE_RULES, max_length=100)
+    """Without a current-model column: the rules that put accounts on the move-up and move-down lists,
+    in the order their reasons are written (`move_rules.DEFAULT_MOVE_RULES`; replace the whole table
+    in the settings JSON to change them)."""
 
     playbooks: dict[str, str] = Field(default_factory=dict)
     """Service model → playbook text replacing the default one."""
