@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from segmentation.formatting import plural, readable_label
+from segmentation.formatting import plural
+from segmentation.vocabulary import label
 from tests.conftest import ROOT
 
 TIMEOUT = 120
@@ -70,11 +71,11 @@ def test_glossary_defines_the_measures_and_filters() -> None:
 
 
 def test_readable_labels_and_plurals() -> None:
-    assert readable_label("feature_adoption_pct") == "Feature adoption %"
-    assert readable_label("logins_30d") == "Logins (30 days)"
-    assert readable_label("nps_score") == "NPS score"
-    assert readable_label("monthlyActiveUsers") == "Monthly active users"
-    assert readable_label("Annual Revenue") == "Annual Revenue"
+    assert label("feature_adoption_pct", header=True) == "Feature adoption %"
+    assert label("logins_30d", header=True) == "Logins (30 days)"
+    assert label("nps_score", header=True) == "NPS score"
+    assert label("monthlyActiveUsers", header=True) == "Monthly active users"
+    assert label("Annual Revenue", header=True) == "Annual Revenue"
     assert plural(1, "customer") == "1 customer"
     assert plural(2500, "customer") == "2,500 customers"
     assert plural(1, "company", "companies") == "1 company"
@@ -119,13 +120,13 @@ def test_one_style_for_shares_ratios_and_numbers() -> None:
 
 def test_stage_keys_leave_out_what_a_stage_does_not_read() -> None:
     """A rename reclusters nothing and estimates no potential again; a merge (new labels) does."""
-    import app_support
+    import app_support.stages
     from segmentation.config import AnalysisConfig
 
     base = AnalysisConfig()
     renamed = base.updated(**{"segmentation.names": {"1": "Our best accounts"}})
     merged = base.updated(**{"segmentation.merges": [[1, 2]]})
-    assert app_support._cluster_json(renamed) == app_support._cluster_json(base)
-    assert app_support._labels_json(renamed, "potential") == app_support._labels_json(base, "potential")
-    assert app_support._labels_json(merged, "potential") != app_support._labels_json(base, "potential")
-    assert app_support._cluster_json(merged) == app_support._cluster_json(base)
+    assert app_support.stages._cluster_json(renamed) == app_support.stages._cluster_json(base)
+    assert app_support.stages._labels_json(renamed, "potential") == app_support.stages._labels_json(base, "potential")
+    assert app_support.stages._labels_json(merged, "potential") != app_support.stages._labels_json(base, "potential")
+    assert app_support.stages._cluster_json(merged) == app_support.stages._cluster_json(base)

@@ -44,7 +44,7 @@ SAFE_CALLS = {
 }
 NUMERIC_ATTRIBUTES = {"id", "n_customers", "top_n", "rows_read", "customers"}
 """Attributes that hold counts or ids (ints) on the result objects."""
-SCANNED = [ROOT / "app.py", ROOT / "app_support.py", *sorted((ROOT / "pages").glob("*.py"))]
+SCANNED = [ROOT / "app.py", *sorted((ROOT / "app_support").glob("*.py")), *sorted((ROOT / "pages").glob("*.py"))]
 
 
 def _call_name(node: ast.expr) -> str:

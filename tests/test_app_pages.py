@@ -367,7 +367,7 @@ def test_no_page_changes_the_shared_cached_result() -> None:
 
     import pandas as pd
 
-    import app_support
+    import app_support.stages
     from segmentation.pipeline import run_analysis
 
     at = start()
@@ -375,7 +375,7 @@ def test_no_page_changes_the_shared_cached_result() -> None:
         visit(at, page)
     file = at.session_state[app_support.SOURCE_KEY]
     config = at.session_state[app_support.CONFIG_KEY]
-    cached = app_support._cached_result(file.digest, None, config.to_json(), file, None)
+    cached = app_support.stages._cached_result(file.digest, None, config.to_json(), file, None)
     fresh = run_analysis(file.source(), config)
     pd.testing.assert_frame_equal(cached.customers, fresh.customers)
     assert json.dumps(cached.summary(), sort_keys=True, default=str) == json.dumps(

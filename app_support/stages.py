@@ -1,0 +1,390 @@
+"""The cached stages of the analysis, the downloads, help choosing k and the changes over time.
+
+The analysis stages are ``st.cache_resource``: one object per file and settings, handed to every rerun
+without a copy (a copy per rerun cost seconds and gigabytes at 100k customers), so views only read what
+they are given (`tests/test_app_pages.py` checks no page changes it). Exports are ``st.cache_data`` bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from app_support.state import (
+    CHANGES_RESULT_KEY,
+    COMPUTED_KEY,
+    EARLIER_KEY,
+    SCAN_KEY,
+    LoadedFile,
+    current_file,
+    get_config,
+    related_file,
+)
+from app_support.text import inert
+from segmentation.config import AnalysisConfig
+from segmentation.economics import ConcentrationReport, SegmentEconomics
+from segmentation.errors import InputError
+from segmentation.intake import CustomerTable, Source
+from segmentation.pipeline import assemble, estimate, load_customers, measure_money, plan
+from segmentation.result import AnalysisResult
+from segmentation.segments import Criterion, FeatureMatrix, Segmentation, build_features, criteria_catalogue
+from segmentation.segments.segmenting import DESCRIPTION_SETTINGS, Clustering, describe_segments, find_clusters
+from segmentation.service import PotentialEstimate, ServicePlan
+
+
+def _sources(file: LoadedFile, related: LoadedFile | None) -> tuple[Source, Source | None]:
+    return file.source(), related.source() if related else None
+
+
+# Each stage is cached by the file's digest (name and bytes) and the JSON of the settings sections it
+# reads, so a widget change reruns only the stages that read what it changed. Each stage fetches the
+# stages it reads from their own caches by their own keys.
+_stage = st.cache_resource(max_entries=6, show_spinner=False)
+_CLUSTER_KEYS = ("intake", "criteria", "segmentation")
+
+
+def _cluster_json(config: AnalysisConfig) -> str:
+    """The sections the clustering reads: the segmentation settings without names, merges and rule depth."""
+    data = json.loads(config.section_json(*_CLUSTER_KEYS))
+    for name in DESCRIPTION_SETTINGS:
+        data["segmentation"].pop(name, None)
+    return json.dumps(data, sort_keys=True)
+
+
+def _labels_json(config: AnalysisConfig, *sections: str) -> str:
+    """The sections a stage reads that needs the segment labels but not their words: the segmentation
+    settings without names and rule depth (merges stay: they change the labels), plus `sections`."""
+    data = json.loads(config.section_json(*_CLUSTER_KEYS, *sections))
+    for name in DESCRIPTION_SETTINGS - {"merges"}:
+        data["segmentation"].pop(name, None)
+    return json.dumps(data, sort_keys=True)
+
+
+@_stage
+def cached_table(
+    digest: str, related_digest: str | None, intake_json: str, _file: LoadedFile, _related: LoadedFile | None
+) -> CustomerTable:
+    config = AnalysisConfig.from_dict(json.loads(intake_json))
+    primary, related = _sources(_file, _related)
+    return load_customers(primary, config, related)
+
+
+@_stage
+def _cached_features(
+    digest: str, related_digest: str | None, criteria_json: str, _file: LoadedFile, _related: LoadedFile | None
+) -> FeatureMatrix:
+    config = AnalysisConfig.from_dict(json.loads(criteria_json))
+    table = cached_table(digest, related_digest, config.section_json("intake"), _file, _related)
+    return build_features(table, config.criteria)
+
+
+def _table_and_features(
+    config: AnalysisConfig, digest: str, related_digest: str | None, file: LoadedFile, related: LoadedFile | None
+) -> tuple[CustomerTable, FeatureMatrix]:
+    """The customer table and the criteria matrix, each from its own cache."""
+    table = cached_table(digest, related_digest, config.section_json("intake"), file, related)
+    features = _cached_features(digest, related_digest, config.section_json("intake", "criteria"), file, related)
+    return table, features
+
+
+@_stage
+def _cached_clusters(
+    digest: str, related_digest: str | None, cluster_json: str, _file: LoadedFile, _related: LoadedFile | None
+) -> Clustering:
+    config = AnalysisConfig.from_dict(json.loads(cluster_json))
+    table, features = _table_and_features(config, digest, related_digest, _file, _related)
+    return find_clusters(table, features, config.segmentation)
+
+
+@_stage
+def _cached_segments(
+    digest: str, related_digest: str | None, segment_json: str, _file: LoadedFile, _related: LoadedFile | None
+) -> tuple[FeatureMatrix, Segmentation]:
+    config = AnalysisConfig.from_dict(json.loads(segment_json))
+    table, features = _table_and_features(config, digest, related_digest, _file, _related)
+    clustering = _cached_clusters(digest, related_digest, _cluster_json(config), _file, _related)
+    return features, describe_segments(table, features, clustering, config.segmentation)
+
+
+def _upstream(
+    config: AnalysisConfig, digest: str, related_digest: str | None, file: LoadedFile, related: LoadedFile | None
+) -> tuple[CustomerTable, FeatureMatrix, Segmentation]:
+    table = cached_table(digest, related_digest, config.section_json("intake"), file, related)
+    features, segmentation = _cached_segments(
+        digest, related_digest, config.section_json(*_CLUSTER_KEYS), file, related
+    )
+    return table, features, segmentation
+
+
+@_stage
+def _cached_money(
+    digest: str, related_digest: str | None, money_json: str, _file: LoadedFile, _related: LoadedFile | None
+) -> tuple[ConcentrationReport, SegmentEconomics]:
+    config = AnalysisConfig.from_dict(json.loads(money_json))
+    table, _features, segmentation = _upstream(config, digest, related_digest, _file, _related)
+    return measure_money(table, segmentation, config)
+
+
+@_stage
+def _cached_potential(
+    digest: str, related_digest: str | None, potential_json: str, _file: LoadedFile, _related: LoadedFile | None
+) -> PotentialEstimate:
+    config = AnalysisConfig.from_dict(json.loads(potential_json))
+    table, _features, segmentation = _upstream(config, digest, related_digest, _file, _related)
+    return estimate(table, segmentation, config)
+
+
+@_stage
+def _cached_plan(
+    digest: str, related_digest: str | None, plan_json: str, _file: LoadedFile, _related: LoadedFile | None
+) -> ServicePlan:
+    config = AnalysisConfig.from_dict(json.loads(plan_json))
+    table, _features, segmentation = _upstream(config, digest, related_digest, _file, _related)
+    potential = _cached_potential(digest, related_digest, _labels_json(config, "potential"), _file, _related)
+    return plan(table, segmentation, potential, config)
+
+
+@_stage
+def _cached_result(
+    digest: str, related_digest: str | None, config_json: str, _file: LoadedFile, _related: LoadedFile | None
+) -> AnalysisResult:
+    config = AnalysisConfig.from_json(config_json)
+    table, features, segmentation = _upstream(config, digest, related_digest, _file, _related)
+    key = (digest, related_digest)
+    money = _cached_money(*key, config.section_json(*_CLUSTER_KEYS, "concentration"), _file, _related)
+    # read by labels only: renaming a segment does not estimate the potential again
+    potential = _cached_potential(*key, _labels_json(config, "potential"), _file, _related)
+    service = _cached_plan(*key, config.section_json(*_CLUSTER_KEYS, "potential", "service"), _file, _related)
+    return assemble(table, features, segmentation, money=money, potential=potential, service=service, config=config)
+
+
+@_stage
+def _cached_catalogue(
+    digest: str, related_digest: str | None, intake_json: str, _file: LoadedFile, _related: LoadedFile | None
+) -> list[Criterion]:
+    table = cached_table(digest, related_digest, intake_json, _file, _related)
+    return criteria_catalogue(table)
+
+
+def criteria_offered() -> list[Criterion]:
+    """The columns the Segments page offers as criteria for the current file (cached with its table: a
+    widget change on the page no longer scores every column again: at 100,000 customers the page opened again
+    in 0.166 s, not 0.363 s, by benchmarks/bench_app.py)."""
+    file = current_file()
+    if file is None:
+        return []
+    related = related_file()
+    return _cached_catalogue(
+        file.digest, related.digest if related else None, get_config().section_json("intake"), file, related
+    )
+
+
+def customer_table() -> CustomerTable | None:
+    """Return the current file read as a customer table, or None after showing the error."""
+    file = current_file()
+    if file is None:
+        st.info("Choose a file on the **Data** page, or start with the sample data.")
+        return None
+    related = related_file()
+    try:
+        st.session_state[COMPUTED_KEY] = True
+        with st.spinner(f"Reading {file.name}…"):
+            return cached_table(
+                file.digest, related.digest if related else None, get_config().section_json("intake"), file, related
+            )
+    except InputError as exc:
+        st.error(inert(str(exc)))
+        return None
+
+
+def analysis_or_stop() -> AnalysisResult:
+    """Return the full analysis (see `analysis`), or end the page's run after its message."""
+    result = analysis()
+    if result is None:
+        st.stop()
+    return result
+
+
+def analysis() -> AnalysisResult | None:
+    """Return the full analysis for the current file and settings, or None after showing the error.
+
+    Every stage is cached by the file's digest and the settings it reads, so a widget change
+    reruns only what it touches.
+    """
+    file = current_file()
+    if file is None:
+        st.info("Choose a file on the **Data** page, or start with the sample data.")
+        return None
+    related = related_file()
+    config = get_config()
+    try:
+        st.session_state[COMPUTED_KEY] = True
+        with st.spinner("Analysing your customers…"):
+            return _cached_result(file.digest, related.digest if related else None, config.to_json(), file, related)
+    except InputError as exc:
+        st.error(inert(str(exc)))
+        return None
+
+
+@st.cache_data(max_entries=6, show_spinner=False)
+def _cached_downloads(
+    digest: str, related_digest: str | None, config_json: str, kind: str, _result: AnalysisResult
+) -> bytes:
+    from segmentation import export  # noqa: PLC0415
+    from segmentation.report import build_report  # noqa: PLC0415
+
+    builders: dict[str, Callable[[AnalysisResult], bytes]] = {
+        "report": lambda r: build_report(r).encode("utf-8"),
+        "customers_csv": export.customers_csv,
+        "segments_csv": export.segments_csv,
+        "exclusions_csv": export.exclusions_csv,
+        "workbook": export.workbook_bytes,
+    }
+    return builders[kind](_result)
+
+
+def download_bytes(result: AnalysisResult, kind: str) -> bytes:
+    """Return one export of `result` (report, customers_csv, segments_csv, exclusions_csv, workbook)."""
+    return deferred_download(result, kind)()
+
+
+def deferred_download(result: AnalysisResult, kind: str) -> Callable[[], bytes]:
+    """Return a callable that builds one export of `result` when a download button is clicked.
+
+    The file's digest (name and bytes) is read now, in the session's script run: Streamlit calls
+    the callable later, outside it, where this session's state cannot be read, and a key
+    without the file would hand one session's export to another with the same settings.
+    """
+    file = current_file()
+    related = related_file()
+    key = (file.digest if file else result.table.source_name, related.digest if related else None)
+    config_json = result.config.to_json()
+    return lambda: _cached_downloads(key[0], key[1], config_json, kind, result)
+
+
+def k_scan(k_min: int, k_max: int) -> Any:
+    """Return the k scan for the current file and criteria (a `KScan`), running it with a progress bar once."""
+    from segmentation.segments import scan_k  # noqa: PLC0415
+
+    file = current_file()
+    if file is None:
+        return None
+    related = related_file()
+    config = get_config()
+    key = (file.digest, related.digest if related else None, config.section_json("intake", "criteria"), k_min, k_max)
+    scans = st.session_state.setdefault(SCAN_KEY, {})
+    if key in scans:
+        return scans[key]
+    try:
+        features, _segmentation = _cached_segments(
+            file.digest,
+            related.digest if related else None,
+            config.section_json("intake", "criteria", "segmentation"),
+            file,
+            related,
+        )
+        bar = st.progress(0.0, text="Trying each number of segments…")
+
+        def show(fraction: float, text: str) -> None:
+            bar.progress(fraction, text=text)
+
+        scan = scan_k(features, config.segmentation, range(k_min, k_max + 1), progress=show)
+        bar.empty()
+    except InputError as exc:
+        st.error(inert(str(exc)))
+        return None
+    scans[key] = scan
+    return scan
+
+
+def default_policy_plan() -> Any:
+    """Return the service plan under the default policy for the current data and segments (cached)."""
+    file = current_file()
+    if file is None:
+        return None
+    related = related_file()
+    data = get_config().to_dict()
+    data["service"] = AnalysisConfig().to_dict()["service"]
+    config = AnalysisConfig.from_dict(data)
+    try:
+        return _cached_result(file.digest, related.digest if related else None, config.to_json(), file, related).service
+    except InputError:
+        return None
+
+
+def earlier_files() -> tuple[LoadedFile, ...]:
+    """The earlier file(s) chosen on the Changes page (empty when none)."""
+    earlier = st.session_state.get(EARLIER_KEY)
+    if earlier is None:
+        return ()
+    return earlier if isinstance(earlier, tuple) else (earlier,)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _cached_changes(
+    mode: str,
+    digest: str,
+    related_digest: str | None,
+    earlier_digests: tuple[str, ...],
+    config_json: str,
+    _file: LoadedFile,
+    _related: LoadedFile | None,
+    _earlier: tuple[LoadedFile, ...],
+) -> Any:
+    from segmentation.changes import Snapshot, compare  # noqa: PLC0415
+    from segmentation.changes.run import compare_periods  # noqa: PLC0415
+    from segmentation.pipeline import run_analysis  # noqa: PLC0415
+
+    config = AnalysisConfig.from_json(config_json)
+    result = _cached_result(digest, related_digest, config_json, _file, _related)
+    if mode == "periods":
+        return compare_periods(_file.source(), config, main=result)
+    if len(_earlier) == 1 and not _earlier[0].name.endswith(".json"):
+        earlier = run_analysis(_earlier[0].source(), config, fit_k_to_data=True)
+        snapshot = Snapshot.of(earlier, f"earlier file {_earlier[0].name}")
+    else:
+        snapshot = Snapshot.from_files({f.name: f.data for f in _earlier}, "the uploaded earlier analysis")
+    return compare(snapshot, result, config.changes, f"current file {_file.name}")
+
+
+def changes(mode: str) -> Any:
+    """Return what changed (a `ChangesResult`) for the current file, or None after saying why."""
+    file = current_file()
+    if file is None:
+        st.info("Choose a file on the **Data** page, or load the sample pair.")
+        return None
+    earlier = earlier_files() if mode != "periods" else ()
+    if mode != "periods" and not earlier:
+        st.info("Upload the earlier export (or the earlier analysis's files) above, or load the sample pair.")
+        return None
+    related = related_file()
+    try:
+        with st.spinner("Comparing the two dates…"):
+            found = _cached_changes(
+                mode,
+                file.digest,
+                related.digest if related else None,
+                tuple(f.digest for f in earlier),
+                get_config().to_json(),
+                file,
+                related,
+                earlier,
+            )
+    except InputError as exc:
+        st.session_state.pop(CHANGES_RESULT_KEY, None)
+        st.error(inert(str(exc)))
+        return None
+    st.session_state[CHANGES_RESULT_KEY] = (file.digest, found)
+    return found
+
+
+def session_changes() -> Any:
+    """The comparison the Changes page last made for the current file in this session, or None."""
+    file = current_file()
+    kept = st.session_state.get(CHANGES_RESULT_KEY)
+    if file is None or kept is None or kept[0] != file.digest:
+        return None
+    return kept[1]
