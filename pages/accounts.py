@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 
 import app_support as support
-from segmentation.formatting import format_money, plural, readable_label
+from segmentation.formatting import format_money, plural
+from segmentation.vocabulary import label
 
 ALL = 0
 # The columns an account list shows first (those the file has); the criteria columns follow.
@@ -86,7 +87,7 @@ if len(frame) == 1:
 elif frame.empty:
     st.info("No account matches; check the spelling or search in all segments.")
 
-labels = {column: readable_label(column) for column in frame.columns}
+labels = {column: label(column, header=True) for column in frame.columns}
 labels.update({"customer_id": "ID", "customer_name": "Account", "segment": "#", "segment_name": "Segment"})
 unit = result.revenue_unit
 st.dataframe(

@@ -7,7 +7,6 @@ everywhere. They never round what is stored: summary.json keeps full precision.
 from __future__ import annotations
 
 import math
-import re
 
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "AUD": "A$", "CAD": "C$"}
 
@@ -77,46 +76,3 @@ def plural(count: float | None, noun: str, plural_noun: str | None = None) -> st
     if count is None or text == "–":
         return f"– {plural_noun or noun + 's'}"
     return f"{text} {noun if round(float(count)) == 1 else plural_noun or noun + 's'}"
-
-
-_WORDS = {
-    "pct": "%",
-    "percent": "%",
-    "arr": "ARR",
-    "mrr": "MRR",
-    "nps": "NPS",
-    "id": "ID",
-    "csm": "CSM",
-    "cac": "CAC",
-    "ltv": "LTV",
-    "mau": "MAU",
-    "kpi": "KPI",
-    "url": "URL",
-    "num": "number of",
-    "qty": "quantity",
-    "avg": "average",
-}
-
-
-def readable_label(column: str) -> str:
-    """Return a column name as words a sales leader reads: "feature_adoption_pct" → "Feature adoption %".
-
-    Underscores, dashes and camelCase become spaces; known abbreviations are spelled as people
-    write them (ARR, NPS, %); "30d" becomes "30 days". Names that already hold spaces keep their case.
-    """
-    raw = str(column).strip()
-    if not raw or " " in raw:
-        return raw
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", raw)
-    words = [w for w in re.split(r"[_\-.\s]+", spaced) if w]
-    out = []
-    for word in words:
-        lower = word.lower()
-        if lower in _WORDS:
-            out.append(_WORDS[lower])
-        elif match := re.fullmatch(r"(\d+)d", lower):
-            out.append(f"({match.group(1)} days)")
-        else:
-            out.append(lower)
-    text = " ".join(out)
-    return text[:1].upper() + text[1:]

@@ -23,13 +23,13 @@ from segmentation.segments.naming import (
     bad_tokens,
     category_phrase,
     contradictions,
-    label,
     measure_kind,
     number_phrase,
     short_names,
     stems_of,
     unbacked,
 )
+from segmentation.vocabulary import label
 from tests.conftest import SAMPLE_ACCOUNTS, SAMPLE_INVOICES, SHARED_DATA
 
 

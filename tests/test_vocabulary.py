@@ -1,10 +1,11 @@
-"""The one column-name splitter, and which per-row numbers are added up per customer and which averaged."""
+"""The one column-name splitter, the one labeller (a phrase or a header), and which per-row numbers are added up
+per customer and which averaged."""
 
 from __future__ import annotations
 
 import pytest
 
-from segmentation.vocabulary import sums_per_customer, words
+from segmentation.vocabulary import label, sums_per_customer, words
 
 
 @pytest.mark.parametrize(
@@ -57,3 +58,27 @@ def test_a_per_line_fraction_is_averaged_and_said(tmp_path: object) -> None:
     assert float(table.customers["discount_pct_mean"].max()) <= 0.2 + 1e-9  # a mean of 0.0–0.2, not a sum
     note = next(n for n in table.notes if n.startswith("Per customer, "))
     assert "averaged (rates, fractions, scores): discount_pct" in note and "quantity" in note
+
+
+@pytest.mark.parametrize(
+    ("name", "phrase", "header"),
+    [
+        ("logins_30d", "logins", "Logins (30 days)"),
+        ("revenue_12m", "revenue", "Revenue (12 months)"),
+        ("feature_adoption_pct", "feature adoption share", "Feature adoption %"),
+        ("NumWebPurchases", "web purchases", "Number of web purchases"),
+        ("is_trial", "trial", "Is trial"),
+        ("recency_days", "days since last purchase", "Recency days"),
+        ("StreamingTV", "streaming TV", "Streaming TV"),
+        ("CLTV", "lifetime value", "Lifetime value"),
+        ("Annual Income (k$)", "annual income", "Annual Income (k$)"),
+    ],
+)
+def test_one_labeller_reads_a_name_as_a_phrase_or_as_a_header(name: str, phrase: str, header: str) -> None:
+    assert label(name) == phrase
+    assert label(name, header=True) == header
+
+
+def test_a_phrase_drops_a_joined_files_name() -> None:
+    assert label("ravenstack_subscriptions_rows", ["ravenstack_subscriptions"]) == "subscriptions"
+    assert label("ravenstack_subscriptions_is_trial_share", ["ravenstack_subscriptions"]) == "trial rate"

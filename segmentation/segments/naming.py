@@ -1,4 +1,6 @@
-"""Segment names that are true: readable labels, phrases by what a column measures, and a checker.
+"""Segment names that are true: phrases by what a column measures, and a checker.
+
+Column names become words through the one labeller, `segmentation.vocabulary.label`.
 
 Every phrase in a generated name is a *claim* recorded in the profile (`profile["claims"]`):
 a number high or low against the base, a category most of the segment shares, or revenue per
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from segmentation.segments.relevance import words_of
+from segmentation.vocabulary import WHOLE_NAMES, label, period
 
 if TYPE_CHECKING:
     from segmentation.intake.table import CustomerTable
@@ -26,39 +29,6 @@ VALUE_LOW = 0.5
 FILLER = {"customers", "typical"}
 """Words a name may hold that claim nothing ("Typical customers", "Large customers")."""
 
-_ACRONYMS = {
-    "nps": "NPS",
-    "csat": "CSAT",
-    "arr": "ARR",
-    "mrr": "MRR",
-    "acv": "ACV",
-    "tcv": "TCV",
-    "ltv": "lifetime value",
-    "cltv": "lifetime value",
-    "clv": "lifetime value",
-    "aov": "order value",
-    "mau": "monthly active users",
-    "dau": "daily active users",
-    "pct": "%",
-    "amt": "amount",
-    "avg": "average",
-    "qty": "quantity",
-    "cnt": "count",
-    "num": "",
-    "no": "",
-    "nb": "",
-    "is": "",
-    "has": "",
-    "flag": "",
-    "mean": "",
-    "latest": "",
-    "share": "rate",
-}
-_PERIOD = re.compile(r"^\d+(d|w|m|y|days|mo)$")
-_UNIT = re.compile(r"\s*\([^)]*\)")
-"""A unit or scale in brackets ('Annual Income (k$)', 'Score (1-100)'): detail for the profile, not the name."""
-_CAPITALS = re.compile(r"[A-Z]{2,}(?![a-z])")
-"""An acronym written in capitals inside a mixed-case name ('StreamingTV', 'CustomerID')."""
 BARE_VALUE_COLUMNS = frozenset({"gender", "sex"})
 """Columns whose values read alone: 'Female', not 'Female gender'."""
 
@@ -122,22 +92,10 @@ def stems_of(table: CustomerTable | None) -> list[str]:
     return sorted(found, key=len, reverse=True)
 
 
-# Whole column names (as the transactions roll-up writes them, and as files often name them) in words.
-_WHOLE_NAMES = {
-    "recency_days": "days since last purchase",
-    "tenure_days": "days as a customer",
-    "monetary": "spend",
-    "frequency": "purchases",
-}
-
-
 def is_percent_column(column: str) -> bool:
     """True when the name says the values are per cent (0–100): 'feature_adoption_pct', 'Churn %'."""
     words = words_of(column)
     return str(column).strip().endswith("%") or (bool(words) and words[-1] in ("pct", "percent", "percentage"))
-
-
-_PERIOD_WORDS = {"d": "days", "days": "days", "w": "weeks", "m": "months", "mo": "months", "y": "years"}
 
 
 def rule_label(column: str, stems: list[str] | None = None, *, fraction: bool = False) -> tuple[str, str, float]:
@@ -147,10 +105,9 @@ def rule_label(column: str, stems: list[str] | None = None, *, fraction: bool = 
     days = column.endswith(" (days since)")
     base = column.removesuffix(" (days since)")
     words = label(base, stems)
-    periods = [m for w in words_of(base) if (m := _PERIOD.match(w))]
-    if periods and base.lower() not in _WHOLE_NAMES:
-        number = re.match(r"\d+", periods[-1].group(0))
-        words += f" ({number.group(0) if number else ''} {_PERIOD_WORDS.get(periods[-1].group(1), 'days')})"
+    periods = [when for w in words_of(base) if (when := period(w))]
+    if periods and base.lower() not in WHOLE_NAMES:
+        words += f" ({periods[-1]})"
     if days:
         return words + " (days ago)", "", 1.0
     if is_percent_column(base):
@@ -159,40 +116,6 @@ def rule_label(column: str, stems: list[str] | None = None, *, fraction: bool = 
     if fraction:
         return words, "%", 100.0
     return words, "", 1.0
-
-
-def label(column: str, stems: list[str] | None = None) -> str:
-    """Return a column name as words a person reads ('MntMeatProducts' → 'meat products spend').
-
-    A joined file's name is dropped ('ravenstack_subscriptions_rows' → 'subscriptions'), and codes
-    like 'Mnt', 'Num', 'is_', '_flag', '_30d' become words or go.
-    """
-    if column.lower() in _WHOLE_NAMES:
-        return _WHOLE_NAMES[column.lower()]
-    base = column.removesuffix(" (days since)")
-    base = _UNIT.sub("", base).strip() or base
-    capitals = {} if base.upper() == base else {c.lower(): c for c in _CAPITALS.findall(base)}
-    entity = ""
-    for stem in stems or []:
-        if base.lower().startswith(stem + "_"):
-            entity = words_of(stem)[-1] if words_of(stem) else ""
-            base = base[len(stem) + 1 :]
-            break
-    words = words_of(base)
-    if entity and words == ["rows"]:
-        return entity
-    spend = bool(words) and words[0] == "mnt"
-    out: list[str] = []
-    for word in words[1:] if spend else words:
-        if _PERIOD.match(word):
-            continue
-        mapped = _ACRONYMS.get(word, capitals.get(word, word))
-        if mapped:
-            out.append(mapped)
-    if spend:
-        out.append("spend")
-    text = " ".join(out).replace(" %", " share").replace("%", "share")
-    return text or " ".join(words) or column
 
 
 def measure_kind(column: str, date_derived: bool = False) -> str | None:

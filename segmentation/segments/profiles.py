@@ -16,7 +16,6 @@ from segmentation.segments.naming import (
     VALUE_HIGH,
     VALUE_LOW,
     is_percent_column,
-    label,
     number_phrase,
     rule_label,
     short_names,
@@ -25,6 +24,7 @@ from segmentation.segments.naming import (
 from segmentation.segments.naming import (
     category_phrase as plain_category_phrase,
 )
+from segmentation.vocabulary import label
 
 if TYPE_CHECKING:
     from segmentation.intake.table import CustomerTable
