@@ -15,6 +15,7 @@ import streamlit as st
 
 from app_support.state import (
     CHANGES_RESULT_KEY,
+    CHOSEN_K_KEY,
     COMPUTED_KEY,
     EARLIER_KEY,
     SCAN_KEY,
@@ -31,7 +32,14 @@ from segmentation.intake import CustomerTable, Source
 from segmentation.pipeline import assemble, estimate, load_customers, measure_money, plan
 from segmentation.result import AnalysisResult
 from segmentation.segments import Criterion, FeatureMatrix, Segmentation, build_features, criteria_catalogue
-from segmentation.segments.segmenting import DESCRIPTION_SETTINGS, Clustering, describe_segments, find_clusters
+from segmentation.segments.segmenting import (
+    CLUSTERING_METHODS,
+    DESCRIPTION_SETTINGS,
+    Clustering,
+    as_chosen,
+    describe_segments,
+    find_clusters,
+)
 from segmentation.service import PotentialEstimate, ServicePlan
 
 
@@ -101,20 +109,35 @@ def _cached_clusters(
 
 @_stage
 def _cached_segments(
-    digest: str, related_digest: str | None, segment_json: str, _file: LoadedFile, _related: LoadedFile | None
+    digest: str,
+    related_digest: str | None,
+    segment_json: str,
+    fitted_json: str,
+    _file: LoadedFile,
+    _related: LoadedFile | None,
 ) -> tuple[FeatureMatrix, Segmentation]:
+    """The segments for `segment_json`, described from the clustering fitted for `fitted_json` (the same
+    settings, or their twin that chose the same k from the data: see `_fitted`)."""
     config = AnalysisConfig.from_dict(json.loads(segment_json))
     table, features = _table_and_features(config, digest, related_digest, _file, _related)
-    clustering = _cached_clusters(digest, related_digest, _cluster_json(config), _file, _related)
+    clustering = _cached_clusters(digest, related_digest, fitted_json, _file, _related)
+    if clustering.settings.auto_k and not config.segmentation.auto_k:
+        clustering = as_chosen(clustering)
     return features, describe_segments(table, features, clustering, config.segmentation)
 
 
 def _upstream(
-    config: AnalysisConfig, digest: str, related_digest: str | None, file: LoadedFile, related: LoadedFile | None
+    config: AnalysisConfig,
+    digest: str,
+    related_digest: str | None,
+    file: LoadedFile,
+    related: LoadedFile | None,
+    *,
+    fitted: AnalysisConfig | None = None,
 ) -> tuple[CustomerTable, FeatureMatrix, Segmentation]:
     table = cached_table(digest, related_digest, config.section_json("intake"), file, related)
     features, segmentation = _cached_segments(
-        digest, related_digest, config.section_json(*_CLUSTER_KEYS), file, related
+        digest, related_digest, config.section_json(*_CLUSTER_KEYS), _cluster_json(fitted or config), file, related
     )
     return table, features, segmentation
 
@@ -149,16 +172,46 @@ def _cached_plan(
 
 @_stage
 def _cached_result(
-    digest: str, related_digest: str | None, config_json: str, _file: LoadedFile, _related: LoadedFile | None
+    digest: str,
+    related_digest: str | None,
+    config_json: str,
+    fitted_json: str,
+    _file: LoadedFile,
+    _related: LoadedFile | None,
 ) -> AnalysisResult:
+    """The whole analysis for `config_json`; the stages that read only labels and names (money, potential,
+    the plan) are keyed by `fitted_json`, the settings whose clustering it uses (see `_fitted`)."""
     config = AnalysisConfig.from_json(config_json)
-    table, features, segmentation = _upstream(config, digest, related_digest, _file, _related)
+    fitted = AnalysisConfig.from_json(fitted_json)
+    table, features, segmentation = _upstream(config, digest, related_digest, _file, _related, fitted=fitted)
     key = (digest, related_digest)
-    money = _cached_money(*key, config.section_json(*_CLUSTER_KEYS, "concentration"), _file, _related)
+    money = _cached_money(*key, fitted.section_json(*_CLUSTER_KEYS, "concentration"), _file, _related)
     # read by labels only: renaming a segment does not estimate the potential again
-    potential = _cached_potential(*key, _labels_json(config, "potential"), _file, _related)
-    service = _cached_plan(*key, config.section_json(*_CLUSTER_KEYS, "potential", "service"), _file, _related)
+    potential = _cached_potential(*key, _labels_json(fitted, "potential"), _file, _related)
+    service = _cached_plan(*key, fitted.section_json(*_CLUSTER_KEYS, "potential", "service"), _file, _related)
     return assemble(table, features, segmentation, money=money, potential=potential, service=service, config=config)
+
+
+def _fitted(config: AnalysisConfig, key: tuple[str, str | None]) -> AnalysisConfig:
+    """The settings whose stages serve `config`: `config` itself, or, when it asks for the k the data chose
+    for the same file and other settings earlier in this session, those settings (the same segments, so the
+    same money, potential and plan: going back to that k is served from the caches, not fitted again)."""
+    twin = st.session_state.get(CHOSEN_K_KEY, {}).get((*key, _cluster_json(config)))
+    if twin is None:
+        return config
+    return config.updated(**{"segmentation.auto_k": True, "segmentation.k": twin})
+
+
+def _remember_chosen_k(
+    config: AnalysisConfig, key: tuple[str, str | None], file: LoadedFile, related: LoadedFile | None
+) -> None:
+    """After an analysis that chose k from the data, note which explicit k it equals (see `_fitted`)."""
+    chosen = config.segmentation
+    if not chosen.auto_k or chosen.method not in CLUSTERING_METHODS:
+        return
+    clustering = _cached_clusters(*key, _cluster_json(config), file, related)  # in the cache: the analysis read it
+    by_hand = config.updated(**{"segmentation.auto_k": False, "segmentation.k": clustering.settings.k})
+    st.session_state.setdefault(CHOSEN_K_KEY, {})[(*key, _cluster_json(by_hand))] = chosen.k
 
 
 @_stage
@@ -222,8 +275,11 @@ def analysis() -> AnalysisResult | None:
     config = get_config()
     try:
         st.session_state[COMPUTED_KEY] = True
+        key = (file.digest, related.digest if related else None)
         with st.spinner("Analysing your customers…"):
-            return _cached_result(file.digest, related.digest if related else None, config.to_json(), file, related)
+            result = _cached_result(*key, config.to_json(), _fitted(config, key).to_json(), file, related)
+        _remember_chosen_k(config, key, file, related)
+        return result
     except InputError as exc:
         st.error(inert(str(exc)))
         return None
@@ -283,6 +339,7 @@ def k_scan(k_min: int, k_max: int) -> Any:
             file.digest,
             related.digest if related else None,
             config.section_json("intake", "criteria", "segmentation"),
+            _cluster_json(config),
             file,
             related,
         )
@@ -310,7 +367,8 @@ def default_policy_plan() -> Any:
     data["service"] = AnalysisConfig().to_dict()["service"]
     config = AnalysisConfig.from_dict(data)
     try:
-        return _cached_result(file.digest, related.digest if related else None, config.to_json(), file, related).service
+        key = (file.digest, related.digest if related else None)
+        return _cached_result(*key, config.to_json(), _fitted(config, key).to_json(), file, related).service
     except InputError:
         return None
 
@@ -339,7 +397,7 @@ def _cached_changes(
     from segmentation.pipeline import run_analysis  # noqa: PLC0415
 
     config = AnalysisConfig.from_json(config_json)
-    result = _cached_result(digest, related_digest, config_json, _file, _related)
+    result = _cached_result(digest, related_digest, config_json, config_json, _file, _related)
     if mode == "periods":
         return compare_periods(_file.source(), config, main=result)
     if len(_earlier) == 1 and not _earlier[0].name.endswith(".json"):

@@ -36,6 +36,9 @@ PENDING_KEY = "pending_settings"
 APPLIED_KEY = "settings_applied_note"
 ENTRY_ERRORS_KEY = "entry_errors"
 """Per widget key, why a `bound_entry` change was refused (shown by the widget on the next run)."""
+CHOSEN_K_KEY = "chosen_k"
+"""(file digests, clustering settings with a k chosen by hand) → the k of the settings that chose it from the
+data: the analysis of those settings serves the explicit k (`stages._fitted`)."""
 
 
 @dataclass(frozen=True)

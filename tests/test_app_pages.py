@@ -77,6 +77,37 @@ def test_segments_page_changes_with_k() -> None:
     assert len(at.dataframe[0].value) == 5
 
 
+def test_going_back_to_the_k_the_data_chose_fits_nothing_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """k chosen from the data (4 on the sample) → 5 → 4 by hand: the last is served from the caches (no
+    clustering, no plan), and says the 4 is the user's choice; the segments are those of the first run."""
+    import streamlit as st
+
+    import app_support.stages
+
+    st.cache_resource.clear()  # other tests may have fitted k + 1 on the sample already
+    calls: list[str] = []
+    for name in ("find_clusters", "plan"):
+        original = getattr(app_support.stages, name)
+        monkeypatch.setattr(
+            app_support.stages, name, lambda *a, _f=original, _n=name, **k: (calls.append(_n), _f(*a, **k))[1]
+        )
+    at = visit(start(), "segments.py")
+    assert at.session_state["config"].segmentation.auto_k
+    chosen = at.session_state["config"].segmentation.k
+    first = at.dataframe[0].value
+    calls.clear()
+    at.slider(key="w.segmentation.k").set_value(chosen + 1).run()
+    assert calls == ["find_clusters", "plan"], calls
+    calls.clear()
+    at.slider(key="w.segmentation.k").set_value(chosen).run()
+    assert not at.exception
+    assert calls == []
+    config = at.session_state["config"].segmentation
+    assert (config.auto_k, config.k) == (False, chosen)
+    assert first.equals(at.dataframe[0].value)
+    assert any(t.value == f"{chosen} segments, as you chose." for t in at.text)
+
+
 def test_choices_persist_across_pages() -> None:
     at = visit(start(), "segments.py")
     at.slider(key="w.segmentation.k").set_value(6).run()
@@ -375,7 +406,7 @@ def test_no_page_changes_the_shared_cached_result() -> None:
         visit(at, page)
     file = at.session_state[app_support.SOURCE_KEY]
     config = at.session_state[app_support.CONFIG_KEY]
-    cached = app_support.stages._cached_result(file.digest, None, config.to_json(), file, None)
+    cached = app_support.stages._cached_result(file.digest, None, config.to_json(), config.to_json(), file, None)
     fresh = run_analysis(file.source(), config)
     pd.testing.assert_frame_equal(cached.customers, fresh.customers)
     assert json.dumps(cached.summary(), sort_keys=True, default=str) == json.dumps(

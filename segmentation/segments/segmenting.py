@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -503,7 +503,7 @@ def find_clusters(
         if auto:
             report(0.02, "Choosing the number of segments")
             settings, k_reason = _auto_k(fit_features, revenue[order], settings, n)
-            notes.append(f"Number of segments chosen from the data: {k_reason}")
+            notes.append(f"{AUTO_K_NOTE}{k_reason}")
         report(0.05, f"Finding segments with {method.replace('_', ' ')}")
         if method in RULE_METHODS:
             raw, raw_names, scores = _run_method(table, features, settings, notes)
@@ -533,6 +533,26 @@ def find_clusters(
         notes=notes,
         stability=stability,
         k_reason=k_reason,
+        settings=settings,
+    )
+
+
+AUTO_K_NOTE = "Number of segments chosen from the data: "
+"""How the note that says why k was chosen begins (`as_chosen` leaves it out)."""
+
+
+def as_chosen(clustering: Clustering) -> Clustering:
+    """Return what choosing this clustering's k by hand gives: the same fit, said as the user's choice.
+
+    The method and the stability check read k, never how it was chosen, so an explicit k equal to the one
+    chosen from the data finds the same segments; only the reason, the note and `auto_k` differ. The app
+    uses it so that going back to the number it chose is served from the cache instead of fitted again.
+    """
+    settings = clustering.settings.model_copy(update={"auto_k": False})
+    return replace(
+        clustering,
+        notes=[note for note in clustering.notes if not note.startswith(AUTO_K_NOTE)],
+        k_reason=f"{settings.k} segments, as you chose.",
         settings=settings,
     )
 
