@@ -15,11 +15,10 @@ from segmentation.changes.result import ChangesResult
 from segmentation.changes.snapshot import Snapshot
 from segmentation.config import AnalysisConfig
 from segmentation.errors import InputError
-from segmentation.intake import Source
+from segmentation.intake import Source, windows
 from segmentation.intake.parsing import parse_dates
 from segmentation.intake.reading import read_raw
 from segmentation.intake.windows import end_date_column
-from segmentation.intake.windows import event_date_column as _event_date
 from segmentation.pipeline import load_customers, run_analysis
 from segmentation.result import AnalysisResult
 from segmentation.segments.segmenting import CLUSTERING_METHODS
@@ -201,7 +200,7 @@ def _subset(primary: Source, frame: pd.DataFrame, rows: pd.Series, label: str) -
 
 def event_date_column(table_roles: dict[str, str]) -> str | None:
     """The column that dates each line (as intake picks it), or None when the file has no dates."""
-    return _event_date([name for name, role in table_roles.items() if role == "date"])
+    return windows.event_date_column([name for name, role in table_roles.items() if role == "date"])
 
 
 def compare_periods(primary: Source, config: AnalysisConfig, main: AnalysisResult | None = None) -> ChangesResult:

@@ -2,7 +2,7 @@
 
 Revenue is the run rate: when the rows span more than 12 months, ``revenue`` is the net amount of the
 last 12 months up to the latest date, ``prior_revenue`` the 12 months before, and
-``all_time_revenue`` everything. RFM columns follow `intake.build.RFM_COLUMNS`. The exclusions are
+``all_time_revenue`` everything. RFM columns follow `intake.transactions.RFM_COLUMNS`. The exclusions are
 counted by the engine and come back as ledger entries.
 """
 
@@ -30,7 +30,7 @@ from segmentation.intake.aggregate import (
 )
 from segmentation.intake.parsing import parse_dates
 from segmentation.intake.table import LedgerEntry
-from segmentation.intake.transactions import CANCELLED as _CANCELLED
+from segmentation.intake.transactions import CANCELLED
 from segmentation.vocabulary import sums_per_customer
 
 RUN_RATE_MONTHS = 12
@@ -174,7 +174,7 @@ def _cancelled_values(table: ir.Table, name: str) -> list[str]:
     """The values of categorical column `name` that mark a row cancelled or refunded (few: the column is a
     category). The pattern runs over the distinct values, not over every row."""
     values = table.select(_v=text(table[name])).distinct()
-    found = values.filter(values._v.re_search(_CANCELLED)).to_pyarrow()
+    found = values.filter(values._v.re_search(CANCELLED)).to_pyarrow()
     return sorted(str(v) for v in found.column("_v").to_pylist() if v is not None)
 
 

@@ -20,16 +20,15 @@ from ibis.backends import BaseBackend
 
 from segmentation.engine.text import trimmed
 from segmentation.errors import InputError
-from segmentation.intake.amounts import revenue_unit as _unit
-from segmentation.intake.columns import is_other_id as _other_id
+from segmentation.intake.amounts import revenue_unit
+from segmentation.intake.columns import is_other_id
 from segmentation.intake.reading import read_raw
-from segmentation.intake.roles import _COORD, choose_id, choose_revenue, profile_columns
-from segmentation.intake.roles import source_column_roles as _source_roles
+from segmentation.intake.roles import _COORD, choose_id, choose_revenue, profile_columns, source_column_roles
 from segmentation.intake.settings import IntakeSettings
 from segmentation.intake.sources import Source
 from segmentation.intake.table import ColumnRole
-from segmentation.intake.transactions import order_key_column as _order_key
-from segmentation.intake.windows import event_date_column as _event_date
+from segmentation.intake.transactions import order_key_column
+from segmentation.intake.windows import event_date_column
 
 SAMPLE_ROWS = 20_000
 """Rows brought back from an engine table to decide the columns' roles."""
@@ -140,19 +139,19 @@ def plan_rows(opened: Opened, settings: IntakeSettings) -> RowPlan:
         profiles, {id_role.column} | ignored | not_revenue, wanted_revenue, opened.name, required=True
     )
     assert revenue is not None  # required=True raises instead
-    roles = _source_roles(profiles, id_role, revenue, settings, len(sample))
+    roles = source_column_roles(profiles, id_role, revenue, settings, len(sample))
     grain = settings.grain if settings.grain != "auto" else _grain(opened.table, id_role.column, roles)
     dates = [n for n, r in roles.items() if r.role == "date"]
-    event_date = _event_date(dates)
-    order_key = _order_key(roles, sample) if grain == "transactions" else None
-    multiplier, unit, unit_note = _unit(revenue, settings, grain)
+    event_date = event_date_column(dates)
+    order_key = order_key_column(roles, sample) if grain == "transactions" else None
+    multiplier, unit, unit_note = revenue_unit(revenue, settings, grain)
     categorical: list[str] = []
     numeric: list[str] = []
     skip = {order_key or "", *revenue.factors, *(dates if grain == "transactions" else [])}
     for name, role in roles.items():
         if name in skip or role.role in _SKIPPED_ROLES or role.role in {"date", "boolean"}:
             continue
-        if role.role in {"categorical", "numeric"} and _other_id(name):
+        if role.role in {"categorical", "numeric"} and is_other_id(name):
             continue
         if role.role == "numeric" or (role.role == "geographic" and _COORD.search(name) and profiles[name].numeric):
             numeric.append(name)
