@@ -116,6 +116,18 @@ class ServicePlan:
             views[name] = make()
         return views[name].copy(deep=False)
 
+    def model_codes(self) -> np.ndarray:
+        """Each account's service model as its position in `SERVICE_MODELS` (read-only, made once per plan),
+        so comparing two plans counts small integers instead of a million texts."""
+        views = self.__dict__.setdefault("_views", {})
+        if "model_codes" not in views:
+            models = pd.Series(self.frame["service_model"].to_numpy(dtype=object))
+            made = models.map({m: i for i, m in enumerate(SERVICE_MODELS)}).to_numpy(dtype=np.int64)
+            made.flags.writeable = False
+            views["model_codes"] = made
+        codes: np.ndarray = views["model_codes"]
+        return codes
+
     def __getstate__(self) -> dict[str, Any]:
         """Pickle (the app's cache) without the columns `details` shares with `frame`.
 
@@ -772,12 +784,9 @@ def compare_plans(before: ServicePlan, after: ServicePlan) -> pd.DataFrame:
     """Return customers by model before (rows) × model after (columns): what changes when a setting moves."""
     if len(before.frame) != len(after.frame):
         raise InputError("The two plans cover different customers; compare plans made from the same file.")
-    table = pd.crosstab(
-        pd.Categorical(before.frame["service_model"].to_numpy(), categories=list(SERVICE_MODELS)),
-        pd.Categorical(after.frame["service_model"].to_numpy(), categories=list(SERVICE_MODELS)),
-        dropna=False,
-    )
-    table = table.reindex(index=list(SERVICE_MODELS), columns=list(SERVICE_MODELS), fill_value=0).astype(int)
+    n = len(SERVICE_MODELS)
+    counts = np.bincount(before.model_codes() * n + after.model_codes(), minlength=n * n).reshape(n, n)
+    table = pd.DataFrame(counts, index=list(SERVICE_MODELS), columns=list(SERVICE_MODELS)).astype(int)
     table.index.name = "before"
     table.columns.name = "after"
     return table
