@@ -7,7 +7,6 @@ import streamlit as st
 
 import app_support as support
 from segmentation.charts import NARROWEST_CHART, fit_to_width
-from segmentation.economics import analyse_concentration
 from segmentation.economics import charts as money_charts
 from segmentation.formatting import format_count, format_money, format_share
 
@@ -188,10 +187,7 @@ with inside_views.cell():
     segment = st.selectbox(
         "Segment", options, format_func=lambda i: f"{i}. {result.segment_names[i]}", key="conc_segment"
     )
-    members = result.customers.loc[
-        result.customers["segment"] == segment, ["customer_id", "revenue", "segment", "segment_name"]
-    ]
-    inside = analyse_concentration(pd.DataFrame(members), result.config.concentration)
+    inside = result.concentration_within(segment)
     seg_metrics = inside.metrics
     st.markdown(
         f"Within *{support.inert(result.segment_names.get(segment, segment))}* "

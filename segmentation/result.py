@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from segmentation import __version__
+from segmentation.economics.concentration import analyse_concentration
 from segmentation.narrative import LedgerTotals
 
 if TYPE_CHECKING:
@@ -132,10 +134,35 @@ class AnalysisResult:
         """Segment id → name, in id order."""
         return {p.id: p.name for p in self.segmentation.profiles}
 
+    def _view(self, key: tuple[object, ...], make: Callable[[], Any]) -> Any:
+        """Return the view `key` of this result, made once (a result is not changed once built: pages read
+        the same cached object on every run, so a view made per run cost its whole computation each time)."""
+        views: dict[tuple[object, ...], Any] = self.__dict__.setdefault("_views", {})
+        if key not in views:
+            views[key] = make()
+        return views[key]
+
     def service_mix(self) -> pd.DataFrame:
         """Customers per segment (rows, by id) and service model (columns), zeros included."""
-        mix = pd.crosstab(self.customers["segment"], self.customers["service_model"])
-        return mix.reindex(columns=SERVICE_MODELS, fill_value=0)
+
+        def make() -> pd.DataFrame:
+            mix = pd.crosstab(self.customers["segment"], self.customers["service_model"])
+            return mix.reindex(columns=SERVICE_MODELS, fill_value=0)
+
+        return self._view(("service_mix",), make).copy(deep=False)
+
+    def concentration_within(self, segment: int) -> ConcentrationReport:
+        """Revenue concentration inside one segment, with the settings in force (made once per segment: the
+        Concentration page filtered and measured the segment's customers on every run)."""
+
+        def make() -> ConcentrationReport:
+            members = self.customers.loc[
+                self.customers["segment"] == segment, ["customer_id", "revenue", "segment", "segment_name"]
+            ]
+            return analyse_concentration(pd.DataFrame(members), self.config.concentration)
+
+        report: ConcentrationReport = self._view(("concentration_within", int(segment)), make)
+        return report
 
     @staticmethod
     def _mix_counts(mix: pd.DataFrame, segment: int) -> dict[str, int]:
