@@ -29,6 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 SAMPLE = ROOT / "sample_data" / "saas_accounts.csv"
 
+from app_support.stages import cached_table  # noqa: E402
+from app_support.state import CONFIG_KEY, SOURCE_KEY  # noqa: E402
 from benchmarks.bench_intake import make_customers  # noqa: E402
 
 
@@ -97,7 +99,13 @@ def main() -> None:
     print(f"bare pandas + scikit-learn, same k-means and sums: {yardstick:.3f} s")
     for label, seconds in rows:
         print(f"{label:<44} {seconds:7.3f} s   ratio to bare {seconds / yardstick:6.1f}")
-    print(f"peak memory of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory of this process: {peak:,.0f} MB")
+    if args.customers:
+        file = at.session_state[SOURCE_KEY]
+        table = cached_table(file.digest, None, at.session_state[CONFIG_KEY].section_json("intake"), file, None)
+        size = table.customers.memory_usage(deep=True).sum() / 1024**2
+        print(f"customer table in memory: {size:,.0f} MB; peak memory / table {peak / size:.1f}x")
 
 
 if __name__ == "__main__":
