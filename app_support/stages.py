@@ -29,7 +29,15 @@ from segmentation.config import AnalysisConfig
 from segmentation.economics import ConcentrationReport, SegmentEconomics
 from segmentation.errors import InputError
 from segmentation.intake import CustomerTable, Source
-from segmentation.pipeline import assemble, estimate, load_customers, measure_money, plan
+from segmentation.pipeline import (
+    assemble,
+    estimate,
+    load_customers,
+    measure_money,
+    plan,
+    with_words,
+    without_words,
+)
 from segmentation.result import AnalysisResult
 from segmentation.segments import Criterion, FeatureMatrix, Segmentation, build_features, criteria_catalogue
 from segmentation.segments.segmenting import (
@@ -183,6 +191,13 @@ def _cached_result(
     the plan) are keyed by `fitted_json`, the settings whose clustering it uses (see `_fitted`)."""
     config = AnalysisConfig.from_json(config_json)
     fitted = AnalysisConfig.from_json(fitted_json)
+    stages_read = without_words(config)
+    if stages_read != config:
+        # playbooks, title, currency label: the analysis without them, with their words put in
+        made = _cached_result(
+            digest, related_digest, stages_read.to_json(), without_words(fitted).to_json(), _file, _related
+        )
+        return with_words(made, config)
     table, features, segmentation = _upstream(config, digest, related_digest, _file, _related, fitted=fitted)
     key = (digest, related_digest)
     money = _cached_money(*key, fitted.section_json(*_CLUSTER_KEYS, "concentration"), _file, _related)

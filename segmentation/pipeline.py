@@ -7,6 +7,7 @@ settings it reads, and a widget change reruns only the stages downstream of it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -127,6 +128,29 @@ def assemble(
         service=service,
         customers=customers,
     )
+
+
+WORD_SETTINGS = ("service.playbooks", "service.segment_playbooks", "report.title", "report.currency")
+"""Settings that change words only, never a figure (playbook texts, the report's title, the currency label):
+the stages are keyed without them and `with_words` puts them into a finished analysis."""
+
+
+def without_words(config: AnalysisConfig) -> AnalysisConfig:
+    """Return `config` with the `WORD_SETTINGS` at their defaults: what the stages read."""
+    defaults = AnalysisConfig()
+    return config.updated(**{path: _at(defaults, path) for path in WORD_SETTINGS})
+
+
+def with_words(result: AnalysisResult, config: AnalysisConfig) -> AnalysisResult:
+    """Return `result` (made from `without_words(config)`) with the words of `config`: its settings and the
+    plan's playbooks. Nothing is computed again, so typing a playbook or a title answers at once."""
+    return replace(result, config=config, service=result.service.with_playbooks(config.service))
+
+
+def _at(config: AnalysisConfig, path: str) -> object:
+    """The settings value at a dotted path such as ``report.title``."""
+    section, name = path.split(".")
+    return getattr(getattr(config, section), name)
 
 
 def complete_analysis(

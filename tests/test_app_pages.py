@@ -108,6 +108,32 @@ def test_going_back_to_the_k_the_data_chose_fits_nothing_again(monkeypatch: pyte
     assert any(t.value == f"{chosen} segments, as you chose." for t in at.text)
 
 
+def test_a_typed_playbook_computes_nothing_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Playbook text and a segment's note change words only: no stage runs again (no plan, no assembly), and
+    the plan the page shows carries the new words."""
+    import app_support.stages
+
+    calls: list[str] = []
+    for name in ("plan", "assemble", "measure_money", "estimate"):
+        original = getattr(app_support.stages, name)
+        monkeypatch.setattr(
+            app_support.stages, name, lambda *a, _f=original, _n=name, **k: (calls.append(_n), _f(*a, **k))[1]
+        )
+    at = visit(start(), "service_models.py")
+    calls.clear()
+    at.text_area(key="playbook.tech-touch").set_value("Webinars and a help centre.").run()
+    at.text_input(key="segment_playbook.1").set_value("Call before renewal").run()
+    assert not at.exception
+    assert calls == []
+    file = at.session_state[app_support.SOURCE_KEY]
+    config = at.session_state[app_support.CONFIG_KEY]
+    shown = app_support.stages._cached_result(file.digest, None, config.to_json(), config.to_json(), file, None)
+    assert shown.service.playbooks["tech-touch"] == "Webinars and a help centre."
+    assert shown.service.segment_playbooks == {"1": "Call before renewal"}
+    assert shown.service.to_dict()["playbooks"]["tech-touch"] == "Webinars and a help centre."
+    assert shown.config == config
+
+
 def test_choices_persist_across_pages() -> None:
     at = visit(start(), "segments.py")
     at.slider(key="w.segmentation.k").set_value(6).run()

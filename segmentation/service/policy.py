@@ -317,6 +317,23 @@ class ServicePlan:
                 )
         return pd.DataFrame(rows)
 
+    def with_playbooks(self, settings: ServiceSettings) -> ServicePlan:
+        """Return this plan with the playbooks of `settings`: playbook text changes words only, never who
+        is served how, so the app puts a typed playbook into the plan it has instead of planning again
+        (2.6 s at 1,000,000 customers)."""
+        defaults = (
+            CONSUMER_PLAYBOOKS if self.business is not None and self.business.consumer_like else DEFAULT_PLAYBOOKS
+        )
+        playbooks = {m: settings.playbooks.get(m, defaults[m]) for m in SERVICE_MODELS}
+        segment_playbooks = dict(settings.segment_playbooks)
+        if playbooks == self.playbooks and segment_playbooks == self.segment_playbooks:
+            return self
+        worded = copy.copy(self)  # the frames and views are shared: none of them holds a playbook
+        worded.__dict__.pop("_as_dict", None)
+        worded.playbooks = playbooks
+        worded.segment_playbooks = segment_playbooks
+        return worded
+
     def to_dict(self) -> dict[str, Any]:
         """Return models, grid, thresholds, capacity, rules, playbooks, move counts, by_segment and notes.
 
