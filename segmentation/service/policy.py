@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from segmentation.errors import InputError
 from segmentation.service.budget import (
@@ -121,8 +122,8 @@ class ServicePlan:
         so comparing two plans counts small integers instead of a million texts."""
         views = self.__dict__.setdefault("_views", {})
         if "model_codes" not in views:
-            models = pd.Series(self.frame["service_model"].to_numpy(dtype=object))
-            made = models.map({m: i for i, m in enumerate(SERVICE_MODELS)}).to_numpy(dtype=np.int64)
+            found = pc.index_in(pa.array(self.frame["service_model"]), value_set=pa.array(list(SERVICE_MODELS)))
+            made = found.to_numpy(zero_copy_only=False).astype(np.int64)
             made.flags.writeable = False
             views["model_codes"] = made
         codes: np.ndarray = views["model_codes"]
