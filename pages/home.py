@@ -8,7 +8,7 @@ import app_support as support
 from segmentation.charts import NARROWEST_CHART, fit_to_width
 from segmentation.economics import charts as money_charts
 from segmentation.formatting import format_count, format_money, format_share
-from segmentation.narrative import ledger_reading
+from segmentation.narrative import ledger_reading, model_mix
 
 support.page_guard(__file__)
 st.title("Customer segmentation studio")
@@ -45,15 +45,12 @@ cols.metric("High-touch accounts", format_count(high_touch))
 
 st.subheader("In one minute")
 top = result.segmentation.profiles[0]
-models = {m["name"]: m for m in result.service_models_summary()}
 st.markdown(
     f"- **Who:** {len(result.segmentation.profiles)} segments; the one that earns most, "
     f"*{support.inert(top.name)}*, is {format_share(top.customer_share)} of customers and "
     f"{format_share(top.revenue_share)} of revenue.\n"
     f"- **Where the money is:** {support.inert(result.concentration.reading())}\n"
-    f"- **How to serve them:** {format_count(models['high-touch']['customers'])} high-touch, "
-    f"{format_count(models['medium-touch']['customers'])} medium-touch and "
-    f"{format_count(models['tech-touch']['customers'])} tech-touch accounts."
+    f"- **How to serve them:** {support.inert(model_mix(result.service.overview))}"
 )
 charts = st.grid(2, min_column_width=NARROWEST_CHART)
 charts.altair_chart(

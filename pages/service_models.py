@@ -8,6 +8,7 @@ import streamlit as st
 import app_support as support
 from segmentation.charts import NARROWEST_CHART, fit_to_width
 from segmentation.formatting import format_count, format_money, format_share
+from segmentation.narrative import budget_cut, capacity_cut
 from segmentation.result import SERVICE_MODELS
 from segmentation.service import charts as service_charts
 from segmentation.service import compare_plans
@@ -61,27 +62,12 @@ pictures = st.grid(2, min_column_width=NARROWEST_CHART)
 pictures.altair_chart(fit_to_width(service_charts.service_grid(plan)), width="stretch")
 pictures.altair_chart(fit_to_width(service_charts.capacity(plan)), width="stretch")
 
-for model, cut in plan.budget.items():
+for cut in plan.budget.values():
     if cut.fell:
-        floor = cut.revenue_floor
-        st.warning(
-            f"The budget keeps {format_count(cut.kept)} of the {format_count(cut.wanted)} accounts that call "
-            f"for {support.inert(model)}"
-            + (f" (from {money(floor)})" if floor is not None else "")
-            + f": the other {format_count(cut.fell)} move to {support.inert(cut.fell_to)}, as "
-            f"{support.inert(model)} would cost more than {format_share(cut.share)} of the {support.inert(unit)} "
-            "it serves."
-        )
-for model, cap in summary.get("capacity", {}).items():
-    if cap.get("spilled"):
-        st.warning(
-            f"{format_count(cap['demand'])} accounts call for {support.inert(model)} but "
-            f"{format_count(cap['capacity'])} places "
-            f"({format_count(cap['csms'])} CSMs × {format_count(cap['accounts_per_csm'])}) exist: the "
-            f"{format_count(cap['spilled'])} with a "
-            f"priority score below {cap['cut_score']:.1f} fall to {support.inert(cap['fell_to'])} "
-            f"({format_count(cap['headcount_needed'])} CSMs would serve them all)."
-        )
+        st.warning(support.inert(budget_cut(cut, unit, money)))
+for model, capacity in plan.capacity.items():
+    if capacity.spilled:
+        st.warning(support.inert(capacity_cut(model, capacity)))
 
 st.subheader("The rules in force")
 st.markdown("\n".join(f"- {support.inert(line)}" for line in summary.get("rules_in_words", [])))

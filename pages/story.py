@@ -12,6 +12,7 @@ import app_support as support
 from segmentation.changes.charts import bridge_waterfall
 from segmentation.charts import fit_to_width, report_charts
 from segmentation.formatting import format_count, format_money, format_share
+from segmentation.narrative import headcount_reading, model_mix
 from segmentation.result import SERVICE_MODELS
 
 STEP_KEY = "story_step"
@@ -189,11 +190,7 @@ def service_chapter() -> None:
         }
     baseline = st.session_state[BASELINE_KEY]
     figures = plan_figures()
-    st.markdown(
-        f"### {format_count(figures['high-touch']['customers'])} accounts earn a named CSM, "
-        f"{format_count(figures['medium-touch']['customers'])} pooled coverage and "
-        f"{format_count(figures['tech-touch']['customers'])} a digital programme."
-    )
+    st.markdown(f"### {support.inert(model_mix(overview))}")
     cards = st.grid(3, min_column_width=200, border=True)  # fewer a row when narrow
     for model in SERVICE_MODELS:
         now, then = figures[model], baseline["figures"][model]
@@ -239,8 +236,7 @@ def next_chapter() -> None:
     save = plan.save_frame()
     st.markdown("### Decisions for this room")
     lines = [
-        f"Confirm the coverage: {format_count(overview.model('high-touch').customers)} high-touch accounts and "
-        f"{format_count(overview.model('high-touch').csms_needed)} CSMs to serve them.",
+        f"Confirm the coverage. {headcount_reading('high-touch', plan.capacity['high-touch'])}",
         f"Review {format_count(len(move_up))} under-served accounts with high potential (the move-up list on the "
         "Service models page).",
         f"Review {format_count(len(move_down))} over-served accounts (the move-down list).",

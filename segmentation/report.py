@@ -18,8 +18,8 @@ from segmentation import __version__
 from segmentation.charts import report_charts, to_svg
 from segmentation.config import AnalysisConfig
 from segmentation.formatting import format_count, format_money, format_share
-from segmentation.narrative import LedgerTotals, ledger_reading, pareto_reading
-from segmentation.result import SERVICE_MODELS, AnalysisResult
+from segmentation.narrative import LedgerTotals, ledger_reading, model_mix, pareto_reading
+from segmentation.result import AnalysisResult
 from segmentation.segments.settings import METHOD_LABELS
 
 _CSS = """
@@ -133,11 +133,7 @@ def _headline(result: AnalysisResult, summary: dict[str, Any], money: Any) -> st
             f"The segment that earns most, “{top['name']}”, is {format_share(top['customer_share'])} of customers "
             f"and {format_share(top['revenue_share'])} of revenue."
         )
-    models = {m["name"]: m for m in summary["service_models"]}
-    mix = ", ".join(
-        f"{format_count(models[m]['customers'])} {m} ({money(models[m]['revenue'])})" for m in SERVICE_MODELS
-    )
-    findings.append(f"Suggested service models: {mix}.")
+    findings.append(model_mix(result.service.overview, money))
     losing = summary.get("economics", {}).get("loss_making") or {}
     if losing.get("customers"):
         findings.append(

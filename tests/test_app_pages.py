@@ -558,3 +558,81 @@ def test_upload_your_own_file_is_a_button_to_the_data_page() -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "Data"
     assert at.get("file_uploader"), "the Data page offers the upload"
+
+
+def test_overview_story_and_report_say_the_same_model_mix() -> None:
+    """The Overview, Story mode and the report word the plan from segmentation.narrative, on the same figures."""
+    import html
+
+    import app_support
+    from segmentation.formatting import format_money
+    from segmentation.intake import Source
+    from segmentation.narrative import headcount_reading, model_mix
+    from segmentation.pipeline import run_analysis
+    from segmentation.report import build_report
+    from tests.conftest import SAMPLE_ACCOUNTS
+
+    at = start()
+    expected = run_analysis(Source.from_path(SAMPLE_ACCOUNTS), at.session_state["config"])
+    overview = expected.service.overview
+    mix = model_mix(overview)
+    assert mix.startswith(f"The plan puts {overview.model('high-touch').customers:,} accounts on high-touch, ")
+    assert f"**How to serve them:** {app_support.inert(mix)}" in markdown_text(at)
+    at.session_state["story_step"] = 4
+    at.switch_page("pages/story.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert f"### {app_support.inert(mix)}" in markdown_text(at)
+    at.session_state["story_step"] = 5
+    at.run()
+    coverage = headcount_reading("high-touch", expected.service.capacity["high-touch"])
+    assert f"Confirm the coverage. {coverage}" in markdown_text(at).replace("\\", "")
+
+    def money(value: float) -> str:
+        return format_money(value, expected.currency, expected.revenue_unit)
+
+    assert html.escape(model_mix(overview, money)) in build_report(expected)
+
+
+def test_service_page_says_the_capacity_cut_in_the_core_words() -> None:
+    import app_support
+    from segmentation.intake import Source
+    from segmentation.narrative import capacity_cut
+    from segmentation.pipeline import run_analysis
+    from tests.conftest import SAMPLE_ACCOUNTS
+
+    at = visit(start(), "service_models.py")
+    at.number_input(key="w.service.high_touch_csms").set_value(4).run()
+    assert not at.exception
+    expected = run_analysis(Source.from_path(SAMPLE_ACCOUNTS), at.session_state["config"])
+    capacity = expected.service.capacity["high-touch"]
+    assert capacity.spilled == capacity.demand - 48
+    sentence = capacity_cut("high-touch", capacity)
+    assert app_support.inert(sentence) in [w.value for w in at.warning]
+    # 4 CSMs × 12 accounts are full; serving every account that called for high-touch takes demand / 12 CSMs.
+    assert "48 places (4 CSMs × 12 accounts) exist" in sentence
+    assert f"({-(-capacity.demand // 12):,} CSMs would serve them all)." in sentence
+
+
+def test_service_page_says_the_budget_cut_in_the_core_words() -> None:
+    import app_support
+    from segmentation.formatting import format_money
+    from segmentation.intake import Source
+    from segmentation.narrative import budget_cut
+    from segmentation.pipeline import run_analysis
+    from tests.conftest import SAMPLE_ACCOUNTS
+
+    at = visit(start(), "service_models.py")
+    at.number_input(key="w.service.cost_budget_share").set_value(2.0).run()  # 2% of the revenue served
+    assert not at.exception
+    expected = run_analysis(Source.from_path(SAMPLE_ACCOUNTS), at.session_state["config"])
+    cuts = [cut for cut in expected.service.budget.values() if cut.fell]
+    assert cuts, "2% of ARR cannot pay for every personal account of the sample"
+
+    def money(value: float) -> str:
+        return format_money(value, expected.currency, expected.revenue_unit)
+
+    warnings = [w.value for w in at.warning]
+    for cut in cuts:
+        sentence = budget_cut(cut, expected.revenue_unit, money)
+        assert f"would cost more than 2.0% of the {expected.revenue_unit} it serves." in sentence
+        assert app_support.inert(sentence) in warnings
