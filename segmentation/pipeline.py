@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -235,10 +236,10 @@ def _append_working_lists(frame: pd.DataFrame, potential: pd.DataFrame, service:
     # million-object round trip they replace (timed side by side on the same columns)
     if "move" in service:
         move = pa.array(service["move"], type=pa.large_string())
-        move_direction: object = pd.array(pc.if_else(pc.equal(move, ""), "none", move), dtype="str")
+        move_direction: Any = pd.array(pc.if_else(pc.equal(move, ""), "none", move), dtype="str")
     else:
         move_direction = "none"
-    confidence: object = ""
+    confidence: Any = ""
     if "potential_confidence" in potential:
         levels = pa.array(potential["potential_confidence"], type=pa.large_string())
         found = pc.index_in(levels, value_set=pa.array(list(CONFIDENCE_WORDS), type=pa.large_string()))

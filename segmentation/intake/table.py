@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 ROLES = (
@@ -93,6 +95,16 @@ class CustomerTable:
     def n_customers(self) -> int:
         """Number of analysed customers."""
         return len(self.customers)
+
+    @functools.cached_property
+    def id_order(self) -> np.ndarray:
+        """Row positions ordered by a hash of the customer ID: a fixed, well-mixed order whatever the file's
+        row order, in which fits and samples see the customers. Made once per table (hashing and sorting a
+        million IDs took 0.5 s of every new k at 1,000,000 customers)."""
+        keys = pd.util.hash_pandas_object(self.customers["customer_id"].astype("str"), index=False).to_numpy()
+        order: np.ndarray = np.argsort(keys, kind="stable")
+        order.flags.writeable = False
+        return order
 
     def columns_with_role(self, *roles: str) -> list[str]:
         """Return the columns of ``customers`` whose role is one of `roles`, in table order."""

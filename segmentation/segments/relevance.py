@@ -31,7 +31,6 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
-from segmentation.segments.stability import id_order
 from segmentation.vocabulary import words
 
 if TYPE_CHECKING:
@@ -123,7 +122,7 @@ def order_by_id(table: CustomerTable, size: int = SCORE_SAMPLE) -> np.ndarray:
 
     The same customers give the same sample whatever the row order of the file.
     """
-    return id_order(table.customers["customer_id"])[:size]
+    return table.id_order[:size]
 
 
 def _prepared(values: np.ndarray) -> np.ndarray | None:

@@ -33,7 +33,6 @@ from segmentation.segments.scan import scan_k
 from segmentation.segments.settings import DEFAULT_RFM_GROUPS
 from segmentation.segments.stability import (
     RULE_METHODS,
-    id_order,
     is_rough_guide,
     measure_stability,
     stability_words,
@@ -494,7 +493,7 @@ def find_clusters(
         )
     revenue = table.customers["revenue"].to_numpy(dtype=float)
     # Fits see the customers in a fixed order (by customer ID), so the file's row order cannot change them.
-    order = id_order(table.customers["customer_id"])
+    order = table.id_order
     fit_features = features if bool(np.all(order == np.arange(n))) else subset(features, order)
     k_reason = "" if method not in CLUSTERING_METHODS else f"{settings.k} segments, as you chose."
     with warnings.catch_warnings(), threads_for(features.matrix.size):

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from sklearn.metrics import adjusted_rand_score
 from threadpoolctl import threadpool_limits
 
@@ -93,10 +92,3 @@ def stability_words(stability: float | None, method: str) -> str:
 def is_rough_guide(stability: float | None) -> bool:
     """Return whether the segments are too unstable to plan on as they are."""
     return stability is not None and stability < ROUGH_GUIDE_BELOW
-
-
-def id_order(customer_ids: pd.Series) -> np.ndarray:
-    """Return row positions ordered by a hash of the customer ID: a fixed, well-mixed order whatever the file order."""
-    ids = customer_ids.astype("str")
-    keys = pd.util.hash_pandas_object(ids, index=False).to_numpy()
-    return np.argsort(keys, kind="stable")
