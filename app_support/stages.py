@@ -217,6 +217,24 @@ def _fitted(config: AnalysisConfig, key: tuple[str, str | None]) -> AnalysisConf
     return config.updated(**{"segmentation.auto_k": True, "segmentation.k": twin})
 
 
+def chosen_k() -> int | None:
+    """The number of segments the data chose for the current file and settings, or None when the number is
+    the user's (or the clustering cannot run: the page says why where it shows the segments). Served from the
+    clustering's cache: the analysis the page shows next reads the same clustering."""
+    file = current_file()
+    config = get_config()
+    if file is None or not config.segmentation.auto_k or config.segmentation.method not in CLUSTERING_METHODS:
+        return None
+    related = related_file()
+    try:
+        clustering = _cached_clusters(
+            file.digest, related.digest if related else None, _cluster_json(config), file, related
+        )
+    except InputError:
+        return None
+    return int(clustering.settings.k)
+
+
 def _remember_chosen_k(
     config: AnalysisConfig, key: tuple[str, str | None], file: LoadedFile, related: LoadedFile | None
 ) -> None:

@@ -47,6 +47,14 @@ def _thresholds(text: str) -> list[float] | None:
 
 
 support.page_guard(__file__)
+K_SLIDER = support.WIDGET_PREFIX + "segmentation.k"
+
+
+def _k_picked() -> None:
+    """The slider moved while the data chose k: the number picked is the number used from now on."""
+    support.update_config(**{"segmentation.k": int(st.session_state[K_SLIDER]), "segmentation.auto_k": False})
+
+
 st.title("Segments")
 st.caption("Pick what matters for grouping your customers, then see who is in each group and what sets it apart.")
 
@@ -144,15 +152,27 @@ with st.sidebar:
     )
     st.caption(support.inert(METHOD_PURPOSE.get(method, "")))
     if method in K_METHODS:
-        support.bound(
-            st.slider,
-            "Number of segments",
-            "segmentation.k",
-            min_value=2,
-            max_value=12,
-            # a number picked is the number used: runs before the page is drawn again
-            on_change=lambda: support.update_config(**{"segmentation.auto_k": False}),
-        )
+        data_k = support.chosen_k()
+        if data_k is None:
+            support.bound(
+                st.slider,
+                "Number of segments",
+                "segmentation.k",
+                min_value=2,
+                max_value=12,
+                # a number picked is the number used: runs before the page is drawn again
+                on_change=lambda: support.update_config(**{"segmentation.auto_k": False}),
+            )
+        else:
+            # The data chose the number: the slider shows that number (the settings keep theirs until one is picked).
+            st.session_state[K_SLIDER] = data_k
+            st.slider(
+                "Number of segments",
+                min_value=min(2, data_k),
+                max_value=max(12, data_k),
+                key=K_SLIDER,
+                on_change=_k_picked,
+            )
         k_now = support.get_config().segmentation.k
         auto_now = support.get_config().segmentation.auto_k
         # Keyed by k, so moving the slider shows the box as the settings now say (off).

@@ -93,7 +93,7 @@ def test_going_back_to_the_k_the_data_chose_fits_nothing_again(monkeypatch: pyte
         )
     at = visit(start(), "segments.py")
     assert at.session_state["config"].segmentation.auto_k
-    chosen = at.session_state["config"].segmentation.k
+    chosen = at.slider(key="w.segmentation.k").value
     first = at.dataframe[0].value
     calls.clear()
     at.slider(key="w.segmentation.k").set_value(chosen + 1).run()
@@ -132,6 +132,24 @@ def test_a_typed_playbook_computes_nothing_again(monkeypatch: pytest.MonkeyPatch
     assert shown.service.segment_playbooks == {"1": "Call before renewal"}
     assert shown.service.to_dict()["playbooks"]["tech-touch"] == "Webinars and a help centre."
     assert shown.config == config
+
+
+def test_the_slider_shows_the_number_the_data_chose() -> None:
+    """With the data choosing k, the slider shows the number of segments in use, not the settings' idle k;
+    picking a number on it makes that the user's choice."""
+    from segmentation.config import AnalysisConfig
+
+    at = start()
+    at.session_state["config"] = AnalysisConfig().updated(**{"segmentation.k": 7, "segmentation.auto_k": True})
+    visit(at, "segments.py")
+    assert not at.exception
+    shown = at.slider(key="w.segmentation.k").value
+    assert shown != 7
+    assert shown == len(at.dataframe[0].value)
+    at.slider(key="w.segmentation.k").set_value(shown + 1).run()
+    config = at.session_state["config"].segmentation
+    assert (config.auto_k, config.k) == (False, shown + 1)
+    assert len(at.dataframe[0].value) == shown + 1
 
 
 def test_choices_persist_across_pages() -> None:
