@@ -107,6 +107,25 @@ def _places(capacity: ModelCapacity) -> str:
     )
 
 
+def capacity_rule(model: str, capacity: ModelCapacity, *, lighter: str) -> str:
+    """Return the capacity in force for one personal model, for the rules in words.
+
+    With a limit: "High-touch capacity: 48 places (4 CSMs × 12 accounts); beyond that the lowest
+    priority scores move to medium-touch." (`lighter`, the model the rest fall to). Without one,
+    the headcount every account that calls for the model would take: "High-touch has no capacity
+    limit; serving its 300 accounts takes 25 CSMs at 12 accounts each."
+    """
+    if capacity.capacity is None:
+        return (
+            f"{model.capitalize()} has no capacity limit; serving its {plural(capacity.demand, 'account')} takes "
+            f"{plural(capacity.csms_for_demand, 'CSM')} at {format_count(capacity.accounts_per_csm)} accounts each."
+        )
+    return (
+        f"{model.capitalize()} capacity: {_places(capacity)}; beyond that the lowest priority scores move to "
+        f"{capacity.fell_to or lighter}."
+    )
+
+
 def capacity_cut(model: str, capacity: ModelCapacity) -> str:
     """Return what capacity did to a model it cut (`capacity.spilled` > 0): who fell, and the headcount for all.
 

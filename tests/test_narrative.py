@@ -22,6 +22,7 @@ from segmentation.narrative import (
     LedgerTotals,
     budget_cut,
     capacity_cut,
+    capacity_rule,
     headcount_reading,
     ledger_reading,
     model_mix,
@@ -220,6 +221,26 @@ def _high_touch(**figures: Any) -> ModelCapacity:
 
 FOUR_CSMS = {"capacity": 48, "csms": 4, "used": 48, "spilled": 252, "headcount_needed": 4}
 """4 CSMs × 12 accounts = 48 places for 300 accounts: 252 fall, the 48 kept take 4 CSMs."""
+
+
+def test_capacity_rule_with_a_limit() -> None:
+    capacity = _high_touch(**FOUR_CSMS, cut_score=81.34, fell_to="medium-touch")
+    assert capacity_rule("high-touch", capacity, lighter="medium-touch") == (
+        "High-touch capacity: 48 places (4 CSMs × 12 accounts); beyond that the lowest priority scores move to "
+        "medium-touch."
+    )
+    # Nothing fell yet: the rule names the lighter model it would fall to.
+    assert capacity_rule("medium-touch", _high_touch(capacity=600, csms=12), lighter="tech-touch").endswith(
+        "600 places (12 CSMs × 12 accounts); beyond that the lowest priority scores move to tech-touch."
+    )
+
+
+def test_capacity_rule_without_a_limit_counts_every_account_that_calls_for_the_model() -> None:
+    # The budget then kept 240 of the 300 (20 CSMs); the rule is about the 300 that called for it.
+    capacity = _high_touch(used=240, headcount_needed=20, budget_fell=60)
+    assert capacity_rule("high-touch", capacity, lighter="medium-touch") == (
+        "High-touch has no capacity limit; serving its 300 accounts takes 25 CSMs at 12 accounts each."
+    )
 
 
 def test_capacity_cut_names_the_score_and_the_headcount_for_all() -> None:
