@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import app_support as support
-from segmentation.charts import NARROWEST_CHART, fit_to_width
+from segmentation.charts import NARROWEST_CHART
 from segmentation.economics import charts as money_charts
 from segmentation.formatting import format_count, format_money, format_share
 
@@ -53,8 +53,8 @@ for note in report.notes:
     st.caption(f"ℹ️ {support.inert(note)}")
 
 curves = st.grid(2, min_column_width=NARROWEST_CHART)
-curves.altair_chart(fit_to_width(money_charts.pareto(report, unit)), width="stretch")
-curves.altair_chart(fit_to_width(money_charts.lorenz(report)), width="stretch")
+curves.altair_chart(support.chart(result, "pareto", lambda: money_charts.pareto(report, unit)), width="stretch")
+curves.altair_chart(support.chart(result, "lorenz", lambda: money_charts.lorenz(report)), width="stretch")
 
 # --- risk flags ----------------------------------------------------------------------------
 st.subheader("Concentration risks")
@@ -135,7 +135,9 @@ with tables.cell():
 # --- segments ------------------------------------------------------------------------------
 st.subheader("Which segments earn the money")
 economics = result.economics
-st.altair_chart(fit_to_width(money_charts.segment_shares(economics)), width="stretch")
+st.altair_chart(
+    support.chart(result, "segment_shares", lambda: money_charts.segment_shares(economics)), width="stretch"
+)
 st.dataframe(
     economics.frame,
     hide_index=True,
@@ -195,7 +197,12 @@ with inside_views.cell():
         f"the top 20% bring {format_share(seg_metrics.top_20pct_revenue_share)}, Gini {seg_metrics.gini:.2f}, "
         f"largest customer {format_share(seg_metrics.largest_customer_share)}."
     )
-    st.altair_chart(fit_to_width(money_charts.pareto(inside, unit).properties(height=240)), width="stretch")
+    st.altair_chart(
+        support.chart(
+            result, f"pareto_within.{segment}", lambda: money_charts.pareto(inside, unit).properties(height=240)
+        ),
+        width="stretch",
+    )
 with inside_views.cell():
     groupable = result.table.columns_with_role("categorical", "geographic", "boolean")
     support.bound(
@@ -206,5 +213,9 @@ with inside_views.cell():
         format_func=lambda v: "(choose a column)" if v is None else v,
     )
 if report.by_group is not None and report.group_column:
-    st.altair_chart(fit_to_width(money_charts.group_shares(report.by_group, report.group_column)), width="stretch")
+    by_group, group_column = report.by_group, report.group_column
+    st.altair_chart(
+        support.chart(result, "group_shares", lambda: money_charts.group_shares(by_group, group_column)),
+        width="stretch",
+    )
     st.dataframe(pd.DataFrame(report.by_group), hide_index=True)

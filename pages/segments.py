@@ -291,11 +291,14 @@ if notes:
         st.markdown("\n".join(f"- {support.inert(note)}" for note in notes))
 
 pictures = st.grid(2, min_column_width=NARROWEST_CHART)
+seed = result.config.segmentation.seed
 pictures.altair_chart(
-    fit_to_width(segment_charts.segment_map(result.features, segmentation, seed=result.config.segmentation.seed)),
+    support.chart(result, "segment_map", lambda: segment_charts.segment_map(result.features, segmentation, seed=seed)),
     width="stretch",
 )
-pictures.altair_chart(fit_to_width(segment_charts.profile_heatmap(segmentation)), width="stretch")
+pictures.altair_chart(
+    support.chart(result, "profile_heatmap", lambda: segment_charts.profile_heatmap(segmentation)), width="stretch"
+)
 
 # --- profiles ------------------------------------------------------------------------------
 st.subheader("What sets each segment apart")

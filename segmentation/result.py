@@ -134,7 +134,7 @@ class AnalysisResult:
         """Segment id → name, in id order."""
         return {p.id: p.name for p in self.segmentation.profiles}
 
-    def _view(self, key: tuple[object, ...], make: Callable[[], Any]) -> Any:
+    def view(self, key: tuple[object, ...], make: Callable[[], Any]) -> Any:
         """Return the view `key` of this result, made once (a result is not changed once built: pages read
         the same cached object on every run, so a view made per run cost its whole computation each time)."""
         views: dict[tuple[object, ...], Any] = self.__dict__.setdefault("_views", {})
@@ -149,7 +149,7 @@ class AnalysisResult:
             mix = pd.crosstab(self.customers["segment"], self.customers["service_model"])
             return mix.reindex(columns=SERVICE_MODELS, fill_value=0)
 
-        return self._view(("service_mix",), make).copy(deep=False)
+        return self.view(("service_mix",), make).copy(deep=False)
 
     def concentration_within(self, segment: int) -> ConcentrationReport:
         """Revenue concentration inside one segment, with the settings in force (made once per segment: the
@@ -161,7 +161,7 @@ class AnalysisResult:
             ]
             return analyse_concentration(pd.DataFrame(members), self.config.concentration)
 
-        report: ConcentrationReport = self._view(("concentration_within", int(segment)), make)
+        report: ConcentrationReport = self.view(("concentration_within", int(segment)), make)
         return report
 
     @staticmethod

@@ -152,6 +152,32 @@ def test_the_slider_shows_the_number_the_data_chose() -> None:
     assert len(at.dataframe[0].value) == shown + 1
 
 
+def test_a_chart_is_built_once_per_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opening the Concentration page again draws its charts from the result's own copies: the Pareto and
+    Lorenz charts are built on the first visit only; a new top N (a new result) builds them again."""
+    import streamlit as st
+
+    from segmentation.economics import charts as money_charts
+
+    st.cache_resource.clear()  # other tests may have drawn these charts of the sample's results already
+    built: list[str] = []
+    for name in ("pareto", "lorenz"):
+        original = getattr(money_charts, name)
+        monkeypatch.setattr(
+            money_charts, name, lambda *a, _f=original, _n=name, **k: (built.append(_n), _f(*a, **k))[1]
+        )
+    at = start()
+    built.clear()  # the Overview's own curve
+    visit(at, "concentration.py")
+    assert sorted(built) == ["lorenz", "pareto", "pareto"]  # the whole file's curve and the first segment's
+    built.clear()
+    visit(at, "concentration.py")
+    assert built == []
+    at.number_input(key="w.concentration.top_n").set_value(15).run()
+    assert not at.exception
+    assert sorted(built) == ["lorenz", "pareto", "pareto"], built
+
+
 def test_choices_persist_across_pages() -> None:
     at = visit(start(), "segments.py")
     at.slider(key="w.segmentation.k").set_value(6).run()
