@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import app_support as support
-from segmentation.charts import NARROWEST_CHART, fit_to_width
+from segmentation.charts import NARROWEST_CHART
 from segmentation.economics import charts as money_charts
 from segmentation.formatting import format_count, format_money, format_share
 from segmentation.narrative import ledger_reading, model_mix
@@ -54,10 +54,16 @@ st.markdown(
 )
 charts = st.grid(2, min_column_width=NARROWEST_CHART)
 charts.altair_chart(
-    fit_to_width(money_charts.pareto(result.concentration, result.revenue_unit).properties(height=260)),
+    support.chart(
+        result,
+        "overview.pareto",
+        lambda: money_charts.pareto(result.concentration, result.revenue_unit).properties(height=260),
+    ),
     width="stretch",
 )
-charts.altair_chart(fit_to_width(money_charts.segment_shares(result.economics)), width="stretch")
+charts.altair_chart(
+    support.chart(result, "segment_shares", lambda: money_charts.segment_shares(result.economics)), width="stretch"
+)
 nav = st.container(horizontal=True)
 nav.page_link("pages/segments.py", label="Segments", icon=":material/category:")
 nav.page_link("pages/concentration.py", label="Revenue concentration", icon=":material/payments:")

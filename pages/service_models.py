@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import app_support as support
-from segmentation.charts import NARROWEST_CHART, fit_to_width
+from segmentation.charts import NARROWEST_CHART
 from segmentation.formatting import format_count, format_money, format_share
 from segmentation.narrative import budget_cut, capacity_cut
 from segmentation.result import SERVICE_MODELS
@@ -59,8 +59,8 @@ for model in SERVICE_MODELS:
         )
 
 pictures = st.grid(2, min_column_width=NARROWEST_CHART)
-pictures.altair_chart(fit_to_width(service_charts.service_grid(plan)), width="stretch")
-pictures.altair_chart(fit_to_width(service_charts.capacity(plan)), width="stretch")
+pictures.altair_chart(support.chart(result, "service_grid", lambda: service_charts.service_grid(plan)), width="stretch")
+pictures.altair_chart(support.chart(result, "capacity", lambda: service_charts.capacity(plan)), width="stretch")
 
 for cut in plan.budget.values():
     if cut.fell:

@@ -62,7 +62,7 @@ result = support.analysis_or_stop()
 money = lambda value: format_money(value, result.currency, result.revenue_unit)  # noqa: E731
 metrics = result.concentration.metrics
 profiles = result.segmentation.profiles
-charts = report_charts(result)
+charts = result.view(("report_charts",), lambda: report_charts(result))  # built once per result
 plan = result.service
 overview = plan.overview
 
@@ -87,7 +87,7 @@ def segments_chapter() -> None:
     if len(profiles) > 4:
         st.caption(f"And {format_count(len(profiles) - 4)} more on the Segments page.")
     if "segment_map" in charts:
-        st.altair_chart(fit_to_width(charts["segment_map"]), width="stretch")
+        st.altair_chart(support.chart(result, "report.segment_map", lambda: charts["segment_map"]), width="stretch")
 
 
 def money_chapter() -> None:
@@ -99,9 +99,11 @@ def money_chapter() -> None:
             f"customers and {format_share(top.revenue_share)} of revenue ({money(top.revenue)})."
         )
     if "pareto" in charts:
-        st.altair_chart(fit_to_width(charts["pareto"]), width="stretch")
+        st.altair_chart(support.chart(result, "report.pareto", lambda: charts["pareto"]), width="stretch")
     if "segment_shares" in charts:
-        st.altair_chart(fit_to_width(charts["segment_shares"]), width="stretch")
+        st.altair_chart(
+            support.chart(result, "report.segment_shares", lambda: charts["segment_shares"]), width="stretch"
+        )
 
 
 def best_customers_chapter() -> None:
@@ -209,7 +211,7 @@ def service_chapter() -> None:
                 f"CSMs needed {format_count(overview.model(model).csms_needed)}"
             )
     if "service_grid" in charts:
-        st.altair_chart(fit_to_width(charts["service_grid"]), width="stretch")
+        st.altair_chart(support.chart(result, "report.service_grid", lambda: charts["service_grid"]), width="stretch")
     with st.expander("What if? Change the team or the tiers and watch the plan move", expanded=True):
         st.caption("The same settings as the Service models page: what you change here stays in the analysis.")
         support.capacity_inputs()
