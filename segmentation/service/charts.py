@@ -87,7 +87,7 @@ def capacity(plan: ServicePlan) -> alt.LayerChart:
                 "served": entry.used,
                 "capacity": entry.capacity,
                 "spilled": entry.spilled,
-                "headcount_needed": entry.headcount_needed,
+                "headcount_for_demand": entry.csms_for_demand,
             }
         )
     data = pd.DataFrame(rows)
@@ -100,7 +100,7 @@ def capacity(plan: ServicePlan) -> alt.LayerChart:
         alt.Tooltip("served:Q", title="Accounts served", format=","),
         alt.Tooltip("capacity:Q", title="Places (no limit if blank)", format=","),
         alt.Tooltip("spilled:Q", title="Fell to the next model", format=","),
-        alt.Tooltip("headcount_needed:Q", title="CSMs needed for all demand", format=","),
+        alt.Tooltip("headcount_for_demand:Q", title="CSMs needed for all demand", format=","),
     ]
     demand = base.mark_bar(opacity=0.35).encode(
         x=alt.X("demand:Q", title="Accounts"),
