@@ -267,7 +267,8 @@ def _categorical_block(
 def categorical_codes(series: pd.Series) -> pd.Categorical:
     """Return a column as text categories: booleans as Yes/No, missing or blank as 'Missing', text stripped.
 
-    Each distinct value is turned into text once; values that read the same after stripping share a category.
+    Values that read the same after stripping share a category; categories come in order of first
+    appearance, with 'Missing' where the first blank is (or last, when only missing values say it).
     """
     missing = series.isna().to_numpy()
     if pd.api.types.is_bool_dtype(series) or (
@@ -277,12 +278,10 @@ def categorical_codes(series: pd.Series) -> pd.Categorical:
         codes = np.where(flags, 1, 0).astype(np.int32)
         texts = ["No", "Yes"]
     else:
-        # Work on the distinct values only: a million rows usually hold a few dozen categories.
-        raw_codes, uniques = pd.factorize(series, use_na_sentinel=True)
-        names = [str(v).strip() or MISSING for v in uniques] + [MISSING]
-        merged, texts_index = pd.factorize(pd.Series(names, dtype=object))
-        codes = merged.astype(np.int32)[raw_codes]  # code -1 (missing) picks the last entry, 'Missing'
-        texts = [str(t) for t in texts_index]
+        stripped = series.astype(object).astype(str).str.strip()  # missing values stay missing
+        raw_codes, uniques = pd.factorize(stripped.mask(stripped == "", MISSING))
+        codes = raw_codes.astype(np.int32)
+        texts = [str(t) for t in uniques]
     if missing.any():
         if MISSING not in texts:
             texts.append(MISSING)
@@ -295,28 +294,8 @@ def categorical_codes(series: pd.Series) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=pd.Index(texts, dtype=object))
 
 
-def categorical_text(series: pd.Series) -> pd.Series:
-    """Return a column as text categories (object dtype): booleans as Yes/No, missing or blank as 'Missing'."""
-    values = categorical_codes(series)
-    return pd.Series(np.asarray(values, dtype=object), index=series.index, dtype=object)
-
-
 def category_codes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """Return integer codes and the distinct texts in text order (as `pd.factorize(..., sort=True)` of the text).
-
-    Fast for the categorical columns `build_features` stores in `FeatureMatrix.raw`; any other column
-    is turned into text first.
-    """
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        codes = np.asarray(values.cat.codes)
-        texts = [str(c) for c in values.cat.categories]
-        if (codes >= 0).all():
-            present = np.bincount(codes, minlength=len(texts)) > 0
-            kept = sorted((t, i) for i, t in enumerate(texts) if present[i])
-            if len({t for t, _ in kept}) == len(kept):
-                renumber = np.full(len(texts), -1, dtype=np.int64)
-                renumber[[i for _, i in kept]] = np.arange(len(kept))
-                return renumber[codes], [t for t, _ in kept]
+    """Return integer codes and the distinct texts in text order (as `pd.factorize(..., sort=True)` of the text)."""
     codes, uniques = pd.factorize(pd.Series(values.to_numpy(dtype=object)).astype(str), sort=True)
     return np.asarray(codes), [str(u) for u in uniques]
 

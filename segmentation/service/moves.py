@@ -188,14 +188,6 @@ def _cost_each(models: np.ndarray, costs: dict[str, float]) -> np.ndarray:
     return out
 
 
-def _cost_of(masks: dict[str, np.ndarray], costs: dict[str, float]) -> np.ndarray:
-    """`_cost_each` from one disjoint mask per model (rows in no mask cost 0)."""
-    out = np.zeros(len(next(iter(masks.values()))), dtype=float)
-    for model, mask in masks.items():
-        out[mask] = costs[model]
-    return out
-
-
 def _upside(inputs: PotentialInputs) -> np.ndarray:
     return np.maximum(np.maximum(inputs.long - inputs.revenue, inputs.short), 0.0)
 

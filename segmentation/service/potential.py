@@ -52,8 +52,6 @@ if TYPE_CHECKING:
     from segmentation.intake import CustomerTable
     from segmentation.service.settings import PotentialSettings
 
-POTENTIAL_COLUMNS = ("short_term_potential", "long_term_potential", "potential_confidence", "potential_drivers")
-"""The columns every `PotentialEstimate.frame` has, aligned with the customer table."""
 
 _MAX_TRAINING_ROWS = 200_000
 _MAX_CV_ROWS = 50_000
@@ -250,18 +248,12 @@ def estimate_potential(
 
 
 def _category(frame: pd.DataFrame, column: str | None) -> _Coded:
-    """Return the column as trimmed text ('' where missing; all '' without such a column), coded.
-
-    Codes are numbered by first appearance of each distinct trimmed text, as `pd.factorize` of the
-    text would number them; only the distinct values are turned into text and trimmed.
-    """
+    """Return the column as trimmed text ('' where missing; all '' without such a column), coded by first appearance."""
     if column is None:
         return _Coded(np.zeros(len(frame), dtype=np.int64), [""])
-    raw_codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
-    trimmed = pd.Series(uniques).astype("string").fillna("").str.strip().to_numpy(dtype=object, na_value="")
-    merged, distinct = pd.factorize(np.append(trimmed, "").astype(object))  # code −1 (missing) → the "" at the end
-    codes, order = pd.factorize(merged[raw_codes])
-    return _Coded(codes.astype(np.int64), [str(distinct[i]) for i in order])
+    trimmed = frame[column].astype("string").fillna("").str.strip()
+    codes, uniques = pd.factorize(trimmed)
+    return _Coded(codes.astype(np.int64), [str(u) for u in uniques])
 
 
 def _numbers(frame: pd.DataFrame, column: str | None) -> np.ndarray:
