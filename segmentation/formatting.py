@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "AUD": "A$", "CAD": "C$"}
 
 
@@ -17,6 +19,13 @@ def currency_prefix(currency: str) -> str:
     if not code:
         return ""
     return CURRENCY_SYMBOLS.get(code.upper(), code if len(code) <= 1 else f"{code} ")
+
+
+_MONEY_SIZES = ((1e9, "bn"), (1e6, "M"), (1e3, "k"))
+"""The shortened sizes, largest first, and their suffixes."""
+
+_HALF_MARGIN = 1e-6
+"""How near a rounding half (in the last shown digit) a value must be to get a key of its own."""
 
 
 def format_money(value: float | None, currency: str = "", unit: str | None = None, digits: int = 3) -> str:
@@ -36,7 +45,7 @@ def format_money(value: float | None, currency: str = "", unit: str | None = Non
     sign = "-" if amount < 0 else ""
     amount = abs(amount)
     text, suffix = f"{amount:,.0f}", ""
-    for size, name in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
+    for size, name in _MONEY_SIZES:
         if amount >= size * 0.9995:
             scaled = amount / size
             decimals = max(0, digits - len(str(int(scaled))))
@@ -46,6 +55,33 @@ def format_money(value: float | None, currency: str = "", unit: str | None = Non
     # "ARR" or "MRR" after an amount says which money it is; the generic word "revenue" says nothing
     tail = f" {unit}" if unit and unit != "revenue" else ""
     return f"{sign}{currency_prefix(currency)}{text}{suffix}{tail}"
+
+
+def money_key(values: np.ndarray, digits: int = 3) -> np.ndarray:
+    """Return an int64 key per amount that is equal only where `format_money` (without currency) writes the same text.
+
+    A million per-customer amounts show only a few thousand distinct figures, so the service
+    reasons format each key once (`service.text.money_each`). The key is the sign, the size, the
+    shown decimals and the amount rounded to them, as `format_money` decides them; an amount within
+    a hair of a rounding half (where numpy's rounding and Python's may disagree) or too large to
+    key exactly gets a key of its own, so it is formatted by itself.
+    """
+    values = np.asarray(values, dtype=float)
+    finite = np.isfinite(values)
+    amount = np.where(finite & (np.abs(values) >= 0.005), values, 0.0)
+    negative = amount < 0
+    amount = np.abs(amount)
+    size = np.select([amount >= size * 0.9995 for size, _ in _MONEY_SIZES], [size for size, _ in _MONEY_SIZES], 1.0)
+    scaled = amount / size
+    whole_digits = np.searchsorted(10.0 ** np.arange(1, 19), np.floor(scaled), side="right") + 1
+    decimals = np.where(size == 1.0, 0, np.maximum(0, digits - whole_digits))
+    steps = scaled * 10.0**decimals
+    own = (np.abs(steps - np.floor(steps) - 0.5) < _HALF_MARGIN) | (steps >= 1e12)
+    size_code = np.searchsorted(np.array([1.0, 1e3, 1e6, 1e9]), size)
+    shown = np.rint(np.where(own, 0.0, steps)).astype(np.int64)
+    key = (((shown * 4 + size_code) * 32 + decimals) * 2 + negative) + 1
+    key = np.where(finite, key, 0)  # every non-finite amount reads "–"
+    return np.where(own & finite, -1 - np.arange(len(values)), key)
 
 
 def format_share(share: float | None, decimals: int = 1) -> str:

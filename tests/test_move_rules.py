@@ -42,16 +42,16 @@ def test_the_default_table_gives_the_hand_checked_moves_and_says_its_rules() -> 
     # the same lists as test_moves_by_the_plans_rules_without_a_current_column, worked out by hand there
     assert plan.frame["move"].tolist() == ["", "down", "", "up", "", "up", "", "", "", "", "down", ""]
     up_words, down_words = plan.rules_in_words[-3:-1]
-    # 500k is the long-term threshold; 1.7k the 85th percentile of the 12-month potentials (1,750 less a hair)
+    # 500k is the long-term threshold; 1.75k the 85th percentile of the 12-month potentials (1,750 less a hair)
     assert up_words.endswith(
         "Move up: a medium- or tech-touch account whose long-term potential is in the top tier (500k or more), "
-        "whose 12-month expansion potential is in the top tier (1.7k or more), or whose long-term potential is at "
-        "least 3× its ARR with ARR of at least 20.0k. Each is suggested one model more personal."
+        "whose 12-month expansion potential is in the top tier (1.75k or more), or whose long-term potential is at "
+        "least 3× its ARR with ARR of at least 20k. Each is suggested one model more personal."
     )
     assert down_words == (
         "Move down: a high-touch account with low long-term potential whose ARR is below the top tier or below the "
-        "high-touch median (128k); or whose cost to serve (12.0k a year) is more than 25% of the ARR it should "
-        "bring in the next 12 months (today's plus its 12-month expansion potential: below 48.0k); or a "
+        "high-touch median (128k); or whose cost to serve (12k a year) is more than 25% of the ARR it should "
+        "bring in the next 12 months (today's plus its 12-month expansion potential: below 48k); or a "
         "medium-touch account with lower-tier ARR and low potential. Each is suggested one model lighter."
     )
     # the blend rule reads the blend basis only, so it is described (and flags) only there
@@ -67,8 +67,7 @@ def test_a_users_table_changes_who_moves_and_what_the_reasons_say() -> None:
     assert plan.frame["move"].tolist() == ["", "", "", "up", "", "up", "up", "up", "", "", "", ""]
     reasons = dict(zip(plan.details["customer_id"], plan.details["move_reason"], strict=True))
     assert (
-        reasons["A7"]
-        == "tech-touch by the plan, but long-term potential 50.0k is 10× its ARR 5.0k → consider medium-touch"
+        reasons["A7"] == "tech-touch by the plan, but long-term potential 50k is 10× its ARR 5k → consider medium-touch"
     )
     assert plan.rules_in_words[-2] == "Move down: no rule suggests a model lighter for any account."
     assert plan.to_dict()["moves"]["down"]["customers"] == 0

@@ -291,7 +291,8 @@ def test_budget_cut_that_keeps_no_account_names_no_floor() -> None:
 def test_report_and_summary_give_the_plan_sentences(
     invoices_run: tuple[str, dict[str, Any], str], invoices_result: AnalysisResult
 ) -> None:
-    """The report's headline says the model mix of the plan summary.json counts."""
+    """The report's headline says the model mix of the plan summary.json counts; the rules in words (in
+    summary.json and the report) say each capacity rule as the narrative writes it."""
     _, summary, report = invoices_run
     result = invoices_result
     plan = result.service
@@ -303,3 +304,7 @@ def test_report_and_summary_give_the_plan_sentences(
         return format_money(value, result.currency, result.revenue_unit)
 
     assert html.escape(model_mix(plan.overview, money)) in report
+    rules = summary["service"]["rules_in_words"]
+    for model, lighter in (("high-touch", "medium-touch"), ("medium-touch", "tech-touch")):
+        assert capacity_rule(model, plan.capacity[model], lighter=lighter) in rules
+        assert html.escape(capacity_rule(model, plan.capacity[model], lighter=lighter)) in report

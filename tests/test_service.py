@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from scipy.stats import spearmanr
 
 from segmentation.errors import InputError
+from segmentation.formatting import format_money
 from segmentation.intake.table import ColumnRole, CustomerTable
 from segmentation.service import (
     SERVICE_MODELS,
@@ -28,7 +29,7 @@ from segmentation.service import charts as service_charts
 from segmentation.service.columns import find_potential_columns, size_bands, size_values
 from segmentation.service.current import map_service_value
 from segmentation.service.policy import _percentile_rank
-from segmentation.service.text import fill, group_codes, money, words_at
+from segmentation.service.text import fill, group_codes, money_each, words_at
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data" / "saas_accounts.csv"
@@ -357,8 +358,7 @@ def test_moves_against_todays_model_from_a_detected_column() -> None:
     assert set(down["customer_id"]) == {"C4", "C7"}
     c4 = down.set_index("customer_id").loc["C4"]
     assert c4["move_reason"] == (
-        "served high-touch today ('Named CSM'); the plan recommends medium-touch: "
-        "ARR 50 to keep while saving 9.0k a year"
+        "served high-touch today ('Named CSM'); the plan recommends medium-touch: ARR 50 to keep while saving 9k a year"
     )
     summary = plan.to_dict()
     json.dumps(summary, allow_nan=False)
@@ -449,17 +449,17 @@ def test_moves_by_the_plans_rules_without_a_current_column() -> None:
     # A8 (30× its ARR) earns only 10k, below the 20k floor; A5 (150k = 2.5×) is under 3×.
     assert plan.frame["move"].tolist() == ["", "down", "", "up", "", "up", "", "", "", "", "down", ""]
     reasons = dict(zip(plan.details["customer_id"], plan.details["move_reason"], strict=True))
-    assert reasons["A4"] == "medium-touch by the plan, but potential 200k is 6.7× its ARR 30.0k → consider high-touch"
+    assert reasons["A4"] == "medium-touch by the plan, but potential 200k is 6.7× its ARR 30k → consider high-touch"
     assert reasons["A6"] == (
         "medium-touch by the plan, but long-term potential 700k is in the top tier (≥ 500k) → consider high-touch"
     )
     assert reasons["A2"] == (
-        "high-touch by the plan, but low long-term potential 90.0k and ARR 105k below the high-touch median 128k "
+        "high-touch by the plan, but low long-term potential 90k and ARR 105k below the high-touch median 128k "
         "→ consider medium-touch"
     )
     assert reasons["A11"] == (
-        "high-touch by the plan, but high-touch costs 12.0k a year, more than 25% of the ARR expected in 12 months "
-        "(30.0k) → consider medium-touch"
+        "high-touch by the plan, but high-touch costs 12k a year, more than 25% of the ARR expected in 12 months "
+        "(30k) → consider medium-touch"
     )
     summary = plan.to_dict()
     assert summary["moves"]["based_on"] == "plan_rules"
@@ -601,7 +601,22 @@ def test_size_bands_and_money_words() -> None:
         "10,000+",
         "",
     ]
-    assert [money(x) for x in (950.0, 18240.0, 182000.0, 1_400_000.0)] == ["950", "18.2k", "182k", "1.4M"]
+    assert money_each(np.array([950.0, 18240.0, 182000.0, 1_400_000.0, 2.5e9])).to_pylist() == [
+        "950",
+        "18.2k",
+        "182k",
+        "1.4M",
+        "2.5bn",
+    ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(-2_000_000, 2_000_000), min_size=1, max_size=60), st.sampled_from([1.0, 0.5, 0.05, 1e3]))
+def test_money_each_writes_what_format_money_writes(steps: list[int], unit: float) -> None:
+    """Formatting once per shown figure must not merge amounts that read differently (rounding halves included)."""
+    values = np.array(steps, dtype=float) * unit
+    values = np.append(values, [np.nan, 18150.0, 18160.0, 999.5, 999.49, -0.004, 0.5, 2.5])
+    assert money_each(values).to_pylist() == [format_money(float(v)) for v in values]
 
 
 def synthetic_firmographic_table(n: int = 400, seed: int = 1) -> tuple[CustomerTable, np.ndarray]:

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from segmentation.formatting import format_money
 from segmentation.service.settings import SERVICE_MODELS
-from segmentation.service.text import money
 
 if TYPE_CHECKING:
     from segmentation.service.settings import ServiceSettings
@@ -49,7 +49,7 @@ class PinFigures:
             )
             what.append(f"accounts {shown}")
         if self.arr_floor is not None:
-            what.append(f"every account from {money(self.arr_floor)}")
+            what.append(f"every account from {format_money(self.arr_floor)}")
         action = f"pinned to {self.model}" if self.model else "kept out of every move"
         who = self.set_by or "someone who did not sign it"
         why = f": {self.reason}" if self.reason else ""
@@ -209,11 +209,11 @@ def pooled_tech_cost(
     why = (
         "the business is consumer-like"
         if consumer_like
-        else f"{money(settings.cost_tech)} each would cost more than the revenue it serves"
+        else f"{format_money(settings.cost_tech)} each would cost more than the revenue it serves"
     )
     return pooled, (
         f"Tech-touch is pooled because {why}: its {count:,} accounts share one digital programme costing "
-        f"{share:.0%} of the {money(served)} they bring, {money(pooled)} per account a year."
+        f"{share:.0%} of the {format_money(served)} they bring, {format_money(pooled)} per account a year."
     )
 
 
@@ -233,7 +233,7 @@ class BusinessKind:
         if not self.consumer_like:
             return ""
         basis = (
-            f"median revenue {money(self.median_revenue)} a year across {self.customers:,} customers"
+            f"median revenue {format_money(self.median_revenue)} a year across {self.customers:,} customers"
             if self.decided_by == "data"
             else "set in the settings"
         )

@@ -14,6 +14,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from segmentation.errors import InputError
+from segmentation.formatting import format_money
+from segmentation.narrative import capacity_rule
 from segmentation.service.budget import (
     BudgetCut,
     BusinessKind,
@@ -38,7 +40,7 @@ from segmentation.service.overview import PlanOverview, build_overview
 from segmentation.service.playbooks import CONSUMER_PLAYBOOKS, segment_actions
 from segmentation.service.rule_moves import PotentialInputs
 from segmentation.service.settings import DEFAULT_PLAYBOOKS, SERVICE_MODELS, TIERS
-from segmentation.service.text import blank, concat, money, money_each, plain_float, put, str_array, text, words_at
+from segmentation.service.text import blank, concat, money_each, plain_float, put, str_array, text, words_at
 from segmentation.service.tiers import TierThresholds, tier_codes, tier_thresholds
 
 if TYPE_CHECKING:
@@ -749,10 +751,10 @@ def _rules_in_words(
     basis = _BASIS_WORDS[settings.potential_basis]
     origin = {"set": "set by you", "data": "from the data"}
     rules = [
-        f"Top {unit} tier: {money(thresholds.arr_high)} or more ({origin[thresholds.arr_high_from]}); "
-        f"lower tier: below {money(thresholds.arr_low)} ({origin[thresholds.arr_low_from]}).",
-        f"High {basis}: {money(thresholds.potential_high)} or more "
-        f"({origin[thresholds.potential_high_from]}); low: below {money(thresholds.potential_low)} "
+        f"Top {unit} tier: {format_money(thresholds.arr_high)} or more ({origin[thresholds.arr_high_from]}); "
+        f"lower tier: below {format_money(thresholds.arr_low)} ({origin[thresholds.arr_low_from]}).",
+        f"High {basis}: {format_money(thresholds.potential_high)} or more "
+        f"({origin[thresholds.potential_high_from]}); low: below {format_money(thresholds.potential_low)} "
         f"({origin[thresholds.potential_low_from]}).",
     ]
     for model in SERVICE_MODELS:
@@ -767,29 +769,17 @@ def _rules_in_words(
     for key, model in settings.segment_overrides.items():
         name = segment_names.get(int(key), f"segment {key}")
         rules.append(f"Every customer in segment {key} ({name}) gets {model}, whatever the grid says.")
-    for model in (HIGH, MEDIUM):
-        entry = capacity[model]
-        if entry.capacity is None:
-            rules.append(
-                f"{model.capitalize()} has no capacity limit; serving its {entry.demand:,} accounts takes "
-                f"{entry.headcount_needed:,} CSMs at {entry.accounts_per_csm} accounts each."
-            )
-        else:
-            rules.append(
-                f"{model.capitalize()} capacity: {entry.csms} CSMs × {entry.accounts_per_csm} accounts = "
-                f"{entry.capacity:,} places; beyond that the lowest priority scores move to "
-                f"{entry.fell_to or _next(model)}."
-            )
+    rules.extend(capacity_rule(model, capacity[model], lighter=_next(model)) for model in (HIGH, MEDIUM))
     rules.append(
         f"Priority score = {settings.weight_current:g} × {unit} percentile + {settings.weight_potential:g} × "
         f"{basis} percentile, scaled to 0–100."
     )
-    tech = money(costs[TECH])
+    tech = format_money(costs[TECH])
     if costs[TECH] < settings.cost_tech:
-        tech += f" (pooled; {money(settings.cost_tech)} set)"
+        tech += f" (pooled; {format_money(settings.cost_tech)} set)"
     rules.append(
-        f"Cost to serve per account per year: high-touch {money(costs[HIGH])}, "
-        f"medium-touch {money(costs[MEDIUM])}, tech-touch {tech}."
+        f"Cost to serve per account per year: high-touch {format_money(costs[HIGH])}, "
+        f"medium-touch {format_money(costs[MEDIUM])}, tech-touch {tech}."
     )
     return rules
 
@@ -828,7 +818,7 @@ def _apply_budget(
         if len(fell) and share is not None:
             bound = "the revenue it serves" if share >= 1.0 else f"{share:.0%} of the {unit} it serves"
             floor = (
-                f"affordable from {money(cut.revenue_floor)} {unit}"
+                f"affordable from {format_money(cut.revenue_floor)} {unit}"
                 if cut.revenue_floor is not None
                 else "not affordable for any account"
             )
@@ -837,7 +827,7 @@ def _apply_budget(
             words = concat(
                 f"would be {name} at {unit} ",
                 money_each(revenue[fell]),
-                f", but {name} costs {money(cost)} a year and must stay within {bound}: {floor} → {fallback}",
+                f", but {name} costs {format_money(cost)} a year and must stay within {bound}: {floor} → {fallback}",
             )
             reason = put(reason, mask, words)
     return cuts, reason

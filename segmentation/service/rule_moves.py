@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
+from segmentation.formatting import format_money
 from segmentation.service.move_rules import NOTE_COUNTS, PLAN_FIGURES, WORD_VALUES, WORDS, template_fields
 from segmentation.service.settings import SERVICE_MODELS, TIERS
-from segmentation.service.text import concat, fill, format_each, money, money_each, words_at
+from segmentation.service.text import concat, fill, format_each, money_each, words_at
 
 if TYPE_CHECKING:
     from segmentation.service.move_rules import MoveRule, RuleCondition
@@ -171,7 +172,7 @@ def _shown(value: float | str, spec: str) -> str:
     """A plan figure in words: amounts as money unless a format is given; words as they are."""
     if isinstance(value, str):
         return value
-    return format(value, spec) if spec else money(value)
+    return format(value, spec) if spec else format_money(value)
 
 
 def _shown_each(name: str, values: np.ndarray, spec: str) -> pa.Array:

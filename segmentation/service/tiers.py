@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from segmentation.errors import InputError
-from segmentation.service.text import money
+from segmentation.formatting import format_money
 
 if TYPE_CHECKING:
     from segmentation.service.settings import ServiceSettings
@@ -71,12 +71,12 @@ def tier_thresholds(revenue: np.ndarray, basis: np.ndarray, settings: ServiceSet
     pot_low, pot_low_from = _threshold(settings.potential_low, basis, _DEFAULT_SHARES["potential_low"])
     if arr_low > arr_high:
         raise InputError(
-            f"The low {unit} threshold ({money(arr_low)}) is above the high one ({money(arr_high)}); "
+            f"The low {unit} threshold ({format_money(arr_low)}) is above the high one ({format_money(arr_high)}); "
             "lower it or raise the high threshold."
         )
     if pot_low > pot_high:
         raise InputError(
-            f"The low potential threshold ({money(pot_low)}) is above the high one ({money(pot_high)}); "
+            f"The low potential threshold ({format_money(pot_low)}) is above the high one ({format_money(pot_high)}); "
             "lower it or raise the high threshold."
         )
     return TierThresholds(
