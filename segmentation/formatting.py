@@ -35,7 +35,7 @@ def format_money(value: float | None, currency: str = "", unit: str | None = Non
     be in dollars. Thousands, millions and billions are shortened to k, M and bn with `digits`
     significant digits; amounts below 1,000 keep whole units. The unit is left off when it is the
     generic "revenue" (a table of "150 revenue" cells reads as noise). Negative amounts get a minus sign;
-    amounts within half a cent of zero are zero (no "-0").
+    an amount that shows as zero has no sign (-0.3 is "0", never "-0").
     """
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "–"
@@ -52,6 +52,8 @@ def format_money(value: float | None, currency: str = "", unit: str | None = Non
             text = f"{scaled:.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{scaled:.0f}"
             suffix = name
             break
+    if not text.strip("0.,"):
+        sign = ""  # -0.3 shows as 0, never "-0"
     # "ARR" or "MRR" after an amount says which money it is; the generic word "revenue" says nothing
     tail = f" {unit}" if unit and unit != "revenue" else ""
     return f"{sign}{currency_prefix(currency)}{text}{suffix}{tail}"

@@ -30,9 +30,6 @@ from segmentation.service.validation import CONFIDENCE_WORDS
 Progress = Callable[[float, str], None]
 """A callback taking the fraction done (0–1) and a sentence saying what is happening."""
 
-INTAKE_SECTIONS = ("intake",)
-SEGMENT_SECTIONS = ("intake", "criteria", "segmentation")
-
 
 def load_customers(primary: Source, config: AnalysisConfig, related: Source | None = None) -> CustomerTable:
     """Read the file(s) and return one row per customer with the exclusion ledger."""

@@ -206,6 +206,8 @@ def test_money_is_shown_without_a_symbol_unless_a_currency_is_named() -> None:
     assert format_money(8_440_000) == "8.44M"
     assert format_money(8_440_000, "GBP") == "£8.44M"
     assert format_money(-1e-14, "", "ARR") == "0 ARR"
+    assert format_money(-0.3) == "0"  # shown as zero: no sign
+    assert format_money(-0.6) == "-1"
     assert format_money(1500, "", "revenue") == "1.5k"  # the generic word adds nothing after an amount
 
 

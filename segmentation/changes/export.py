@@ -9,8 +9,6 @@ from segmentation.export import to_csv_bytes
 if TYPE_CHECKING:
     from segmentation.changes.result import ChangesResult
 
-CHANGES_FILES = ("changes.csv", "migration.csv")
-
 
 def changes_csv(changes: ChangesResult) -> bytes:
     """Return changes.csv: one row per account at either date, largest moves first."""

@@ -34,7 +34,6 @@ BARE_VALUE_COLUMNS = frozenset({"gender", "sex"})
 
 # kind: (name words, phrase when high, phrase when low, leads the name)
 TENURE_WORDS = {"tenure", "signup", "signed", "joined", "created", "onboarded", "since", "first", "start", "started"}
-RECENCY_WORDS = {"recency", "last", "inactive", "idle", "ago", "latest"}
 _KINDS: dict[str, tuple[set[str], str, str, bool]] = {
     "size": ({"employees", "employee", "headcount", "staff", "fte"}, "Large", "Small", True),
     "nps": ({"nps"}, "high NPS", "low NPS", False),

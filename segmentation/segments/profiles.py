@@ -83,11 +83,6 @@ def trait_phrase(column: str, high: bool, stems: list[str] | None = None) -> tup
     return number_phrase(column, high, stems)
 
 
-def generic_phrase(column: str, high: bool) -> str:
-    """Return 'high <column>' or 'low <column>' in words."""
-    return f"high {readable(column)}" if high else f"low {readable(column)}"
-
-
 def category_phrase(column: str, level: str) -> str:
     """Return words for 'most customers have `level` in `column`' (Yes/No flags become with/without)."""
     return plain_category_phrase(column, level) or f"{readable(column)} {level}"
