@@ -113,13 +113,27 @@ def capacity_rule(model: str, capacity: ModelCapacity, *, lighter: str) -> str:
     With a limit: "High-touch capacity: 48 places (4 CSMs × 12 accounts); beyond that the lowest
     priority scores move to medium-touch." (`lighter`, the model the rest fall to). Without one,
     the headcount every account that calls for the model would take: "High-touch has no capacity
-    limit; serving its 300 accounts takes 25 CSMs at 12 accounts each."
+    limit; serving its 300 accounts takes 25 CSMs at 12 accounts each." When the cost budget then
+    moved some of them, it says how many stay, so the sentence never counts accounts the plan does not
+    have: "High-touch has no capacity limit: 300 accounts call for it (25 CSMs at 12 accounts each);
+    the budget keeps 240 of them (20 CSMs) and moves the rest to medium-touch."
     """
     if capacity.capacity is None:
-        return (
-            f"{model.capitalize()} has no capacity limit; serving its {plural(capacity.demand, 'account')} takes "
-            f"{plural(capacity.csms_for_demand, 'CSM')} at {format_count(capacity.accounts_per_csm)} accounts each."
+        each = f"{plural(capacity.csms_for_demand, 'CSM')} at {format_count(capacity.accounts_per_csm)} accounts each"
+        if not capacity.budget_fell:
+            return (
+                f"{model.capitalize()} has no capacity limit; serving its {plural(capacity.demand, 'account')} "
+                f"takes {each}."
+            )
+        lighter = capacity.fell_to or lighter
+        kept = (
+            f"the budget keeps {format_count(capacity.used)} of them ({plural(capacity.headcount_needed, 'CSM')}) "
+            f"and moves the rest to {lighter}"
+            if capacity.used
+            else f"the budget keeps none of them and moves them all to {lighter}"
         )
+        demand = plural(capacity.demand, "account")
+        return f"{model.capitalize()} has no capacity limit: {demand} call for it ({each}); {kept}."
     return (
         f"{model.capitalize()} capacity: {_places(capacity)}; beyond that the lowest priority scores move to "
         f"{capacity.fell_to or lighter}."

@@ -236,10 +236,18 @@ def test_capacity_rule_with_a_limit() -> None:
 
 
 def test_capacity_rule_without_a_limit_counts_every_account_that_calls_for_the_model() -> None:
-    # The budget then kept 240 of the 300 (20 CSMs); the rule is about the 300 that called for it.
+    assert capacity_rule("high-touch", _high_touch(), lighter="medium-touch") == (
+        "High-touch has no capacity limit; serving its 300 accounts takes 25 CSMs at 12 accounts each."
+    )
+    # The budget then kept 240 of the 300 (20 CSMs): the rule says so, never that the plan serves all 300.
     capacity = _high_touch(used=240, headcount_needed=20, budget_fell=60)
     assert capacity_rule("high-touch", capacity, lighter="medium-touch") == (
-        "High-touch has no capacity limit; serving its 300 accounts takes 25 CSMs at 12 accounts each."
+        "High-touch has no capacity limit: 300 accounts call for it (25 CSMs at 12 accounts each); the budget "
+        "keeps 240 of them (20 CSMs) and moves the rest to medium-touch."
+    )
+    kept_none = _high_touch(used=0, headcount_needed=0, budget_fell=300)
+    assert "the budget keeps none of them and moves them all to medium-touch." in capacity_rule(
+        "high-touch", kept_none, lighter="medium-touch"
     )
 
 
