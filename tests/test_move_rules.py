@@ -96,6 +96,8 @@ def test_a_users_table_round_trips_through_the_settings_json() -> None:
         ({"reason": "ARR {revenu}"}, "its reason shows {revenu}, which it cannot"),
         ({"words": "above {revenue}"}, "its words shows {revenue}, which it cannot"),
         ({"reason": "ARR {revenue:.q}"}, "its reason cannot be read"),
+        # a shared settings file must not make a gigabyte of text per account
+        ({"reason": "ARR {revenue:>999999999}"}, "formats {revenue} wider or more precise than 30"),
     ],
 )
 def test_a_bad_rule_is_refused_naming_the_rule_and_what_is_wrong(change: dict[str, object], words: str) -> None:

@@ -8,6 +8,7 @@ it. `ServiceSettings.move_rules` holds the table; `DEFAULT_MOVE_RULES` is the de
 
 from __future__ import annotations
 
+import re
 import string
 from typing import Literal, get_args
 
@@ -73,6 +74,9 @@ WORD_VALUES: dict[str, tuple[str, ...]] = {
 
 NAME_LIMIT = 80
 """Longest rule name, in characters."""
+SPEC_LIMIT = 30
+"""Widest width or precision a figure's format may ask for: a format like ``{revenue:>999999999}`` in a shared
+settings file would otherwise build a gigabyte of text for every account."""
 
 
 class RuleCondition(BaseModel):
@@ -174,6 +178,8 @@ def template_problem(template: str, allowed: dict[str, str]) -> str | None:
                 continue
             if name not in allowed or conversion:
                 return f"shows {{{name}}}, which it cannot; use one of {', '.join('{' + a + '}' for a in allowed)}"
+            if spec and max((int(n) for n in re.findall(r"\d+", spec)), default=0) > SPEC_LIMIT:
+                return f"formats {{{name}}} wider or more precise than {SPEC_LIMIT}; use a shorter format"
             if spec:
                 format(1.0 if name not in NOTE_COUNTS else 1, spec)
     except ValueError as exc:
