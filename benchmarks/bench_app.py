@@ -94,6 +94,8 @@ def main() -> None:
     csms = lambda: at.number_input(key="w.service.high_touch_csms")  # noqa: E731
     rows.append(("Service: 12 high-touch CSMs (new)", timed(at, csms().set_value(12))))
     rows.append(("Service: no CSM limit (cached)", timed(at, csms().set_value(0))))
+    playbook = at.text_area(key="playbook.tech-touch")
+    rows.append(("Service: type a playbook (text only)", timed(at, playbook.set_value("Webinars and a help centre."))))
     rows.append(("Concentration: open again (cached)", timed(at, at.switch_page("pages/concentration.py"))))
     yardstick = min(bare(5, args.customers) for _ in range(3))
     print(f"bare pandas + scikit-learn, same k-means and sums: {yardstick:.3f} s")

@@ -144,7 +144,10 @@ def without_words(config: AnalysisConfig) -> AnalysisConfig:
 def with_words(result: AnalysisResult, config: AnalysisConfig) -> AnalysisResult:
     """Return `result` (made from `without_words(config)`) with the words of `config`: its settings and the
     plan's playbooks. Nothing is computed again, so typing a playbook or a title answers at once."""
-    return replace(result, config=config, service=result.service.with_playbooks(config.service))
+    worded = replace(result, config=config, service=result.service.with_playbooks(config.service))
+    # the views made so far (charts, the mix, a segment's concentration) read figures only, never these words
+    worded.__dict__["_views"] = result.__dict__.setdefault("_views", {})
+    return worded
 
 
 def _at(config: AnalysisConfig, path: str) -> object:

@@ -109,16 +109,18 @@ def test_going_back_to_the_k_the_data_chose_fits_nothing_again(monkeypatch: pyte
 
 
 def test_a_typed_playbook_computes_nothing_again(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Playbook text and a segment's note change words only: no stage runs again (no plan, no assembly), and
-    the plan the page shows carries the new words."""
+    """Playbook text and a segment's note change words only: no stage runs again (no plan, no assembly), no
+    chart is built again, and the plan the page shows carries the new words."""
     import app_support.stages
+    from segmentation.service import charts as service_charts
 
     calls: list[str] = []
-    for name in ("plan", "assemble", "measure_money", "estimate"):
-        original = getattr(app_support.stages, name)
-        monkeypatch.setattr(
-            app_support.stages, name, lambda *a, _f=original, _n=name, **k: (calls.append(_n), _f(*a, **k))[1]
-        )
+    for module, name in [(app_support.stages, n) for n in ("plan", "assemble", "measure_money", "estimate")] + [
+        (service_charts, "service_grid"),
+        (service_charts, "capacity"),
+    ]:
+        original = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, _f=original, _n=name, **k: (calls.append(_n), _f(*a, **k))[1])
     at = visit(start(), "service_models.py")
     calls.clear()
     at.text_area(key="playbook.tech-touch").set_value("Webinars and a help centre.").run()

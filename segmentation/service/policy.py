@@ -332,7 +332,9 @@ class ServicePlan:
         if playbooks == self.playbooks and segment_playbooks == self.segment_playbooks:
             return self
         worded = copy.copy(self)  # the frames and views are shared: none of them holds a playbook
-        worded.__dict__.pop("_as_dict", None)
+        made = self.__dict__.get("_as_dict")
+        if made is not None:  # the summary keeps its figures; only the two texts change
+            worded.__dict__["_as_dict"] = {**made, "playbooks": playbooks, "segment_playbooks": segment_playbooks}
         worded.playbooks = playbooks
         worded.segment_playbooks = segment_playbooks
         return worded
