@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -406,23 +407,36 @@ st.dataframe(
 # --- the accounts --------------------------------------------------------------------------
 st.subheader("Every account with its model and the reason")
 shown_models = st.multiselect("Show", SERVICE_MODELS, default=list(SERVICE_MODELS), key="service_filter")
-accounts = result.customers[
-    [
-        "customer_id",
-        "segment_name",
-        "revenue",
-        "short_term_potential",
-        "long_term_potential",
-        "priority_score",
-        "service_model",
-        "service_model_reason",
-    ]
+ACCOUNT_COLUMNS = [
+    "customer_id",
+    "segment_name",
+    "revenue",
+    "short_term_potential",
+    "long_term_potential",
+    "priority_score",
+    "service_model",
+    "service_model_reason",
 ]
-accounts = pd.DataFrame(accounts[accounts["service_model"].isin(shown_models)]).sort_values(
-    "priority_score", ascending=False
-)
+SHOWN_ACCOUNTS = 5000
+
+
+def _top_accounts(models: tuple[str, ...]) -> pd.DataFrame:
+    """The `SHOWN_ACCOUNTS` accounts on `models` with the highest priority score (ties by customer ID): only
+    those rows are sorted and copied (sorting every row took 0.9 s a run at 1,000,000 customers)."""
+    frame = result.customers
+    rows = np.flatnonzero(frame["service_model"].isin(models).to_numpy())
+    scores = frame["priority_score"].to_numpy(dtype=float)[rows]
+    if len(rows) > SHOWN_ACCOUNTS:
+        floor = np.partition(scores, len(scores) - SHOWN_ACCOUNTS)[len(scores) - SHOWN_ACCOUNTS]
+        rows, scores = rows[scores >= floor], scores[scores >= floor]
+    ids = frame["customer_id"].to_numpy(dtype=object)[rows].astype(str)
+    ordered = rows[np.lexsort((ids, -scores))][:SHOWN_ACCOUNTS]
+    return frame.iloc[ordered][ACCOUNT_COLUMNS].reset_index(drop=True)
+
+
+accounts = result.view(("service.top_accounts", tuple(shown_models)), lambda: _top_accounts(tuple(shown_models)))
 st.dataframe(
-    accounts.head(5000),
+    accounts,
     hide_index=True,
     column_config={
         "revenue": st.column_config.NumberColumn(unit, format="compact"),

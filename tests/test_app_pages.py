@@ -180,6 +180,18 @@ def test_a_chart_is_built_once_per_result(monkeypatch: pytest.MonkeyPatch) -> No
     assert sorted(built) == ["lorenz", "pareto", "pareto"], built
 
 
+def test_service_accounts_list_is_sorted_by_priority_then_id_and_follows_the_filter() -> None:
+    at = visit(start(), "service_models.py")
+    table = next(d.value for d in at.dataframe if "service_model_reason" in d.value.columns)
+    assert len(table) == 3000
+    keys = list(zip((-table["priority_score"]).tolist(), table["customer_id"].tolist(), strict=True))
+    assert keys == sorted(keys)
+    at.multiselect(key="service_filter").set_value(["tech-touch"]).run()
+    table = next(d.value for d in at.dataframe if "service_model_reason" in d.value.columns)
+    assert set(table["service_model"]) == {"tech-touch"}
+    assert table["priority_score"].is_monotonic_decreasing
+
+
 def test_choices_persist_across_pages() -> None:
     at = visit(start(), "segments.py")
     at.slider(key="w.segmentation.k").set_value(6).run()
