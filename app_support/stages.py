@@ -43,10 +43,10 @@ from segmentation.pipeline import (
 from segmentation.result import AnalysisResult
 from segmentation.segments import Criterion, FeatureMatrix, Segmentation, build_features, criteria_catalogue
 from segmentation.segments.segmenting import (
-    CLUSTERING_METHODS,
     DESCRIPTION_SETTINGS,
     Clustering,
     as_chosen,
+    chooses_k,
     describe_segments,
     find_clusters,
 )
@@ -131,7 +131,7 @@ def _cached_segments(
     config = AnalysisConfig.from_dict(json.loads(segment_json))
     table, features = _table_and_features(config, digest, related_digest, _file, _related)
     clustering = _cached_clusters(digest, related_digest, fitted_json, _file, _related)
-    if clustering.settings.auto_k and not config.segmentation.auto_k:
+    if chooses_k(clustering.settings) and not chooses_k(config.segmentation):
         clustering = as_chosen(clustering)
     return features, describe_segments(table, features, clustering, config.segmentation)
 
@@ -233,7 +233,7 @@ def chosen_k() -> int | None:
     clustering's cache: the analysis the page shows next reads the same clustering."""
     file = current_file()
     config = get_config()
-    if file is None or not config.segmentation.auto_k or config.segmentation.method not in CLUSTERING_METHODS:
+    if file is None or not chooses_k(config.segmentation):
         return None
     related = related_file()
     try:
@@ -249,12 +249,11 @@ def _remember_chosen_k(
     config: AnalysisConfig, key: tuple[str, str | None], file: LoadedFile, related: LoadedFile | None
 ) -> None:
     """After an analysis that chose k from the data, note which explicit k it equals (see `_fitted`)."""
-    chosen = config.segmentation
-    if not chosen.auto_k or chosen.method not in CLUSTERING_METHODS:
+    if not chooses_k(config.segmentation):
         return
     clustering = _cached_clusters(*key, _cluster_json(config), file, related)  # in the cache: the analysis read it
     by_hand = config.updated(**{"segmentation.auto_k": False, "segmentation.k": clustering.settings.k})
-    st.session_state.setdefault(CHOSEN_K_KEY, {})[(*key, _cluster_json(by_hand))] = chosen.k
+    st.session_state.setdefault(CHOSEN_K_KEY, {})[(*key, _cluster_json(by_hand))] = config.segmentation.k
 
 
 @_stage

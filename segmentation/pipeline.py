@@ -7,7 +7,6 @@ settings it reads, and a widget change reruns only the stages downstream of it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -144,10 +143,7 @@ def without_words(config: AnalysisConfig) -> AnalysisConfig:
 def with_words(result: AnalysisResult, config: AnalysisConfig) -> AnalysisResult:
     """Return `result` (made from `without_words(config)`) with the words of `config`: its settings and the
     plan's playbooks. Nothing is computed again, so typing a playbook or a title answers at once."""
-    worded = replace(result, config=config, service=result.service.with_playbooks(config.service))
-    # the views made so far (charts, the mix, a segment's concentration) read figures only, never these words
-    worded.__dict__["_views"] = result.__dict__.setdefault("_views", {})
-    return worded
+    return result.worded(config, result.service.with_playbooks(config.service))
 
 
 def _at(config: AnalysisConfig, path: str) -> object:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -141,6 +141,14 @@ class AnalysisResult:
         if key not in views:
             views[key] = make()
         return views[key]
+
+    def worded(self, config: AnalysisConfig, service: ServicePlan) -> AnalysisResult:
+        """Return this result with other word settings (`config`) and the plan holding their playbooks; the
+        views made so far (charts, the mix, a segment's concentration) are shared: they read figures, never
+        these words."""
+        worded = replace(self, config=config, service=service)
+        worded.__dict__["_views"] = self.__dict__.setdefault("_views", {})
+        return worded
 
     def service_mix(self) -> pd.DataFrame:
         """Customers per segment (rows, by id) and service model (columns), zeros included."""

@@ -486,7 +486,7 @@ def find_clusters(
         raise InputError("There are no customers to segment; check the customer ID and revenue columns.")
     method = settings.method
     notes: list[str] = []
-    auto = settings.auto_k and method in CLUSTERING_METHODS
+    auto = chooses_k(settings)
     if method in CLUSTERING_METHODS and settings.k > n and not auto:
         raise InputError(
             f"Asked for {settings.k} segments but there are only {n:,} customers; choose k of at most {n:,}."
@@ -534,6 +534,11 @@ def find_clusters(
         k_reason=k_reason,
         settings=settings,
     )
+
+
+def chooses_k(settings: SegmentationSettings) -> bool:
+    """Whether the data chooses the number of segments: `auto_k` is on and the method takes a k."""
+    return settings.auto_k and settings.method in CLUSTERING_METHODS
 
 
 AUTO_K_NOTE = "Number of segments chosen from the data: "

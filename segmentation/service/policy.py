@@ -109,26 +109,31 @@ class ServicePlan:
         ordered = rows.sort_values(["revenue", "priority_score"], ascending=False, kind="stable")
         return ordered[[*_MOVE_COLUMNS, "risk_score", "risk_drivers"]].reset_index(drop=True)
 
-    def _view(self, name: str, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
-        """Return the view `name`, made once per plan (a plan is not changed once built) and handed out as
-        a shallow copy, so a page adding a column never changes it. Views were made on every page run: at
-        1,000,000 customers the Service page sorted and filtered the million rows four times a run (1.0 s of
-        2.2 s, benchmarks/bench_app.py)."""
+    def _made(self, name: str, make: Callable[[], Any]) -> Any:
+        """Return what `make` gives, made once per plan (a plan is not changed once built). Views were made
+        on every page run: at 1,000,000 customers the Service page sorted and filtered the million rows four
+        times a run (1.0 s of 2.2 s, benchmarks/bench_app.py)."""
         views = self.__dict__.setdefault("_views", {})
         if name not in views:
             views[name] = make()
-        return views[name].copy(deep=False)
+        return views[name]
+
+    def _view(self, name: str, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """Return the view `name` (see `_made`) as a shallow copy, so a page adding a column never changes it."""
+        frame: pd.DataFrame = self._made(name, make)
+        return frame.copy(deep=False)
 
     def model_codes(self) -> np.ndarray:
         """Each account's service model as its position in `SERVICE_MODELS` (read-only, made once per plan),
         so comparing two plans counts small integers instead of a million texts."""
-        views = self.__dict__.setdefault("_views", {})
-        if "model_codes" not in views:
+
+        def make() -> np.ndarray:
             found = pc.index_in(pa.array(self.frame["service_model"]), value_set=pa.array(list(SERVICE_MODELS)))
-            made = found.to_numpy(zero_copy_only=False).astype(np.int64)
-            made.flags.writeable = False
-            views["model_codes"] = made
-        codes: np.ndarray = views["model_codes"]
+            codes = found.to_numpy(zero_copy_only=False).astype(np.int64)
+            codes.flags.writeable = False
+            return codes
+
+        codes: np.ndarray = self._made("model_codes", make)
         return codes
 
     def __getstate__(self) -> dict[str, Any]:
