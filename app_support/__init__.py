@@ -80,7 +80,6 @@ from app_support.widgets import (
     bound,
     bound_entry,
     capacity_inputs,
-    get_path,
     tier_inputs,
 )
 from segmentation.sharing import decode_config, encode_config
@@ -128,7 +127,6 @@ __all__ = [
     "file_fingerprint",
     "file_label",
     "get_config",
-    "get_path",
     "inert",
     "init_session",
     "k_scan",

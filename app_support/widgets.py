@@ -14,18 +14,9 @@ import streamlit as st
 
 from app_support.state import COMPUTED_KEY, ENTRY_ERRORS_KEY, WIDGET_PREFIX, get_config, update_config
 from app_support.text import inert
-from segmentation.config import AnalysisConfig
 from segmentation.errors import InputError
 from segmentation.formatting import format_money
 from segmentation.result import AnalysisResult
-
-
-def get_path(config: AnalysisConfig, path: str) -> Any:
-    """Return the settings value at a dotted path, e.g. ``segmentation.k``."""
-    node: Any = config
-    for part in path.split("."):
-        node = node[part] if isinstance(node, dict) else getattr(node, part)
-    return node
 
 
 def _apply_widget(
@@ -59,12 +50,12 @@ def bound(
     to_widget = to_widget or (lambda v: v)
     from_widget = from_widget or (lambda v: v)
     if key not in st.session_state:
-        st.session_state[key] = to_widget(get_path(get_config(), path))
+        st.session_state[key] = to_widget(get_config().value_at(path))
     # The change reaches the settings in a callback, before the script runs again, so the page is drawn
     # once from the new settings (it was drawn from the old ones, then again: two runs a change).
     kwargs["on_change"] = partial(_apply_widget, key, path, from_widget, kwargs.get("on_change"))
     value = from_widget(widget(label, key=key, **kwargs))
-    if value != get_path(get_config(), path):
+    if value != get_config().value_at(path):
         try:
             update_config(**{path: value})
         except InputError as exc:
@@ -85,7 +76,7 @@ def _apply_entry(key: str, path: str, entry: tuple[str, ...], from_widget: Calla
     new = from_widget(st.session_state[key])
     if new is UNCHANGED:
         return
-    mapping = copy.deepcopy(dict(get_path(get_config(), path)))
+    mapping = copy.deepcopy(dict(get_config().value_at(path)))
     node = mapping
     for part in entry[:-1]:
         node = node.setdefault(part, {})

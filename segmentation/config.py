@@ -131,6 +131,14 @@ class AnalysisConfig(BaseModel):
         data = self.to_dict()
         return json.dumps({name: data[name] for name in sections}, sort_keys=True)
 
+    def value_at(self, path: str) -> Any:
+        """Return the settings value at a dotted path, e.g. ``value_at("segmentation.k")`` (the path `updated`
+        takes)."""
+        node: Any = self
+        for part in path.split("."):
+            node = node[part] if isinstance(node, dict) else getattr(node, part)
+        return node
+
     def updated(self, **changes: Any) -> AnalysisConfig:
         """Return a copy with dotted-path changes applied, e.g. ``updated(**{"segmentation.k": 5})``.
 

@@ -137,19 +137,13 @@ the stages are keyed without them and `with_words` puts them into a finished ana
 def without_words(config: AnalysisConfig) -> AnalysisConfig:
     """Return `config` with the `WORD_SETTINGS` at their defaults: what the stages read."""
     defaults = AnalysisConfig()
-    return config.updated(**{path: _at(defaults, path) for path in WORD_SETTINGS})
+    return config.updated(**{path: defaults.value_at(path) for path in WORD_SETTINGS})
 
 
 def with_words(result: AnalysisResult, config: AnalysisConfig) -> AnalysisResult:
     """Return `result` (made from `without_words(config)`) with the words of `config`: its settings and the
     plan's playbooks. Nothing is computed again, so typing a playbook or a title answers at once."""
     return result.worded(config, result.service.with_playbooks(config.service))
-
-
-def _at(config: AnalysisConfig, path: str) -> object:
-    """The settings value at a dotted path such as ``report.title``."""
-    section, name = path.split(".")
-    return getattr(getattr(config, section), name)
 
 
 def complete_analysis(
