@@ -22,7 +22,7 @@ from segmentation.intake import CustomerTable, Source, build_customer_table
 from segmentation.narrative import LedgerTotals
 from segmentation.result import FIXED_CUSTOMER_COLUMNS, WORKING_LIST_COLUMNS, AnalysisResult
 from segmentation.segments import FeatureMatrix, Segmentation, build_features, segment_customers
-from segmentation.segments.segmenting import CLUSTERING_METHODS
+from segmentation.segments.segmenting import CLUSTERING_METHODS, name_segments
 from segmentation.service import PotentialEstimate, ServicePlan, estimate_potential, plan_service
 from segmentation.service.validation import CONFIDENCE_WORDS
 
@@ -129,9 +129,15 @@ def assemble(
     )
 
 
-WORD_SETTINGS = ("service.playbooks", "service.segment_playbooks", "report.title", "report.currency")
-"""Settings that change words only, never a figure (playbook texts, the report's title, the currency label):
-the stages are keyed without them and `with_words` puts them into a finished analysis."""
+WORD_SETTINGS = (
+    "segmentation.names",
+    "service.playbooks",
+    "service.segment_playbooks",
+    "report.title",
+    "report.currency",
+)
+"""Settings that change words only, never a figure (segment names, playbook texts, the report's title, the
+currency label): the stages are keyed without them and `with_words` puts them into a finished analysis."""
 
 
 def without_words(config: AnalysisConfig) -> AnalysisConfig:
@@ -141,8 +147,12 @@ def without_words(config: AnalysisConfig) -> AnalysisConfig:
 
 
 def with_words(result: AnalysisResult, config: AnalysisConfig) -> AnalysisResult:
-    """Return `result` (made from `without_words(config)`) with the words of `config`: its settings and the
-    plan's playbooks. Nothing is computed again, so typing a playbook or a title answers at once."""
+    """Return `result` (made from `without_words(config)`) with the words of `config`: its settings, the
+    segments' names and the plan's playbooks. Nothing is measured again, so renaming a segment or typing a
+    playbook or a title answers at once. Raises `InputError` for names two segments would share."""
+    named = name_segments(result.segmentation, config.segmentation)
+    if named is not result.segmentation:
+        result = result.renamed(named)
     return result.worded(config, result.service.with_playbooks(config.service))
 
 

@@ -150,6 +150,26 @@ class AnalysisResult:
         worded.__dict__["_views"] = self.__dict__.setdefault("_views", {})
         return worded
 
+    def renamed(self, segmentation: Segmentation) -> AnalysisResult:
+        """Return this result with the segments of `segmentation` (the same segments, named again by
+        `name_segments`): every table, list and sentence that names a segment says the new names, and nothing
+        is measured or planned again. The views made so far are not kept: charts and lists show names."""
+        before, after = self.segment_names, {p.id: p.name for p in segmentation.profiles}
+        names = {before[i]: after[i] for i in before if before[i] != after.get(i, before[i])}
+        service = self.service.renamed(after, self.config.service)
+        customers = self.customers.assign(
+            segment_name=service.details["segment_name"].array,
+            service_model_reason=service.frame["service_model_reason"].array,
+        )
+        return replace(
+            self,
+            segmentation=segmentation,
+            concentration=self.concentration.renamed(names, self.config.concentration),
+            economics=self.economics.renamed(names),
+            service=service,
+            customers=customers,
+        )
+
     def service_mix(self) -> pd.DataFrame:
         """Customers per segment (rows, by id) and service model (columns), zeros included."""
 

@@ -136,6 +136,36 @@ def test_a_typed_playbook_computes_nothing_again(monkeypatch: pytest.MonkeyPatch
     assert shown.config == config
 
 
+def test_renaming_a_segment_computes_nothing_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A segment's name is words only: no segment is described again and no stage runs (no money, no plan,
+    no assembly), yet every view names the segment anew: the table, the plan's lists, the economics."""
+    import app_support.stages
+
+    calls: list[str] = []
+    for name in ("describe_segments", "plan", "assemble", "measure_money", "estimate"):
+        original = getattr(app_support.stages, name)
+        monkeypatch.setattr(
+            app_support.stages, name, lambda *a, _f=original, _n=name, **k: (calls.append(_n), _f(*a, **k))[1]
+        )
+    at = visit(start(), "segments.py")
+    calls.clear()
+    box = next(t for t in at.text_input if str(t.key).startswith("rename.") and str(t.key).endswith(".1"))
+    box.set_value("Our best accounts").run()
+    assert not at.exception
+    assert calls == []
+    assert at.dataframe[0].value["segment_name"].iloc[0] == "Our best accounts"
+    file = at.session_state[app_support.SOURCE_KEY]
+    config = at.session_state[app_support.CONFIG_KEY]
+    shown = app_support.stages._cached_result(file.digest, None, config.to_json(), config.to_json(), file, None)
+    assert set(shown.customers.loc[shown.customers["segment"] == 1, "segment_name"]) == {"Our best accounts"}
+    assert "Our best accounts" in set(shown.service.details["segment_name"])
+    assert shown.economics.frame.set_index("segment").loc[1, "segment_name"] == "Our best accounts"
+    assert "Our best accounts" in set(shown.concentration.by_segment["segment_name"])
+    visit(at, "service_models.py")
+    assert not at.exception
+    assert calls == []
+
+
 def test_the_slider_shows_the_number_the_data_chose() -> None:
     """With the data choosing k, the slider shows the number of segments in use, not the settings' idle k;
     picking a number on it makes that the user's choice."""

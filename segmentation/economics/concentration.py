@@ -11,7 +11,8 @@ Definitions (so that every number can be checked by hand):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -292,6 +293,15 @@ class ConcentrationReport:
     by_group: pd.DataFrame | None = None
     group_column: str | None = None
     notes: list[str] = field(default_factory=list)
+
+    def renamed(self, names: Mapping[str, str], settings: ConcentrationSettings) -> ConcentrationReport:
+        """Return this report with the segments' names changed (`names`: old → new) and the flags that name
+        one said again: words only, nothing is measured again."""
+        if self.by_segment.empty:
+            return self
+        by_segment = self.by_segment.assign(segment_name=[names.get(n, n) for n in self.by_segment["segment_name"]])
+        shares = by_segment.set_index("segment_name")["revenue_share"]
+        return replace(self, by_segment=by_segment, flags=risk_flags(self.metrics, settings, shares))
 
     def reading(self) -> str:
         """The 80/20 reading in one sentence (`narrative.pareto_reading` of these metrics)."""

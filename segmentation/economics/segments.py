@@ -9,7 +9,8 @@ against an earlier revenue column. Inputs that are missing are named, never inve
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -85,6 +86,16 @@ class SegmentEconomics:
     profit, margin or cost column)."""
     customer_profit: pd.Series | None = None
     """Gross profit per customer, aligned with the customers frame (None without a margin column)."""
+
+    def renamed(self, names: Mapping[str, str]) -> SegmentEconomics:
+        """Return these economics with the segments' names changed (`names`: old → new): words only, nothing
+        is measured again (the names are distinct, so an old name says which segment it was)."""
+        frame = self.frame.assign(segment_name=[names.get(n, n) for n in self.frame["segment_name"]])
+        icp = dict(self.icp)
+        if icp.get("segment_names"):
+            icp["segment_names"] = [names.get(n, n) for n in icp["segment_names"]]
+            icp["sentence"] = icp_sentence(icp)
+        return replace(self, frame=frame, icp=icp)
 
     def to_dict(self) -> dict[str, Any]:
         """Return summary.json's "economics"."""
@@ -428,20 +439,21 @@ def ideal_customer_profile(
     # strongest difference first; a median of 0 (or below) next to a positive base is as strong as it gets
     traits.sort(key=lambda t: -abs(np.log(max(t["lift"], 1e-6))))
     traits = traits[:max_traits]
-    names = " and ".join(summary["segment_names"])
-    shares = (
-        f"{format_share(summary['customer_share'])} of customers, {format_share(summary['revenue_share'])} of revenue"
-    )
     summary["clear"] = bool((ratio >= 1.2).any())
-    if summary["clear"]:
+    summary["traits"] = traits
+    summary["sentence"] = icp_sentence(summary)
+    return summary
+
+
+def icp_sentence(icp: dict[str, Any]) -> str:
+    """The ideal customer profile in one sentence: its segments by name, their shares and their traits."""
+    names = " and ".join(icp["segment_names"])
+    shares = f"{format_share(icp['customer_share'])} of customers, {format_share(icp['revenue_share'])} of revenue"
+    if icp["clear"]:
         sentence = f"Your best customers ({names}: {shares})"
     else:  # no segment earns clearly more than its share of customers: do not call the largest one "best"
         sentence = f"No segment earns clearly more than its share of customers; the largest earner ({names}: {shares})"
-    if traits:
-        sentence += ": " + "; ".join(t["text"] for t in traits) + "."
-    else:
-        verb = "do" if summary["clear"] else "does"  # "your best customers do", "the largest earner does"
-        sentence += f" {verb} not differ clearly from the rest on the columns available."
-    summary["traits"] = traits
-    summary["sentence"] = sentence
-    return summary
+    if icp["traits"]:
+        return sentence + ": " + "; ".join(t["text"] for t in icp["traits"]) + "."
+    verb = "do" if icp["clear"] else "does"  # "your best customers do", "the largest earner does"
+    return sentence + f" {verb} not differ clearly from the rest on the columns available."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -53,6 +53,10 @@ class SegmentProfile:
     profile: dict[str, Any]
     short_name: str = ""
     """The name as it fits 28 characters on screen, distinct from every other segment's."""
+    name_options: tuple[tuple[str, tuple[dict[str, Any], ...]], ...] = field(default=(), repr=False, compare=False)
+    """The names the traits give, from the shortest, each with the claims it makes (none for a fixed name):
+    `choose_names` takes the first no other segment has, so a user's rename names the rest again without
+    describing the segments again."""
 
     def to_dict(self) -> dict[str, Any]:
         """Return id, name, description, customers, customer_share, revenue, revenue_share and profile."""
@@ -357,29 +361,20 @@ def build_profiles(
         number_traits[segment].sort(key=lambda t: (-t[0], t[2]))
         category_traits[segment].sort(key=lambda t: (-t[0], t[2], t[5]))
     base_per_customer = total_revenue / n if n else 0.0
-    names: dict[int, str] = {}
-    claims: dict[int, list[dict[str, Any]]] = {}
-    taken = {name_key(name) for name in fixed_names.values()}
+    options: dict[int, tuple[tuple[str, tuple[dict[str, Any], ...]], ...]] = {}
     for segment in ids:
-        claims[segment] = []
-        if segment in fixed_names:
-            names[segment] = fixed_names[segment]
-            continue
         if segment == 0:
-            name = UNASSIGNED
-        else:
-            value = _value_claim(float(money[segment]) / max(int(sizes[segment]), 1), base_per_customer)
-            traits = (number_traits[segment], category_traits[segment])
-            name, said = _compose(*traits, depth=2 + (value is not None), value=value, stems=stems)
-            for depth in (3, 4):
-                if name_key(name) not in taken:
-                    break
-                name, said = _compose(*traits, depth=depth + (value is not None), value=value, stems=stems)
-            if name_key(name) in taken:
-                name = f"{name} (segment {segment})"
-            claims[segment] = said
-        names[segment] = name
-        taken.add(name_key(name))
+            options[segment] = ((UNASSIGNED, ()),)
+            continue
+        value = _value_claim(float(money[segment]) / max(int(sizes[segment]), 1), base_per_customer)
+        traits = (number_traits[segment], category_traits[segment])
+        options[segment] = tuple(
+            (name, tuple(said))
+            for name, said in (
+                _compose(*traits, depth=depth + (value is not None), value=value, stems=stems) for depth in (2, 3, 4)
+            )
+        )
+    names, claims = choose_names(ids, options, fixed_names)
     shorts = short_names(names)
     profiles = []
     for segment in ids:
@@ -405,7 +400,7 @@ def build_profiles(
             "medians": medians[segment],
             "categories": lifts[segment],
             "traits": _trait_list(number_traits[segment], category_traits[segment]),
-            "claims": claims[segment],
+            "claims": list(claims[segment]),
             "labels": {column: label(column, stems) for column in medians[segment]},
         }
         if extra and segment in extra:
@@ -421,6 +416,42 @@ def build_profiles(
                 revenue_share=float(revenue_share),
                 profile=profile,
                 short_name=shorts[segment],
+                name_options=options[segment],
             )
         )
     return profiles
+
+
+def choose_names(
+    ids: list[int],
+    options: dict[int, tuple[tuple[str, tuple[dict[str, Any], ...]], ...]],
+    fixed_names: dict[int, str],
+) -> tuple[dict[int, str], dict[int, tuple[dict[str, Any], ...]]]:
+    """Return each segment's name and the claims it makes: its fixed name (a tier, an RFM group, the user's),
+    else the first of its `options` no earlier segment or fixed name has (the last one with its number when
+    all are taken)."""
+    taken = {name_key(name) for name in fixed_names.values()}
+    names: dict[int, str] = {}
+    claims: dict[int, tuple[dict[str, Any], ...]] = {}
+    for segment in ids:
+        if segment in fixed_names:
+            names[segment], claims[segment] = fixed_names[segment], ()
+            continue
+        choices = options[segment]
+        name, said = next(((n, c) for n, c in choices if name_key(n) not in taken), choices[-1])
+        if name_key(name) in taken:
+            name = f"{name} (segment {segment})"
+        names[segment], claims[segment] = name, said if segment else ()
+        taken.add(name_key(name))
+    return names, claims
+
+
+def renamed_profiles(profiles: list[SegmentProfile], fixed_names: dict[int, str]) -> list[SegmentProfile]:
+    """Return `profiles` named with `fixed_names` put in (see `choose_names`); nothing is described again."""
+    ids = [p.id for p in profiles]
+    names, claims = choose_names(ids, {p.id: p.name_options for p in profiles}, fixed_names)
+    shorts = short_names(names)
+    return [
+        replace(p, name=names[p.id], short_name=shorts[p.id], profile={**p.profile, "claims": list(claims[p.id])})
+        for p in profiles
+    ]

@@ -27,7 +27,7 @@ from segmentation.segments.methods import (
     threads_for,
 )
 from segmentation.segments.naming import stems_of
-from segmentation.segments.profiles import SegmentProfile, build_profiles
+from segmentation.segments.profiles import SegmentProfile, build_profiles, renamed_profiles
 from segmentation.segments.rules import explain_segments
 from segmentation.segments.scan import scan_k
 from segmentation.segments.settings import DEFAULT_RFM_GROUPS
@@ -84,6 +84,10 @@ class Segmentation:
     """The segments change noticeably on resampling: views and the report call them a rough guide."""
     k_reason: str = ""
     """Why this number of segments, in one sentence (the automatic choice), or that the user set it."""
+    method_names: dict[int, str] = field(default_factory=dict, repr=False)
+    """The names the method gives (rule tiers, RFM groups) by segment id, before the user's names."""
+    name_notes: int = field(default=0, repr=False)
+    """How many of the last `notes` are about the user's names (`name_segments` writes them again)."""
 
     @property
     def names(self) -> dict[int, str]:
@@ -568,7 +572,10 @@ def describe_segments(
     settings: SegmentationSettings,
     progress: Progress | None = None,
 ) -> Segmentation:
-    """Number the clusters by revenue, apply merges and names from `settings`, profile and explain them."""
+    """Number the clusters by revenue, apply merges and names from `settings`, profile and explain them.
+
+    The user's names are put in last, by `name_segments`: the app describes the segments once without them
+    and names them on every rename, which describes nothing again."""
     report = progress or (lambda _fraction, _message: None)
     update = {name: getattr(settings, name) for name in DESCRIPTION_SETTINGS}
     settings = clustering.settings.model_copy(update=update)
@@ -576,12 +583,11 @@ def describe_segments(
     method, k_reason, notes = settings.method, clustering.k_reason, list(clustering.notes)
     revenue = table.customers["revenue"].to_numpy(dtype=float)
     report(0.6, "Numbering segments by revenue")
-    labels, fixed_names = _number_and_merge(raw, raw_names, revenue, settings.merges, notes)
+    labels, method_names = _number_and_merge(raw, raw_names, revenue, settings.merges, notes)
     k = len({int(i) for i in np.unique(labels) if i != 0})
-    fixed_names = _with_user_names(labels, fixed_names, settings.names, notes)
     report(0.7, "Describing the segments")
-    extra = {} if scores is None else _rfm_details(scores, labels, fixed_names, settings)
-    profiles = build_profiles(table, features, labels, fixed_names, extra)
+    extra = {} if scores is None else _rfm_details(scores, labels, method_names, settings)
+    profiles = build_profiles(table, features, labels, method_names, extra)
     report(0.85, "Writing rules that explain the segments")
     explained = explain_segments(
         features, labels, max_depth=settings.rules_max_depth, seed=settings.seed, stems=stems_of(table)
@@ -590,7 +596,7 @@ def describe_segments(
         notes.append(f"The rules put {explained.fidelity:.0%} of customers in their own segment.")
     report(1.0, "Segments ready")
     unassigned = int((labels == 0).sum())
-    return Segmentation(
+    described = Segmentation(
         labels=labels.astype(np.int64),
         profiles=profiles,
         method=method,
@@ -604,7 +610,35 @@ def describe_segments(
         stability_words=stability_words(stability, method),
         rough_guide=is_rough_guide(stability),
         k_reason=k_reason,
+        method_names=method_names,
     )
+    return name_segments(described, settings)
+
+
+def name_segments(segmentation: Segmentation, settings: SegmentationSettings) -> Segmentation:
+    """Return `segmentation` with the user's names (`settings.names`) in place of its earlier ones.
+
+    Words only: the other segments' names are chosen again from the names their traits gave (so none shares
+    a user's name), and an RFM group's meaning follows its name. Raises `InputError` for a key that is no
+    segment number, or when two segments would share a name.
+    """
+    notes = segmentation.notes[: len(segmentation.notes) - segmentation.name_notes]
+    name_notes: list[str] = []
+    fixed = _with_user_names(
+        [p.id for p in segmentation.profiles], segmentation.method_names, settings.names, name_notes
+    )
+    profiles = renamed_profiles(segmentation.profiles, fixed)
+    if segmentation.scores is not None:
+        meanings = {group.name: group.meaning for group in settings.rfm_groups}
+        profiles = [
+            replace(p, profile={**p.profile, "meaning": meanings.get(fixed.get(p.id, ""), "")})
+            if "meaning" in p.profile
+            else p
+            for p in profiles
+        ]
+    if profiles == segmentation.profiles and not name_notes and not segmentation.name_notes:
+        return segmentation
+    return replace(segmentation, profiles=profiles, notes=[*notes, *name_notes], name_notes=len(name_notes))
 
 
 def _number_and_merge(
@@ -631,14 +665,13 @@ def _number_and_merge(
 
 
 def _with_user_names(
-    labels: np.ndarray, fixed_names: dict[int, str], names: dict[str, str], notes: list[str]
+    present: list[int], fixed_names: dict[int, str], names: dict[str, str], notes: list[str]
 ) -> dict[int, str]:
     """Return `fixed_names` with the user's segment names put in (a name for a segment that no longer exists is
     noted, not used).
 
     Raises `InputError` for a key that is no segment number, or when two segments would share a name.
     """
-    present = np.unique(labels)
     fixed_names = dict(fixed_names)
     for key, name in names.items():
         try:
@@ -661,7 +694,8 @@ def _with_user_names(
 def _rfm_details(
     scores: pd.DataFrame, labels: np.ndarray, fixed_names: dict[int, str], settings: SegmentationSettings
 ) -> dict[int, dict[str, Any]]:
-    """Return per segment its mean R, F, M scores and, when it keeps an RFM group's name, what the group means."""
+    """Return per segment its mean R, F, M scores and, when it keeps an RFM group's name, what the group means
+    (`name_segments` says it again for the names the user gives)."""
     means = scores.groupby(labels).mean()
     meanings = {group.name: group.meaning for group in settings.rfm_groups}
     extra: dict[int, dict[str, Any]] = {}
@@ -693,4 +727,4 @@ def _auto_k(
     return settings.model_copy(update={"k": scan.recommended_k}), scan.reason
 
 
-__all__ = ["Segmentation", "renumber_by_revenue", "segment_customers"]
+__all__ = ["Segmentation", "name_segments", "renumber_by_revenue", "segment_customers"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -94,6 +94,8 @@ class ServicePlan:
     """The most a personal model may cost as a share of the revenue it serves (None = unbounded)."""
     segment_actions: dict[str, list[str]] = field(default_factory=dict)
     """Segment id (text) → suggested actions, each naming the trait of the segment that calls for it."""
+    segment_names: dict[int, str] = field(default_factory=dict)
+    """Segment id → the name the plan's lists, reasons and rules say (see `renamed`)."""
 
     @functools.cached_property
     def overview(self) -> PlanOverview:
@@ -344,6 +346,40 @@ class ServicePlan:
         worded.segment_playbooks = segment_playbooks
         return worded
 
+    def renamed(self, segment_names: dict[int, str], settings: ServiceSettings) -> ServicePlan:
+        """Return this plan with the segments called `segment_names` (the plan was made with `settings`):
+        a name changes words only, never who is served how, so a rename puts the names into the lists, the
+        override reasons and the rules instead of planning again (2.4 s at 1,000,000 customers)."""
+        if segment_names == self.segment_names:
+            return self
+        rules = list(self.rules_in_words)
+        frame, reason = self.frame, None
+        for key, model in settings.segment_overrides.items():
+            segment = int(key)
+            old, new = (_name_of(segment, names) for names in (self.segment_names, segment_names))
+            if old == new:
+                continue
+            rules = [_override_rule(key, new, model) if r == _override_rule(key, old, model) else r for r in rules]
+            if segment in self.segment_names:  # the reasons the override still gives (capacity and pins replace theirs)
+                if reason is None:
+                    reason = text(pa.array(frame["service_model_reason"].array))
+                kept = pc.equal(reason, pa.scalar(_override_reason(segment, old, model), type=reason.type))
+                reason = pc.if_else(kept, pa.scalar(_override_reason(segment, new, model), type=reason.type), reason)
+        if reason is not None:
+            frame = frame.assign(service_model_reason=str_array(reason))
+        details = self.details.assign(
+            segment_name=str_array(_segment_name_each(self.details["segment"].to_numpy(), segment_names)),
+            service_model_reason=frame["service_model_reason"].array,
+        )
+        named = replace(self, frame=frame, details=details, rules_in_words=rules, segment_names=dict(segment_names))
+        # the views that show no segment name and no reason stay (the grid, the models, the codes)
+        named.__dict__["_views"] = {
+            key: view
+            for key, view in self.__dict__.get("_views", {}).items()
+            if not (isinstance(view, pd.DataFrame) and {"segment_name", "service_model_reason"} & set(view.columns))
+        }
+        return named
+
     def to_dict(self) -> dict[str, Any]:
         """Return models, grid, thresholds, capacity, rules, playbooks, move counts, by_segment and notes.
 
@@ -541,6 +577,7 @@ def plan_service(
         segment_actions=segment_actions(
             table, labels, _at_risk(potential.risk, len(revenue)), consumer_like=kind.consumer_like
         ),
+        segment_names=dict(segment_names),
     )
 
 
@@ -601,10 +638,22 @@ def _apply_overrides(
             notes.append(f"The override for segment {segment} was not used: there is no such segment now.")
             continue
         mask = labels == segment
-        name = segment_names.get(segment, f"segment {segment}")
         model[mask] = SERVICE_MODELS.index(chosen)
-        reason = put(reason, mask, f"segment {segment} ({name}) is set to {chosen} by an override")
+        reason = put(reason, mask, _override_reason(segment, _name_of(segment, segment_names), chosen))
     return reason, notes
+
+
+def _name_of(segment: int, segment_names: dict[int, str]) -> str:
+    """The name an override's reason and rule give its segment."""
+    return segment_names.get(segment, f"segment {segment}")
+
+
+def _override_reason(segment: int, name: str, model: str) -> str:
+    return f"segment {segment} ({name}) is set to {model} by an override"
+
+
+def _override_rule(key: str, name: str, model: str) -> str:
+    return f"Every customer in segment {key} ({name}) gets {model}, whatever the grid says."
 
 
 def _apply_pins(model: np.ndarray, reason: pa.Array, pins: Pins, notes: list[str]) -> pa.Array:
@@ -773,9 +822,8 @@ def _rules_in_words(
         ]
         if cells:
             rules.append(f"{model.capitalize()}: {'; '.join(cells)}.")
-    for key, model in settings.segment_overrides.items():
-        name = segment_names.get(int(key), f"segment {key}")
-        rules.append(f"Every customer in segment {key} ({name}) gets {model}, whatever the grid says.")
+    overrides = settings.segment_overrides.items()
+    rules.extend(_override_rule(key, _name_of(int(key), segment_names), model) for key, model in overrides)
     rules.extend(capacity_rule(model, capacity[model], lighter=_next(model)) for model in (HIGH, MEDIUM))
     rules.append(
         f"Priority score = {settings.weight_current:g} × {unit} percentile + {settings.weight_potential:g} × "
