@@ -29,13 +29,15 @@ from app_support.text import inert
 from segmentation.charts import AppChart, fit_to_width
 from segmentation.config import AnalysisConfig
 from segmentation.economics import ConcentrationReport, SegmentEconomics
+from segmentation.economics.settings import ECONOMICS_SETTINGS
 from segmentation.errors import InputError
 from segmentation.intake import CustomerTable, Source
 from segmentation.pipeline import (
     assemble,
     estimate,
     load_customers,
-    measure_money,
+    measure_concentration,
+    measure_economics,
     plan,
     with_words,
     without_words,
@@ -153,12 +155,29 @@ def _upstream(
 
 
 @_stage
-def _cached_money(
+def _cached_concentration(
     digest: str, related_digest: str | None, money_json: str, _file: LoadedFile, _related: LoadedFile | None
-) -> tuple[ConcentrationReport, SegmentEconomics]:
+) -> ConcentrationReport:
     config = AnalysisConfig.from_dict(json.loads(money_json))
     table, _features, segmentation = _upstream(config, digest, related_digest, _file, _related)
-    return measure_money(table, segmentation, config)
+    return measure_concentration(table, segmentation, config)
+
+
+@_stage
+def _cached_economics(
+    digest: str, related_digest: str | None, economics_json: str, _file: LoadedFile, _related: LoadedFile | None
+) -> SegmentEconomics:
+    config = AnalysisConfig.from_dict(json.loads(economics_json))
+    table, _features, segmentation = _upstream(config, digest, related_digest, _file, _related)
+    return measure_economics(table, segmentation, config)
+
+
+def _economics_json(config: AnalysisConfig) -> str:
+    """The sections the economics read: the segments', and of the concentration settings only the columns
+    their measures come from (`ECONOMICS_SETTINGS`)."""
+    data = json.loads(config.section_json(*_CLUSTER_KEYS, "concentration"))
+    data["concentration"] = {k: v for k, v in data["concentration"].items() if k in ECONOMICS_SETTINGS}
+    return json.dumps(data, sort_keys=True)
 
 
 @_stage
@@ -202,11 +221,20 @@ def _cached_result(
         return with_words(made, config)
     table, features, segmentation = _upstream(config, digest, related_digest, _file, _related, fitted=fitted)
     key = (digest, related_digest)
-    money = _cached_money(*key, fitted.section_json(*_CLUSTER_KEYS, "concentration"), _file, _related)
+    concentration = _cached_concentration(*key, fitted.section_json(*_CLUSTER_KEYS, "concentration"), _file, _related)
+    economics = _cached_economics(*key, _economics_json(fitted), _file, _related)
     # read by labels only: renaming a segment does not estimate the potential again
     potential = _cached_potential(*key, _labels_json(fitted, "potential"), _file, _related)
     service = _cached_plan(*key, fitted.section_json(*_CLUSTER_KEYS, "potential", "service"), _file, _related)
-    return assemble(table, features, segmentation, money=money, potential=potential, service=service, config=config)
+    return assemble(
+        table,
+        features,
+        segmentation,
+        money=(concentration, economics),
+        potential=potential,
+        service=service,
+        config=config,
+    )
 
 
 def _fitted(config: AnalysisConfig, key: tuple[str, str | None]) -> AnalysisConfig:

@@ -76,14 +76,26 @@ def measure_money(
 ) -> tuple[ConcentrationReport, SegmentEconomics]:
     """Revenue concentration and segment economics: the stage that reads `config.concentration` only."""
     base = segment_base(table, segmentation)
+    return _concentration(base, table, config), segment_economics(base, table, config.concentration)
+
+
+def measure_concentration(
+    table: CustomerTable, segmentation: Segmentation, config: AnalysisConfig
+) -> ConcentrationReport:
+    """Revenue concentration alone (the app caches it apart from the economics, which read fewer settings)."""
+    return _concentration(segment_base(table, segmentation), table, config)
+
+
+def measure_economics(table: CustomerTable, segmentation: Segmentation, config: AnalysisConfig) -> SegmentEconomics:
+    """Segment economics alone: they read only the `ECONOMICS_SETTINGS` of `config.concentration`."""
+    return segment_economics(segment_base(table, segmentation), table, config.concentration)
+
+
+def _concentration(base: pd.DataFrame, table: CustomerTable, config: AnalysisConfig) -> ConcentrationReport:
     group = config.concentration.group_column
     if group and group in table.customers.columns and group not in base.columns:
-        concentration = analyse_concentration(
-            base.assign(**{group: table.customers[group].to_numpy()}), config.concentration
-        )
-    else:
-        concentration = analyse_concentration(base, config.concentration)
-    return concentration, segment_economics(base, table, config.concentration)
+        return analyse_concentration(base.assign(**{group: table.customers[group].to_numpy()}), config.concentration)
+    return analyse_concentration(base, config.concentration)
 
 
 def estimate(table: CustomerTable, segmentation: Segmentation, config: AnalysisConfig) -> PotentialEstimate:

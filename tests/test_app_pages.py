@@ -115,7 +115,9 @@ def test_a_typed_playbook_computes_nothing_again(monkeypatch: pytest.MonkeyPatch
     from segmentation.service import charts as service_charts
 
     calls: list[str] = []
-    for module, name in [(app_support.stages, n) for n in ("plan", "assemble", "measure_money", "estimate")] + [
+    for module, name in [
+        (app_support.stages, n) for n in ("plan", "assemble", "measure_concentration", "measure_economics", "estimate")
+    ] + [
         (service_charts, "service_grid"),
         (service_charts, "capacity"),
     ]:
@@ -142,7 +144,7 @@ def test_renaming_a_segment_computes_nothing_again(monkeypatch: pytest.MonkeyPat
     import app_support.stages
 
     calls: list[str] = []
-    for name in ("describe_segments", "plan", "assemble", "measure_money", "estimate"):
+    for name in ("describe_segments", "plan", "assemble", "measure_concentration", "measure_economics", "estimate"):
         original = getattr(app_support.stages, name)
         monkeypatch.setattr(
             app_support.stages, name, lambda *a, _f=original, _n=name, **k: (calls.append(_n), _f(*a, **k))[1]
@@ -164,6 +166,23 @@ def test_renaming_a_segment_computes_nothing_again(monkeypatch: pytest.MonkeyPat
     visit(at, "service_models.py")
     assert not at.exception
     assert calls == []
+
+
+def test_a_top_n_change_measures_the_concentration_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Top N is read by the concentration only: the economics, the potential and the plan are not made again."""
+    import app_support.stages
+
+    calls: list[str] = []
+    for name in ("plan", "measure_concentration", "measure_economics", "estimate"):
+        original = getattr(app_support.stages, name)
+        monkeypatch.setattr(
+            app_support.stages, name, lambda *a, _f=original, _n=name, **k: (calls.append(_n), _f(*a, **k))[1]
+        )
+    at = visit(start(), "concentration.py")
+    calls.clear()
+    at.number_input(key="w.concentration.top_n").set_value(17).run()
+    assert not at.exception
+    assert calls == ["measure_concentration"]
 
 
 def test_the_slider_shows_the_number_the_data_chose() -> None:

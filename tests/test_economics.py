@@ -124,3 +124,33 @@ def test_analyse_concentration_flags_and_top_customers() -> None:
     data = report.to_dict()
     assert math.isclose(data["top_n_revenue_share"], 0.8)
     assert [row["class"] for row in data["abc"]] == ["A", "B", "C"]
+
+
+def test_the_economics_read_only_their_settings() -> None:
+    """`ECONOMICS_SETTINGS` are all the economics read (the app keys them by these): every other concentration
+    setting changed gives the same economics."""
+    from segmentation.economics.settings import ECONOMICS_SETTINGS
+    from segmentation.intake import Source
+    from segmentation.pipeline import measure_economics, run_analysis
+    from tests.conftest import SAMPLE_ACCOUNTS
+
+    result = run_analysis(Source.from_path(SAMPLE_ACCOUNTS))
+    others = {
+        "top_n": 3,
+        "top_percent": 5.0,
+        "abc_a": 0.5,
+        "abc_b": 0.6,
+        "flag_largest_customer": 0.01,
+        "flag_top_n": 0.02,
+        "flag_top_percent": 0.03,
+        "flag_hhi": 0.04,
+        "flag_segment": 0.05,
+        "group_column": "industry",
+        "chart_points": 60,
+        "value_basis": "margin",
+    }
+    fields = set(type(result.config.concentration).model_fields)
+    assert set(others) == fields - ECONOMICS_SETTINGS, "a new concentration setting: is it read by the economics?"
+    changed = result.config.updated(**{f"concentration.{k}": v for k, v in others.items()})
+    again = measure_economics(result.table, result.segmentation, changed)
+    assert again.to_dict() == result.economics.to_dict()

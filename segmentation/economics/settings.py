@@ -61,3 +61,8 @@ class ConcentrationSettings(BaseModel):
     value_basis: Literal["revenue", "margin"] = "revenue"
     """What a customer is worth to tiering: revenue, or gross profit (revenue × margin) where the file has a
     profit, margin or cost column (`customer_value`); revenue when it has none."""
+
+
+ECONOMICS_SETTINGS = frozenset({"churn_column", "cac_column", "margin_column", "prior_revenue_column"})
+"""The concentration settings `segment_economics` reads (the columns its measures come from): the app keys the
+economics by these alone, so a top-N or a flag threshold change does not work them out again."""
