@@ -113,6 +113,7 @@ def test_a_typed_playbook_computes_nothing_again(monkeypatch: pytest.MonkeyPatch
     chart is built again, and the plan the page shows carries the new words."""
     import app_support.stages
     from segmentation.service import charts as service_charts
+    from segmentation.service import policy
 
     calls: list[str] = []
     for module, name in [
@@ -120,6 +121,10 @@ def test_a_typed_playbook_computes_nothing_again(monkeypatch: pytest.MonkeyPatch
     ] + [
         (service_charts, "service_grid"),
         (service_charts, "capacity"),
+        # the plan's overview and lists are kept too, not made again for the new words
+        (policy, "build_overview"),
+        (policy.ServicePlan, "_grid_frame"),
+        (policy.ServicePlan, "_save_frame"),
     ]:
         original = getattr(module, name)
         monkeypatch.setattr(module, name, lambda *a, _f=original, _n=name, **k: (calls.append(_n), _f(*a, **k))[1])

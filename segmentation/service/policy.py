@@ -338,12 +338,15 @@ class ServicePlan:
         segment_playbooks = dict(settings.segment_playbooks)
         if playbooks == self.playbooks and segment_playbooks == self.segment_playbooks:
             return self
-        worded = copy.copy(self)  # the frames and views are shared: none of them holds a playbook
+        # The frames, the views and the overview are shared: none of them holds a playbook. (Not copy.copy:
+        # it goes through __getstate__, which drops the views and rebuilds `details`: 1.1 s at 1,000,000.)
+        worded = replace(self, playbooks=playbooks, segment_playbooks=segment_playbooks)
+        worded.__dict__["_views"] = self.__dict__.setdefault("_views", {})
+        if "overview" in self.__dict__:
+            worded.__dict__["overview"] = self.__dict__["overview"]
         made = self.__dict__.get("_as_dict")
         if made is not None:  # the summary keeps its figures; only the two texts change
             worded.__dict__["_as_dict"] = {**made, "playbooks": playbooks, "segment_playbooks": segment_playbooks}
-        worded.playbooks = playbooks
-        worded.segment_playbooks = segment_playbooks
         return worded
 
     def renamed(self, segment_names: dict[int, str], settings: ServiceSettings) -> ServicePlan:
