@@ -39,6 +39,7 @@ from segmentation.pipeline import (
     measure_concentration,
     measure_economics,
     plan,
+    plan_groundwork,
     with_words,
     without_words,
 )
@@ -53,6 +54,7 @@ from segmentation.segments.segmenting import (
     find_clusters,
 )
 from segmentation.service import PotentialEstimate, ServicePlan
+from segmentation.service.policy import BASE_SETTINGS, PlanBase
 
 
 def _sources(file: LoadedFile, related: LoadedFile | None) -> tuple[Source, Source | None]:
@@ -190,13 +192,32 @@ def _cached_potential(
 
 
 @_stage
+def _cached_plan_base(
+    digest: str, related_digest: str | None, base_json: str, _file: LoadedFile, _related: LoadedFile | None
+) -> PlanBase:
+    config = AnalysisConfig.from_dict(json.loads(base_json))
+    table, _features, segmentation = _upstream(config, digest, related_digest, _file, _related)
+    potential = _cached_potential(digest, related_digest, _labels_json(config, "potential"), _file, _related)
+    return plan_groundwork(table, segmentation, potential, config)
+
+
+def _base_json(config: AnalysisConfig) -> str:
+    """The sections the plan's groundwork reads: the segments', the potential's, and of the service settings
+    only the `BASE_SETTINGS` (not the CSMs, costs, budget or move rules)."""
+    data = json.loads(config.section_json(*_CLUSTER_KEYS, "potential", "service"))
+    data["service"] = {k: v for k, v in data["service"].items() if k in BASE_SETTINGS}
+    return json.dumps(data, sort_keys=True)
+
+
+@_stage
 def _cached_plan(
     digest: str, related_digest: str | None, plan_json: str, _file: LoadedFile, _related: LoadedFile | None
 ) -> ServicePlan:
     config = AnalysisConfig.from_dict(json.loads(plan_json))
     table, _features, segmentation = _upstream(config, digest, related_digest, _file, _related)
     potential = _cached_potential(digest, related_digest, _labels_json(config, "potential"), _file, _related)
-    return plan(table, segmentation, potential, config)
+    base = _cached_plan_base(digest, related_digest, _base_json(config), _file, _related)
+    return plan(table, segmentation, potential, config, base)
 
 
 @_stage

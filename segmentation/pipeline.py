@@ -24,6 +24,7 @@ from segmentation.result import FIXED_CUSTOMER_COLUMNS, WORKING_LIST_COLUMNS, An
 from segmentation.segments import FeatureMatrix, Segmentation, build_features, segment_customers
 from segmentation.segments.segmenting import CLUSTERING_METHODS, name_segments
 from segmentation.service import PotentialEstimate, ServicePlan, estimate_potential, plan_service
+from segmentation.service.policy import PlanBase, plan_base
 from segmentation.service.validation import CONFIDENCE_WORDS
 
 Progress = Callable[[float, str], None]
@@ -104,11 +105,24 @@ def estimate(table: CustomerTable, segmentation: Segmentation, config: AnalysisC
 
 
 def plan(
-    table: CustomerTable, segmentation: Segmentation, potential: PotentialEstimate, config: AnalysisConfig
+    table: CustomerTable,
+    segmentation: Segmentation,
+    potential: PotentialEstimate,
+    config: AnalysisConfig,
+    base: PlanBase | None = None,
 ) -> ServicePlan:
-    """The service plan: the stage that reads `config.service` (and the potential it is given)."""
-    names = {profile.id: profile.name for profile in segmentation.profiles}
-    return plan_service(table, np.asarray(segmentation.labels), names, potential, config.service)
+    """The service plan: the stage that reads `config.service` (and the potential it is given), from `base`
+    (`plan_groundwork` of the same inputs) when the caller has it."""
+    return plan_service(
+        table, np.asarray(segmentation.labels), segmentation.names, potential, config.service, base=base
+    )
+
+
+def plan_groundwork(
+    table: CustomerTable, segmentation: Segmentation, potential: PotentialEstimate, config: AnalysisConfig
+) -> PlanBase:
+    """The part of the plan before capacity and budget: it reads only the `BASE_SETTINGS` of `config.service`."""
+    return plan_base(table, np.asarray(segmentation.labels), segmentation.names, potential, config.service)
 
 
 def assemble(

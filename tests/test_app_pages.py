@@ -190,6 +190,24 @@ def test_a_top_n_change_measures_the_concentration_alone(monkeypatch: pytest.Mon
     assert calls == ["measure_concentration"]
 
 
+def test_a_capacity_change_plans_from_the_kept_groundwork(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CSMs are read after the tiers, the grid and the score: a change plans again from the groundwork
+    kept for the same tiers, and measures nothing."""
+    import app_support.stages
+
+    calls: list[str] = []
+    for name in ("plan", "plan_groundwork", "measure_concentration", "measure_economics", "estimate"):
+        original = getattr(app_support.stages, name)
+        monkeypatch.setattr(
+            app_support.stages, name, lambda *a, _f=original, _n=name, **k: (calls.append(_n), _f(*a, **k))[1]
+        )
+    at = visit(start(), "service_models.py")
+    calls.clear()
+    at.number_input(key="w.service.high_touch_csms").set_value(3).run()
+    assert not at.exception
+    assert calls == ["plan"]
+
+
 def test_the_slider_shows_the_number_the_data_chose() -> None:
     """With the data choosing k, the slider shows the number of segments in use, not the settings' idle k;
     picking a number on it makes that the user's choice."""

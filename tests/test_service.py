@@ -948,3 +948,52 @@ def test_grid_text_reads_on_each_tile_and_heatmap_ink_follows_the_cell() -> None
         "black",
     ]
     assert list(cell_ink(pd.Series([0.0, 0.0]))) == ["black", "black"]
+
+
+def test_the_groundwork_reads_only_its_settings_and_a_plan_from_it_is_the_plan() -> None:
+    """`BASE_SETTINGS` are all `plan_base` reads (the app keys it by these), and a plan made from a kept base
+    with other CSMs, costs, budget and move rules is the plan made from scratch with them."""
+    from segmentation.config import AnalysisConfig
+    from segmentation.intake import Source
+    from segmentation.pipeline import plan, plan_groundwork, run_analysis
+    from segmentation.service.policy import BASE_SETTINGS
+    from tests.conftest import SAMPLE_ACCOUNTS
+
+    result = run_analysis(Source.from_path(SAMPLE_ACCOUNTS))
+    others = {
+        "high_touch_csms": 2,
+        "accounts_per_csm_high": 7,
+        "medium_touch_csms": 3,
+        "accounts_per_csm_medium": 40,
+        "cost_high": 9000.0,
+        "cost_medium": 2500.0,
+        "cost_tech": 90.0,
+        "current_model_column": "plan",
+        "detect_current_model": False,
+        "current_model_values": {"enterprise": "high-touch"},
+        "move_up_multiple": 2.5,
+        "max_cost_share": 0.2,
+        "playbooks": {"tech-touch": "Webinars."},
+        "cost_budget_share": 0.1,
+        "allow_cost_above_revenue": True,
+        "consumer_like": "no",
+        "consumer_median_revenue": 5.0,
+        "consumer_min_customers": 10,
+        "segment_playbooks": {"1": "Call."},
+    }
+    fields = set(type(result.config.service).model_fields)
+    assert set(others) | {"move_rules"} == fields - BASE_SETTINGS, "a new service setting: does plan_base read it?"
+    changed = result.config.updated(**{f"service.{k}": v for k, v in others.items()})
+    kept = plan_groundwork(result.table, result.segmentation, result.potential, result.config)
+    again = plan_groundwork(result.table, result.segmentation, result.potential, changed)
+    for name in ("revenue", "basis", "model", "score", "arr_code", "potential_code"):
+        assert np.array_equal(getattr(kept, name), getattr(again, name)), name
+    assert kept.reason.equals(again.reason) and kept.notes == again.notes and kept.thresholds == again.thresholds
+    from_kept = plan(result.table, result.segmentation, result.potential, changed, kept)
+    whole = plan(result.table, result.segmentation, result.potential, changed)
+    pd.testing.assert_frame_equal(from_kept.details, whole.details)
+    assert from_kept.to_dict() == whole.to_dict()
+    assert (
+        kept.model.tolist()
+        == plan_groundwork(result.table, result.segmentation, result.potential, result.config).model.tolist()
+    ), "a plan changed its base"
