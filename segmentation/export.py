@@ -244,6 +244,10 @@ def exclusions_csv(result: AnalysisResult) -> bytes:
     return to_csv_bytes(result.table.excluded_rows)
 
 
+_WORKBOOK_CREATED = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
+"""The creation date every workbook states: the earliest a ZIP archive can record, as its members have."""
+
+
 def workbook_bytes(result: AnalysisResult) -> bytes:
     """Return an XLSX workbook for a meeting: Customers, Segments, Service models, Exclusions, three lists, Summary.
 
@@ -257,6 +261,8 @@ def workbook_bytes(result: AnalysisResult) -> bytes:
     options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
     with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
         book = writer.book
+        # A fixed creation date (xlsxwriter writes the time of writing): the same input gives the same bytes.
+        book.set_properties({"created": _WORKBOOK_CREATED})
         symbol = currency_prefix(result.currency).replace('"', "")
         formats = {
             "money": book.add_format({"num_format": f'"{symbol}"#,##0.00' if symbol else "#,##0.00"}),

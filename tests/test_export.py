@@ -168,3 +168,18 @@ def test_small_frames_keep_every_record(frame: pd.DataFrame, expected: list[list
     data = to_csv_bytes(frame)
     assert _records(data) == expected
     assert len(pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")) == len(frame)
+
+
+def test_the_workbook_is_the_same_bytes_whenever_it_is_written() -> None:
+    """xlsxwriter stamps the time of writing into the workbook: two writes a second apart differed."""
+    import time
+
+    from segmentation.export import workbook_bytes
+    from segmentation.intake import Source
+    from segmentation.pipeline import run_analysis
+    from tests.conftest import SAMPLE_ACCOUNTS
+
+    result = run_analysis(Source.from_path(SAMPLE_ACCOUNTS))
+    first = workbook_bytes(result)
+    time.sleep(1.1)
+    assert workbook_bytes(result) == first

@@ -953,7 +953,6 @@ def test_grid_text_reads_on_each_tile_and_heatmap_ink_follows_the_cell() -> None
 def test_the_groundwork_reads_only_its_settings_and_a_plan_from_it_is_the_plan() -> None:
     """`BASE_SETTINGS` are all `plan_base` reads (the app keys it by these), and a plan made from a kept base
     with other CSMs, costs, budget and move rules is the plan made from scratch with them."""
-    from segmentation.config import AnalysisConfig
     from segmentation.intake import Source
     from segmentation.pipeline import plan, plan_groundwork, run_analysis
     from segmentation.service.policy import BASE_SETTINGS
