@@ -98,12 +98,37 @@ class PlanOverview:
         return data
 
 
+_OVERVIEW_COLUMNS = [
+    "customer_id",
+    "segment_name",
+    "revenue",
+    "upside",
+    "cost_change",
+    "move_from",
+    "move_to",
+    "move_reason",
+]
+
+
 def build_overview(plan: ServicePlan) -> PlanOverview:
     """Count the plan once: models after capacity and budget, the three lists and their largest accounts."""
     details = plan.details
-    counts = details["service_model"].value_counts().to_dict()
-    revenue_by = details.groupby("service_model", sort=False)["revenue"].sum().to_dict()
-    wanted = details["wanted_model"].value_counts().to_dict()
+    codes = plan.model_codes()  # the plan's small integer codes: counting a million texts cost 0.1 s a column
+    known = codes >= 0
+    counts = dict(zip(SERVICE_MODELS, np.bincount(codes[known], minlength=len(SERVICE_MODELS)).tolist(), strict=True))
+    totals = details["revenue"].groupby(codes, sort=False).sum()  # pandas' sum, as before: the same figures
+    revenue_by = {
+        SERVICE_MODELS[c]: float(v) for c, v in zip(totals.index.to_numpy(np.int64), totals, strict=True) if c >= 0
+    }
+    wanted_codes = plan.codes("wanted_model", SERVICE_MODELS)
+    wanted = dict(
+        zip(
+            SERVICE_MODELS,
+            np.bincount(wanted_codes[wanted_codes >= 0], minlength=len(SERVICE_MODELS)).tolist(),
+            strict=True,
+        )
+    )
+    moves = plan.codes("move", DIRECTIONS)
     models = []
     for name in SERVICE_MODELS:
         customers = int(counts.get(name, 0))
@@ -126,8 +151,9 @@ def build_overview(plan: ServicePlan) -> PlanOverview:
             )
         )
     lists = {}
-    for direction in DIRECTIONS:
-        rows = details[details["move"] == direction]
+    for code, direction in enumerate(DIRECTIONS):
+        # only the columns read: filtering every text column of a million rows cost 0.1 s a list
+        rows = details.loc[moves == code, _OVERVIEW_COLUMNS]
         largest = rows.sort_values(["revenue", "customer_id"], ascending=[False, True], kind="stable").head(
             TOP_ACCOUNTS
         )
