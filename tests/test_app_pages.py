@@ -125,6 +125,7 @@ def test_a_typed_playbook_computes_nothing_again(monkeypatch: pytest.MonkeyPatch
         (policy, "build_overview"),
         (policy.ServicePlan, "_grid_frame"),
         (policy.ServicePlan, "_save_frame"),
+        (policy.ServicePlan, "_make_dict"),
     ]:
         original = getattr(module, name)
         monkeypatch.setattr(module, name, lambda *a, _f=original, _n=name, **k: (calls.append(_n), _f(*a, **k))[1])
@@ -141,6 +142,12 @@ def test_a_typed_playbook_computes_nothing_again(monkeypatch: pytest.MonkeyPatch
     assert shown.service.segment_playbooks == {"1": "Call before renewal"}
     assert shown.service.to_dict()["playbooks"]["tech-touch"] == "Webinars and a help centre."
     assert shown.config == config
+    # a new plan drawn with words typed earlier, then another word: its summary and lists are not made again
+    at.number_input(key="w.service.high_touch_csms").set_value(4).run()
+    calls.clear()
+    at.text_area(key="playbook.tech-touch").set_value("Webinars, then a call.").run()
+    assert not at.exception
+    assert calls == []
 
 
 def test_renaming_a_segment_computes_nothing_again(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -97,10 +96,12 @@ class ServicePlan:
     segment_names: dict[int, str] = field(default_factory=dict)
     """Segment id → the name the plan's lists, reasons and rules say (see `renamed`)."""
 
-    @functools.cached_property
+    @property
     def overview(self) -> PlanOverview:
-        """The typed figures every view reads: models after capacity and budget, the three lists."""
-        return build_overview(self)
+        """The typed figures every view reads: models after capacity and budget, the three lists (made once
+        per plan, and shared with its copies that differ in playbooks only)."""
+        made: PlanOverview = self._made("overview", lambda: build_overview(self))
+        return made
 
     def save_frame(self) -> pd.DataFrame:
         """Return the save list: accounts at risk, largest revenue at risk first, with score and drivers."""
@@ -157,8 +158,7 @@ class ServicePlan:
         The reason texts would otherwise be stored twice: about 35 MB of 97 MB at 200,000 customers.
         """
         state = dict(self.__dict__)
-        state.pop("_as_dict", None)  # made again on demand, as are the views
-        state.pop("_views", None)
+        state.pop("_views", None)  # made again on demand: the lists, the overview and the summary
         shared = [c for c in self.frame.columns if c in self.details.columns]
         state["details"] = self.details.drop(columns=shared)
         state["_details_order"] = list(self.details.columns)
@@ -359,15 +359,10 @@ class ServicePlan:
         segment_playbooks = dict(settings.segment_playbooks)
         if playbooks == self.playbooks and segment_playbooks == self.segment_playbooks:
             return self
-        # The frames, the views and the overview are shared: none of them holds a playbook. (Not copy.copy:
-        # it goes through __getstate__, which drops the views and rebuilds `details`: 1.1 s at 1,000,000.)
+        # The frames, the views, the overview and the summary are shared: none of them holds a playbook.
+        # (Not copy.copy: it goes through __getstate__, which drops the views and rebuilds `details`.)
         worded = replace(self, playbooks=playbooks, segment_playbooks=segment_playbooks)
         worded.__dict__["_views"] = self.__dict__.setdefault("_views", {})
-        if "overview" in self.__dict__:
-            worded.__dict__["overview"] = self.__dict__["overview"]
-        made = self.__dict__.get("_as_dict")
-        if made is not None:  # the summary keeps its figures; only the two texts change
-            worded.__dict__["_as_dict"] = {**made, "playbooks": playbooks, "segment_playbooks": segment_playbooks}
         return worded
 
     def renamed(self, segment_names: dict[int, str], settings: ServiceSettings) -> ServicePlan:
@@ -400,7 +395,8 @@ class ServicePlan:
         named.__dict__["_views"] = {
             key: view
             for key, view in self.__dict__.get("_views", {}).items()
-            if not (isinstance(view, pd.DataFrame) and {"segment_name", "service_model_reason"} & set(view.columns))
+            if key not in {"overview", "as_dict"}
+            and not (isinstance(view, pd.DataFrame) and {"segment_name", "service_model_reason"} & set(view.columns))
         }
         return named
 
@@ -410,10 +406,9 @@ class ServicePlan:
         Made once per plan (a plan is not changed once built) and handed out as a copy: the Service page,
         the result's model summary and the exports each ask for it, four times a page run before.
         """
-        made = self.__dict__.get("_as_dict")
-        if made is None:
-            made = self.__dict__["_as_dict"] = self._make_dict()
-        return copy.deepcopy(made)
+        made: dict[str, Any] = copy.deepcopy(self._made("as_dict", self._make_dict))
+        made.update(playbooks=dict(self.playbooks), segment_playbooks=dict(self.segment_playbooks))
+        return made
 
     def _make_dict(self) -> dict[str, Any]:
         codes = self._move_codes()
@@ -425,8 +420,8 @@ class ServicePlan:
                 "thresholds": self.thresholds.to_dict(),
                 "capacity": {name: entry.to_dict() for name, entry in self.capacity.items()},
                 "rules_in_words": list(self.rules_in_words),
-                "playbooks": dict(self.playbooks),
-                "segment_playbooks": dict(self.segment_playbooks),
+                "playbooks": {},  # put in by to_dict: copies of the plan share this summary
+                "segment_playbooks": {},
                 "move_up": moves["up"],
                 "move_down": moves["down"],
                 "moves": self.moves.to_dict(),
