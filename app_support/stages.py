@@ -40,6 +40,7 @@ from segmentation.pipeline import (
     measure_economics,
     plan,
     plan_groundwork,
+    with_names_only,
     with_words,
     without_words,
 )
@@ -65,6 +66,10 @@ def _sources(file: LoadedFile, related: LoadedFile | None) -> tuple[Source, Sour
 # reads, so a widget change reruns only the stages that read what it changed. Each stage fetches the
 # stages it reads from their own caches by their own keys.
 _stage = st.cache_resource(max_entries=6, show_spinner=False)
+_per_account_stage = st.cache_resource(max_entries=3, show_spinner=False)
+"""For the stages that keep several text columns per account (the potential, the plan and its groundwork, the
+whole result): 250-350 MB each at 1,000,000 customers, so three are kept, not six. Three serve a change and
+its way back on any one widget; the small stages (labels, tables per segment) keep six."""
 _CLUSTER_KEYS = ("intake", "criteria", "segmentation")
 
 
@@ -182,7 +187,7 @@ def _economics_json(config: AnalysisConfig) -> str:
     return json.dumps(data, sort_keys=True)
 
 
-@_stage
+@_per_account_stage
 def _cached_potential(
     digest: str, related_digest: str | None, potential_json: str, _file: LoadedFile, _related: LoadedFile | None
 ) -> PotentialEstimate:
@@ -191,7 +196,7 @@ def _cached_potential(
     return estimate(table, segmentation, config)
 
 
-@_stage
+@_per_account_stage
 def _cached_plan_base(
     digest: str, related_digest: str | None, base_json: str, _file: LoadedFile, _related: LoadedFile | None
 ) -> PlanBase:
@@ -209,7 +214,7 @@ def _base_json(config: AnalysisConfig) -> str:
     return json.dumps(data, sort_keys=True)
 
 
-@_stage
+@_per_account_stage
 def _cached_plan(
     digest: str, related_digest: str | None, plan_json: str, _file: LoadedFile, _related: LoadedFile | None
 ) -> ServicePlan:
@@ -220,7 +225,7 @@ def _cached_plan(
     return plan(table, segmentation, potential, config, base)
 
 
-@_stage
+@_per_account_stage
 def _cached_result(
     digest: str,
     related_digest: str | None,
@@ -235,10 +240,12 @@ def _cached_result(
     fitted = AnalysisConfig.from_json(fitted_json)
     stages_read = without_words(config)
     if stages_read != config:
-        # playbooks, title, currency label: the analysis without them, with their words put in
-        made = _cached_result(
-            digest, related_digest, stages_read.to_json(), without_words(fitted).to_json(), _file, _related
-        )
+        # Words go on the analysis made without them: the segment names first, on a result cached by itself
+        # (so its lists and charts, which show names, are made once), then playbooks, title, currency label.
+        under, under_fitted = with_names_only(config), with_names_only(fitted)
+        if under == config:
+            under, under_fitted = stages_read, without_words(fitted)
+        made = _cached_result(digest, related_digest, under.to_json(), under_fitted.to_json(), _file, _related)
         return with_words(made, config)
     table, features, segmentation = _upstream(config, digest, related_digest, _file, _related, fitted=fitted)
     key = (digest, related_digest)

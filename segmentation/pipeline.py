@@ -172,6 +172,12 @@ def without_words(config: AnalysisConfig) -> AnalysisConfig:
     return config.updated(**{path: defaults.value_at(path) for path in WORD_SETTINGS})
 
 
+def with_names_only(config: AnalysisConfig) -> AnalysisConfig:
+    """Return `without_words(config)` keeping the segment names of `config`: the renamed analysis the other
+    words are put on (the app caches it, so a playbook typed after a rename renames nothing again)."""
+    return without_words(config).updated(**{"segmentation.names": config.segmentation.names})
+
+
 def with_words(result: AnalysisResult, config: AnalysisConfig) -> AnalysisResult:
     """Return `result` (made from `without_words(config)`) with the words of `config`: its settings, the
     segments' names and the plan's playbooks. Nothing is measured again, so renaming a segment or typing a

@@ -178,6 +178,18 @@ def test_renaming_a_segment_computes_nothing_again(monkeypatch: pytest.MonkeyPat
     visit(at, "service_models.py")
     assert not at.exception
     assert calls == []
+    # the renamed analysis is kept: a playbook typed now names nothing again and remakes none of its lists
+    from segmentation.segments import segmenting
+    from segmentation.service import policy
+
+    for module, name in ((policy, "build_overview"), (segmenting, "renamed_profiles")):
+        original = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, _f=original, _n=name, **k: (calls.append(_n), _f(*a, **k))[1])
+    original_save = policy.ServicePlan._save_frame
+    monkeypatch.setattr(policy.ServicePlan, "_save_frame", lambda self: (calls.append("save"), original_save(self))[1])
+    at.text_area(key="playbook.tech-touch").set_value("Webinars and a help centre.").run()
+    assert not at.exception
+    assert calls == []
 
 
 def test_a_top_n_change_measures_the_concentration_alone(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -88,6 +88,8 @@ class Segmentation:
     """The names the method gives (rule tiers, RFM groups) by segment id, before the user's names."""
     name_notes: int = field(default=0, repr=False)
     """How many of the last `notes` are about the user's names (`name_segments` writes them again)."""
+    user_names: dict[str, str] = field(default_factory=dict, repr=False)
+    """The user's names these segments were named with (`settings.names`)."""
 
     @property
     def names(self) -> dict[int, str]:
@@ -622,6 +624,8 @@ def name_segments(segmentation: Segmentation, settings: SegmentationSettings) ->
     a user's name), and an RFM group's meaning follows its name. Raises `InputError` for a key that is no
     segment number, or when two segments would share a name.
     """
+    if settings.names == segmentation.user_names:
+        return segmentation  # named so already: the same object, so nothing downstream is named again
     notes = segmentation.notes[: len(segmentation.notes) - segmentation.name_notes]
     name_notes: list[str] = []
     fixed = _with_user_names(
@@ -636,9 +640,13 @@ def name_segments(segmentation: Segmentation, settings: SegmentationSettings) ->
             else p
             for p in profiles
         ]
-    if profiles == segmentation.profiles and not name_notes and not segmentation.name_notes:
-        return segmentation
-    return replace(segmentation, profiles=profiles, notes=[*notes, *name_notes], name_notes=len(name_notes))
+    return replace(
+        segmentation,
+        profiles=profiles,
+        notes=[*notes, *name_notes],
+        name_notes=len(name_notes),
+        user_names=dict(settings.names),
+    )
 
 
 def _number_and_merge(
