@@ -66,10 +66,6 @@ def _sources(file: LoadedFile, related: LoadedFile | None) -> tuple[Source, Sour
 # reads, so a widget change reruns only the stages that read what it changed. Each stage fetches the
 # stages it reads from their own caches by their own keys.
 _stage = st.cache_resource(max_entries=6, show_spinner=False)
-_per_account_stage = st.cache_resource(max_entries=3, show_spinner=False)
-"""For the stages that keep several text columns per account (the potential, the plan and its groundwork, the
-whole result): 250-350 MB each at 1,000,000 customers, so three are kept, not six. Three serve a change and
-its way back on any one widget; the small stages (labels, tables per segment) keep six."""
 _CLUSTER_KEYS = ("intake", "criteria", "segmentation")
 
 
@@ -187,7 +183,7 @@ def _economics_json(config: AnalysisConfig) -> str:
     return json.dumps(data, sort_keys=True)
 
 
-@_per_account_stage
+@_stage
 def _cached_potential(
     digest: str, related_digest: str | None, potential_json: str, _file: LoadedFile, _related: LoadedFile | None
 ) -> PotentialEstimate:
@@ -196,7 +192,7 @@ def _cached_potential(
     return estimate(table, segmentation, config)
 
 
-@_per_account_stage
+@_stage
 def _cached_plan_base(
     digest: str, related_digest: str | None, base_json: str, _file: LoadedFile, _related: LoadedFile | None
 ) -> PlanBase:
@@ -214,7 +210,7 @@ def _base_json(config: AnalysisConfig) -> str:
     return json.dumps(data, sort_keys=True)
 
 
-@_per_account_stage
+@_stage
 def _cached_plan(
     digest: str, related_digest: str | None, plan_json: str, _file: LoadedFile, _related: LoadedFile | None
 ) -> ServicePlan:
@@ -225,7 +221,7 @@ def _cached_plan(
     return plan(table, segmentation, potential, config, base)
 
 
-@_per_account_stage
+@_stage
 def _cached_result(
     digest: str,
     related_digest: str | None,
