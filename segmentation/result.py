@@ -153,7 +153,8 @@ class AnalysisResult:
     def renamed(self, segmentation: Segmentation) -> AnalysisResult:
         """Return this result with the segments of `segmentation` (the same segments, named again by
         `name_segments`): every table, list and sentence that names a segment says the new names, and nothing
-        is measured or planned again. The views made so far are not kept: charts and lists show names."""
+        is measured or planned again. Of the views made so far only the service mix is kept: the charts and
+        lists show names."""
         before, after = self.segment_names, {p.id: p.name for p in segmentation.profiles}
         names = {before[i]: after[i] for i in before if before[i] != after.get(i, before[i])}
         service = self.service.renamed(after, self.config.service)
@@ -161,7 +162,7 @@ class AnalysisResult:
             segment_name=service.details["segment_name"].array,
             service_model_reason=service.frame["service_model_reason"].array,
         )
-        return replace(
+        named = replace(
             self,
             segmentation=segmentation,
             concentration=self.concentration.renamed(names, self.config.concentration),
@@ -169,13 +170,25 @@ class AnalysisResult:
             service=service,
             customers=customers,
         )
+        if ("service_mix",) in self.__dict__.get("_views", {}):  # counts by segment id: no name in it
+            named.__dict__["_views"] = {("service_mix",): self.__dict__["_views"][("service_mix",)]}
+        return named
 
     def service_mix(self) -> pd.DataFrame:
         """Customers per segment (rows, by id) and service model (columns), zeros included."""
 
         def make() -> pd.DataFrame:
-            mix = pd.crosstab(self.customers["segment"], self.customers["service_model"])
-            return mix.reindex(columns=SERVICE_MODELS, fill_value=0)
+            # counted on the small integer codes (a crosstab of a million texts cost 0.06 s at 1,000,000)
+            segments = self.customers["segment"].to_numpy(dtype=np.int64)
+            width = len(SERVICE_MODELS)
+            cells = np.bincount(segments * width + self.service.model_codes(), minlength=width)
+            counts = np.pad(cells, (0, -len(cells) % width)).reshape(-1, width)
+            present = np.flatnonzero(counts.sum(axis=1))
+            return pd.DataFrame(
+                counts[present],
+                index=pd.Index(present, name="segment"),
+                columns=pd.Index(SERVICE_MODELS, name="service_model"),
+            )
 
         return self.view(("service_mix",), make).copy(deep=False)
 
