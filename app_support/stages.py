@@ -178,8 +178,13 @@ def _cached_economics(
 def _economics_json(config: AnalysisConfig) -> str:
     """The sections the economics read: the segments', and of the concentration settings only the columns
     their measures come from (`ECONOMICS_SETTINGS`)."""
-    data = json.loads(config.section_json(*_CLUSTER_KEYS, "concentration"))
-    data["concentration"] = {k: v for k, v in data["concentration"].items() if k in ECONOMICS_SETTINGS}
+    return _with_only(config, (*_CLUSTER_KEYS, "concentration"), "concentration", ECONOMICS_SETTINGS)
+
+
+def _with_only(config: AnalysisConfig, sections: tuple[str, ...], cut: str, kept: frozenset[str]) -> str:
+    """The JSON of `sections` of `config`, with the section `cut` holding only the settings in `kept`."""
+    data = json.loads(config.section_json(*sections))
+    data[cut] = {k: v for k, v in data[cut].items() if k in kept}
     return json.dumps(data, sort_keys=True)
 
 
@@ -205,9 +210,7 @@ def _cached_plan_base(
 def _base_json(config: AnalysisConfig) -> str:
     """The sections the plan's groundwork reads: the segments', the potential's, and of the service settings
     only the `BASE_SETTINGS` (not the CSMs, costs, budget or move rules)."""
-    data = json.loads(config.section_json(*_CLUSTER_KEYS, "potential", "service"))
-    data["service"] = {k: v for k, v in data["service"].items() if k in BASE_SETTINGS}
-    return json.dumps(data, sort_keys=True)
+    return _with_only(config, (*_CLUSTER_KEYS, "potential", "service"), "service", BASE_SETTINGS)
 
 
 @_stage

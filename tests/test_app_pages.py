@@ -108,6 +108,15 @@ def test_going_back_to_the_k_the_data_chose_fits_nothing_again(monkeypatch: pyte
     assert any(t.value == f"{chosen} segments, as you chose." for t in at.text)
 
 
+def _spy(monkeypatch: pytest.MonkeyPatch, module: object, *names: str, calls: list[str] | None = None) -> list[str]:
+    """Wrap `names` of `module` so each call appends its name to the list returned (or to `calls`)."""
+    calls = [] if calls is None else calls
+    for name in names:
+        original = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, _f=original, _n=name, **k: (calls.append(_n), _f(*a, **k))[1])
+    return calls
+
+
 def test_a_typed_playbook_computes_nothing_again(monkeypatch: pytest.MonkeyPatch) -> None:
     """Playbook text and a segment's note change words only: no stage runs again (no plan, no assembly), no
     chart is built again, and the plan the page shows carries the new words."""
@@ -155,12 +164,8 @@ def test_renaming_a_segment_computes_nothing_again(monkeypatch: pytest.MonkeyPat
     no assembly), yet every view names the segment anew: the table, the plan's lists, the economics."""
     import app_support.stages
 
-    calls: list[str] = []
-    for name in ("describe_segments", "plan", "assemble", "measure_concentration", "measure_economics", "estimate"):
-        original = getattr(app_support.stages, name)
-        monkeypatch.setattr(
-            app_support.stages, name, lambda *a, _f=original, _n=name, **k: (calls.append(_n), _f(*a, **k))[1]
-        )
+    stages = ("describe_segments", "plan", "assemble", "measure_concentration", "measure_economics", "estimate")
+    calls = _spy(monkeypatch, app_support.stages, *stages)
     at = visit(start(), "segments.py")
     calls.clear()
     box = next(t for t in at.text_input if str(t.key).startswith("rename.") and str(t.key).endswith(".1"))
@@ -182,11 +187,9 @@ def test_renaming_a_segment_computes_nothing_again(monkeypatch: pytest.MonkeyPat
     from segmentation.segments import segmenting
     from segmentation.service import policy
 
-    for module, name in ((policy, "build_overview"), (segmenting, "renamed_profiles")):
-        original = getattr(module, name)
-        monkeypatch.setattr(module, name, lambda *a, _f=original, _n=name, **k: (calls.append(_n), _f(*a, **k))[1])
-    original_save = policy.ServicePlan._save_frame
-    monkeypatch.setattr(policy.ServicePlan, "_save_frame", lambda self: (calls.append("save"), original_save(self))[1])
+    _spy(monkeypatch, policy, "build_overview", calls=calls)
+    _spy(monkeypatch, segmenting, "renamed_profiles", calls=calls)
+    _spy(monkeypatch, policy.ServicePlan, "_save_frame", calls=calls)
     at.text_area(key="playbook.tech-touch").set_value("Webinars and a help centre.").run()
     assert not at.exception
     assert calls == []
@@ -196,12 +199,7 @@ def test_a_top_n_change_measures_the_concentration_alone(monkeypatch: pytest.Mon
     """Top N is read by the concentration only: the economics, the potential and the plan are not made again."""
     import app_support.stages
 
-    calls: list[str] = []
-    for name in ("plan", "measure_concentration", "measure_economics", "estimate"):
-        original = getattr(app_support.stages, name)
-        monkeypatch.setattr(
-            app_support.stages, name, lambda *a, _f=original, _n=name, **k: (calls.append(_n), _f(*a, **k))[1]
-        )
+    calls = _spy(monkeypatch, app_support.stages, *("plan", "measure_concentration", "measure_economics", "estimate"))
     at = visit(start(), "concentration.py")
     calls.clear()
     at.number_input(key="w.concentration.top_n").set_value(17).run()
@@ -214,12 +212,11 @@ def test_a_capacity_change_plans_from_the_kept_groundwork(monkeypatch: pytest.Mo
     kept for the same tiers, and measures nothing."""
     import app_support.stages
 
-    calls: list[str] = []
-    for name in ("plan", "plan_groundwork", "measure_concentration", "measure_economics", "estimate"):
-        original = getattr(app_support.stages, name)
-        monkeypatch.setattr(
-            app_support.stages, name, lambda *a, _f=original, _n=name, **k: (calls.append(_n), _f(*a, **k))[1]
-        )
+    calls = _spy(
+        monkeypatch,
+        app_support.stages,
+        *("plan", "plan_groundwork", "measure_concentration", "measure_economics", "estimate"),
+    )
     at = visit(start(), "service_models.py")
     calls.clear()
     at.number_input(key="w.service.high_touch_csms").set_value(3).run()
