@@ -65,3 +65,16 @@ def test_going_back_to_the_generated_names_gives_them_again() -> None:
     assert back.segment_names == unnamed.segment_names
     assert back.segmentation.notes == unnamed.segmentation.notes
     pd.testing.assert_frame_equal(back.customers, unnamed.customers)
+
+
+def test_renaming_the_unassigned_group_afterwards_gives_what_the_whole_analysis_gives() -> None:
+    """HDBSCAN leaves customers in no group (segment 0, "Unassigned"); a name for it is words only too."""
+    source = Source.from_path(SAMPLE_ACCOUNTS)
+    config = _words(
+        AnalysisConfig().updated(**{"segmentation.method": "hdbscan"}), {"0": "No clear group", "1": "Our best"}
+    )
+    whole = run_analysis(source, config)
+    assert whole.segment_names[0] == "No clear group"
+    worded = with_words(run_analysis(source, without_words(config)), config)
+    pd.testing.assert_frame_equal(whole.customers, worded.customers)
+    assert whole.summary() == worded.summary()
