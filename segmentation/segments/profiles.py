@@ -441,7 +441,7 @@ def choose_names(
         name, said = next(((n, c) for n, c in choices if name_key(n) not in taken), choices[-1])
         if name_key(name) in taken:
             name = f"{name} (segment {segment})"
-        names[segment], claims[segment] = name, said if segment else ()
+        names[segment], claims[segment] = name, said
         taken.add(name_key(name))
     return names, claims
 

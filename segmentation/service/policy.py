@@ -152,6 +152,11 @@ class ServicePlan:
         made: np.ndarray = self._made(f"codes of {column}", make)
         return made
 
+    def counts(self, column: str, words: Sequence[str]) -> dict[str, int]:
+        """Accounts per word of `words` in the `details` column `column` (zeros included), from `codes`."""
+        codes = self.codes(column, words)
+        return dict(zip(words, np.bincount(codes[codes >= 0], minlength=len(words)).tolist(), strict=True))
+
     def __getstate__(self) -> dict[str, Any]:
         """Pickle (the app's cache) without the columns `details` shares with `frame`.
 
@@ -285,9 +290,7 @@ class ServicePlan:
             column: {SERVICE_MODELS[c]: v for c, v in values.items() if c >= 0}
             for column, values in grouped.sum().to_dict().items()
         }
-        counts = dict(
-            zip(SERVICE_MODELS, np.bincount(codes[codes >= 0], minlength=len(SERVICE_MODELS)).tolist(), strict=True)
-        )
+        counts = self.counts("service_model", SERVICE_MODELS)
         rows = []
         for model in SERVICE_MODELS:
             customers = int(counts.get(model, 0))
@@ -411,8 +414,7 @@ class ServicePlan:
         return made
 
     def _make_dict(self) -> dict[str, Any]:
-        codes = self._move_codes()
-        moves = dict(zip(DIRECTIONS, np.bincount(codes[codes >= 0], minlength=len(DIRECTIONS)).tolist(), strict=True))
+        moves = self.counts("move", DIRECTIONS)
         return _json_safe(
             {
                 "models": self._model_rows(),
@@ -620,7 +622,8 @@ def plan_service(
     """
     customers = table.customers
     labels = np.asarray(labels)
-    base = base or plan_base(table, labels, segment_names, potential, settings)
+    if base is None:
+        base = plan_base(table, labels, segment_names, potential, settings)
     revenue, short, long, basis, unit = base.revenue, base.short, base.long, base.basis, base.unit
     thresholds, arr_code, potential_code = base.thresholds, base.arr_code, base.potential_code
     pins, score, ids, reason, notes = base.pins, base.score, base.ids, base.reason, list(base.notes)
