@@ -381,6 +381,18 @@ def test_repeated_rows_counted_when_the_combined_key_must_be_renumbered() -> Non
     assert count_repeated_rows(columns, keep) == int(frame.duplicated().sum()) == 50
 
 
+def test_written_currencies_count_every_cell_that_names_one() -> None:
+    """Signs, prefixed dollars and codes in any case count per cell; figures, words and gaps count nothing."""
+    from segmentation.intake.parsing import Distinct, written_currencies
+
+    cells = ["$1,200", "1200", "EUR 30", "eur 30", "12 £", "CA$3", "US$ 5", "usd5", "Pro plan", "", None, "$1,200"]
+    column = pd.Series(cells * 3, dtype="str")
+    expected = {"USD": 12, "EUR": 6, "GBP": 3, "CAD": 3}
+    assert written_currencies(column) == expected
+    assert written_currencies(Distinct.of(column)) == expected
+    assert written_currencies(pd.Series(["1,200.50", "3", "abc"], dtype="str")) == {}
+
+
 @pytest.mark.parametrize(
     ("column", "values", "expected"),
     [

@@ -588,6 +588,8 @@ _WRITTEN_CURRENCY = (
     r"(?i)\b(US|CA|AU|NZ|HK|SG|NT|MX|C|A|S|R)\$|([$€£¥₹₩₽])"
     r"|(?<![A-Za-z])(USD|EUR|GBP|CHF|JPY|CAD|AUD|NZD|SEK|NOK|DKK|PLN|INR|CNY|BRL|ZAR|MXN|SGD|HKD)(?![A-Za-z])"
 )
+_CURRENCY_CANDIDATE = r"[$€£¥₹₩₽]|[A-Za-z]{3}"
+"""What every match of `_WRITTEN_CURRENCY` holds: a sign, or a code's three letters (a filter Arrow runs)."""
 
 
 def written_currencies(text: pd.Series | Distinct) -> dict[str, int]:
@@ -600,9 +602,11 @@ def written_currencies(text: pd.Series | Distinct) -> dict[str, int]:
         return {}
     distinct = text if isinstance(text, Distinct) else Distinct.of(text)
     values = distinct.values.astype("str")
+    # every match holds a sign or three letters: Python's regex reads only the cells that do
+    values = values[values.str.contains(_CURRENCY_CANDIDATE, regex=True, na=False)]
     found = values.str.extract(_WRITTEN_CURRENCY)
     codes = found[0].str.upper().map(_DOLLAR_PREFIXES).fillna(found[1].map(_SIGN_CODES)).fillna(found[2].str.upper())
-    counts = pd.Series(distinct.counts, index=values.index)
+    counts = pd.Series(distinct.counts[values.index.to_numpy()], index=values.index)
     named = codes.notna()
     totals = counts[named].groupby(codes[named].to_numpy()).sum()
     return {str(code): int(rows) for code, rows in totals.items()}
