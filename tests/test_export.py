@@ -126,6 +126,23 @@ def test_pyarrow_writer_is_byte_stable_and_ends_records_with_crlf() -> None:
     assert unquoted.replace("\r\n", "").count("\r") == 0 and unquoted.replace("\r\n", "").count("\n") == 0
 
 
+def test_a_large_frame_written_on_threads_is_the_bytes_one_thread_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks of rows written side by side join into the file one writer makes, header once, every record whole."""
+    import segmentation.export as export_module
+
+    frame = pd.concat([_awkward_frame().drop(columns=["mixed"])] * 13, ignore_index=True)  # 104 rows
+    monkeypatch.setattr(export_module, "_PARALLEL_ROWS", 10**9)
+    alone = to_csv_bytes(frame)
+    monkeypatch.setattr(export_module, "_PARALLEL_ROWS", 10)
+    monkeypatch.setattr(export_module, "_WRITERS", 3)  # 35 + 35 + 34 rows: blocks of unequal length
+    assert to_csv_bytes(frame) == alone
+    assert len(_records(alone)) == len(frame) + 1
+    assert (
+        to_csv_bytes(frame.head(0)) == to_csv_bytes(frame.head(0).copy())
+        and len(_records(to_csv_bytes(frame.head(0)))) == 1
+    )
+
+
 def test_floats_keep_a_decimal_point_where_the_column_allows() -> None:
     """Cents keep two places, whole numbers ``.0``; full-precision floats use the shortest round-trip text."""
     frame = pd.DataFrame(
