@@ -48,6 +48,18 @@ def test_every_chart_is_embedded_and_nothing_is_fetched(sample_report: tuple[str
     assert "@import" not in report
 
 
+def test_every_report_chart_is_a_valid_vega_lite_spec() -> None:
+    """`to_svg` renders without checking the schema, so every chart the report and the slides offer is checked
+    here, on the sample and on a rule-tier analysis of it (other charts' data)."""
+    from segmentation.charts import report_charts
+
+    for config in (AnalysisConfig(), AnalysisConfig().updated(**{"segmentation.method": "rule_tiers"})):
+        charts = report_charts(run_analysis(Source.from_path(SAMPLE_ACCOUNTS), config))
+        assert len(charts) >= 7
+        for name, chart in charts.items():
+            assert chart.to_dict(validate=True)["$schema"].startswith("https://vega.github.io/schema/vega-lite/"), name
+
+
 def test_settings_in_the_report_reproduce_the_analysis(sample_report: tuple[str, dict]) -> None:
     report, summary = sample_report
     block = re.search(r"<pre[^>]*>(.*?)</pre>", report, re.S)
