@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -198,6 +199,56 @@ def test_consumer_like_business_is_pooled_tech_touch_and_says_so() -> None:
     said = " ".join(plan.playbooks.values()) + " ".join(" ".join(v) for v in plan.segment_actions.values())
     assert "quarterly business review" not in said.lower()
     assert "executive sponsor" not in said.lower()
+
+
+def test_the_business_kind_is_read_on_the_customers_who_pay() -> None:
+    """A free tier or lapsed buyers bring 0 and would pull the median there: a freemium B2B file with 2,000
+    free accounts and 1,000 paying ~20k stays B2B; a shop whose 1,500 buyers spend ~40 and 2,500 bought
+    nothing is consumer-like, and says the median is its buyers'."""
+    rng = np.random.default_rng(5)
+
+    def kind_of(paying: np.ndarray, free: int) -> Any:
+        revenue = np.concatenate([paying, np.zeros(free)])
+        frame = pd.DataFrame({"customer_id": [f"F{i}" for i in range(len(revenue))], "revenue": revenue})
+        table = make_table(frame, {})
+        return plan_service(table, one_segment(table), {1: "All"}, plain_potential(table), ServiceSettings())
+
+    freemium = kind_of(rng.lognormal(np.log(20e3), 0.5, 1000), 2000)
+    assert not freemium.business.consumer_like
+    assert freemium.business.median_revenue == pytest.approx(20e3, rel=0.15)
+    assert (freemium.frame["service_model"] != "tech-touch").any()
+    shop = kind_of(rng.lognormal(np.log(40), 0.5, 1500), 2500)
+    assert shop.business.consumer_like and shop.business.paying == 1500
+    assert "across the 1,500 customers who pay; 2,500 more bring nothing" in shop.overview.headline
+    assert shop.to_dict()["business"]["paying_customers"] == 1500
+
+
+def test_when_most_accounts_bring_nothing_the_tiers_are_read_on_those_that_do() -> None:
+    """With 60% of accounts at 0 the data's median is 0: "below 0" would leave the lower tier empty and put
+    the accounts at 0 in the middle one. The tiers are read on the accounts above 0 instead, and it is said."""
+    from segmentation.service.tiers import TierThresholds, tier_thresholds
+
+    rng = np.random.default_rng(9)
+    paying = rng.lognormal(np.log(20e3), 0.6, 400)
+    revenue = np.concatenate([paying, np.zeros(600)])
+    frame = pd.DataFrame({"customer_id": [f"Z{i}" for i in range(len(revenue))], "revenue": revenue})
+    table = make_table(frame, {})
+    plan = plan_service(table, one_segment(table), {1: "All"}, plain_potential(table), ServiceSettings())
+    tiers: TierThresholds = plan.thresholds
+    assert tiers.revenue_read_on == 400
+    assert tiers.arr_low == pytest.approx(np.quantile(paying, 0.5))
+    assert tiers.arr_high == pytest.approx(np.quantile(paying, 0.9))
+    assert (plan.frame["arr_tier"].to_numpy()[400:] == "low").all()
+    assert "600 of 1,000 accounts have no ARR, so the ARR tiers are read on the 400 that have some" in " ".join(
+        plan.notes
+    )
+    assert "read on the 400 accounts above 0" in plan.rules_in_words[0]
+    assert plan.to_dict()["thresholds"]["read_on_accounts_above_zero"]["revenue"] == 400
+    # fewer than half at 0, or both thresholds set: read as before, on every account
+    few = np.concatenate([paying, np.zeros(300)])
+    assert tier_thresholds(few, few, ServiceSettings(), "ARR").revenue_read_on is None
+    set_both = ServiceSettings(arr_high=50e3, arr_low=5e3)
+    assert tier_thresholds(revenue, revenue, set_both, "ARR").revenue_read_on is None
 
 
 # --- pins ----------------------------------------------------------------------------------------

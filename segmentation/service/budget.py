@@ -223,17 +223,26 @@ class BusinessKind:
 
     consumer_like: bool
     median_revenue: float
+    """The median revenue of the customers who pay (revenue above 0); 0 when none does."""
     customers: int
     decided_by: str
     """"data" or "setting"."""
+    paying: int | None = None
+    """Customers with revenue above 0 (None: all of them)."""
 
     @property
     def sentence(self) -> str:
         """The line on top of the Service page and the report ("" for a B2B-looking file)."""
         if not self.consumer_like:
             return ""
+        paying = self.customers if self.paying is None else self.paying
+        across = (
+            f"across {self.customers:,} customers"
+            if paying == self.customers
+            else f"across the {paying:,} customers who pay; {self.customers - paying:,} more bring nothing"
+        )
         basis = (
-            f"median revenue {format_money(self.median_revenue)} a year across {self.customers:,} customers"
+            f"median revenue {format_money(self.median_revenue)} a year {across}"
             if self.decided_by == "data"
             else "set in the settings"
         )
@@ -244,9 +253,15 @@ class BusinessKind:
 
 
 def business_kind(revenue: np.ndarray, settings: ServiceSettings) -> BusinessKind:
-    """Consumer-like when set so, or (auto) when revenue per customer is tiny and customers are many."""
-    median = float(np.median(revenue)) if len(revenue) else 0.0
+    """Consumer-like when set so, or (auto) when the paying customers are many and each brings little.
+
+    Read on the customers who pay: customers who bring nothing in the window (a free tier, lapsed
+    buyers) would pull the median to 0 and make a freemium B2B file look like a consumer one.
+    """
+    revenue = np.asarray(revenue, dtype=float)
+    paid = revenue[revenue > 0]
+    median = float(np.median(paid)) if len(paid) else 0.0
     if settings.consumer_like != "auto":
-        return BusinessKind(settings.consumer_like == "yes", median, len(revenue), "setting")
-    consumer = len(revenue) >= settings.consumer_min_customers and median < settings.consumer_median_revenue
-    return BusinessKind(consumer, median, len(revenue), "data")
+        return BusinessKind(settings.consumer_like == "yes", median, len(revenue), "setting", len(paid))
+    consumer = len(paid) >= settings.consumer_min_customers and median < settings.consumer_median_revenue
+    return BusinessKind(consumer, median, len(revenue), "data", len(paid))

@@ -442,6 +442,7 @@ class ServicePlan:
                 else {
                     "consumer_like": self.business.consumer_like,
                     "median_revenue": self.business.median_revenue,
+                    "paying_customers": self.business.paying,
                     "decided_by": self.business.decided_by,
                     "sentence": self.business.sentence,
                 },
@@ -573,13 +574,15 @@ def plan_base(
     long = potential.frame["long_term_potential"].to_numpy(dtype=float)
     basis = {"long_term": long, "short_term": short, "blend": (revenue + short + long) / 2.0}[settings.potential_basis]
     thresholds = tier_thresholds(revenue, basis, settings, unit)
+    notes = thresholds.notes(len(revenue), unit, _BASIS_WORDS[settings.potential_basis])
     arr_code = tier_codes(revenue, thresholds.arr_high, thresholds.arr_low)
     potential_code = tier_codes(basis, thresholds.potential_high, thresholds.potential_low)
     shown = customers["revenue"].to_numpy(dtype=float)
     model, reason = _grid_models(
         arr_code, potential_code, revenue_shown=shown, basis=basis, settings=settings, unit=unit
     )
-    reason, notes = _apply_overrides(model, reason, labels, segment_names, settings)
+    reason, override_notes = _apply_overrides(model, reason, labels, segment_names, settings)
+    notes.extend(override_notes)
     pins = resolve_pins(customers["customer_id"], revenue, settings)
     reason = _apply_pins(model, reason, pins, notes)
     score = _priority_score(revenue, basis, settings, notes)
@@ -915,13 +918,20 @@ def _rules_in_words(
 ) -> list[str]:
     """The policy in force as plain sentences a sales leader can check (`costs`: per account, as planned)."""
     basis = _BASIS_WORDS[settings.potential_basis]
-    origin = {"set": "set by you", "data": "from the data"}
+
+    def origin(source: str, read_on: int | None) -> str:
+        if source == "set":
+            return "set by you"
+        return "from the data" + (f", read on the {read_on:,} accounts above 0" if read_on is not None else "")
+
+    arr_read, potential_read = thresholds.revenue_read_on, thresholds.potential_read_on
     rules = [
-        f"Top {unit} tier: {format_money(thresholds.arr_high)} or more ({origin[thresholds.arr_high_from]}); "
-        f"lower tier: below {format_money(thresholds.arr_low)} ({origin[thresholds.arr_low_from]}).",
+        f"Top {unit} tier: {format_money(thresholds.arr_high)} or more "
+        f"({origin(thresholds.arr_high_from, arr_read)}); "
+        f"lower tier: below {format_money(thresholds.arr_low)} ({origin(thresholds.arr_low_from, arr_read)}).",
         f"High {basis}: {format_money(thresholds.potential_high)} or more "
-        f"({origin[thresholds.potential_high_from]}); low: below {format_money(thresholds.potential_low)} "
-        f"({origin[thresholds.potential_low_from]}).",
+        f"({origin(thresholds.potential_high_from, potential_read)}); low: below "
+        f"{format_money(thresholds.potential_low)} ({origin(thresholds.potential_low_from, potential_read)}).",
     ]
     for model in SERVICE_MODELS:
         cells = [

@@ -207,11 +207,11 @@ class ServiceSettings(BaseModel):
     decides from the data. Consumer-like plans are pooled and tech-touch by default."""
 
     consumer_median_revenue: float = Field(default=1000.0, ge=0.0)
-    """auto: a median revenue per customer below this (a year) with `consumer_min_customers` or more
-    customers reads as consumer-like."""
+    """auto: a median revenue per paying customer below this (a year) with `consumer_min_customers` or more
+    paying customers reads as consumer-like (customers bringing nothing are left out of both)."""
 
     consumer_min_customers: int = Field(default=1000, ge=1)
-    """auto: the fewest customers for a consumer-like business."""
+    """auto: the fewest paying customers for a consumer-like business."""
 
     pins: list[Pin] = Field(default_factory=list, max_length=200)
     """Named accounts or an ARR floor pinned to a model or kept out of moves, with who and why."""

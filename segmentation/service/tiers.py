@@ -42,6 +42,11 @@ class TierThresholds:
     """Whether `potential_high` was set by the user or read from the data."""
     potential_low_from: Origin
     """Whether `potential_low` was set by the user or read from the data."""
+    revenue_read_on: int | None = None
+    """When the revenue thresholds read from the data were read on the accounts with revenue above 0 only
+    (at least half had none), how many those were; None when read on every account."""
+    potential_read_on: int | None = None
+    """As `revenue_read_on`, for the potential thresholds."""
 
     def to_dict(self) -> dict[str, Any]:
         """Return the thresholds as written to summary.json: the four values, the basis, and "from" per value."""
@@ -57,7 +62,20 @@ class TierThresholds:
                 "potential_high": self.potential_high_from,
                 "potential_low": self.potential_low_from,
             },
+            "read_on_accounts_above_zero": {"revenue": self.revenue_read_on, "potential": self.potential_read_on},
         }
+
+    def notes(self, customers: int, unit: str, potential: str) -> list[str]:
+        """What the plan says when a pair of thresholds was read on the accounts above zero only (`unit`: the
+        revenue's name, `potential`: what the potential tiers are on, in words)."""
+        said = []
+        for read_on, what in ((self.revenue_read_on, unit), (self.potential_read_on, potential)):
+            if read_on is not None:
+                said.append(
+                    f"{customers - read_on:,} of {customers:,} accounts have no {what}, so the {what} tiers are read "
+                    f"on the {read_on:,} that have some; those without any are in the lower tier."
+                )
+        return said
 
 
 def tier_thresholds(revenue: np.ndarray, basis: np.ndarray, settings: ServiceSettings, unit: str) -> TierThresholds:
@@ -65,10 +83,12 @@ def tier_thresholds(revenue: np.ndarray, basis: np.ndarray, settings: ServiceSet
 
     Raises `InputError` when a low threshold ends up above its high one (the tiers would overlap).
     """
-    arr_high, arr_high_from = _threshold(settings.arr_high, revenue, _DEFAULT_SHARES["arr_high"])
-    arr_low, arr_low_from = _threshold(settings.arr_low, revenue, _DEFAULT_SHARES["arr_low"])
-    pot_high, pot_high_from = _threshold(settings.potential_high, basis, _DEFAULT_SHARES["potential_high"])
-    pot_low, pot_low_from = _threshold(settings.potential_low, basis, _DEFAULT_SHARES["potential_low"])
+    revenue_on, revenue_read_on = _read_on(revenue)
+    basis_on, potential_read_on = _read_on(basis)
+    arr_high, arr_high_from = _threshold(settings.arr_high, revenue_on, _DEFAULT_SHARES["arr_high"])
+    arr_low, arr_low_from = _threshold(settings.arr_low, revenue_on, _DEFAULT_SHARES["arr_low"])
+    pot_high, pot_high_from = _threshold(settings.potential_high, basis_on, _DEFAULT_SHARES["potential_high"])
+    pot_low, pot_low_from = _threshold(settings.potential_low, basis_on, _DEFAULT_SHARES["potential_low"])
     if arr_low > arr_high:
         raise InputError(
             f"The low {unit} threshold ({format_money(arr_low)}) is above the high one ({format_money(arr_high)}); "
@@ -89,7 +109,25 @@ def tier_thresholds(revenue: np.ndarray, basis: np.ndarray, settings: ServiceSet
         arr_low_from=arr_low_from,
         potential_high_from=pot_high_from,
         potential_low_from=pot_low_from,
+        revenue_read_on=revenue_read_on if settings.arr_high is None or settings.arr_low is None else None,
+        potential_read_on=potential_read_on
+        if settings.potential_high is None or settings.potential_low is None
+        else None,
     )
+
+
+def _read_on(values: np.ndarray) -> tuple[np.ndarray, int | None]:
+    """The values the data's thresholds are read on, and how many when not all of them.
+
+    When at least half the accounts are at 0 (no revenue in the window: lapsed buyers, a free tier), the
+    median is 0 and "below 0" would leave the lower tier empty, the accounts at 0 in the middle one. Then
+    the thresholds are read on the accounts above 0, and those at 0 fall in the lower tier.
+    """
+    values = np.asarray(values, dtype=float)
+    above = values[values > 0]
+    if len(values) == 0 or len(above) == 0 or len(above) > len(values) / 2:
+        return values, None
+    return above, len(above)
 
 
 def _threshold(setting: float | None, values: np.ndarray, share: float) -> tuple[float, Origin]:
