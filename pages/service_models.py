@@ -134,8 +134,23 @@ with st.expander("Change the policy: tiers, grid, capacity, costs", expanded=Fal
     st.markdown("**Capacity** (0 CSMs = no limit; the headcount needed is shown instead)")
     support.capacity_inputs()
     st.markdown("**Budget** (what each personal model may cost, as a share of the revenue it serves)")
-    widgets = st.grid(4, min_column_width=200)  # fewer a row when narrow
-    row = [widgets.cell() for _ in range(4)]
+    widgets = st.grid(5, min_column_width=200)  # fewer a row when narrow
+    cells = [widgets.cell() for _ in range(5)]
+    with cells[1]:
+        support.bound(
+            st.number_input,
+            "Always worth it at cost ÷ revenue up to (%)",
+            "service.affordable_cost_share",
+            min_value=0.0,
+            max_value=100.0,
+            step=1.0,
+            to_widget=lambda v: 0.0 if v is None else round(float(v) * 100.0, 2),
+            from_widget=lambda v: None if not v else float(v) / 100.0,
+            help="An account a personal model would cost at most this share of is put at least in the tier that "
+            "calls for it (5%: the top tier from 20 × the high-touch cost, the middle tier from 20 × the "
+            "medium-touch cost), whatever the data's tiers. 0 = the tiers follow the data alone.",
+        )
+    row = [cells[0], *cells[2:]]
     with row[0]:
         support.bound(
             st.number_input,

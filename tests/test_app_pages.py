@@ -759,6 +759,21 @@ def test_service_page_says_the_capacity_cut_in_the_core_words() -> None:
     assert f"({-(-capacity.demand // 12):,} CSMs would serve them all)." in sentence
 
 
+def test_the_affordable_share_moves_the_tiers_and_the_boxes_say_why() -> None:
+    """At 50% medium-touch's 3k is affordable from 6k ARR, under the sample's data median: the lower tier's box
+    shows 6k and says why; 0 turns the floor off and the box says "from the data" again."""
+    at = visit(start(), "service_models.py")
+    box = at.number_input(key="w.service.affordable_cost_share")
+    assert box.value == 5.0
+    box.set_value(50.0).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["config"].service.affordable_cost_share == 0.5
+    assert any("medium-touch costs 50% of it or less from there; the data's: " in c.value for c in at.caption)
+    at.number_input(key="w.service.affordable_cost_share").set_value(0.0).run()
+    assert at.session_state["config"].service.affordable_cost_share is None
+    assert not any("of it or less from there" in c.value for c in at.caption)
+
+
 def test_service_page_says_the_budget_cut_in_the_core_words() -> None:
     import app_support
     from segmentation.formatting import format_money

@@ -952,7 +952,7 @@ def test_grid_text_reads_on_each_tile_and_heatmap_ink_follows_the_cell() -> None
 
 def test_the_groundwork_reads_only_its_settings_and_a_plan_from_it_is_the_plan() -> None:
     """`BASE_SETTINGS` are all `plan_base` reads (the app keys it by these), and a plan made from a kept base
-    with other CSMs, costs, budget and move rules is the plan made from scratch with them."""
+    with other CSMs, tech-touch cost, budget and move rules is the plan made from scratch with them."""
     from segmentation.intake import Source
     from segmentation.pipeline import plan, plan_groundwork, run_analysis
     from segmentation.service.policy import BASE_SETTINGS
@@ -964,8 +964,6 @@ def test_the_groundwork_reads_only_its_settings_and_a_plan_from_it_is_the_plan()
         "accounts_per_csm_high": 7,
         "medium_touch_csms": 3,
         "accounts_per_csm_medium": 40,
-        "cost_high": 9000.0,
-        "cost_medium": 2500.0,
         "cost_tech": 90.0,
         "current_model_column": "plan",
         "detect_current_model": False,

@@ -251,6 +251,34 @@ def test_when_most_accounts_bring_nothing_the_tiers_are_read_on_those_that_do() 
     assert tier_thresholds(revenue, revenue, set_both, "ARR").revenue_read_on is None
 
 
+def test_an_account_that_pays_for_a_csm_many_times_over_gets_one() -> None:
+    """In an enterprise book (median ARR 200k) the data's quantiles alone put every account under 200k on
+    tech-touch. High-touch at 12k is 5% of 240k and medium-touch at 3k is 5% of 60k: from there the tiers
+    are never lower, it is said, and thresholds the user sets are kept as set."""
+    from segmentation.service.tiers import tier_thresholds
+
+    rng = np.random.default_rng(11)
+    revenue = rng.lognormal(np.log(200e3), 0.6, 600)
+    frame = pd.DataFrame({"customer_id": [f"E{i}" for i in range(len(revenue))], "revenue": revenue})
+    table = make_table(frame, {})
+    plan = plan_service(table, one_segment(table), {1: "All"}, plain_potential(table), ServiceSettings())
+    assert plan.thresholds.arr_high == pytest.approx(240e3) and plan.thresholds.arr_low == pytest.approx(60e3)
+    assert plan.thresholds.arr_high_by_cost == pytest.approx(np.quantile(revenue, 0.9))
+    models = plan.frame["service_model"].to_numpy()
+    assert (models[revenue >= 60e3] != "tech-touch").all()
+    assert (models[revenue >= 240e3] == "high-touch").all()
+    assert "The top ARR tier starts at 240k, where high-touch's 12k a year is 5% of the ARR" in " ".join(plan.notes)
+    assert "(high-touch costs 5% of it or less from there; the data's: " in plan.rules_in_words[0]
+    assert all(m.within_revenue for m in plan.overview.models)
+    # the user's thresholds stand; None turns the floor off; a small book's quantiles are left alone
+    kept = tier_thresholds(revenue, revenue, ServiceSettings(arr_high=500e3, arr_low=150e3), "ARR")
+    assert (kept.arr_high, kept.arr_low, kept.arr_high_by_cost) == (500e3, 150e3, None)
+    off = tier_thresholds(revenue, revenue, ServiceSettings(affordable_cost_share=None), "ARR")
+    assert off.arr_low == pytest.approx(np.quantile(revenue, 0.5))
+    small = rng.lognormal(np.log(5e3), 0.6, 600)
+    assert tier_thresholds(small, small, ServiceSettings(), "ARR").arr_low_by_cost is None
+
+
 # --- pins ----------------------------------------------------------------------------------------
 
 

@@ -518,7 +518,7 @@ def _percentile_rank(values: np.ndarray) -> np.ndarray:
 class PlanBase:
     """What the policy asks of every account before capacity and budget: the tiers, the grid's model with the
     overrides and pins, and the priority score. It reads only the `BASE_SETTINGS`, so the app keeps it while
-    the CSMs, the costs, the budget or the move rules change (1.2 s of the 2.5 s plan at 1,000,000)."""
+    the CSMs, the tech-touch cost, the budget or the move rules change (1.2 s of the 2.5 s plan at 1,000,000)."""
 
     revenue: np.ndarray
     """Revenue per account, clipped at 0."""
@@ -551,6 +551,9 @@ BASE_SETTINGS = frozenset(
         "pins",
         "weight_current",
         "weight_potential",
+        "cost_high",  # with the two below: where a personal model is affordable bounds the revenue tiers
+        "cost_medium",
+        "affordable_cost_share",
     }
 )
 """The service settings `plan_base` reads."""
@@ -574,7 +577,9 @@ def plan_base(
     long = potential.frame["long_term_potential"].to_numpy(dtype=float)
     basis = {"long_term": long, "short_term": short, "blend": (revenue + short + long) / 2.0}[settings.potential_basis]
     thresholds = tier_thresholds(revenue, basis, settings, unit)
-    notes = thresholds.notes(len(revenue), unit, _BASIS_WORDS[settings.potential_basis])
+    notes = thresholds.notes(
+        len(revenue), unit, _BASIS_WORDS[settings.potential_basis], (settings.cost_high, settings.cost_medium)
+    )
     arr_code = tier_codes(revenue, thresholds.arr_high, thresholds.arr_low)
     potential_code = tier_codes(basis, thresholds.potential_high, thresholds.potential_low)
     shown = customers["revenue"].to_numpy(dtype=float)
@@ -918,20 +923,12 @@ def _rules_in_words(
 ) -> list[str]:
     """The policy in force as plain sentences a sales leader can check (`costs`: per account, as planned)."""
     basis = _BASIS_WORDS[settings.potential_basis]
-
-    def origin(source: str, read_on: int | None) -> str:
-        if source == "set":
-            return "set by you"
-        return "from the data" + (f", read on the {read_on:,} accounts above 0" if read_on is not None else "")
-
-    arr_read, potential_read = thresholds.revenue_read_on, thresholds.potential_read_on
+    said = thresholds.origin_words
     rules = [
-        f"Top {unit} tier: {format_money(thresholds.arr_high)} or more "
-        f"({origin(thresholds.arr_high_from, arr_read)}); "
-        f"lower tier: below {format_money(thresholds.arr_low)} ({origin(thresholds.arr_low_from, arr_read)}).",
-        f"High {basis}: {format_money(thresholds.potential_high)} or more "
-        f"({origin(thresholds.potential_high_from, potential_read)}); low: below "
-        f"{format_money(thresholds.potential_low)} ({origin(thresholds.potential_low_from, potential_read)}).",
+        f"Top {unit} tier: {format_money(thresholds.arr_high)} or more ({said('arr_high')}); "
+        f"lower tier: below {format_money(thresholds.arr_low)} ({said('arr_low')}).",
+        f"High {basis}: {format_money(thresholds.potential_high)} or more ({said('potential_high')}); "
+        f"low: below {format_money(thresholds.potential_low)} ({said('potential_low')}).",
     ]
     for model in SERVICE_MODELS:
         cells = [

@@ -168,6 +168,13 @@ class ServiceSettings(BaseModel):
     cost_tech: float = Field(default=300.0, ge=0.0)
     """Yearly cost to serve one tech-touch account."""
 
+    affordable_cost_share: float | None = Field(default=0.05, gt=0.0, le=1.0)
+    """A personal model is always worth offering an account it would cost at most this share of the
+    account's yearly revenue: revenue tiers read from the data never put such an account below the tier
+    that calls for it (at 5%: the top tier from 240k for high-touch's 12k, the middle tier from 60k for
+    medium-touch's 3k). Quantiles alone would put a 200k account on tech-touch in a book whose median is
+    200k. None = the tiers follow the data alone. Thresholds you set are kept as set."""
+
     current_model_column: str | None = None
     """The column that says how each account is served today (e.g. "CS coverage": "Enterprise CSM",
     "Pooled", "Digital"); None = look for one by its name and values."""

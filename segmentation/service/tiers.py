@@ -42,6 +42,13 @@ class TierThresholds:
     """Whether `potential_high` was set by the user or read from the data."""
     potential_low_from: Origin
     """Whether `potential_low` was set by the user or read from the data."""
+    arr_high_by_cost: float | None = None
+    """When the data's top-tier threshold was lowered to where high-touch costs `affordable_cost_share` of
+    revenue, the data's own value (which `arr_high` replaced); None when it was not lowered."""
+    arr_low_by_cost: float | None = None
+    """As `arr_high_by_cost`, for the lower-tier threshold and medium-touch's cost."""
+    affordable_share: float | None = None
+    """The `affordable_cost_share` the revenue thresholds were held to (None when off)."""
     revenue_read_on: int | None = None
     """When the revenue thresholds read from the data were read on the accounts with revenue above 0 only
     (at least half had none), how many those were; None when read on every account."""
@@ -63,12 +70,39 @@ class TierThresholds:
                 "potential_low": self.potential_low_from,
             },
             "read_on_accounts_above_zero": {"revenue": self.revenue_read_on, "potential": self.potential_read_on},
+            "lowered_from_data": {"arr_high": self.arr_high_by_cost, "arr_low": self.arr_low_by_cost},
         }
 
-    def notes(self, customers: int, unit: str, potential: str) -> list[str]:
+    def origin_words(self, name: str) -> str:
+        """Where the threshold `name` ("arr_high", "arr_low", "potential_high", "potential_low") came from, in
+        the words the policy's rules and the Service page's tier boxes both say."""
+        if getattr(self, f"{name}_from") == "set":
+            return "set by you"
+        lowered = {"arr_high": self.arr_high_by_cost, "arr_low": self.arr_low_by_cost}.get(name)
+        if lowered is not None and self.affordable_share is not None:
+            model = "high-touch" if name == "arr_high" else "medium-touch"
+            return (
+                f"{model} costs {self.affordable_share:.0%} of it or less from there; "
+                f"the data's: {format_money(lowered)}"
+            )
+        read_on = self.revenue_read_on if name.startswith("arr") else self.potential_read_on
+        return "from the data" + (f", read on the {read_on:,} accounts above 0" if read_on is not None else "")
+
+    def notes(self, customers: int, unit: str, potential: str, costs: tuple[float, float]) -> list[str]:
         """What the plan says when a pair of thresholds was read on the accounts above zero only (`unit`: the
-        revenue's name, `potential`: what the potential tiers are on, in words)."""
+        revenue's name, `potential`: what the potential tiers are on, in words), or when a revenue threshold
+        was lowered to where a personal model is affordable (`costs`: high- and medium-touch a year)."""
         said = []
+        for lowered, tier, model, cost, value in (
+            (self.arr_high_by_cost, "top", "high-touch", costs[0], self.arr_high),
+            (self.arr_low_by_cost, "middle", "medium-touch", costs[1], self.arr_low),
+        ):
+            if lowered is not None:
+                said.append(
+                    f"The {tier} {unit} tier starts at {format_money(value)}, where {model}'s {format_money(cost)} "
+                    f"a year is {cost / value:.0%} of the {unit}, not at the data's {format_money(lowered)}: an "
+                    f"account that pays for its {model} service {value / cost:.0f} times over gets it."
+                )
         for read_on, what in ((self.revenue_read_on, unit), (self.potential_read_on, potential)):
             if read_on is not None:
                 said.append(
@@ -87,6 +121,10 @@ def tier_thresholds(revenue: np.ndarray, basis: np.ndarray, settings: ServiceSet
     basis_on, potential_read_on = _read_on(basis)
     arr_high, arr_high_from = _threshold(settings.arr_high, revenue_on, _DEFAULT_SHARES["arr_high"])
     arr_low, arr_low_from = _threshold(settings.arr_low, revenue_on, _DEFAULT_SHARES["arr_low"])
+    arr_high, arr_high_by_cost = _affordable(arr_high, arr_high_from, settings.cost_high, settings)
+    arr_low, arr_low_by_cost = _affordable(arr_low, arr_low_from, settings.cost_medium, settings)
+    if arr_low > arr_high and arr_low_by_cost is not None:  # medium-touch set dearer than high-touch
+        arr_low = arr_high
     pot_high, pot_high_from = _threshold(settings.potential_high, basis_on, _DEFAULT_SHARES["potential_high"])
     pot_low, pot_low_from = _threshold(settings.potential_low, basis_on, _DEFAULT_SHARES["potential_low"])
     if arr_low > arr_high:
@@ -109,11 +147,24 @@ def tier_thresholds(revenue: np.ndarray, basis: np.ndarray, settings: ServiceSet
         arr_low_from=arr_low_from,
         potential_high_from=pot_high_from,
         potential_low_from=pot_low_from,
+        arr_high_by_cost=arr_high_by_cost,
+        arr_low_by_cost=arr_low_by_cost,
+        affordable_share=settings.affordable_cost_share,
         revenue_read_on=revenue_read_on if settings.arr_high is None or settings.arr_low is None else None,
         potential_read_on=potential_read_on
         if settings.potential_high is None or settings.potential_low is None
         else None,
     )
+
+
+def _affordable(threshold: float, origin: Origin, cost: float, settings: ServiceSettings) -> tuple[float, float | None]:
+    """A revenue threshold read from the data, lowered to where `cost` is `affordable_cost_share` of revenue
+    when that is lower; returns the threshold and, when lowered, the data's value it replaced."""
+    share = settings.affordable_cost_share
+    if origin != "data" or share is None or cost <= 0:
+        return threshold, None
+    floor = cost / share
+    return (floor, threshold) if floor < threshold else (threshold, None)
 
 
 def _read_on(values: np.ndarray) -> tuple[np.ndarray, int | None]:
