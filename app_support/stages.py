@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
 from app_support.state import (
@@ -34,6 +35,7 @@ from segmentation.errors import InputError
 from segmentation.intake import CustomerTable, Source
 from segmentation.pipeline import (
     assemble,
+    customers_frame,
     estimate,
     load_customers,
     measure_concentration,
@@ -252,7 +254,8 @@ def _cached_result(
     economics = _cached_economics(*key, _economics_json(fitted), _file, _related)
     # read by labels only: renaming a segment does not estimate the potential again
     potential = _cached_potential(*key, _labels_json(fitted, "potential"), _file, _related)
-    service = _cached_plan(*key, fitted.section_json(*_CLUSTER_KEYS, "potential", "service"), _file, _related)
+    plan_json = fitted.section_json(*_CLUSTER_KEYS, "potential", "service")
+    service = _cached_plan(*key, plan_json, _file, _related)
     return assemble(
         table,
         features,
@@ -261,7 +264,21 @@ def _cached_result(
         potential=potential,
         service=service,
         config=config,
+        customers=_cached_customers(*key, plan_json, _file, _related),
     )
+
+
+@_stage
+def _cached_customers(
+    digest: str, related_digest: str | None, plan_json: str, _file: LoadedFile, _related: LoadedFile | None
+) -> pd.DataFrame:
+    """The customers frame for the plan of `plan_json` (it reads the segments, the potential and the plan, not
+    the money): a top-N, flag or economics change reuses it (0.3 s at 1,000,000 customers)."""
+    config = AnalysisConfig.from_dict(json.loads(plan_json))
+    table, features, segmentation = _upstream(config, digest, related_digest, _file, _related)
+    potential = _cached_potential(digest, related_digest, _labels_json(config, "potential"), _file, _related)
+    service = _cached_plan(digest, related_digest, plan_json, _file, _related)
+    return customers_frame(table, features, segmentation, potential, service)
 
 
 def _fitted(config: AnalysisConfig, key: tuple[str, str | None]) -> AnalysisConfig:

@@ -134,14 +134,19 @@ def assemble(
     potential: PotentialEstimate,
     service: ServicePlan,
     config: AnalysisConfig,
+    customers: pd.DataFrame | None = None,
 ) -> AnalysisResult:
-    """Put the stages' results together with the one customers frame every export and view reads."""
+    """Put the stages' results together with the one customers frame every export and view reads.
+
+    `customers` is `customers_frame` of the same stages when the caller keeps it (the app does, so a
+    concentration or economics change does not build the million-row frame again); it is not changed.
+    """
     concentration, economics = money
-    customers = _customers_frame(segment_base(table, segmentation), table, features, potential.frame, service.frame)
+    if customers is None:
+        customers = customers_frame(table, features, segmentation, potential, service)
     if economics.customer_profit is not None:  # appended: the file has a profit, margin or cost column
         profit = economics.customer_profit.to_numpy(dtype=float)
-        customers["gross_profit"] = profit.round(2)
-        customers["loss_making"] = profit < -0.005
+        customers = customers.assign(gross_profit=profit.round(2), loss_making=profit < -0.005)
     return AnalysisResult(
         config=config,
         table=table,
@@ -232,6 +237,18 @@ def run_analysis(
     result = complete_analysis(table, features, segmentation, config)
     report(1.0, "Done")
     return result
+
+
+def customers_frame(
+    table: CustomerTable,
+    features: FeatureMatrix,
+    segmentation: Segmentation,
+    potential: PotentialEstimate,
+    service: ServicePlan,
+) -> pd.DataFrame:
+    """The customers frame (customers.csv before the economics' profit columns): what the table, segments,
+    potential and plan say per customer. It reads neither the concentration nor the economics."""
+    return _customers_frame(segment_base(table, segmentation), table, features, potential.frame, service.frame)
 
 
 def _customers_frame(
