@@ -444,7 +444,7 @@ def _top_accounts(models: tuple[str, ...]) -> pd.DataFrame:
     if len(rows) > SHOWN_ACCOUNTS:
         floor = np.partition(scores, len(scores) - SHOWN_ACCOUNTS)[len(scores) - SHOWN_ACCOUNTS]
         rows, scores = rows[scores >= floor], scores[scores >= floor]
-    ids = frame["customer_id"].to_numpy(dtype=object)[rows].astype(str)
+    ids = frame["customer_id"].iloc[rows].to_numpy(dtype=object).astype(str)  # the rows in the running only
     ordered = rows[np.lexsort((ids, -scores))][:SHOWN_ACCOUNTS]
     return frame.iloc[ordered][ACCOUNT_COLUMNS].reset_index(drop=True)
 

@@ -408,7 +408,7 @@ def analyse_concentration(customers: pd.DataFrame, settings: ConcentrationSettin
     top = pd.DataFrame(
         {
             "rank": np.arange(1, len(order) + 1),
-            "customer_id": customers["customer_id"].astype(str).to_numpy()[order],
+            "customer_id": customers["customer_id"].iloc[order].astype(str).to_numpy(),  # the top rows only
             "revenue": clipped[order],
             "revenue_share": clipped[order] / total if total > 0 else np.zeros(len(order)),
         }

@@ -279,7 +279,7 @@ def _loss_making(customer_ids: pd.Series, work: pd.DataFrame) -> dict[str, Any]:
     profit = work["gross_profit"].to_numpy()
     losing = profit < -CENT
     order = np.argsort(profit[losing], kind="stable")
-    ids = customer_ids.astype("str").to_numpy()[losing][order]
+    ids = customer_ids.iloc[np.flatnonzero(losing)[order]].astype("str").to_numpy()  # the losing rows only
     return {
         "customers": int(losing.sum()),
         "revenue": float(work.loc[losing, "revenue"].sum()),
