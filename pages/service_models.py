@@ -135,37 +135,42 @@ with st.expander("Change the policy: tiers, grid, capacity, costs", expanded=Fal
     support.capacity_inputs()
     st.markdown("**Budget** (what each personal model may cost, as a share of the revenue it serves)")
     widgets = st.grid(5, min_column_width=200)  # fewer a row when narrow
-    cells = [widgets.cell() for _ in range(5)]
-    with cells[1]:
-        support.bound(
-            st.number_input,
-            "Always worth it at cost ÷ revenue up to (%)",
-            "service.affordable_cost_share",
-            min_value=0.0,
-            max_value=100.0,
-            step=1.0,
-            to_widget=lambda v: 0.0 if v is None else round(float(v) * 100.0, 2),
-            from_widget=lambda v: None if not v else float(v) / 100.0,
-            help="An account a personal model would cost at most this share of is put at least in the tier that "
-            "calls for it (5%: the top tier from 20 × the high-touch cost, the middle tier from 20 × the "
-            "medium-touch cost), whatever the data's tiers. 0 = the tiers follow the data alone.",
-        )
-    row = [cells[0], *cells[2:]]
-    with row[0]:
-        support.bound(
-            st.number_input,
-            "Budget: cost ÷ revenue (%)",
-            "service.cost_budget_share",
-            min_value=0.0,
-            max_value=1000.0,
-            step=1.0,
-            to_widget=lambda v: 0.0 if v is None else round(float(v) * 100.0, 2),
-            from_widget=lambda v: None if not v else float(v) / 100.0,
-            help="0 = no budget. 15% follows $1–2M ARR per CSM at about 150k a year fully loaded.",
-        )
-    with row[1]:
-        support.bound(st.checkbox, "Allow a model to cost more than it serves", "service.allow_cost_above_revenue")
+    row = [widgets.cell() for _ in range(5)]
+    for cell, (label, path, most, explained) in zip(
+        row[:2],
+        [
+            (
+                "Budget: cost ÷ revenue (%)",
+                "service.cost_budget_share",
+                1000.0,
+                "0 = no budget. 15% follows $1–2M ARR per CSM at about 150k a year fully loaded.",
+            ),
+            (
+                "Always worth it at cost ÷ revenue up to (%)",
+                "service.affordable_cost_share",
+                100.0,
+                "An account a personal model would cost at most this share of is put at least in the tier that "
+                "calls for it (5%: the top tier from 20 × the high-touch cost, the middle tier from 20 × the "
+                "medium-touch cost), whatever the data's tiers. 0 = the tiers follow the data alone.",
+            ),
+        ],
+        strict=True,
+    ):
+        with cell:
+            support.bound(
+                st.number_input,
+                label,
+                path,
+                min_value=0.0,
+                max_value=most,
+                step=1.0,
+                to_widget=lambda v: 0.0 if v is None else round(float(v) * 100.0, 2),
+                from_widget=lambda v: None if not v else float(v) / 100.0,  # 0 = off
+                help=explained,
+            )
     with row[2]:
+        support.bound(st.checkbox, "Allow a model to cost more than it serves", "service.allow_cost_above_revenue")
+    with row[3]:
         support.bound(
             st.selectbox,
             "Business kind",
@@ -173,7 +178,7 @@ with st.expander("Change the policy: tiers, grid, capacity, costs", expanded=Fal
             options=["auto", "yes", "no"],
             format_func=lambda v: {"auto": "decide from the data", "yes": "consumer-like", "no": "business (B2B)"}[v],
         )
-    with row[3]:
+    with row[4]:
         support.bound(
             st.slider, "At risk from score", "potential.at_risk_from", min_value=1.0, max_value=100.0, step=1.0
         )
