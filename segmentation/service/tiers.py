@@ -115,6 +115,8 @@ class TierThresholds:
 def tier_thresholds(revenue: np.ndarray, basis: np.ndarray, settings: ServiceSettings, unit: str) -> TierThresholds:
     """Return the thresholds in force: the user's where set, else the data's quantiles.
 
+    The data's are read on the accounts above 0 when at least half are at 0 (`_read_on`), and the revenue
+    ones are never above where a personal model costs `affordable_cost_share` of the revenue (`_affordable`).
     Raises `InputError` when a low threshold ends up above its high one (the tiers would overlap).
     """
     revenue_on, revenue_read_on = _read_on(revenue)
