@@ -192,7 +192,7 @@ def tier_inputs(result: AnalysisResult) -> None:
                 from_widget=partial(_threshold_set, in_force=in_force, own=mine),
                 key=None if mine else f"{WIDGET_PREFIX}service.{name}.data.{in_force:.2f}",
             )
-            st.caption(f"{format_money(in_force, result.currency)}: {thresholds.origin_words(name)}")
+            st.caption(f"{format_money(in_force, result.currency)}: {inert(thresholds.origin_words(name))}")
     user_set = any(getattr(settings, name) is not None for name in labels)
     if user_set and st.button("Use the data's thresholds", key="tiers.reset", icon=":material/restart_alt:"):
         update_config(**{f"service.{name}": None for name in labels})
