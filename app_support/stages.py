@@ -42,6 +42,7 @@ from segmentation.pipeline import (
     measure_economics,
     plan,
     plan_groundwork,
+    potential_groundwork,
     with_names_only,
     with_words,
     without_words,
@@ -58,6 +59,7 @@ from segmentation.segments.segmenting import (
 )
 from segmentation.service import PotentialEstimate, ServicePlan
 from segmentation.service.policy import BASE_SETTINGS, PlanBase
+from segmentation.service.potential import PotentialGround
 
 
 def _sources(file: LoadedFile, related: LoadedFile | None) -> tuple[Source, Source | None]:
@@ -196,7 +198,21 @@ def _cached_potential(
 ) -> PotentialEstimate:
     config = AnalysisConfig.from_dict(json.loads(potential_json))
     table, _features, segmentation = _upstream(config, digest, related_digest, _file, _related)
-    return estimate(table, segmentation, config)
+    ground = _cached_potential_ground(
+        digest, related_digest, config.section_json("intake", "potential"), _file, _related
+    )
+    return estimate(table, segmentation, config, ground)
+
+
+@_stage
+def _cached_potential_ground(
+    digest: str, related_digest: str | None, ground_json: str, _file: LoadedFile, _related: LoadedFile | None
+) -> PotentialGround:
+    """The potential's label-free part, keyed by the table's and the potential's settings only: a new k, method
+    or merge does not find the columns, the seat headroom or the risk again."""
+    config = AnalysisConfig.from_dict(json.loads(ground_json))
+    table = cached_table(digest, related_digest, config.section_json("intake"), _file, _related)
+    return potential_groundwork(table, config)
 
 
 @_stage

@@ -25,6 +25,7 @@ from segmentation.segments import FeatureMatrix, Segmentation, build_features, s
 from segmentation.segments.segmenting import CLUSTERING_METHODS, name_segments
 from segmentation.service import PotentialEstimate, ServicePlan, estimate_potential, plan_service
 from segmentation.service.policy import PlanBase, plan_base
+from segmentation.service.potential import PotentialGround, potential_ground
 from segmentation.service.validation import CONFIDENCE_WORDS
 
 Progress = Callable[[float, str], None]
@@ -99,9 +100,20 @@ def _concentration(base: pd.DataFrame, table: CustomerTable, config: AnalysisCon
     return analyse_concentration(base, config.concentration)
 
 
-def estimate(table: CustomerTable, segmentation: Segmentation, config: AnalysisConfig) -> PotentialEstimate:
-    """Short- and long-term potential and risk: the stage that reads `config.potential` only."""
-    return estimate_potential(table, np.asarray(segmentation.labels), config.potential)
+def estimate(
+    table: CustomerTable, segmentation: Segmentation, config: AnalysisConfig, ground: PotentialGround | None = None
+) -> PotentialEstimate:
+    """Short- and long-term potential and risk: the stage that reads `config.potential` only (and the labels).
+
+    `ground` is `potential_groundwork` of the same table and settings, when the caller keeps it.
+    """
+    return estimate_potential(table, np.asarray(segmentation.labels), config.potential, ground=ground)
+
+
+def potential_groundwork(table: CustomerTable, config: AnalysisConfig) -> PotentialGround:
+    """The potential's label-free part (columns, size, industry, seat and usage headroom, risk): it reads the
+    table and `config.potential`, never the segments."""
+    return potential_ground(table, config.potential)
 
 
 def plan(

@@ -210,6 +210,24 @@ def test_a_top_n_change_measures_the_concentration_alone(monkeypatch: pytest.Mon
     assert calls == ["measure_concentration"]
 
 
+def test_a_new_k_keeps_the_potentials_label_free_part(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new number of segments estimates the potential again, but not its label-free part (the columns, the
+    seat headroom, the risk score): that reads the table and the potential settings only."""
+    import app_support.stages
+
+    calls = _spy(monkeypatch, app_support.stages, *("estimate", "potential_groundwork"))
+    at = visit(start(), "segments.py")
+    calls.clear()
+    slider = at.slider(key="w.segmentation.k")
+    slider.set_value(int(slider.value) + 2).run()
+    assert not at.exception
+    assert calls == ["estimate"]
+    calls.clear()
+    at.session_state["config"] = at.session_state["config"].updated(**{"potential.at_risk_from": 60.0})
+    at.run()
+    assert calls == ["potential_groundwork", "estimate"]  # a potential setting: both again
+
+
 def test_a_capacity_change_plans_from_the_kept_groundwork(monkeypatch: pytest.MonkeyPatch) -> None:
     """The CSMs are read after the tiers, the grid and the score: a change plans again from the groundwork
     kept for the same tiers, and measures nothing; the customers frame follows the new plan."""

@@ -994,3 +994,23 @@ def test_the_groundwork_reads_only_its_settings_and_a_plan_from_it_is_the_plan()
         kept.model.tolist()
         == plan_groundwork(result.table, result.segmentation, result.potential, result.config).model.tolist()
     ), "a plan changed its base"
+
+
+def test_a_potential_from_kept_groundwork_is_the_potential_made_whole() -> None:
+    """The label-free part (columns, size, industry, seat headroom, risk) kept from one segmentation gives,
+    for other segments, the estimate made from scratch; and no estimate changes what it shares."""
+    from segmentation.config import AnalysisConfig
+    from segmentation.intake import Source
+    from segmentation.pipeline import estimate, potential_groundwork, run_analysis
+    from tests.conftest import SAMPLE_ACCOUNTS
+
+    result = run_analysis(Source.from_path(SAMPLE_ACCOUNTS))
+    ground = potential_groundwork(result.table, result.config)
+    other = run_analysis(Source.from_path(SAMPLE_ACCOUNTS), AnalysisConfig().updated(**{"segmentation.k": 6}))
+    for segments in (result.segmentation, other.segmentation):
+        kept = estimate(result.table, segments, result.config, ground)
+        whole = estimate(result.table, segments, result.config)
+        pd.testing.assert_frame_equal(kept.frame, whole.frame)
+        assert kept.to_dict() == whole.to_dict() and kept.notes == whole.notes
+    assert not ground.size.flags.writeable and not ground.usage.amount.flags.writeable
+    assert ground.risk is not None and np.array_equal(ground.risk.score, whole.risk.score)

@@ -145,14 +145,55 @@ class _LongTerm:
     """Out-of-fold check: (account rows, predicted log revenue, actual log revenue)."""
 
 
+@dataclass(frozen=True)
+class PotentialGround:
+    """What the potential reads that does not depend on the segments: the columns found, each account's size
+    and industry, the headroom the account shows itself (seats, usage) and the risk score. The app keeps it
+    per file and potential settings, so a new k, method or merge estimates only what reads the segments.
+    Its arrays are read-only: every estimate made from it shares them."""
+
+    columns: PotentialColumns
+    size: np.ndarray
+    band: _Coded
+    industry: _Coded
+    usage: _Headroom
+    risk: RiskAssessment | None
+    """None when made with ``check=False`` (the back-test's earlier table: no risk is scored there)."""
+
+
+def potential_ground(table: CustomerTable, settings: PotentialSettings, *, check: bool = True) -> PotentialGround:
+    """The label-free part of `estimate_potential` for `table` (see `PotentialGround`)."""
+    frame = table.customers
+    revenue = np.clip(frame["revenue"].to_numpy(dtype=float), 0.0, None)
+    columns = find_potential_columns(table)
+    size = size_values(frame, columns.size)
+    ground = PotentialGround(
+        columns=columns,
+        size=size,
+        band=_Coded(size_band_codes(size), list(SIZE_BAND_LABELS)),
+        industry=_category(frame, columns.industry),
+        usage=_usage_headroom(frame, columns, revenue, settings),
+        risk=score_risk(table, settings.at_risk_from) if check else None,
+    )
+    for shared in (ground.size, ground.band.codes, ground.industry.codes, ground.usage.amount):
+        shared.flags.writeable = False
+    return ground
+
+
 def estimate_potential(
-    table: CustomerTable, labels: np.ndarray, settings: PotentialSettings, *, check: bool = True
+    table: CustomerTable,
+    labels: np.ndarray,
+    settings: PotentialSettings,
+    *,
+    check: bool = True,
+    ground: PotentialGround | None = None,
 ) -> PotentialEstimate:
     """Return short- and long-term potential per customer (same unit as revenue), aligned with the table.
 
     Short-term is additional revenue reachable in the next 12 months (≥ 0); long-term is the total
-    the account could be worth at maturity (≥ current revenue). Raises `InputError` when a named
-    potential column is missing or not numeric.
+    the account could be worth at maturity (≥ current revenue). `ground` is `potential_ground` of the
+    same table and settings (with the same `check`) when the caller keeps it. Raises `InputError` when a
+    named potential column is missing or not numeric.
     """
     frame = table.customers
     n = len(frame)
@@ -162,12 +203,10 @@ def estimate_potential(
             f"Got {labels.size} segment labels for {n} customers; run the segmentation again on this file."
         )
     revenue = np.clip(frame["revenue"].to_numpy(dtype=float), 0.0, None)
-    columns = find_potential_columns(table)
+    if ground is None:
+        ground = potential_ground(table, settings, check=check)
+    columns, size, band, industry, usage = ground.columns, ground.size, ground.band, ground.industry, ground.usage
     notes: list[str] = []
-    size = size_values(frame, columns.size)
-    band = _Coded(size_band_codes(size), list(SIZE_BAND_LABELS))
-    industry = _category(frame, columns.industry)
-    usage = _usage_headroom(frame, columns, revenue, settings)
     long_term = _long_term(table, columns, revenue, size=size, industry=industry, labels=labels, settings=settings)
     validation: PotentialValidation | None = None
     if check:
@@ -181,7 +220,7 @@ def estimate_potential(
         revenue, band, industry, labels, settings=settings, mature_value=mature_value
     )
     short = np.maximum(usage.amount, look)
-    risk = score_risk(table, settings.at_risk_from) if check else None
+    risk = ground.risk if check else None
     at_risk = risk.at_risk if risk is not None else np.zeros(n, dtype=bool)
     if at_risk.any():
         # A dormant or churning account's look-alike or seat headroom is not upside it will realise.
