@@ -30,5 +30,8 @@ GLOSSARY: dict[str, str] = {
     "high-touch places first when capacity is short.",
     "Cost to serve": "What serving the account costs a year under its service model (the costs are set on "
     "the Service models page).",
+    "Revenue tiers": "Top, middle and lower tier of what accounts pay today: by default the top 10% and the "
+    "bottom half of the accounts (of those that pay, when most pay nothing). The top tier never starts above "
+    "the revenue high-touch costs 5% of (240k at 12k a year), nor the middle tier above 60k (medium-touch at 3k).",
 }
 """Term → one or two sentences a sales leader reads; keys are shown as written."""
