@@ -220,9 +220,18 @@ def _cached_plan_base(
     digest: str, related_digest: str | None, base_json: str, _file: LoadedFile, _related: LoadedFile | None
 ) -> PlanBase:
     config = AnalysisConfig.from_dict(json.loads(base_json))
-    table, _features, segmentation = _upstream(config, digest, related_digest, _file, _related)
-    potential = _cached_potential(digest, related_digest, _labels_json(config, "potential"), _file, _related)
+    table, _features, segmentation, potential = _with_potential(config, digest, related_digest, _file, _related)
     return plan_groundwork(table, segmentation, potential, config)
+
+
+def _with_potential(
+    config: AnalysisConfig, digest: str, related_digest: str | None, file: LoadedFile, related: LoadedFile | None
+) -> tuple[CustomerTable, FeatureMatrix, Segmentation, PotentialEstimate]:
+    """What the plan's stages read: the table, criteria and segments (`_upstream`) and the potential, each from
+    its own cache."""
+    table, features, segmentation = _upstream(config, digest, related_digest, file, related)
+    potential = _cached_potential(digest, related_digest, _labels_json(config, "potential"), file, related)
+    return table, features, segmentation, potential
 
 
 def _base_json(config: AnalysisConfig) -> str:
@@ -236,8 +245,7 @@ def _cached_plan(
     digest: str, related_digest: str | None, plan_json: str, _file: LoadedFile, _related: LoadedFile | None
 ) -> ServicePlan:
     config = AnalysisConfig.from_dict(json.loads(plan_json))
-    table, _features, segmentation = _upstream(config, digest, related_digest, _file, _related)
-    potential = _cached_potential(digest, related_digest, _labels_json(config, "potential"), _file, _related)
+    table, _features, segmentation, potential = _with_potential(config, digest, related_digest, _file, _related)
     base = _cached_plan_base(digest, related_digest, _base_json(config), _file, _related)
     return plan(table, segmentation, potential, config, base)
 
@@ -291,8 +299,7 @@ def _cached_customers(
     """The customers frame for the plan of `plan_json` (it reads the segments, the potential and the plan, not
     the money): a top-N, flag or economics change reuses it (0.3 s at 1,000,000 customers)."""
     config = AnalysisConfig.from_dict(json.loads(plan_json))
-    table, features, segmentation = _upstream(config, digest, related_digest, _file, _related)
-    potential = _cached_potential(digest, related_digest, _labels_json(config, "potential"), _file, _related)
+    table, features, segmentation, potential = _with_potential(config, digest, related_digest, _file, _related)
     service = _cached_plan(digest, related_digest, plan_json, _file, _related)
     return customers_frame(table, features, segmentation, potential, service)
 
