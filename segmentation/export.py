@@ -93,12 +93,13 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     header = io.StringIO()
     csv.writer(header, lineterminator=CSV_LINE_END).writerow([neutralise_text(str(c)) for c in frame.columns])
     columns = [frame.iloc[:, position] for position in range(frame.shape[1])]
-    with ThreadPoolExecutor(_WRITERS if len(frame) >= _PARALLEL_ROWS else 1) as pool:
+    writers = _WRITERS if len(frame) >= _PARALLEL_ROWS else 1
+    with ThreadPoolExecutor(writers) as pool:
         # numpy's and Arrow's kernels let go of the GIL: columns convert and row blocks write side by side
         records = pa.Table.from_arrays(
             list(pool.map(_csv_column, columns)), names=[str(p) for p in range(len(columns))]
         )
-        step = -(-len(records) // _WRITERS) if len(frame) >= _PARALLEL_ROWS else max(len(records), 1)
+        step = max(1, -(-len(records) // writers))
         blocks = list(pool.map(_csv_records, [records.slice(start, step) for start in range(0, len(records), step)]))
     # Arrow's buffers join as they are: one copy, into the bytes returned
     return b"".join([("\ufeff" + header.getvalue()).encode("utf-8"), *blocks])

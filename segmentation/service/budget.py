@@ -227,19 +227,18 @@ class BusinessKind:
     customers: int
     decided_by: str
     """"data" or "setting"."""
-    paying: int | None = None
-    """Customers with revenue above 0 (None: all of them)."""
+    paying: int
+    """Customers with revenue above 0."""
 
     @property
     def sentence(self) -> str:
         """The line on top of the Service page and the report ("" for a B2B-looking file)."""
         if not self.consumer_like:
             return ""
-        paying = self.customers if self.paying is None else self.paying
         across = (
             f"across {self.customers:,} customers"
-            if paying == self.customers
-            else f"across the {paying:,} customers who pay; {self.customers - paying:,} more bring nothing"
+            if self.paying == self.customers
+            else f"across the {self.paying:,} customers who pay; {self.customers - self.paying:,} more bring nothing"
         )
         basis = (
             f"median revenue {format_money(self.median_revenue)} a year {across}"

@@ -577,9 +577,7 @@ def plan_base(
     long = potential.frame["long_term_potential"].to_numpy(dtype=float)
     basis = {"long_term": long, "short_term": short, "blend": (revenue + short + long) / 2.0}[settings.potential_basis]
     thresholds = tier_thresholds(revenue, basis, settings, unit)
-    notes = thresholds.notes(
-        len(revenue), unit, _BASIS_WORDS[settings.potential_basis], (settings.cost_high, settings.cost_medium)
-    )
+    notes = thresholds.notes(len(revenue), unit, _BASIS_WORDS[settings.potential_basis])
     arr_code = tier_codes(revenue, thresholds.arr_high, thresholds.arr_low)
     potential_code = tier_codes(basis, thresholds.potential_high, thresholds.potential_low)
     shown = customers["revenue"].to_numpy(dtype=float)

@@ -88,20 +88,23 @@ class TierThresholds:
         read_on = self.revenue_read_on if name.startswith("arr") else self.potential_read_on
         return "from the data" + (f", read on the {read_on:,} accounts above 0" if read_on is not None else "")
 
-    def notes(self, customers: int, unit: str, potential: str, costs: tuple[float, float]) -> list[str]:
+    def notes(self, customers: int, unit: str, potential: str) -> list[str]:
         """What the plan says when a pair of thresholds was read on the accounts above zero only (`unit`: the
         revenue's name, `potential`: what the potential tiers are on, in words), or when a revenue threshold
-        was lowered to where a personal model is affordable (`costs`: high- and medium-touch a year)."""
+        was lowered to where a personal model costs `affordable_share` of the revenue (its cost is that share
+        of the threshold)."""
         said = []
-        for lowered, tier, model, cost, value in (
-            (self.arr_high_by_cost, "top", "high-touch", costs[0], self.arr_high),
-            (self.arr_low_by_cost, "middle", "medium-touch", costs[1], self.arr_low),
+        share = self.affordable_share
+        for lowered, tier, model, value in (
+            (self.arr_high_by_cost, "top", "high-touch", self.arr_high),
+            (self.arr_low_by_cost, "middle", "medium-touch", self.arr_low),
         ):
-            if lowered is not None:
+            if lowered is not None and share is not None:
                 said.append(
-                    f"The {tier} {unit} tier starts at {format_money(value)}, where {model}'s {format_money(cost)} "
-                    f"a year is {cost / value:.0%} of the {unit}, not at the data's {format_money(lowered)}: an "
-                    f"account that pays for its {model} service {value / cost:.0f} times over gets it."
+                    f"The {tier} {unit} tier starts at {format_money(value)}, where {model}'s "
+                    f"{format_money(value * share)} a year is {share:.0%} of the {unit}, not at the data's "
+                    f"{format_money(lowered)}: an account that pays for its {model} service {1 / share:.0f} "
+                    "times over gets it."
                 )
         for read_on, what in ((self.revenue_read_on, unit), (self.potential_read_on, potential)):
             if read_on is not None:
