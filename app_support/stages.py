@@ -288,7 +288,7 @@ def _cached_result(
         potential=potential,
         service=service,
         config=config,
-        customers=_cached_customers(*key, plan_json, _file, _related),
+        accounts=_cached_customers(*key, plan_json, _file, _related),
     )
 
 

@@ -29,7 +29,7 @@ st.title("Accounts")
 st.caption("Find an account by its ID or name, or pick a segment to see who is in it.")
 
 result = support.analysis_or_stop()
-customers = result.customers
+customers = result.accounts  # the reasons are written for the rows shown only
 segments = [ALL, *(p.id for p in result.segmentation.profiles)]
 money = lambda value: format_money(value, result.currency, result.revenue_unit)  # noqa: E731
 
@@ -59,8 +59,9 @@ if query.strip():
         hit |= chosen["customer_name"].astype("str").str.lower().str.contains(needle, regex=False)
     chosen = chosen[hit]
 
-columns = [c for c in SHOWN if c in chosen.columns] + [c for c in chosen.columns if c not in SHOWN]
-frame = pd.DataFrame(chosen[columns]).sort_values("revenue", ascending=False, kind="stable")
+frame = pd.DataFrame(chosen).sort_values("revenue", ascending=False, kind="stable")
+shown = result.reasons_at(frame.head(5000))
+shown = shown[[c for c in SHOWN if c in shown.columns] + [c for c in shown.columns if c not in SHOWN]]
 total = money(float(frame["revenue"].clip(lower=0).sum()))
 st.markdown(
     f"**{plural(len(frame), 'account')}** "
@@ -69,7 +70,7 @@ st.markdown(
 )
 
 if len(frame) == 1:
-    account = frame.iloc[0]
+    account = shown.iloc[0]
     name = account.get("customer_name") or account["customer_id"]
     with st.container(border=True):
         st.subheader(support.inert(name))
@@ -87,11 +88,11 @@ if len(frame) == 1:
 elif frame.empty:
     st.info("No account matches; check the spelling or search in all segments.")
 
-labels = {column: label(column, header=True) for column in frame.columns}
+labels = {column: label(column, header=True) for column in shown.columns}
 labels.update({"customer_id": "ID", "customer_name": "Account", "segment": "#", "segment_name": "Segment"})
 unit = result.revenue_unit
 st.dataframe(
-    frame.head(5000),
+    shown,
     hide_index=True,
     column_config={
         **labels,

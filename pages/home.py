@@ -40,7 +40,7 @@ cols.metric("Customers", format_count(result.table.n_customers))
 cols.metric(f"Total {support.inert(result.revenue_unit)}", format_money(metrics.total_revenue, result.currency))
 cols.metric("Top 20% of customers hold", format_share(metrics.top_20pct_revenue_share))
 cols.metric("Segments", len(result.segmentation.profiles))
-high_touch = int((result.customers["service_model"] == "high-touch").sum())
+high_touch = int((result.accounts["service_model"] == "high-touch").sum())
 cols.metric("High-touch accounts", format_count(high_touch))
 
 st.subheader("In one minute")

@@ -12,6 +12,7 @@ import streamlit as st
 import app_support as support
 from segmentation.charts import NARROWEST_CHART, fit_to_width
 from segmentation.formatting import format_count, format_money, format_share
+from segmentation.result import FIXED_CUSTOMER_COLUMNS
 from segmentation.segments import charts as segment_charts
 from segmentation.segments.settings import METHOD_LABELS
 
@@ -258,7 +259,7 @@ selected_rows = table_state.selection.rows if table_state is not None else []
 if selected_rows:
     # Drill-down: a clicked segment row lists its accounts, largest first, with their names.
     opened = int(frame["segment"].iloc[selected_rows[0]])
-    segment_members = result.customers[result.customers["segment"] == opened].sort_values(
+    segment_members = result.accounts[result.accounts["segment"] == opened].sort_values(
         "revenue", ascending=False, kind="stable"
     )
     shown_columns = [
@@ -411,7 +412,8 @@ if result.config.segmentation.method in K_METHODS:
                 st.rerun()
 
 st.subheader("Customers and their segment")
-shown = result.customers[["customer_id", "segment", "segment_name", "revenue", *result.customers.columns[9:]]]
+criteria = [c for c in result.accounts.columns if c not in FIXED_CUSTOMER_COLUMNS]  # the columns used, then the lists
+shown = result.accounts[["customer_id", "segment", "segment_name", "revenue", *criteria]]
 st.dataframe(pd.DataFrame(shown).head(5000), hide_index=True)
 if len(shown) > 5000:
     st.caption(f"Showing 5,000 of {format_count(len(shown))}; the Share page downloads them all.")

@@ -26,6 +26,7 @@ from segmentation.segments.segmenting import CLUSTERING_METHODS, name_segments
 from segmentation.service import PotentialEstimate, ServicePlan, estimate_potential, plan_service
 from segmentation.service.policy import PlanBase, plan_base
 from segmentation.service.potential import PotentialGround, potential_ground
+from segmentation.service.settings import REASON
 from segmentation.service.validation import CONFIDENCE_WORDS
 
 Progress = Callable[[float, str], None]
@@ -146,19 +147,19 @@ def assemble(
     potential: PotentialEstimate,
     service: ServicePlan,
     config: AnalysisConfig,
-    customers: pd.DataFrame | None = None,
+    accounts: pd.DataFrame | None = None,
 ) -> AnalysisResult:
     """Put the stages' results together with the one customers frame every export and view reads.
 
-    `customers` is `customers_frame` of the same stages when the caller keeps it (the app does, so a
+    `accounts` is `customers_frame` of the same stages when the caller keeps it (the app does, so a
     concentration or economics change does not build the million-row frame again); it is not changed.
     """
     concentration, economics = money
-    if customers is None:
-        customers = customers_frame(table, features, segmentation, potential, service)
+    if accounts is None:
+        accounts = customers_frame(table, features, segmentation, potential, service)
     if economics.customer_profit is not None:  # appended: the file has a profit, margin or cost column
         profit = economics.customer_profit.to_numpy(dtype=float)
-        customers = customers.assign(gross_profit=profit.round(2), loss_making=profit < -0.005)
+        accounts = accounts.assign(gross_profit=profit.round(2), loss_making=profit < -0.005)
     return AnalysisResult(
         config=config,
         table=table,
@@ -168,7 +169,7 @@ def assemble(
         economics=economics,
         potential=potential,
         service=service,
-        customers=customers,
+        accounts=accounts,
     )
 
 
@@ -258,8 +259,9 @@ def customers_frame(
     potential: PotentialEstimate,
     service: ServicePlan,
 ) -> pd.DataFrame:
-    """The customers frame (customers.csv before the economics' profit columns): what the table, segments,
-    potential and plan say per customer. It reads neither the concentration nor the economics."""
+    """The customers frame (customers.csv before the economics' profit columns, and without the service
+    reasons, which `AnalysisResult.customers` writes when read): what the table, segments, potential and plan
+    say per customer. It reads neither the concentration nor the economics."""
     return _customers_frame(segment_base(table, segmentation), table, features, potential.frame, service.frame)
 
 
@@ -276,12 +278,12 @@ def _customers_frame(
     frame["short_term_potential"] = potential["short_term_potential"].to_numpy(dtype=float).round(2)
     frame["long_term_potential"] = potential["long_term_potential"].to_numpy(dtype=float).round(2)
     frame["priority_score"] = service["priority_score"].to_numpy(dtype=float).round(2)
-    frame["service_model_reason"] = service["service_model_reason"].array
-    frame = frame[FIXED_CUSTOMER_COLUMNS]
+    frame = frame[[c for c in FIXED_CUSTOMER_COLUMNS if c != REASON]]  # the reasons are written when read
     for column in features.columns:
         if column not in table.customers.columns or column in ("customer_id", "revenue"):
             continue
-        name = column if column not in frame.columns and column not in WORKING_LIST_COLUMNS else f"input_{column}"
+        taken = column in frame.columns or column in FIXED_CUSTOMER_COLUMNS or column in WORKING_LIST_COLUMNS
+        name = f"input_{column}" if taken else column
         frame[name] = table.customers[column].to_numpy()
     frame = _append_working_lists(frame, potential, service)
     # The account name (role customer_name) goes last, so every list can show it beside the ID.

@@ -19,6 +19,7 @@ import pandas as pd
 from segmentation import __version__
 from segmentation.economics.concentration import analyse_concentration
 from segmentation.narrative import LedgerTotals
+from segmentation.service.settings import REASON
 
 if TYPE_CHECKING:
     from segmentation.changes.result import ChangesResult
@@ -70,8 +71,9 @@ class AnalysisResult:
     economics: SegmentEconomics
     potential: PotentialEstimate
     service: ServicePlan
-    customers: pd.DataFrame
-    """One row per analysed customer: `FIXED_CUSTOMER_COLUMNS`, then the source columns used."""
+    accounts: pd.DataFrame
+    """`customers` without the service reasons: what the views filter, count and sort (the reasons of the
+    rows they show come from `reasons_at`)."""
     changes: ChangesResult | None = None
     """What changed since an earlier snapshot or period (None for a single snapshot)."""
 
@@ -102,9 +104,37 @@ class AnalysisResult:
         return self.table.revenue_unit
 
     @property
+    def customers(self) -> pd.DataFrame:
+        """One row per analysed customer: `FIXED_CUSTOMER_COLUMNS`, then the source columns used (customers.csv).
+
+        Made the first time it is read: writing every account's reason took about a second at 1,000,000,
+        and only the exports read them all.
+        """
+
+        def make() -> pd.DataFrame:
+            frame = self.accounts.copy(deep=False)
+            reasons = pd.Series(self.service.reason_texts(), index=frame.index)
+            frame.insert(FIXED_CUSTOMER_COLUMNS.index(REASON), REASON, reasons)
+            return frame
+
+        frame: pd.DataFrame = self.view(("customers",), make)
+        return frame
+
+    def reasons_at(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Return `frame` (rows of `accounts`, any columns) with why each account gets its model, as in
+        `customers`, right after the columns it has of those that come before the reason there."""
+        if REASON in frame.columns:
+            return frame
+        before = FIXED_CUSTOMER_COLUMNS[: FIXED_CUSTOMER_COLUMNS.index(REASON)]
+        at = max([list(frame.columns).index(c) + 1 for c in before if c in frame.columns], default=len(frame.columns))
+        with_reason = frame.copy(deep=False)
+        with_reason.insert(at, REASON, pd.Series(self.service.reason_at(frame.index.to_numpy()), index=frame.index))
+        return with_reason
+
+    @property
     def has_account_names(self) -> bool:
         """True when the file names its accounts (a column with the role customer_name)."""
-        return "customer_name" in self.customers.columns
+        return "customer_name" in self.accounts.columns
 
     def with_names(
         self, frame: pd.DataFrame, id_column: str = "customer_id", *, segments: bool = False
@@ -118,11 +148,11 @@ class AnalysisResult:
         ]
         if id_column not in frame.columns or not wanted:
             return frame
-        ids = self.customers["customer_id"].astype("str").to_numpy()
+        ids = self.accounts["customer_id"].astype("str").to_numpy()
         keys = frame[id_column].astype("str")
         named = frame.copy()
         for column in wanted:
-            values = keys.map(pd.Series(self.customers[column].to_numpy(), index=ids)).fillna("").to_numpy()
+            values = keys.map(pd.Series(self.accounts[column].to_numpy(), index=ids)).fillna("").to_numpy()
             if column == "customer_name":
                 named.insert(list(named.columns).index(id_column) + 1, column, values)
             else:
@@ -158,17 +188,14 @@ class AnalysisResult:
         before, after = self.segment_names, {p.id: p.name for p in segmentation.profiles}
         names = {before[i]: after[i] for i in before if before[i] != after.get(i, before[i])}
         service = self.service.renamed(after, self.config.service)
-        customers = self.customers.assign(
-            segment_name=service.details["segment_name"].array,
-            service_model_reason=service.frame["service_model_reason"].array,
-        )
+        accounts = self.accounts.assign(segment_name=service.details["segment_name"].array)
         named = replace(
             self,
             segmentation=segmentation,
             concentration=self.concentration.renamed(names, self.config.concentration),
             economics=self.economics.renamed(names),
             service=service,
-            customers=customers,
+            accounts=accounts,
         )
         if ("service_mix",) in self.__dict__.get("_views", {}):  # counts by segment id: no name in it
             named.__dict__["_views"] = {("service_mix",): self.__dict__["_views"][("service_mix",)]}
@@ -179,7 +206,7 @@ class AnalysisResult:
 
         def make() -> pd.DataFrame:
             # counted on the small integer codes (a crosstab of a million texts cost 0.06 s at 1,000,000)
-            segments = self.customers["segment"].to_numpy(dtype=np.int64)
+            segments = self.accounts["segment"].to_numpy(dtype=np.int64)
             width = len(SERVICE_MODELS)
             cells = np.bincount(segments * width + self.service.model_codes(), minlength=width)
             counts = np.pad(cells, (0, -len(cells) % width)).reshape(-1, width)
@@ -197,8 +224,8 @@ class AnalysisResult:
         Concentration page filtered and measured the segment's customers on every run)."""
 
         def make() -> ConcentrationReport:
-            members = self.customers.loc[
-                self.customers["segment"] == segment, ["customer_id", "revenue", "segment", "segment_name"]
+            members = self.accounts.loc[
+                self.accounts["segment"] == segment, ["customer_id", "revenue", "segment", "segment_name"]
             ]
             return analyse_concentration(pd.DataFrame(members), self.config.concentration)
 
@@ -237,13 +264,13 @@ class AnalysisResult:
         by_name = {entry["name"]: entry for entry in self.service.to_dict().get("models", [])}
         out = []
         for model in SERVICE_MODELS:
-            members = self.customers["service_model"] == model
+            members = self.accounts["service_model"] == model
             entry = dict(by_name.get(model, {}))
             entry.update(
                 {
                     "name": model,
                     "customers": int(members.sum()),
-                    "revenue": float(np.clip(self.customers.loc[members, "revenue"], 0, None).sum()),
+                    "revenue": float(np.clip(self.accounts.loc[members, "revenue"], 0, None).sum()),
                 }
             )
             out.append(entry)

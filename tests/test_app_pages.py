@@ -195,6 +195,24 @@ def test_renaming_a_segment_computes_nothing_again(monkeypatch: pytest.MonkeyPat
     assert calls == []
 
 
+def test_the_pages_write_the_reasons_of_the_accounts_they_show_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every account's reason (a second to write at 1,000,000) is written for an export only: the pages and a
+    CSM change write those of the rows they show, and the Service page's list still shows them."""
+    from segmentation.service.text import LazyText
+
+    calls = _spy(monkeypatch, LazyText, "whole")
+    at = start()
+    for page in ("segments.py", "concentration.py", "service_models.py", "accounts.py", "story.py", "data.py"):
+        visit(at, page)
+    visit(at, "service_models.py")
+    at.number_input(key="w.service.high_touch_csms").set_value(3).run()
+    assert not at.exception
+    assert calls == []
+    table = next(d.value for d in at.dataframe if "service_model_reason" in d.value.columns)
+    assert table["service_model_reason"].str.len().gt(0).all()
+    assert table["service_model_reason"].str.contains("places").any()
+
+
 def test_a_top_n_change_measures_the_concentration_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     """Top N is read by the concentration only: the economics, the potential, the plan and the customers frame
     are not made again."""

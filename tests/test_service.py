@@ -29,7 +29,7 @@ from segmentation.service import charts as service_charts
 from segmentation.service.columns import find_potential_columns, size_bands, size_values
 from segmentation.service.current import map_service_value
 from segmentation.service.policy import _percentile_rank
-from segmentation.service.text import fill, group_codes, money_each, words_at
+from segmentation.service.text import concat, fill, group_codes, money_each, words_at
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data" / "saas_accounts.csv"
@@ -104,7 +104,7 @@ def test_policy_grid_on_literal_frame_matches_hand_answer() -> None:
     assert plan.frame["service_model"].tolist() == POLICY_EXPECTED
     assert plan.frame["arr_tier"].tolist() == ["high", "high", "mid", "mid", "mid", "low", "low", "low"]
     assert plan.frame["potential_tier"].tolist() == ["mid", "high", "high", "mid", "low", "high", "mid", "low"]
-    assert plan.frame["service_model_reason"].iloc[1] == (
+    assert pd.Series(plan.reason_texts()).iloc[1] == (
         "ARR 120 (top tier) and long-term potential 900 (high) → high-touch"
     )
     # No current-model column, so the plan's borderline cases: C4 (potential 200 = 4× ARR 50, ARR ≥ 20) and C6
@@ -136,8 +136,8 @@ def test_capacity_keeps_highest_priority_and_says_who_fell() -> None:
     # Demand 3 (C1, C2, C3); scores: C2 (ARR 7/8, potential 8/8) and C1 (8/8, 2/8 … ) outrank C3.
     assert models.count("high-touch") == 2
     assert models[2] == "medium-touch"
-    assert plan.frame["service_model_reason"].iloc[2].startswith("would be high-touch but the 2 high-touch places")
-    assert "(rank 3 of 3) → medium-touch" in plan.frame["service_model_reason"].iloc[2]
+    assert pd.Series(plan.reason_texts()).iloc[2].startswith("would be high-touch but the 2 high-touch places")
+    assert "(rank 3 of 3) → medium-touch" in pd.Series(plan.reason_texts()).iloc[2]
     cap = plan.to_dict()["capacity"]["high-touch"]
     assert (cap["demand"], cap["capacity"], cap["used"], cap["spilled"]) == (3, 2, 2, 1)
     assert cap["cut_score"] is not None
@@ -159,7 +159,7 @@ def test_medium_capacity_spills_to_tech_touch_too() -> None:
     assert "high-touch" not in counts
     assert counts["medium-touch"] == 2
     assert counts["tech-touch"] == 6
-    double = [r for r in plan.frame["service_model_reason"] if "full too" in r]
+    double = [r for r in pd.Series(plan.reason_texts()) if "full too" in r]
     assert double[0].startswith("would be high-touch but there are no high-touch CSMs, and the 2 medium-touch places")
     assert all(r.endswith("→ tech-touch") for r in double)
 
@@ -194,7 +194,7 @@ def test_capacity_is_never_exceeded_and_everyone_gets_one_model(
     plan = plan_service(table, np.ones(n, dtype=int), {1: "All"}, potential, service)
     models = plan.frame["service_model"]
     assert models.isin(SERVICE_MODELS).all()
-    assert (plan.frame["service_model_reason"].str.len() > 0).all()
+    assert (pd.Series(plan.reason_texts()).str.len() > 0).all()
     if high_csms is not None:
         assert (models == "high-touch").sum() <= high_csms * per_high
     if medium_csms is not None:
@@ -210,9 +210,7 @@ def test_segment_override_and_move_down() -> None:
     table, labels, potential, settings_ = policy_case(segment_overrides={"2": "high-touch"}, cost_high=0.0)
     plan = plan_service(table, labels, NAMES, potential, settings_)
     assert plan.frame["service_model"].tolist()[4:] == ["high-touch"] * 4
-    assert plan.frame["service_model_reason"].iloc[7] == (
-        "segment 2 (Small accounts) is set to high-touch by an override"
-    )
+    assert pd.Series(plan.reason_texts()).iloc[7] == ("segment 2 (Small accounts) is set to high-touch by an override")
     # High-touch with low potential and revenue below the top tier → over-served: C5 (mid ARR) and C8 (low ARR).
     # C4 (medium-touch, potential 200 = 4× its ARR 50) moves up.
     assert plan.frame["move"].tolist() == ["", "", "", "up", "down", "", "", "down"]
@@ -881,6 +879,71 @@ def test_a_plan_survives_the_app_cache_pickle_unchanged() -> None:
     pd.testing.assert_frame_equal(again.frame, plan.frame)
     pd.testing.assert_frame_equal(again.details, plan.details)
     assert again.to_dict() == plan.to_dict()
+    assert again.reasons.whole().equals(plan.reasons.whole())
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    n=st.integers(1, 40),
+    seed=st.integers(0, 2**32 - 1),
+    picks=st.lists(st.integers(0, 10_000), max_size=30),
+)
+def test_lazy_text_read_at_any_rows_is_the_column_written_out(n: int, seed: int, picks: list[int]) -> None:
+    """Rows read one way or another (unsorted, repeated, none) say what writing every row says."""
+    from segmentation.service.text import LazyText
+
+    rng = np.random.default_rng(seed)
+    masks = [rng.random(n) < share for share in (0.5, 0.4, 0.3)]
+    lazy = (
+        LazyText.of(n, lambda rows: np.array([f"row {r}" for r in rows], dtype=object))
+        .put(masks[0], "constant")
+        .put(masks[1], lambda rows: np.array([f"second {r}" for r in rows], dtype=object))
+        .rewrite(masks[2], lambda rows, below: concat(below, " +"))
+        .replaced("constant", "renamed")
+    )
+    expected = [f"row {r}" for r in range(n)]
+    for r in range(n):
+        expected[r] = "constant" if masks[0][r] else expected[r]
+        expected[r] = f"second {r}" if masks[1][r] else expected[r]
+        expected[r] = expected[r] + " +" if masks[2][r] else expected[r]
+        expected[r] = "renamed" if expected[r] == "constant" else expected[r]
+    assert lazy.whole().to_pylist() == expected
+    rows = np.array([p % n for p in picks], dtype=np.int64)
+    assert lazy.at(rows).to_pylist() == [expected[r] for r in rows]
+    import pickle
+
+    assert pickle.loads(pickle.dumps(lazy)).whole().to_pylist() == expected
+
+
+def test_a_plans_reasons_read_for_some_accounts_are_those_of_every_account() -> None:
+    """Capacity (twice), the budget, a pin and an override each rewrite reasons; reading a few accounts
+    writes only theirs and says the same as writing all, in the lists too."""
+    from segmentation.intake import Source
+    from segmentation.pipeline import run_analysis
+    from tests.conftest import SAMPLE_ACCOUNTS
+
+    result = run_analysis(Source.from_path(SAMPLE_ACCOUNTS))
+    ids = result.table.customers["customer_id"].astype(str)
+    config = result.config.updated(
+        **{
+            "service.high_touch_csms": 2,
+            "service.medium_touch_csms": 3,
+            "service.cost_budget_share": 0.02,
+            "service.segment_overrides": {"2": "high-touch"},
+            "service.pins": [{"accounts": [str(ids.iloc[5])], "model": "tech-touch", "set_by": "the board"}],
+        }
+    )
+    names = result.segment_names
+    plan = plan_service(result.table, result.segmentation.labels, names, result.potential, config.service)
+    whole = pd.Series(plan.reason_texts())
+    for words in ("are full", "full too", "must stay within", "by an override", "by the board"):
+        assert whole.str.contains(words).any(), words
+    rows = np.random.default_rng(3).permutation(len(whole))[:400]
+    assert list(plan.reason_at(rows)) == whole.iloc[rows].tolist()
+    spilled = plan.spilled_frame()
+    positions = ids.reset_index(drop=True)
+    by_id = dict(zip(positions, whole, strict=True))
+    assert len(spilled) and [by_id[i] for i in spilled["customer_id"]] == spilled["service_model_reason"].tolist()
 
 
 def _factorised_groups(*keys: np.ndarray) -> np.ndarray:
@@ -985,10 +1048,12 @@ def test_the_groundwork_reads_only_its_settings_and_a_plan_from_it_is_the_plan()
     again = plan_groundwork(result.table, result.segmentation, result.potential, changed)
     for name in ("revenue", "basis", "model", "score", "arr_code", "potential_code"):
         assert np.array_equal(getattr(kept, name), getattr(again, name)), name
-    assert kept.reason.equals(again.reason) and kept.notes == again.notes and kept.thresholds == again.thresholds
+    assert kept.reason.whole().equals(again.reason.whole())
+    assert kept.notes == again.notes and kept.thresholds == again.thresholds
     from_kept = plan(result.table, result.segmentation, result.potential, changed, kept)
     whole = plan(result.table, result.segmentation, result.potential, changed)
     pd.testing.assert_frame_equal(from_kept.details, whole.details)
+    assert from_kept.reasons.whole().equals(whole.reasons.whole())
     assert from_kept.to_dict() == whole.to_dict()
     assert (
         kept.model.tolist()

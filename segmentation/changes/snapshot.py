@@ -45,7 +45,7 @@ class Snapshot:
     @classmethod
     def of(cls, result: AnalysisResult, label: str, model: SegmentModel | None = None) -> Snapshot:
         """Return the snapshot of an analysis (fitting its segment model unless given)."""
-        customers = result.customers[SNAPSHOT_COLUMNS].copy()
+        customers = result.accounts[SNAPSHOT_COLUMNS].copy()
         latest = None
         if "last_purchase" in result.table.customers.columns:
             value = pd.to_datetime(result.table.customers["last_purchase"], errors="coerce").max()

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from segmentation.service.settings import SERVICE_MODELS
-from segmentation.service.text import concat, put, text
+from segmentation.service.text import LazyText, TextPart, concat, put, text
 
 _FELL_EXAMPLES = 10
 """How many of the accounts that fell for capacity are named (best first)."""
@@ -99,7 +99,7 @@ def tech_capacity(accounts: int) -> ModelCapacity:
 
 def apply_capacity(
     model: np.ndarray,
-    reason: pa.Array,
+    reason: LazyText,
     score: np.ndarray,
     revenue: np.ndarray,
     *,
@@ -109,7 +109,7 @@ def apply_capacity(
     csms: int | None,
     per_csm: int,
     pinned: np.ndarray | None = None,
-) -> tuple[ModelCapacity, pa.Array]:
+) -> tuple[ModelCapacity, LazyText]:
     """Keep the highest-priority accounts within capacity; move the rest to `fallback` (`model` in place).
 
     `model` holds an index into SERVICE_MODELS per account; `name` and `fallback` are models' names.
@@ -154,29 +154,36 @@ def apply_capacity(
     return full, reason
 
 
-def _fallen_reasons(reason: pa.Array, fell: np.ndarray, entry: ModelCapacity, *, name: str, fallback: str) -> pa.Array:
+def _fallen_reasons(reason: LazyText, fell: np.ndarray, entry: ModelCapacity, *, name: str, fallback: str) -> LazyText:
     """Rewrite the reasons of the accounts in `fell` (in rank order) to say `name` was full, and their rank.
 
     `entry` holds the model's places and demand. An account that already fell from high- to
-    medium-touch keeps that story and adds this one.
+    medium-touch keeps that story and adds this one. The words are written when a row is read.
     """
     limit, demand, csms, per_csm = entry.capacity or 0, entry.demand, entry.csms, entry.accounts_per_csm
-    rank_words = np.empty(len(fell), dtype=object)
     if limit:
         places = f"the {limit:,} {name} places ({csms} CSMs × {per_csm}) are full"
-        rank_words[:] = [f" (rank {rank:,} of {demand:,}) → {fallback}" for rank in range(limit + 1, demand + 1)]
         first, again_words = f"would be {name} but {places}", f", and {places} too"
     else:
-        rank_words[:] = f" → {fallback}"
         first, again_words = f"would be {name} but there are no {name} CSMs", f", and no {name} CSMs either"
-    previous = pc.take(reason, pa.array(fell))
-    again = pc.starts_with(previous, "would be").to_numpy(zero_copy_only=False)
-    first_time = concat(first, rank_words)
-    if again.any():
-        # Fell from high- to medium-touch already: keep that story (up to its last "→") and add this one.
-        before_arrow = pc.split_pattern(pc.filter(previous, pa.array(again)), " → ", max_splits=1, reverse=True)
-        earlier = pc.list_element(before_arrow, 0)
-        first_time = put(first_time, again, concat(earlier, again_words, text(rank_words[again])))
-    fell_mask = np.zeros(len(reason), dtype=bool)
+    by_row = np.argsort(fell, kind="stable")
+    fell_rows, fell_rank = fell[by_row], by_row + limit + 1  # rank of each fallen row, rows in order
+
+    def write(rows: np.ndarray, previous: pa.Array) -> pa.Array:
+        if limit:
+            ranks = fell_rank[np.searchsorted(fell_rows, rows)]
+            rank_words: TextPart = np.array([f" (rank {rank:,} of {demand:,}) → {fallback}" for rank in ranks.tolist()])
+        else:
+            rank_words = np.full(len(rows), f" → {fallback}", dtype=object)
+        again = pc.starts_with(previous, "would be").to_numpy(zero_copy_only=False)
+        words = concat(first, rank_words)
+        if again.any():
+            # Fell from high- to medium-touch already: keep that story (up to its last "→") and add this one.
+            before_arrow = pc.split_pattern(pc.filter(previous, pa.array(again)), " → ", max_splits=1, reverse=True)
+            earlier = pc.list_element(before_arrow, 0)
+            words = put(words, again, concat(earlier, again_words, text(np.asarray(rank_words)[again])))
+        return words
+
+    fell_mask = np.zeros(reason.n, dtype=bool)
     fell_mask[fell] = True
-    return pc.replace_with_mask(reason, pa.array(fell_mask), pc.take(first_time, pa.array(np.argsort(fell))))
+    return reason.rewrite(fell_mask, write)

@@ -38,8 +38,20 @@ from segmentation.service.moves import (
 from segmentation.service.overview import DIRECTIONS, PlanOverview, build_overview
 from segmentation.service.playbooks import CONSUMER_PLAYBOOKS, segment_actions
 from segmentation.service.rule_moves import PotentialInputs
-from segmentation.service.settings import DEFAULT_PLAYBOOKS, SERVICE_MODELS, TIERS
-from segmentation.service.text import TEXT, blank, concat, money_each, plain_float, put, str_array, text, words_at
+from segmentation.service.settings import DEFAULT_PLAYBOOKS, REASON, SERVICE_MODELS, TIERS
+from segmentation.service.text import (
+    TEXT,
+    LazyText,
+    blank,
+    concat,
+    money_between,
+    money_each,
+    plain_float,
+    put,
+    str_array,
+    text,
+    words_at,
+)
 from segmentation.service.tiers import TierThresholds, tier_codes, tier_thresholds
 
 if TYPE_CHECKING:
@@ -63,8 +75,10 @@ class ServicePlan:
     """Service model per customer, with the rules, capacity use, costs and move lists behind it."""
 
     frame: pd.DataFrame
-    """Aligned with the customer table: service_model, priority_score (0–100), service_model_reason,
-    arr_tier, potential_tier, move ("up" | "down" | ""), move_reason, current_model ("" when unknown)."""
+    """Aligned with the customer table: service_model, priority_score (0–100), arr_tier, potential_tier,
+    move ("up" | "down" | ""), move_reason, current_model ("" when unknown), pin, risk_score, risk_drivers."""
+    reasons: LazyText
+    """Why each account gets its model, in words, written for the rows read (`reason_at`, `reason_texts`)."""
     thresholds: TierThresholds
     """The four tier thresholds in force, each with where it came from."""
     capacity: dict[str, ModelCapacity]
@@ -127,8 +141,21 @@ class ServicePlan:
 
     def _rows(self, mask: np.ndarray, columns: list[str]) -> pd.DataFrame:
         """The accounts where `mask` holds, with `columns` only: filtering every text column of a million
-        rows (the reasons above all) and then dropping most of them cost 0.1 s a list at 1,000,000."""
-        return self.details.loc[mask, columns]
+        rows and then dropping most of them cost 0.1 s a list at 1,000,000. The service reasons are
+        written for these rows only."""
+        if REASON not in columns:
+            return self.details.loc[mask, columns]
+        rows = self.details.loc[mask, [c for c in columns if c != REASON]]
+        rows.insert(columns.index(REASON), REASON, pd.Series(self.reason_at(np.flatnonzero(mask)), index=rows.index))
+        return rows
+
+    def reason_at(self, rows: np.ndarray) -> pd.api.extensions.ExtensionArray:
+        """Why the accounts at `rows` (positions in the customer table) get their model, in words."""
+        return str_array(self.reasons.at(rows))
+
+    def reason_texts(self) -> pd.api.extensions.ExtensionArray:
+        """Why every account gets its model, in words (a million of them take about a second to write)."""
+        return str_array(self.reasons.whole())
 
     def _move_codes(self) -> np.ndarray:
         return self.codes("move", DIRECTIONS)
@@ -374,8 +401,7 @@ class ServicePlan:
         override reasons and the rules instead of planning again (2.4 s at 1,000,000 customers)."""
         if segment_names == self.segment_names:
             return self
-        rules = list(self.rules_in_words)
-        frame, reason = self.frame, None
+        rules, reasons = list(self.rules_in_words), self.reasons
         for key, model in settings.segment_overrides.items():
             segment = int(key)
             old, new = (_name_of(segment, names) for names in (self.segment_names, segment_names))
@@ -383,23 +409,17 @@ class ServicePlan:
                 continue
             rules = [_override_rule(key, new, model) if r == _override_rule(key, old, model) else r for r in rules]
             if segment in self.segment_names:  # the reasons the override still gives (capacity and pins replace theirs)
-                if reason is None:
-                    reason = text(pa.array(frame["service_model_reason"].array))
-                kept = pc.equal(reason, pa.scalar(_override_reason(segment, old, model), type=reason.type))
-                reason = pc.if_else(kept, pa.scalar(_override_reason(segment, new, model), type=reason.type), reason)
-        if reason is not None:
-            frame = frame.assign(service_model_reason=str_array(reason))
+                reasons = reasons.replaced(_override_reason(segment, old, model), _override_reason(segment, new, model))
         details = self.details.assign(
-            segment_name=str_array(_segment_name_each(self.details["segment"].to_numpy(), segment_names)),
-            service_model_reason=frame["service_model_reason"].array,
+            segment_name=str_array(_segment_name_each(self.details["segment"].to_numpy(), segment_names))
         )
-        named = replace(self, frame=frame, details=details, rules_in_words=rules, segment_names=dict(segment_names))
+        named = replace(self, reasons=reasons, details=details, rules_in_words=rules, segment_names=dict(segment_names))
         # the views that show no segment name and no reason stay (the grid, the models, the codes)
         named.__dict__["_views"] = {
             key: view
             for key, view in self.__dict__.get("_views", {}).items()
             if key not in {"overview", "as_dict"}
-            and not (isinstance(view, pd.DataFrame) and {"segment_name", "service_model_reason"} & set(view.columns))
+            and not (isinstance(view, pd.DataFrame) and {"segment_name", REASON} & set(view.columns))
         }
         return named
 
@@ -531,7 +551,7 @@ class PlanBase:
     potential_code: np.ndarray
     model: np.ndarray
     """The model the policy asks per account, as an index into SERVICE_MODELS (read-only: copy it)."""
-    reason: pa.Array
+    reason: LazyText
     pins: Pins
     score: np.ndarray
     ids: pd.api.extensions.ExtensionArray
@@ -649,7 +669,7 @@ def plan_service(
     moves = _plan_moves(inputs, settings, thresholds, unit, current, risk=potential.risk, pins=pins, costs=costs)
     notes.extend(moves.notes)
 
-    frame = _plan_frame(inputs, score, reason, moves, pins=pins, risk=potential.risk, index=customers.index)
+    frame = _plan_frame(inputs, score, moves, pins=pins, risk=potential.risk, index=customers.index)
     details = frame.reset_index(drop=True).assign(
         wanted_model=str_array(words_at(SERVICE_MODELS, wanted)),
         customer_id=ids,
@@ -666,6 +686,7 @@ def plan_service(
     defaults = CONSUMER_PLAYBOOKS if kind.consumer_like else DEFAULT_PLAYBOOKS
     return ServicePlan(
         frame=frame,
+        reasons=reason,
         thresholds=thresholds,
         capacity=capacity,
         grid={a: dict(settings.grid[a]) for a in TIERS},
@@ -709,7 +730,7 @@ def _grid_models(
     basis: np.ndarray,
     settings: ServiceSettings,
     unit: str,
-) -> tuple[np.ndarray, pa.Array]:
+) -> tuple[np.ndarray, LazyText]:
     """Return the grid's model per account (an index into SERVICE_MODELS) and the reason in words.
 
     One grid cell per account (revenue tier × potential tier); its model and the words around the
@@ -720,23 +741,28 @@ def _grid_models(
     cells = [(a, p, settings.grid[a][p]) for a in TIERS for p in TIERS]
     model = np.array([SERVICE_MODELS.index(chosen) for _a, _p, chosen in cells], dtype=np.int64)[cell]
     basis_word = _BASIS_WORDS[settings.potential_basis]
-    reason = concat(
-        f"{unit} ",
-        money_each(revenue_shown),
-        words_at([f" ({_ARR_WORDS[a]}) and {basis_word} " for a, _p, _m in cells], cell),
-        money_each(basis),
-        words_at([f" ({_POTENTIAL_WORDS[p]}) → {chosen}" for _a, p, chosen in cells], cell),
-    )
-    return model, reason
+    after_revenue = [f" ({_ARR_WORDS[a]}) and {basis_word} " for a, _p, _m in cells]
+    after_basis = [f" ({_POTENTIAL_WORDS[p]}) → {chosen}" for _a, p, chosen in cells]
+
+    def write(rows: np.ndarray) -> pa.Array:
+        return concat(
+            f"{unit} ",
+            money_each(revenue_shown[rows]),
+            words_at(after_revenue, cell[rows]),
+            money_each(basis[rows]),
+            words_at(after_basis, cell[rows]),
+        )
+
+    return model, LazyText.of(len(cell), write)
 
 
 def _apply_overrides(
     model: np.ndarray,
-    reason: pa.Array,
+    reason: LazyText,
     labels: np.ndarray,
     segment_names: dict[int, str],
     settings: ServiceSettings,
-) -> tuple[pa.Array, list[str]]:
+) -> tuple[LazyText, list[str]]:
     """Give every account of an overridden segment its model (`model` in place); return the reasons and notes.
 
     The notes name overrides for segments that no longer exist.
@@ -750,7 +776,8 @@ def _apply_overrides(
             continue
         mask = labels == segment
         model[mask] = SERVICE_MODELS.index(chosen)
-        reason = put(reason, mask, _override_reason(segment, _name_of(segment, segment_names), chosen))
+        words = _override_reason(segment, _name_of(segment, segment_names), chosen)
+        reason = reason.put(mask, words)
     return reason, notes
 
 
@@ -767,11 +794,11 @@ def _override_rule(key: str, name: str, model: str) -> str:
     return f"Every customer in segment {key} ({name}) gets {model}, whatever the grid says."
 
 
-def _apply_pins(model: np.ndarray, reason: pa.Array, pins: Pins, notes: list[str]) -> pa.Array:
+def _apply_pins(model: np.ndarray, reason: LazyText, pins: Pins, notes: list[str]) -> LazyText:
     """Give pinned accounts their pinned model (`model` in place) and the pin as reason; note unknown IDs."""
     if pins.pinned.any():
         model[pins.pinned] = pins.model[pins.pinned]
-        reason = put(reason, pins.pinned, pins.label[pins.pinned])
+        reason = reason.put(pins.pinned, lambda rows: pins.label[rows])
     for figure in pins.figures:
         if figure.missing:
             notes.append(
@@ -796,14 +823,14 @@ def _priority_score(revenue: np.ndarray, basis: np.ndarray, settings: ServiceSet
 
 def _fit_capacity(
     model: np.ndarray,
-    reason: pa.Array,
+    reason: LazyText,
     score: np.ndarray,
     revenue: np.ndarray,
     *,
     ids: pd.api.extensions.ExtensionArray,
     pinned: np.ndarray,
     settings: ServiceSettings,
-) -> tuple[dict[str, ModelCapacity], pa.Array]:
+) -> tuple[dict[str, ModelCapacity], LazyText]:
     """Cut high-touch, then medium-touch, to their CSMs' places (`model` in place); return figures and reasons.
 
     Accounts that do not fit high-touch fall to medium-touch first, so they compete for its places too.
@@ -870,7 +897,6 @@ def _plan_moves(
 def _plan_frame(
     inputs: PotentialInputs,
     score: np.ndarray,
-    reason: pa.Array,
     moves: Moves,
     *,
     pins: Pins,
@@ -884,7 +910,6 @@ def _plan_frame(
         {
             "service_model": str_array(words_at(SERVICE_MODELS, inputs.model)),
             "priority_score": np.round(score, 2),
-            "service_model_reason": str_array(reason),
             "arr_tier": str_array(words_at(TIERS, inputs.arr_tier)),
             "potential_tier": str_array(words_at(TIERS, inputs.potential_tier)),
             "move": str_array(moves.move),
@@ -972,13 +997,13 @@ def compare_plans(before: ServicePlan, after: ServicePlan) -> pd.DataFrame:
 
 def _apply_budget(
     model: np.ndarray,
-    reason: pa.Array,
+    reason: LazyText,
     revenue: np.ndarray,
     pinned: np.ndarray,
     *,
     settings: ServiceSettings,
     unit: str,
-) -> tuple[dict[str, BudgetCut], pa.Array]:
+) -> tuple[dict[str, BudgetCut], LazyText]:
     """Solve each personal model's revenue cut-off from the budget; rewrite the reasons of those who fell."""
     share = budget_share(settings)
     cuts: dict[str, BudgetCut] = {}
@@ -994,12 +1019,9 @@ def _apply_budget(
             )
             mask = np.zeros(len(model), dtype=bool)
             mask[fell] = True
-            words = concat(
-                f"would be {name} at {unit} ",
-                money_each(revenue[fell]),
-                f", but {name} costs {format_money(cost)} a year and must stay within {bound}: {floor} → {fallback}",
-            )
-            reason = put(reason, mask, words)
+            before = f"would be {name} at {unit} "
+            after = f", but {name} costs {format_money(cost)} a year and must stay within {bound}: {floor} → {fallback}"
+            reason = reason.put(mask, money_between(before, revenue, after))
     return cuts, reason
 
 

@@ -15,6 +15,10 @@ SERVICE_MODELS = ("high-touch", "medium-touch", "tech-touch")
 TIERS = ("high", "mid", "low")
 """Tier names for current revenue and for potential, from the top down."""
 
+REASON = "service_model_reason"
+"""The column (of the plan's lists and of customers.csv) that says in words why an account gets its model."""
+"""Tier names for current revenue and for potential, from the top down."""
+
 DEFAULT_GRID: dict[str, dict[str, str]] = {
     "high": {"high": "high-touch", "mid": "high-touch", "low": "high-touch"},
     "mid": {"high": "high-touch", "mid": "medium-touch", "low": "medium-touch"},
