@@ -65,7 +65,7 @@ def test_a_users_table_changes_who_moves_and_what_the_reasons_say() -> None:
     # medium- and tech-touch accounts whose long-term potential is at least 5× their ARR: A4 (6.7×), A6 (70×),
     # A7 (10×), A8 (30×); A5 (2.5×) and A9 (1.6×) are not; with no down rule no account moves down
     assert plan.frame["move"].tolist() == ["", "", "", "up", "", "up", "up", "up", "", "", "", ""]
-    reasons = dict(zip(plan.details["customer_id"], plan.details["move_reason"], strict=True))
+    reasons = dict(zip(plan.details["customer_id"], plan.move_reason_at(np.arange(len(plan.details))), strict=True))
     assert (
         reasons["A7"] == "tech-touch by the plan, but long-term potential 50k is 10× its ARR 5k → consider medium-touch"
     )

@@ -446,7 +446,7 @@ def test_moves_by_the_plans_rules_without_a_current_column() -> None:
     # A11: high-touch costs 12k, more than 25% of 25k + 5k = 30k → down. A3: 12k is not more than 25% of 60k.
     # A8 (30× its ARR) earns only 10k, below the 20k floor; A5 (150k = 2.5×) is under 3×.
     assert plan.frame["move"].tolist() == ["", "down", "", "up", "", "up", "", "", "", "", "down", ""]
-    reasons = dict(zip(plan.details["customer_id"], plan.details["move_reason"], strict=True))
+    reasons = dict(zip(plan.details["customer_id"], plan.move_reason_at(np.arange(len(plan.details))), strict=True))
     assert reasons["A4"] == "medium-touch by the plan, but potential 200k is 6.7× its ARR 30k → consider high-touch"
     assert reasons["A6"] == (
         "medium-touch by the plan, but long-term potential 700k is in the top tier (≥ 500k) → consider high-touch"
@@ -880,6 +880,7 @@ def test_a_plan_survives_the_app_cache_pickle_unchanged() -> None:
     pd.testing.assert_frame_equal(again.details, plan.details)
     assert again.to_dict() == plan.to_dict()
     assert again.reasons.whole().equals(plan.reasons.whole())
+    assert again.move_reasons.whole().equals(plan.move_reasons.whole())
 
 
 @settings(max_examples=80, deadline=None)
@@ -944,6 +945,14 @@ def test_a_plans_reasons_read_for_some_accounts_are_those_of_every_account() -> 
     positions = ids.reset_index(drop=True)
     by_id = dict(zip(positions, whole, strict=True))
     assert len(spilled) and [by_id[i] for i in spilled["customer_id"]] == spilled["service_model_reason"].tolist()
+    moves = pd.Series(plan.move_reasons.whole())
+    assert moves.str.contains("save play").any() and moves.str.contains("consider").any()
+    assert list(plan.move_reason_at(rows)) == moves.iloc[rows].tolist()
+    move_by_id = dict(zip(positions, moves, strict=True))
+    for listed in (plan.move_up_frame(), plan.save_frame()):
+        assert len(listed) and [move_by_id[i] for i in listed["customer_id"]] == listed["move_reason"].tolist()
+    largest = plan.overview.lists["save"].largest
+    assert largest and [move_by_id[a.customer_id] for a in largest] == [a.reason for a in largest]
 
 
 def _factorised_groups(*keys: np.ndarray) -> np.ndarray:

@@ -27,7 +27,9 @@ from segmentation.service.rule_moves import (
 )
 from segmentation.service.settings import SERVICE_MODELS
 from segmentation.service.text import (
+    LazyText,
     TextPart,
+    Write,
     blank,
     concat,
     format_each,
@@ -140,8 +142,8 @@ class Moves:
     """The model the move starts from: today's model (with a current-model column) or the plan's ("" if none)."""
     move_to: TextPart
     """The model suggested instead ("" when there is no move)."""
-    reason: pa.Array
-    """Why the account is on a list, in words ("" when it is not)."""
+    reason: LazyText
+    """Why the account is on a list, in words ("" when it is not), written for the rows read."""
     upside: np.ndarray
     """Extra revenue within reach: long-term potential less revenue, at least the 12-month potential, ≥ 0."""
     cost_change: np.ndarray
@@ -222,30 +224,10 @@ def _moves_against_current(
     upside = _upside(inputs)
     moving = move != ""
     cost_change = np.where(moving, _cost_each(plan_model, costs) - _cost_each(today, costs), 0.0)
-    reason = blank(n)
+    reason = LazyText.empty(n)
     for direction in ("up", "down"):
-        on_list = move == direction
-        rows = np.flatnonzero(on_list)
-        if not len(rows):
-            continue
-        opening = format_rows(
-            lambda was, text, now: f"served {was} today ('{text}'); the plan recommends {now}",
-            today[rows],
-            current.values[rows],
-            plan_model[rows],
-        )
-        if direction == "up":
-            reason = put(reason, on_list, concat(opening, ": upside ", money_each(upside[rows]), f" in {unit}"))
-        else:
-            words = concat(
-                opening,
-                f": {unit} ",
-                money_each(inputs.revenue[rows]),
-                " to keep while saving ",
-                money_each(-cost_change[rows]),
-                " a year",
-            )
-            reason = put(reason, on_list, words)
+        write = _against_today(direction, inputs, current, plan_model=plan_model, cost_change=cost_change, unit=unit)
+        reason = reason.put(move == direction, write)
     rules = [
         f"Move up and move down compare today's model (from '{current.column}') with the plan: move up where "
         "the plan is more personal than today, move down where it is lighter. Accounts whose current model is "
@@ -262,6 +244,39 @@ def _moves_against_current(
         based_on="current_model_column",
         rules=rules,
     )
+
+
+def _against_today(
+    direction: str,
+    inputs: PotentialInputs,
+    current: CurrentModels,
+    *,
+    plan_model: np.ndarray,
+    cost_change: np.ndarray,
+    unit: str,
+) -> Write:
+    """The writer of a move's reason against today's model: what it is, what the plan says, what is at stake."""
+    upside = _upside(inputs)
+
+    def write(rows: np.ndarray) -> pa.Array:
+        opening = format_rows(
+            lambda was, text, now: f"served {was} today ('{text}'); the plan recommends {now}",
+            current.models[rows],
+            current.values[rows],
+            plan_model[rows],
+        )
+        if direction == "up":
+            return concat(opening, ": upside ", money_each(upside[rows]), f" in {unit}")
+        return concat(
+            opening,
+            f": {unit} ",
+            money_each(inputs.revenue[rows]),
+            " to keep while saving ",
+            money_each(-cost_change[rows]),
+            " a year",
+        )
+
+    return write
 
 
 def _top(values: np.ndarray, set_value: float | None) -> float:
@@ -294,7 +309,7 @@ def _moves_by_rules(inputs: PotentialInputs, settings: ServiceSettings, threshol
     from_code = np.where(up | down, inputs.model + 1, 0)
     to_code = np.where(up, inputs.model, np.where(down, inputs.model + 2, 0))
     cost_by_code = np.array([0.0, settings.cost_high, settings.cost_medium, settings.cost_tech])
-    reason = blank(n)
+    reason = LazyText.empty(n)
     for direction, on_list in (("up", up), ("down", down)):
         chosen = [(rule, mask) for rule, mask in zip(rules, masks, strict=True) if rule.direction == direction]
         reason = _rule_reasons(reason, on_list, chosen, figures, to_code, direction=direction)
@@ -373,30 +388,30 @@ def _move_thresholds(figures: RuleFigures) -> MoveThresholds:
 
 
 def _rule_reasons(
-    reason: pa.Array,
+    reason: LazyText,
     on_list: np.ndarray,
     chosen: list[tuple[MoveRule, np.ndarray]],
     figures: RuleFigures,
     to_code: np.ndarray,
     *,
     direction: str,
-) -> pa.Array:
-    """Write the reason of every account on one list: "<model> by the plan, but <why> → consider <model>".
+) -> LazyText:
+    """The reason of every account on one list: "<model> by the plan, but <why> → consider <model>".
 
     <why> is each flagging rule's reason, in the table's order, joined with " and " (up) or "; " (down).
     """
-    rows = np.flatnonzero(on_list)
-    if not len(rows):
-        return reason
-    parts = [render_reason(rule.reason, figures, rows, mask[rows]) for rule, mask in chosen]
-    words = concat(
-        words_at(SERVICE_MODELS, figures.inputs.model[rows]),
-        " by the plan, but ",
-        join_nonempty(parts, len(rows), " and " if direction == "up" else "; "),
-        " → consider ",
-        words_at(_MOVE_MODELS, to_code[rows]),
-    )
-    return put(reason, on_list, words)
+
+    def write(rows: np.ndarray) -> pa.Array:
+        parts = [render_reason(rule.reason, figures, rows, mask[rows]) for rule, mask in chosen]
+        return concat(
+            words_at(SERVICE_MODELS, figures.inputs.model[rows]),
+            " by the plan, but ",
+            join_nonempty(parts, len(rows), " and " if direction == "up" else "; "),
+            " → consider ",
+            words_at(_MOVE_MODELS, to_code[rows]),
+        )
+
+    return reason.put(on_list, write)
 
 
 def current_vs_recommended(current: np.ndarray, recommended: np.ndarray) -> dict[str, dict[str, int]]:
@@ -429,15 +444,16 @@ def apply_save_and_pins(
     dropped_up = at_risk & (move == "up")
     save = at_risk.copy()
     move[save] = "save"
-    reason = put(text(moves.reason), pinned_out, "a pin keeps this account where it is")
+    reason = moves.reason.put(pinned_out, "a pin keeps this account where it is")
     today = text(moves.current_model) if moves.based_on == "current_model_column" else None
     start = plan_model if today is None else pc.if_else(pc.equal(today, ""), plan_model, today)
     rows = np.flatnonzero(save)
-    if len(rows):
+
+    def save_words(rows: np.ndarray) -> pa.Array:
         score_words = format_each(risk_score[rows], lambda v: f"{v:.0f}", key=np.round(risk_score[rows]))
-        picked = pc.take(risk_drivers, pa.array(rows))
-        save_words = concat("at risk (score ", score_words, "): ", picked, " → save play")
-        reason = put(reason, save, save_words)
+        return concat("at risk (score ", score_words, "): ", pc.take(risk_drivers, pa.array(rows)), " → save play")
+
+    reason = reason.put(save, save_words)
     move_from = (
         text(moves.move_from)
         if not isinstance(moves.move_from, str)

@@ -106,7 +106,6 @@ _OVERVIEW_COLUMNS = [
     "cost_change",
     "move_from",
     "move_to",
-    "move_reason",
 ]
 
 
@@ -150,6 +149,7 @@ def build_overview(plan: ServicePlan) -> PlanOverview:
         largest = rows.sort_values(["revenue", "customer_id"], ascending=[False, True], kind="stable").head(
             TOP_ACCOUNTS
         )
+        largest = largest.assign(move_reason=plan.move_reason_at(largest.index.to_numpy()))  # for these rows only
         lists[direction] = MoveList(
             direction=direction,
             customers=len(rows),

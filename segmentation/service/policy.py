@@ -38,7 +38,7 @@ from segmentation.service.moves import (
 from segmentation.service.overview import DIRECTIONS, PlanOverview, build_overview
 from segmentation.service.playbooks import CONSUMER_PLAYBOOKS, segment_actions
 from segmentation.service.rule_moves import PotentialInputs
-from segmentation.service.settings import DEFAULT_PLAYBOOKS, REASON, SERVICE_MODELS, TIERS
+from segmentation.service.settings import DEFAULT_PLAYBOOKS, MOVE_REASON, REASON, SERVICE_MODELS, TIERS
 from segmentation.service.text import (
     TEXT,
     LazyText,
@@ -76,9 +76,11 @@ class ServicePlan:
 
     frame: pd.DataFrame
     """Aligned with the customer table: service_model, priority_score (0–100), arr_tier, potential_tier,
-    move ("up" | "down" | ""), move_reason, current_model ("" when unknown), pin, risk_score, risk_drivers."""
+    move ("up" | "down" | ""), current_model ("" when unknown), pin, risk_score, risk_drivers."""
     reasons: LazyText
     """Why each account gets its model, in words, written for the rows read (`reason_at`, `reason_texts`)."""
+    move_reasons: LazyText
+    """Why an account is on a move or save list ("" when on none), written for the rows read."""
     thresholds: TierThresholds
     """The four tier thresholds in force, each with where it came from."""
     capacity: dict[str, ModelCapacity]
@@ -143,15 +145,20 @@ class ServicePlan:
         """The accounts where `mask` holds, with `columns` only: filtering every text column of a million
         rows and then dropping most of them cost 0.1 s a list at 1,000,000. The service reasons are
         written for these rows only."""
-        if REASON not in columns:
-            return self.details.loc[mask, columns]
-        rows = self.details.loc[mask, [c for c in columns if c != REASON]]
-        rows.insert(columns.index(REASON), REASON, pd.Series(self.reason_at(np.flatnonzero(mask)), index=rows.index))
+        lazy = {REASON: self.reasons, MOVE_REASON: self.move_reasons}
+        rows = self.details.loc[mask, [c for c in columns if c not in lazy]]
+        for column in (c for c in columns if c in lazy):
+            words = str_array(lazy[column].at(rows.index.to_numpy()))
+            rows.insert(columns.index(column), column, pd.Series(words, index=rows.index))
         return rows
 
     def reason_at(self, rows: np.ndarray) -> pd.api.extensions.ExtensionArray:
         """Why the accounts at `rows` (positions in the customer table) get their model, in words."""
         return str_array(self.reasons.at(rows))
+
+    def move_reason_at(self, rows: np.ndarray) -> pd.api.extensions.ExtensionArray:
+        """Why the accounts at `rows` are on a move or save list, in words ("" for those on none)."""
+        return str_array(self.move_reasons.at(rows))
 
     def reason_texts(self) -> pd.api.extensions.ExtensionArray:
         """Why every account gets its model, in words (a million of them take about a second to write)."""
@@ -687,6 +694,7 @@ def plan_service(
     return ServicePlan(
         frame=frame,
         reasons=reason,
+        move_reasons=moves.reason,
         thresholds=thresholds,
         capacity=capacity,
         grid={a: dict(settings.grid[a]) for a in TIERS},
@@ -913,7 +921,6 @@ def _plan_frame(
             "arr_tier": str_array(words_at(TIERS, inputs.arr_tier)),
             "potential_tier": str_array(words_at(TIERS, inputs.potential_tier)),
             "move": str_array(moves.move),
-            "move_reason": str_array(moves.reason),
             "current_model": str_array(moves.current_model),
             "pin": pins.label.astype(str),
             "risk_score": np.round(risk_score, 1),
@@ -1049,7 +1056,7 @@ def _affordable_ups(
         move=move,
         move_from=put(text(moves.move_from), too_dear, ""),
         move_to=put(text(moves.move_to), too_dear, ""),
-        reason=put(text(moves.reason), too_dear, ""),
+        reason=moves.reason.put(too_dear, ""),
         upside=moves.upside,
         cost_change=np.where(too_dear, 0.0, moves.cost_change),
         current_model=moves.current_model,

@@ -17,6 +17,9 @@ TIERS = ("high", "mid", "low")
 
 REASON = "service_model_reason"
 """The column (of the plan's lists and of customers.csv) that says in words why an account gets its model."""
+
+MOVE_REASON = "move_reason"
+"""The column of the move and save lists that says in words why an account is on one."""
 """Tier names for current revenue and for potential, from the top down."""
 
 DEFAULT_GRID: dict[str, dict[str, str]] = {

@@ -204,6 +204,11 @@ class LazyText:
         return cls(n, ((None, write, False),))
 
     @classmethod
+    def empty(cls, n: int) -> LazyText:
+        """n empty strings (to be written over by layers)."""
+        return cls.of(n, lambda rows: blank(len(rows)))
+
+    @classmethod
     def ready(cls, values: TextPart) -> LazyText:
         """Text already written (an Arrow or numpy array of str)."""
         whole = text(values)
