@@ -80,6 +80,9 @@ if len(frame) == 1:
         cols.metric(support.inert(result.revenue_unit), money(account["revenue"]))
         cols.metric("Long-term potential", money(account["long_term_potential"]))
         st.markdown(f"**Why this model:** {support.inert(account['service_model_reason'])}")
+        drivers = str(result.potential.drivers_at(shown.index[:1].to_numpy())[0])
+        if drivers:
+            st.markdown(f"**What the potential rests on:** {support.inert(drivers)}")
         st.caption(
             f"ID {support.inert(account['customer_id'])} · "
             f"short-term potential {money(account['short_term_potential'])}"

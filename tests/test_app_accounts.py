@@ -32,6 +32,8 @@ def test_search_finds_one_account_by_name_and_shows_its_plan() -> None:
     assert table["customer_id"].tolist() == ["ACC-00001"]
     assert table["customer_name"].tolist() == ["Polar Light Software Inc."]
     assert "Why this model:" in "\n".join(m.value for m in at.markdown)
+    rests = next(m.value for m in at.markdown if m.value.startswith("**What the potential rests on:**"))
+    assert "similar" in rests or "could reach" in rests or "seat" in rests, rests
 
 
 def test_a_segment_lists_only_its_accounts_with_names() -> None:

@@ -706,6 +706,13 @@ def test_user_potential_column_replaces_the_estimate() -> None:
     assert estimate.frame["short_term_potential"].tolist() == [50.0, 0.0, 10.0]
     assert estimate.method == "your column 'crm_potential'"
     assert any("your column 'crm_potential'" in note for note in estimate.notes)
+    drivers = list(estimate.drivers_at(np.arange(3)))
+    assert drivers[0] == drivers[1] != drivers[2]
+    assert drivers[0] == (
+        "short-term potential from your column 'crm_upsell'; long-term potential from your column 'crm_potential'"
+    )
+    assert drivers[2] == "short-term potential from your column 'crm_upsell'"
+    assert list(estimate.drivers_at(np.array([2, 0, 2]))) == [drivers[2], drivers[0], drivers[2]]
     with pytest.raises(InputError, match="not in the customer table"):
         estimate_potential(table, np.ones(3, dtype=int), PotentialSettings(potential_column="nope"))
 
@@ -953,6 +960,9 @@ def test_a_plans_reasons_read_for_some_accounts_are_those_of_every_account() -> 
         assert len(listed) and [move_by_id[i] for i in listed["customer_id"]] == listed["move_reason"].tolist()
     largest = plan.overview.lists["save"].largest
     assert largest and [move_by_id[a.customer_id] for a in largest] == [a.reason for a in largest]
+    assert result.potential.drivers is not None
+    drivers = result.potential.drivers.whole().to_pylist()
+    assert all(drivers) and list(result.potential.drivers_at(rows)) == [drivers[r] for r in rows]
 
 
 def _factorised_groups(*keys: np.ndarray) -> np.ndarray:

@@ -33,6 +33,9 @@ from segmentation.service.columns import (
 from segmentation.service.risk import RiskAssessment, score_risk
 from segmentation.service.text import (
     TEXT,
+    LazyText,
+    Rewrite,
+    Write,
     blank,
     concat,
     fill,
@@ -75,7 +78,7 @@ class PotentialEstimate:
     """Potential per customer, with how it was estimated and how well the model fits."""
 
     frame: pd.DataFrame
-    """short_term_potential, long_term_potential, potential_confidence, potential_drivers (+ interval)."""
+    """short_term_potential, long_term_potential, potential_confidence, long_term_low and long_term_high."""
     method: str
     """"regression on mature accounts", "look-alikes within segment" or "your column '…'"."""
     columns_used: dict[str, Any] = field(default_factory=dict)
@@ -85,6 +88,14 @@ class PotentialEstimate:
     """Churn risk per account (the third axis of the plan); None for estimates made without it."""
     validation: PotentialValidation | None = None
     """How long-term potential did against simple rankings out of sample."""
+    drivers: LazyText | None = None
+    """What each account's potential rests on, in words ("" where nothing stands out), written for the rows
+    read (`drivers_at`); None for an estimate that has none."""
+
+    def drivers_at(self, rows: np.ndarray) -> pd.api.extensions.ExtensionArray:
+        """What the potential of the accounts at `rows` (positions in the table) rests on, in words."""
+        rows = np.asarray(rows, dtype=np.int64)
+        return str_array(self.drivers.at(rows) if self.drivers is not None else blank(len(rows)))
 
     def to_dict(self) -> dict[str, Any]:
         """Return method, columns used, model fit (held-out R² of log revenue), totals and notes."""
@@ -242,9 +253,13 @@ def estimate_potential(
         revenue=revenue,
         min_support=settings.min_group_size,
     )
-    risk_phrase = fill(n, at_risk, "at risk, so no expansion counted") if at_risk.any() else blank(n)
-    phrases = [risk_phrase, *usage.phrases, look_phrase, _long_term_phrase(long, revenue)]
-    drivers = join_nonempty(phrases, n)
+    phrases: list[Write] = [
+        *([_fill_where(at_risk, "at risk, so no expansion counted")] if at_risk.any() else []),
+        *(_taken(phrase) for phrase in usage.phrases),
+        look_phrase,
+        _long_term_phrase(long, revenue),
+    ]
+    drivers = LazyText.of(n, lambda rows: join_nonempty([write(rows) for write in phrases], len(rows)))
     method = long_term.method
     short, long, confidence, drivers, method = _apply_user_columns(
         frame,
@@ -262,7 +277,6 @@ def estimate_potential(
             "short_term_potential": short,
             "long_term_potential": long,
             "potential_confidence": str_array(confidence),
-            "potential_drivers": str_array(drivers),
             "long_term_low": np.round(np.maximum(long_term.low, revenue), 2),
             "long_term_high": np.round(np.maximum(long_term.high, long), 2),
         },
@@ -283,7 +297,18 @@ def estimate_potential(
         notes=notes,
         risk=risk,
         validation=validation,
+        drivers=drivers,
     )
+
+
+def _fill_where(mask: np.ndarray, words: str) -> Write:
+    """A writer of `words` where `mask` holds, "" elsewhere."""
+    return lambda rows: words_at(["", words], mask[rows].astype(np.int64))
+
+
+def _taken(phrases: pa.Array) -> Write:
+    """A writer of the rows of phrases already written for every account."""
+    return lambda rows: pc.take(phrases, pa.array(rows))
 
 
 def _category(frame: pd.DataFrame, column: str | None) -> _Coded:
@@ -406,14 +431,14 @@ def _lookalike_headroom(
     *,
     settings: PotentialSettings,
     mature_value: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, pa.Array]:
+) -> tuple[np.ndarray, np.ndarray, Write]:
     """What similar accounts pay at a high percentile less own revenue, times the realisation factor.
 
     With a long-term model (`mature_value`), similar accounts are mature ones of the same size,
     industry and place, read at the model's quantile: smoother than small groups. Without it,
     the P-th percentile of groups: size band × industry, else size band, industry, segment, everyone.
     Returns (headroom, level used per account: 0 size×industry, 1 size, 2 industry, 3 segment,
-    4 everyone, and a phrase per account).
+    4 everyone, and the writer of a phrase per account).
     """
     n = len(revenue)
     has_band = band.known
@@ -455,7 +480,7 @@ def _lookalike_headroom(
 
 def _lookalike_phrases(
     level: np.ndarray, band: _Coded, industry: _Coded, labels: np.ndarray, ratio: np.ndarray, *, mature: bool
-) -> pa.Array:
+) -> Write:
     """ "similar FinTech accounts of 201–500 employees pay 3.1× more" per account, once per distinct phrase."""
     shown_ratio = np.where(np.isfinite(ratio), np.round(ratio, 1), -1.0)
 
@@ -481,14 +506,21 @@ def _lookalike_phrases(
     industry_key = np.where((level == 0) | (level == 2), industry.codes, 0)
     label_key = np.where(level == 3, labels, 0)
     ratio_key = np.where((shown_ratio >= 0) & (shown_ratio < _NOISE_RATIO), 0.0, shown_ratio)
-    return format_rows(phrase, level, band_key, industry_key, label_key, ratio_key)
+    keys = (level, band_key, industry_key, label_key, ratio_key)
+    return lambda rows: format_rows(phrase, *(key[rows] for key in keys))
 
 
-def _long_term_phrase(long: np.ndarray, revenue: np.ndarray) -> pa.Array:
+def _long_term_phrase(long: np.ndarray, revenue: np.ndarray) -> Write:
+    """A writer of "could reach 250k at maturity" where the account could grow well beyond its revenue."""
     with np.errstate(divide="ignore", invalid="ignore"):
         growth = np.where(revenue > 0, long / revenue, np.inf)
     grows = growth >= _NOISE_RATIO
-    return fill(len(long), grows, concat("could reach ", money_each(long[grows]), " at maturity"))
+
+    def write(rows: np.ndarray) -> pa.Array:
+        shown = rows[grows[rows]]
+        return fill(len(rows), grows[rows], concat("could reach ", money_each(long[shown]), " at maturity"))
+
+    return write
 
 
 def _signal_notes(columns: PotentialColumns) -> list[str]:
@@ -763,17 +795,17 @@ def _apply_user_columns(
     short: np.ndarray,
     long: np.ndarray,
     confidence: pa.Array,
-    drivers: pa.Array,
+    drivers: LazyText,
     method: str,
     notes: list[str],
-) -> tuple[np.ndarray, np.ndarray, pa.Array, pa.Array, str]:
+) -> tuple[np.ndarray, np.ndarray, pa.Array, LazyText, str]:
     """Replace the estimates with the user's own potential columns where they hold a number."""
     if settings.short_term_column:
         column = _find_column(frame, settings.short_term_column, "short-term potential")
         values = _user_numbers(frame, column, "short-term potential")
         given = ~np.isnan(values)
         short = np.where(given, np.clip(values, 0.0, None), short)
-        drivers = put(drivers, given, f"short-term potential from your column '{column}'")
+        drivers = drivers.put(given, f"short-term potential from your column '{column}'")
         notes.append(
             f"Short-term potential is your column '{column}' for {int(given.sum()):,} customers"
             + (f"; estimated for the {int((~given).sum()):,} left blank." if (~given).any() else ".")
@@ -785,13 +817,7 @@ def _apply_user_columns(
         below = given & (values < revenue)
         long = np.where(given, np.maximum(values, revenue), long)
         confidence = put(confidence, given, "high")
-        said = pc.greater(pc.binary_length(drivers), 0)
-        own = pc.if_else(
-            said,
-            concat(drivers, f"; long-term potential from your column '{column}'"),
-            pa.scalar(f"from your column '{column}'", type=TEXT),
-        )
-        drivers = pc.if_else(pa.array(given), own, drivers)
+        drivers = drivers.rewrite(given, _from_your_column(column))
         method = f"your column '{column}'"
         notes.append(
             f"Long-term potential is your column '{column}' for {int(given.sum()):,} customers"
@@ -799,6 +825,19 @@ def _apply_user_columns(
             + (f"; estimated for the {int((~given).sum()):,} left blank." if (~given).any() else ".")
         )
     return short, long, confidence, drivers, method
+
+
+def _from_your_column(column: str) -> Rewrite:
+    """A rewriter that says the long-term potential is the user's `column`, after what was said before."""
+
+    def write(_rows: np.ndarray, below: pa.Array) -> pa.Array:
+        return pc.if_else(
+            pc.greater(pc.binary_length(below), 0),
+            concat(below, f"; long-term potential from your column '{column}'"),
+            pa.scalar(f"from your column '{column}'", type=TEXT),
+        )
+
+    return write
 
 
 _PRIOR_REVENUE = "prior_revenue"
