@@ -245,18 +245,24 @@ else:
         "served lightly despite high potential, and high-touch accounts whose value does not carry the cost. "
         "Choose a column below if your file has one."
     )
+SHOWN_LISTED = 200  # accounts shown per list; the Share page downloads every one
 lists = st.grid(3, min_column_width=320)  # three lists side by side on a wide page, one under another when not
 for key, frame, title, caption in (
-    ("up", plan.move_up_frame(), "Move up", "More attention would pay: upside is the potential not yet earned."),
+    (
+        "up",
+        plan.move_up_frame(head=SHOWN_LISTED),
+        "Move up",
+        "More attention would pay: upside is the potential not yet earned.",
+    ),
     (
         "down",
-        plan.move_down_frame(),
+        plan.move_down_frame(head=SHOWN_LISTED),
         "Move down",
         "The CSM time is better spent elsewhere; cost change per year.",
     ),
     (
         "save",
-        plan.save_frame(),
+        plan.save_frame(head=SHOWN_LISTED),
         "Save",
         "At risk: a save play before any expansion, largest revenue at risk first.",
     ),
@@ -285,7 +291,7 @@ for key, frame, title, caption in (
             ]
         ]
         st.dataframe(
-            shown.head(200),
+            shown,
             hide_index=True,
             column_config={
                 "revenue": st.column_config.NumberColumn(unit, format="compact"),

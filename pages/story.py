@@ -143,7 +143,7 @@ def risk_chapter() -> None:
             "risk', 'past due') and this chapter lists the accounts to save."
         )
         return
-    save = plan.save_frame()
+    save = plan.save_frame(head=5)  # the five largest: the reasons are written for these only
     at_risk = plan.moves.save.revenue  # the plan's own sum (revenue clipped at 0)
     total = float(overview.total_revenue) or 1.0
     if save.empty:
@@ -152,12 +152,12 @@ def risk_chapter() -> None:
         )
     else:
         st.markdown(
-            f"### {format_count(len(save))} accounts are at risk, holding {money(at_risk)} "
+            f"### {format_count(plan.moves.save.customers)} accounts are at risk, holding {money(at_risk)} "
             f"({format_share(at_risk / total)} of {support.inert(result.revenue_unit)})."
         )
     st.caption("Read from: " + "; ".join(f"{support.inert(k)} ({support.inert(v)})" for k, v in signals.items()))
     if not save.empty:
-        named = result.with_names(save.head(5))
+        named = result.with_names(save)
         shown = [
             c
             for c in ("customer_id", "customer_name", "segment_name", "revenue", "risk_score", "risk_drivers")
@@ -233,18 +233,16 @@ def changes_chapter() -> None:
 
 
 def next_chapter() -> None:
-    move_up = plan.move_up_frame()
-    move_down = plan.move_down_frame()
-    save = plan.save_frame()
+    move_up, move_down, save = plan.moves.up.customers, plan.moves.down.customers, plan.moves.save.customers
     st.markdown("### Decisions for this room")
     lines = [
         f"Confirm the coverage. {headcount_reading('high-touch', plan.capacity['high-touch'])}",
-        f"Review {format_count(len(move_up))} under-served accounts with high potential (the move-up list on the "
+        f"Review {format_count(move_up)} under-served accounts with high potential (the move-up list on the "
         "Service models page).",
-        f"Review {format_count(len(move_down))} over-served accounts (the move-down list).",
+        f"Review {format_count(move_down)} over-served accounts (the move-down list).",
     ]
-    if len(save):
-        lines.append(f"Give each of the {format_count(len(save))} accounts at risk an owner and a save play.")
+    if save:
+        lines.append(f"Give each of the {format_count(save)} accounts at risk an owner and a save play.")
     st.markdown("\n".join(f"{i:d}. {support.inert(line)}" for i, line in enumerate(lines, start=1)))
     st.caption("Write an owner and a date next to each before the room breaks up.")
     st.page_link("pages/share.py", label="Hand out the report", icon=":material/description:")

@@ -133,7 +133,7 @@ def test_a_typed_playbook_computes_nothing_again(monkeypatch: pytest.MonkeyPatch
         # the plan's overview and lists are kept too, not made again for the new words
         (policy, "build_overview"),
         (policy.ServicePlan, "_grid_frame"),
-        (policy.ServicePlan, "_save_frame"),
+        (policy.ServicePlan, "_sorted"),
         (policy.ServicePlan, "_make_dict"),
     ]:
         original = getattr(module, name)
@@ -189,7 +189,7 @@ def test_renaming_a_segment_computes_nothing_again(monkeypatch: pytest.MonkeyPat
 
     _spy(monkeypatch, policy, "build_overview", calls=calls)
     _spy(monkeypatch, segmenting, "renamed_profiles", calls=calls)
-    _spy(monkeypatch, policy.ServicePlan, "_save_frame", calls=calls)
+    _spy(monkeypatch, policy.ServicePlan, "_sorted", calls=calls)
     at.text_area(key="playbook.tech-touch").set_value("Webinars and a help centre.").run()
     assert not at.exception
     assert calls == []
@@ -205,7 +205,7 @@ def test_the_pages_write_the_reasons_of_the_accounts_they_show_only(monkeypatch:
     for page in ("segments.py", "concentration.py", "service_models.py", "accounts.py", "story.py", "data.py"):
         visit(at, page)
     visit(at, "service_models.py")
-    at.number_input(key="w.service.high_touch_csms").set_value(3).run()
+    at.number_input(key="w.service.high_touch_csms").set_value(2).run()
     assert not at.exception
     assert calls == []
     table = next(d.value for d in at.dataframe if "service_model_reason" in d.value.columns)

@@ -59,7 +59,6 @@ def hand_potential(short: list[float], long: list[float]) -> PotentialEstimate:
             "short_term_potential": np.asarray(short, dtype=float),
             "long_term_potential": np.asarray(long, dtype=float),
             "potential_confidence": "high",
-            "potential_drivers": "set in the test",
         }
     )
     return PotentialEstimate(frame=frame, method="test")
@@ -533,7 +532,7 @@ def test_seat_headroom_and_segment_lookalikes_by_hand() -> None:
     long = estimate.frame["long_term_potential"].to_numpy()
     assert (long >= frame["revenue"].to_numpy() + np.asarray(short) - 1e-6).all()
     assert (estimate.frame["potential_confidence"] == "low").all()  # no firmographics
-    assert estimate.frame["potential_drivers"].iloc[0].startswith("uses 100% of its 10 seats")
+    assert estimate.drivers_at(np.arange(1))[0].startswith("uses 100% of its 10 seats")
     assert any("no company size, industry or region/country" in note for note in estimate.notes)
     json.dumps(estimate.to_dict(), allow_nan=False)
 
@@ -652,7 +651,7 @@ def test_long_term_regression_recovers_mature_value() -> None:
     assert summary["method"] == "regression on mature accounts"
     assert summary["fit"]["r2_held_out"] > 0.8
     assert summary["confidence"]["high"] > 0
-    drivers = estimate.frame["potential_drivers"].iloc[0]
+    drivers = estimate.drivers_at(np.arange(1))[0]
     assert "employees" in drivers
     json.dumps(summary, allow_nan=False)
 
@@ -684,7 +683,7 @@ def test_transaction_only_data_falls_back_to_segment_lookalikes() -> None:
     # Half-way to the segment's 75th percentile: segment 2's is 250 (100 → 175, 200 → 225, 300 stays);
     # segment 1's is 2500 (1000 → 1750).
     assert estimate.frame["long_term_potential"].tolist()[:4] == pytest.approx([175.0, 225.0, 300.0, 1750.0])
-    assert "segment 2" in estimate.frame["potential_drivers"].iloc[0]
+    assert "segment 2" in estimate.drivers_at(np.arange(1))[0]
 
 
 def test_user_potential_column_replaces_the_estimate() -> None:
@@ -749,7 +748,7 @@ def test_potential_is_never_negative_and_long_term_covers_next_year(
     assert (short >= 0).all()
     assert (long >= revenue + short - 1e-6 * (1 + revenue)).all()
     assert estimate.frame["potential_confidence"].isin(["low", "medium", "high"]).all()
-    assert estimate.frame["potential_drivers"].map(type).eq(str).all()
+    assert pd.Series(estimate.drivers_at(np.arange(len(frame)))).map(type).eq(str).all()
     json.dumps(estimate.to_dict(), allow_nan=False)
 
 
