@@ -36,6 +36,7 @@ from segmentation.intake import CustomerTable, Source
 from segmentation.pipeline import (
     assemble,
     customers_frame,
+    customers_ground,
     estimate,
     load_customers,
     measure_concentration,
@@ -297,11 +298,26 @@ def _cached_customers(
     digest: str, related_digest: str | None, plan_json: str, _file: LoadedFile, _related: LoadedFile | None
 ) -> pd.DataFrame:
     """The customers frame for the plan of `plan_json` (it reads the segments, the potential and the plan, not
-    the money): a top-N, flag or economics change reuses it (0.3 s at 1,000,000 customers)."""
+    the money): a top-N, flag or economics change reuses it (0.3 s at 1,000,000 customers). A new plan adds its
+    columns to the kept `_cached_customer_ground`."""
     config = AnalysisConfig.from_dict(json.loads(plan_json))
     table, features, segmentation, potential = _with_potential(config, digest, related_digest, _file, _related)
     service = _cached_plan(digest, related_digest, plan_json, _file, _related)
-    return customers_frame(table, features, segmentation, potential, service)
+    ground_json = config.section_json(*_CLUSTER_KEYS, "potential")
+    ground = _cached_customer_ground(digest, related_digest, ground_json, _file, _related)
+    return customers_frame(table, features, segmentation, potential, service, ground=ground)
+
+
+@_stage
+def _cached_customer_ground(
+    digest: str, related_digest: str | None, ground_json: str, _file: LoadedFile, _related: LoadedFile | None
+) -> pd.DataFrame:
+    """The customers frame's columns that no service setting changes (IDs, segments, potential, the criteria,
+    the account name), keyed by the segments' and the potential's settings: a CSM, cost or grid change adds the
+    plan's columns to it instead of building the million-row frame again."""
+    config = AnalysisConfig.from_dict(json.loads(ground_json))
+    table, features, segmentation, potential = _with_potential(config, digest, related_digest, _file, _related)
+    return customers_ground(table, features, segmentation, potential)
 
 
 def _fitted(config: AnalysisConfig, key: tuple[str, str | None]) -> AnalysisConfig:

@@ -217,10 +217,9 @@ def test_a_top_n_change_measures_the_concentration_alone(monkeypatch: pytest.Mon
     """Top N is read by the concentration only: the economics, the potential, the plan and the customers frame
     are not made again."""
     import app_support.stages
-    import segmentation.pipeline
 
     calls = _spy(monkeypatch, app_support.stages, *("plan", "measure_concentration", "measure_economics", "estimate"))
-    _spy(monkeypatch, segmentation.pipeline, "_customers_frame", calls=calls)  # however the result is assembled
+    _spy(monkeypatch, app_support.stages, "customers_frame", "customers_ground", calls=calls)
     at = visit(start(), "concentration.py")
     calls.clear()
     at.number_input(key="w.concentration.top_n").set_value(17).run()
@@ -250,19 +249,18 @@ def test_a_capacity_change_plans_from_the_kept_groundwork(monkeypatch: pytest.Mo
     """The CSMs are read after the tiers, the grid and the score: a change plans again from the groundwork
     kept for the same tiers, and measures nothing; the customers frame follows the new plan."""
     import app_support.stages
-    import segmentation.pipeline
 
     calls = _spy(
         monkeypatch,
         app_support.stages,
         *("plan", "plan_groundwork", "measure_concentration", "measure_economics", "estimate"),
     )
-    _spy(monkeypatch, segmentation.pipeline, "_customers_frame", calls=calls)
+    _spy(monkeypatch, app_support.stages, "customers_frame", "customers_ground", calls=calls)
     at = visit(start(), "service_models.py")
     calls.clear()
     at.number_input(key="w.service.high_touch_csms").set_value(3).run()
     assert not at.exception
-    assert calls == ["plan", "_customers_frame"]  # a new plan: its accounts' frame is made once
+    assert calls == ["plan", "customers_frame"]  # a new plan adds its columns to the kept frame, once
 
 
 def test_the_slider_shows_the_number_the_data_chose() -> None:
