@@ -579,6 +579,9 @@ class PlanBase:
     ids: pd.api.extensions.ExtensionArray
     unit: str
     notes: tuple[str, ...]
+    words: dict[str, pd.api.extensions.ExtensionArray]
+    """The per-account words every plan from this base shows the same: arr_tier, potential_tier, wanted_model,
+    segment_name and pin (writing them per plan cost 0.3-0.4 s of a CSM change at 1,000,000)."""
 
 
 BASE_SETTINGS = frozenset(
@@ -648,6 +651,13 @@ def plan_base(
         ids=customers["customer_id"].astype(str).array,
         unit=unit,
         notes=tuple(notes),
+        words={
+            "arr_tier": str_array(words_at(TIERS, arr_code)),
+            "potential_tier": str_array(words_at(TIERS, potential_code)),
+            "wanted_model": str_array(words_at(SERVICE_MODELS, model)),
+            "segment_name": str_array(_segment_name_each(labels, segment_names)),
+            "pin": str_array(pins.label.astype(str)),
+        },
     )
 
 
@@ -675,7 +685,6 @@ def plan_service(
     revenue, short, long, basis, unit = base.revenue, base.short, base.long, base.basis, base.unit
     thresholds, arr_code, potential_code = base.thresholds, base.arr_code, base.potential_code
     pins, score, ids, reason, notes = base.pins, base.score, base.ids, base.reason, list(base.notes)
-    wanted = base.model
     model = base.model.copy()
     capacity, reason = _fit_capacity(model, reason, score, revenue, ids=ids, pinned=pins.pinned, settings=settings)
     kind = business_kind(revenue, settings)
@@ -691,12 +700,12 @@ def plan_service(
     moves = _plan_moves(inputs, settings, thresholds, unit, current, risk=potential.risk, pins=pins, costs=costs)
     notes.extend(moves.notes)
 
-    frame = _plan_frame(inputs, score, moves, pins=pins, risk=potential.risk, index=customers.index)
+    frame = _plan_frame(inputs, score, moves, words=base.words, risk=potential.risk, index=customers.index)
     details = frame.reset_index(drop=True).assign(
-        wanted_model=str_array(words_at(SERVICE_MODELS, wanted)),
+        wanted_model=base.words["wanted_model"],
         customer_id=ids,
         segment=labels.astype(int),
-        segment_name=str_array(_segment_name_each(labels, segment_names)),
+        segment_name=base.words["segment_name"],
         revenue=revenue,
         short_term_potential=short,
         long_term_potential=long,
@@ -922,22 +931,23 @@ def _plan_frame(
     score: np.ndarray,
     moves: Moves,
     *,
-    pins: Pins,
+    words: dict[str, pd.api.extensions.ExtensionArray],
     risk: RiskAssessment | None,
     index: pd.Index,
 ) -> pd.DataFrame:
-    """Return the plan per account, aligned with the customer table (see `ServicePlan.frame`)."""
+    """Return the plan per account, aligned with the customer table (see `ServicePlan.frame`); `words` are the
+    base's (`PlanBase.words`)."""
     n = len(inputs.revenue)
     risk_score = risk.score if risk is not None else np.full(n, np.nan)
     return pd.DataFrame(
         {
             "service_model": str_array(words_at(SERVICE_MODELS, inputs.model)),
             "priority_score": np.round(score, 2),
-            "arr_tier": str_array(words_at(TIERS, inputs.arr_tier)),
-            "potential_tier": str_array(words_at(TIERS, inputs.potential_tier)),
+            "arr_tier": words["arr_tier"],
+            "potential_tier": words["potential_tier"],
             "move": str_array(moves.move),
             "current_model": str_array(moves.current_model),
-            "pin": pins.label.astype(str),
+            "pin": words["pin"],
             "risk_score": np.round(risk_score, 1),
             "risk_drivers": str_array(risk.drivers) if risk is not None else str_array(blank(n)),
         },
