@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -97,6 +99,44 @@ class SourceFingerprint(BaseModel):
         return f"{self.file_name} ({self.rows:,} rows, {self.columns:,} columns)"
 
 
+class _Validated:
+    """Settings already validated, by their JSON: a widget change asks for 10-15 settings objects (each
+    stage key and word layer is parsed back), and validating one took about 4 ms. Settings are frozen, so
+    the same data can be handed the same object; a bounded, locked store shared by the app's threads.
+    Only settings equal to those asked for are handed out, so no session learns another's."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._lock = threading.Lock()
+        self._kept: OrderedDict[str, AnalysisConfig] = OrderedDict()
+
+    def get(self, key: str) -> AnalysisConfig | None:
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None:
+                self._kept.move_to_end(key)
+            return kept
+
+    def put(self, key: str, config: AnalysisConfig) -> None:
+        with self._lock:
+            self._kept[key] = config
+            while len(self._kept) > self._size:
+                self._kept.popitem(last=False)
+
+
+_VALIDATED = _Validated(256)
+
+
+def _validated_key(data: dict[str, Any]) -> str | None:
+    """The data as canonical JSON; None when JSON would not give the data back as it is (a number as a key, a
+    tuple, NaN), and the data is then validated every time."""
+    try:
+        key = json.dumps(data, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError):
+        return None
+    return key if json.loads(key) == data else None
+
+
 class AnalysisConfig(BaseModel):
     """Every setting that changes the result. Frozen; build a changed copy with `updated`."""
 
@@ -170,8 +210,11 @@ class AnalysisConfig(BaseModel):
                 f"this one reads up to {CONFIG_VERSION}); upgrade the studio or save the settings again here."
             )
         data = _migrate(dict(data), version)
+        key = _validated_key(data)
+        if key is not None and (kept := _VALIDATED.get(key)) is not None:
+            return kept
         try:
-            return cls.model_validate(data)
+            made = cls.model_validate(data)
         except RecursionError:
             raise _too_deep() from None
         except ValidationError as exc:
@@ -181,6 +224,9 @@ class AnalysisConfig(BaseModel):
                 f"Setting '{where}' is not valid: {str(first['msg']).removeprefix('Value error, ')} "
                 f"({exc.error_count()} problem(s) in all); fix it in the settings file or save the settings again."
             ) from None
+        if key is not None:
+            _VALIDATED.put(key, made)
+        return made
 
     @classmethod
     def from_json(cls, text: str | bytes) -> AnalysisConfig:

@@ -91,3 +91,37 @@ def test_share_link_codec_is_in_the_core_and_round_trips() -> None:
     bomb = base64.urlsafe_b64encode(zlib.compress(b" " * (MAX_LINK_BYTES + 10), 9)).decode().rstrip("=")
     with pytest.raises(InputError, match="KB"):
         decode_config(bomb)
+
+
+def test_settings_validated_once_are_handed_out_again_only_for_the_same_data() -> None:
+    """A widget change parses the same settings 10-15 times; validating each took about 4 ms."""
+    from segmentation import config as config_module
+
+    data = AnalysisConfig().updated(**{"segmentation.k": 7}).to_dict()
+    first = AnalysisConfig.from_dict(data)
+    assert AnalysisConfig.from_dict(json.loads(json.dumps(data))) is first
+    other = AnalysisConfig.from_dict({**data, "report": {**data["report"], "title": "Another title"}})
+    assert other is not first and other.report.title == "Another title"
+    # bad settings are refused every time, never kept
+    bad = {**data, "segmentation": {**data["segmentation"], "k": 0}}
+    for _ in range(2):
+        with pytest.raises(InputError, match=r"segmentation\.k"):
+            AnalysisConfig.from_dict(bad)
+    # data JSON would not give back as it is (a number as a key) is validated as it is, every time
+    numbered = {**data, "service": {**data["service"], "segment_overrides": {2: "high-touch"}}}
+    assert config_module._validated_key(numbered) is None
+    named = {**data, "service": {**data["service"], "segment_overrides": {"2": "high-touch"}}}
+    assert AnalysisConfig.from_dict(named).service.segment_overrides == {"2": "high-touch"}
+    try:
+        expected: object = AnalysisConfig.model_validate(numbered)
+    except Exception as exc:  # noqa: BLE001 - whatever pydantic says, from_dict must say the same kind
+        expected = type(exc)
+    if isinstance(expected, AnalysisConfig):
+        assert AnalysisConfig.from_dict(numbered) == expected
+    else:
+        with pytest.raises(InputError):
+            AnalysisConfig.from_dict(numbered)
+    # the store is bounded
+    for seed in range(300):
+        AnalysisConfig.from_dict({**data, "segmentation": {**data["segmentation"], "seed": seed}})
+    assert len(config_module._VALIDATED._kept) <= 256
