@@ -3,7 +3,8 @@
 Per-customer text is built as Arrow string arrays: each distinct figure or phrase is formatted once
 in Python, spread to the rows with `take`, and pieces are joined element-wise in Arrow's C++
 kernels, so a million reasons cost a few vectorised passes rather than a million Python joins.
-`str_array` hands the result to pandas as its default "str" dtype without copying.
+`str_array` hands the result to pandas as its default "str" dtype without copying. `LazyText` holds
+text that is written only for the rows read (a page shows a few thousand of a million reasons).
 """
 
 from __future__ import annotations
