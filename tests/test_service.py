@@ -922,6 +922,28 @@ def test_lazy_text_read_at_any_rows_is_the_column_written_out(n: int, seed: int,
     assert pickle.loads(pickle.dumps(lazy)).whole().to_pylist() == expected
 
 
+def test_the_codes_a_plan_keeps_are_what_its_texts_say() -> None:
+    """The plan keeps the model and tier codes its texts were written from; read back from the texts (as a
+    copy of the plan made by pickling does) they are the same."""
+    import pickle
+
+    from segmentation.service.settings import TIERS
+
+    table, labels, potential, settings_ = policy_case(high_touch_csms=1, accounts_per_csm_high=1)
+    plan = plan_service(table, labels, NAMES, potential, settings_)
+    read_back = pickle.loads(pickle.dumps(plan))  # no views: every code is read from the texts
+    for column, words in (
+        ("service_model", SERVICE_MODELS),
+        ("wanted_model", SERVICE_MODELS),
+        ("arr_tier", TIERS),
+        ("potential_tier", TIERS),
+    ):
+        kept = plan.__dict__["_views"][f"codes of {column}"]
+        assert kept.tolist() == read_back.codes(column, words).tolist(), column
+        assert not kept.flags.writeable
+    assert (plan.codes("wanted_model", SERVICE_MODELS) != plan.model_codes()).any()  # capacity moved one
+
+
 def test_a_plans_reasons_read_for_some_accounts_are_those_of_every_account() -> None:
     """Capacity (twice), the budget, a pin and an override each rewrite reasons; reading a few accounts
     writes only theirs and says the same as writing all, in the lists too."""

@@ -189,6 +189,16 @@ class ServicePlan:
     def _move_codes(self) -> np.ndarray:
         return self.codes("move", DIRECTIONS)
 
+    def _keep_codes(self, **codes: np.ndarray) -> ServicePlan:
+        """Keep the codes the plan's texts were written from (per `details` column, positions in the words
+        `codes` reads it with), so the views need not read a million texts back (35-80 ms a column a plan)."""
+        views = self.__dict__.setdefault("_views", {})
+        for column, values in codes.items():
+            kept = np.asarray(values, dtype=np.int64)
+            kept.flags.writeable = False
+            views[f"codes of {column}"] = kept
+        return self
+
     def model_codes(self) -> np.ndarray:
         """Each account's service model as its position in `SERVICE_MODELS` (read-only, made once per plan),
         so comparing two plans counts small integers instead of a million texts."""
@@ -742,7 +752,7 @@ def plan_service(
             table, labels, _at_risk(potential.risk, len(revenue)), consumer_like=kind.consumer_like
         ),
         segment_names=dict(segment_names),
-    )
+    )._keep_codes(service_model=model, wanted_model=base.model, arr_tier=arr_code, potential_tier=potential_code)
 
 
 def _check_alignment(labels: np.ndarray, potential: PotentialEstimate, n: int) -> None:
@@ -1063,10 +1073,15 @@ def _affordable_ups(
     """Drop move-ups whose new model would cost more than the budget share of next year's revenue."""
     if share is None:
         return moves
-    move_to = np.asarray(text(moves.move_to).to_numpy(zero_copy_only=False), dtype=object)
-    cost_to = np.zeros(len(revenue))
-    for name, cost in costs.items():
-        cost_to[move_to == name] = cost
+    # the model each move ends on as its position in SERVICE_MODELS (−1: no move): turning a million texts
+    # into Python objects to compare them cost 0.1 s of a 1.0 s plan at 1,000,000 accounts
+    move_to = text(
+        np.full(len(revenue), moves.move_to, dtype=object) if isinstance(moves.move_to, str) else moves.move_to
+    )
+    to_code = pc.index_in(move_to, value_set=pa.array(list(SERVICE_MODELS), type=TEXT))
+    cost_to = np.array([*(costs[name] for name in SERVICE_MODELS), 0.0])[
+        to_code.fill_null(-1).to_numpy(zero_copy_only=False)
+    ]
     too_dear = (np.asarray(moves.move, dtype=object) == "up") & (cost_to > share * (revenue + np.maximum(short, 0.0)))
     if not too_dear.any():
         return moves
