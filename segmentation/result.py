@@ -20,6 +20,7 @@ from segmentation import __version__
 from segmentation.economics.concentration import analyse_concentration
 from segmentation.narrative import LedgerTotals
 from segmentation.service.settings import REASON
+from segmentation.service.text import with_words
 
 if TYPE_CHECKING:
     from segmentation.changes.result import ChangesResult
@@ -111,13 +112,7 @@ class AnalysisResult:
         and only the exports read them all.
         """
 
-        def make() -> pd.DataFrame:
-            frame = self.accounts.copy(deep=False)
-            reasons = pd.Series(self.service.reason_texts(), index=frame.index)
-            frame.insert(FIXED_CUSTOMER_COLUMNS.index(REASON), REASON, reasons)
-            return frame
-
-        frame: pd.DataFrame = self.view(("customers",), make)
+        frame: pd.DataFrame = self.view(("customers",), lambda: self.reasons_at(self.accounts))
         return frame
 
     def reasons_at(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -127,9 +122,7 @@ class AnalysisResult:
             return frame
         before = FIXED_CUSTOMER_COLUMNS[: FIXED_CUSTOMER_COLUMNS.index(REASON)]
         at = max([list(frame.columns).index(c) + 1 for c in before if c in frame.columns], default=len(frame.columns))
-        with_reason = frame.copy(deep=False)
-        with_reason.insert(at, REASON, pd.Series(self.service.reason_at(frame.index.to_numpy()), index=frame.index))
-        return with_reason
+        return with_words(frame, REASON, at, self.service.reasons)
 
     @property
     def has_account_names(self) -> bool:

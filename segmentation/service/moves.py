@@ -226,7 +226,9 @@ def _moves_against_current(
     cost_change = np.where(moving, _cost_each(plan_model, costs) - _cost_each(today, costs), 0.0)
     reason = LazyText.empty(n)
     for direction in ("up", "down"):
-        write = _against_today(direction, inputs, current, plan_model=plan_model, cost_change=cost_change, unit=unit)
+        write = _against_today(
+            direction, inputs, current, plan_model=plan_model, upside=upside, cost_change=cost_change, unit=unit
+        )
         reason = reason.put(move == direction, write)
     rules = [
         f"Move up and move down compare today's model (from '{current.column}') with the plan: move up where "
@@ -252,11 +254,12 @@ def _against_today(
     current: CurrentModels,
     *,
     plan_model: np.ndarray,
+    upside: np.ndarray,
     cost_change: np.ndarray,
     unit: str,
 ) -> Write:
-    """The writer of a move's reason against today's model: what it is, what the plan says, what is at stake."""
-    upside = _upside(inputs)
+    """The writer of a move's reason against today's model: what it is, what the plan says, what is at stake
+    (the upside and the yearly cost change per account, as the moves hold them)."""
 
     def write(rows: np.ndarray) -> pa.Array:
         opening = format_rows(

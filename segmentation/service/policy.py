@@ -50,6 +50,7 @@ from segmentation.service.text import (
     put,
     str_array,
     text,
+    with_words,
     words_at,
 )
 from segmentation.service.tiers import TierThresholds, tier_codes, tier_thresholds
@@ -156,10 +157,8 @@ class ServicePlan:
         figures = [c for c in columns if c not in words]
 
         def worded(rows: pd.DataFrame) -> pd.DataFrame:
-            rows = rows.copy(deep=False)
             for column in (c for c in columns if c in words):
-                written = str_array(words[column].at(rows.index.to_numpy()))
-                rows.insert(columns.index(column), column, pd.Series(written, index=rows.index))
+                rows = with_words(rows, column, columns.index(column), words[column])
             return rows.reset_index(drop=True)
 
         sorted_rows: pd.DataFrame = self._made(

@@ -303,7 +303,7 @@ def estimate_potential(
 
 def _fill_where(mask: np.ndarray, words: str) -> Write:
     """A writer of `words` where `mask` holds, "" elsewhere."""
-    return lambda rows: words_at(["", words], mask[rows].astype(np.int64))
+    return lambda rows: fill(len(rows), mask[rows], words)
 
 
 def _taken(phrases: pa.Array) -> Write:

@@ -20,7 +20,6 @@ REASON = "service_model_reason"
 
 MOVE_REASON = "move_reason"
 """The column of the move and save lists that says in words why an account is on one."""
-"""Tier names for current revenue and for potential, from the top down."""
 
 DEFAULT_GRID: dict[str, dict[str, str]] = {
     "high": {"high": "high-touch", "mid": "high-touch", "low": "high-touch"},

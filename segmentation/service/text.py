@@ -266,3 +266,12 @@ class LazyText:
     def __reduce__(self) -> tuple[Callable[[TextPart], LazyText], tuple[pa.Array]]:
         """Pickle as the text written out (the writers are closures)."""
         return LazyText.ready, (self.whole(),)
+
+
+def with_words(frame: pd.DataFrame, column: str, at: int, words: LazyText) -> pd.DataFrame:
+    """`frame` (rows indexed by their positions in the table) with `column` put at position `at`: `words`
+    written for those rows only. `frame` itself is not changed."""
+    written = pd.Series(str_array(words.at(frame.index.to_numpy())), index=frame.index)
+    worded = frame.copy(deep=False)
+    worded.insert(at, column, written)
+    return worded
