@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 import app_chrome
 
 # The sidebar's starting width in pixels (Streamlit's default is 300): an 800 px window keeps a 560 px page.
-# (A comment, not a docstring: Streamlit's magic would print a bare string on every page.)
+# (A comment, not a docstring: with magic on, Streamlit would print a bare string on every page.)
 SIDEBAR_WIDTH = 240
+ICON = Path(__file__).parent / "app_support" / "icon.png"
 
 st.set_page_config(
     page_title="Customer segmentation studio",
-    page_icon=":material/insights:",
+    # A file beside the app, not a ":material/…:" icon: Streamlit fetches those favicons from fonts.gstatic.com,
+    # and the app makes no network request at run time.
+    page_icon=str(ICON),
     layout="wide",
     # A number is Streamlit's "auto" with that starting width: 240 px keeps the longest page name whole.
     # "auto" collapses the sidebar only at 768 px or less (a fixed breakpoint), so windows under

@@ -125,6 +125,34 @@ def test_sample_to_segments_k_change(page: object, app_url: str) -> None:
     assert page.locator("[data-testid='stException']").count() == 0  # type: ignore[attr-defined]
 
 
+def test_no_page_asks_the_network_for_anything(page: object, app_url: str) -> None:
+    """Every page of the sidebar, opened in turn, loads from the app's own server only: no font, icon,
+    favicon or schema from elsewhere (a ":material/…:" page icon was fetched from fonts.gstatic.com)."""
+    from urllib.parse import urlparse
+
+    elsewhere: list[str] = []
+    page.on(  # type: ignore[attr-defined]
+        "request",
+        lambda request: (
+            elsewhere.append(request.url)
+            if urlparse(request.url).scheme in ("http", "https", "ws", "wss")
+            and urlparse(request.url).hostname not in ("127.0.0.1", "localhost")
+            else None
+        ),
+    )
+    page.goto(app_url)  # type: ignore[attr-defined]
+    page.get_by_text("Customer segmentation studio").first.wait_for()  # type: ignore[attr-defined]
+    wait_idle(page)
+    links = page.locator("[data-testid='stSidebarNav'] a")  # type: ignore[attr-defined]
+    count = links.count()
+    assert count >= 10, count
+    for i in range(count):
+        links.nth(i).click()
+        wait_idle(page)
+        assert page.locator("[data-testid='stException']").count() == 0, links.nth(i).inner_text()  # type: ignore[attr-defined]
+    assert elsewhere == []
+
+
 def _download(page: object, label: str, target: Path) -> Path:
     """Click the download button called `label` and save the file; on a timeout, say what the page shows."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
