@@ -15,6 +15,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+# The conversion `st.altair_chart` makes on every run, made here once per chart (see `chart`).
+from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+
 from app_support.state import (
     CHANGES_RESULT_KEY,
     CHOSEN_K_KEY,
@@ -27,7 +30,7 @@ from app_support.state import (
     related_file,
 )
 from app_support.text import inert
-from segmentation.charts import AppChart, fit_to_width
+from segmentation.charts import fit_to_width
 from segmentation.config import AnalysisConfig
 from segmentation.economics import ConcentrationReport, SegmentEconomics
 from segmentation.economics.settings import ECONOMICS_SETTINGS
@@ -330,12 +333,23 @@ def _fitted(config: AnalysisConfig, key: tuple[str, str | None]) -> AnalysisConf
     return config.updated(**{"segmentation.auto_k": True, "segmentation.k": twin})
 
 
-def chart(result: AnalysisResult, name: str, build: Callable[[], alt.TopLevelMixin]) -> AppChart:
-    """The chart `name` of `result`, built and fitted to the page's width once per result: a chart reads the
-    result only, and building one cost 15-60 ms a page run on the sample (the segment map projects every
-    segment's customers first). `name` must say everything else the chart reads (a segment, a measure)."""
-    fitted: AppChart = result.view(("chart", name), lambda: fit_to_width(build()))
-    return fitted
+def chart(result: AnalysisResult, name: str, build: Callable[[], alt.TopLevelMixin]) -> dict[str, Any]:
+    """The chart `name` of `result` as the Vega-Lite spec `st.altair_chart` sends (its data as Arrow), built,
+    fitted to the page's width, checked against the Vega-Lite schema and converted once per result. A chart
+    reads the result only; building one cost 15-60 ms a page run on the sample (the segment map projects
+    every segment's customers first) and converting it another 40 ms, most of it Altair's schema check,
+    every run of every page that shows it. `name` must say everything else the chart reads (a segment, a
+    measure)."""
+    spec: dict[str, Any] = result.view(
+        ("chart", name), lambda: _convert_altair_to_vega_lite_spec(fit_to_width(build()))
+    )
+    return spec
+
+
+def draw(place: Any, result: AnalysisResult, name: str, build: Callable[[], alt.TopLevelMixin]) -> None:
+    """Draw the chart `name` of `result` (see `chart`) in `place` (the page, a column, a grid's next cell),
+    stretched to its width: what `place.altair_chart(chart, width="stretch")` draws."""
+    place.vega_lite_chart(chart(result, name, build), width="stretch")
 
 
 def chosen_k() -> int | None:

@@ -53,8 +53,8 @@ for note in report.notes:
     st.caption(f"ℹ️ {support.inert(note)}")
 
 curves = st.grid(2, min_column_width=NARROWEST_CHART)
-curves.altair_chart(support.chart(result, "pareto", lambda: money_charts.pareto(report, unit)), width="stretch")
-curves.altair_chart(support.chart(result, "lorenz", lambda: money_charts.lorenz(report)), width="stretch")
+support.draw(curves, result, "pareto", lambda: money_charts.pareto(report, unit))
+support.draw(curves, result, "lorenz", lambda: money_charts.lorenz(report))
 
 # --- risk flags ----------------------------------------------------------------------------
 st.subheader("Concentration risks")
@@ -135,9 +135,7 @@ with tables.cell():
 # --- segments ------------------------------------------------------------------------------
 st.subheader("Which segments earn the money")
 economics = result.economics
-st.altair_chart(
-    support.chart(result, "segment_shares", lambda: money_charts.segment_shares(economics)), width="stretch"
-)
+support.draw(st, result, "segment_shares", lambda: money_charts.segment_shares(economics))
 st.dataframe(
     economics.frame,
     hide_index=True,
@@ -197,11 +195,8 @@ with inside_views.cell():
         f"the top 20% bring {format_share(seg_metrics.top_20pct_revenue_share)}, Gini {seg_metrics.gini:.2f}, "
         f"largest customer {format_share(seg_metrics.largest_customer_share)}."
     )
-    st.altair_chart(
-        support.chart(
-            result, f"pareto_within.{segment}", lambda: money_charts.pareto(inside, unit).properties(height=240)
-        ),
-        width="stretch",
+    support.draw(
+        st, result, f"pareto_within.{segment}", lambda: money_charts.pareto(inside, unit).properties(height=240)
     )
 with inside_views.cell():
     groupable = result.table.columns_with_role("categorical", "geographic", "boolean")
@@ -214,8 +209,5 @@ with inside_views.cell():
     )
 if report.by_group is not None and report.group_column:
     by_group, group_column = report.by_group, report.group_column
-    st.altair_chart(
-        support.chart(result, "group_shares", lambda: money_charts.group_shares(by_group, group_column)),
-        width="stretch",
-    )
+    support.draw(st, result, "group_shares", lambda: money_charts.group_shares(by_group, group_column))
     st.dataframe(pd.DataFrame(report.by_group), hide_index=True)

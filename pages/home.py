@@ -53,17 +53,13 @@ st.markdown(
     f"- **How to serve them:** {support.inert(model_mix(result.service.overview))}"
 )
 charts = st.grid(2, min_column_width=NARROWEST_CHART)
-charts.altair_chart(
-    support.chart(
-        result,
-        "overview.pareto",
-        lambda: money_charts.pareto(result.concentration, result.revenue_unit).properties(height=260),
-    ),
-    width="stretch",
+support.draw(
+    charts,
+    result,
+    "overview.pareto",
+    lambda: money_charts.pareto(result.concentration, result.revenue_unit).properties(height=260),
 )
-charts.altair_chart(
-    support.chart(result, "segment_shares", lambda: money_charts.segment_shares(result.economics)), width="stretch"
-)
+support.draw(charts, result, "segment_shares", lambda: money_charts.segment_shares(result.economics))
 nav = st.container(horizontal=True)
 nav.page_link("pages/segments.py", label="Segments", icon=":material/category:")
 nav.page_link("pages/concentration.py", label="Revenue concentration", icon=":material/payments:")

@@ -293,13 +293,10 @@ if notes:
 
 pictures = st.grid(2, min_column_width=NARROWEST_CHART)
 seed = result.config.segmentation.seed
-pictures.altair_chart(
-    support.chart(result, "segment_map", lambda: segment_charts.segment_map(result.features, segmentation, seed=seed)),
-    width="stretch",
+support.draw(
+    pictures, result, "segment_map", lambda: segment_charts.segment_map(result.features, segmentation, seed=seed)
 )
-pictures.altair_chart(
-    support.chart(result, "profile_heatmap", lambda: segment_charts.profile_heatmap(segmentation)), width="stretch"
-)
+support.draw(pictures, result, "profile_heatmap", lambda: segment_charts.profile_heatmap(segmentation))
 
 # --- profiles ------------------------------------------------------------------------------
 st.subheader("What sets each segment apart")

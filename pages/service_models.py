@@ -60,8 +60,8 @@ for model in SERVICE_MODELS:
         )
 
 pictures = st.grid(2, min_column_width=NARROWEST_CHART)
-pictures.altair_chart(support.chart(result, "service_grid", lambda: service_charts.service_grid(plan)), width="stretch")
-pictures.altair_chart(support.chart(result, "capacity", lambda: service_charts.capacity(plan)), width="stretch")
+support.draw(pictures, result, "service_grid", lambda: service_charts.service_grid(plan))
+support.draw(pictures, result, "capacity", lambda: service_charts.capacity(plan))
 
 for cut in plan.budget.values():
     if cut.fell:
@@ -222,8 +222,8 @@ with st.expander("Change the policy: tiers, grid, capacity, costs", expanded=Fal
             )
 
 # --- what changed --------------------------------------------------------------------------
-baseline = support.default_policy_plan()
-if baseline is not None and result.config.service != type(result.config.service)():
+baseline = support.default_policy_plan() if result.config.service != type(result.config.service)() else None
+if baseline is not None:
     st.subheader("What changes against the default policy")
     moves = compare_plans(baseline, plan)
     st.dataframe(moves, hide_index=False)

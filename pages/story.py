@@ -87,7 +87,7 @@ def segments_chapter() -> None:
     if len(profiles) > 4:
         st.caption(f"And {format_count(len(profiles) - 4)} more on the Segments page.")
     if "segment_map" in charts:
-        st.altair_chart(support.chart(result, "report.segment_map", lambda: charts["segment_map"]), width="stretch")
+        support.draw(st, result, "report.segment_map", lambda: charts["segment_map"])
 
 
 def money_chapter() -> None:
@@ -99,11 +99,9 @@ def money_chapter() -> None:
             f"customers and {format_share(top.revenue_share)} of revenue ({money(top.revenue)})."
         )
     if "pareto" in charts:
-        st.altair_chart(support.chart(result, "report.pareto", lambda: charts["pareto"]), width="stretch")
+        support.draw(st, result, "report.pareto", lambda: charts["pareto"])
     if "segment_shares" in charts:
-        st.altair_chart(
-            support.chart(result, "report.segment_shares", lambda: charts["segment_shares"]), width="stretch"
-        )
+        support.draw(st, result, "report.segment_shares", lambda: charts["segment_shares"])
 
 
 def best_customers_chapter() -> None:
@@ -211,7 +209,7 @@ def service_chapter() -> None:
                 f"CSMs needed {format_count(overview.model(model).csms_needed)}"
             )
     if "service_grid" in charts:
-        st.altair_chart(support.chart(result, "report.service_grid", lambda: charts["service_grid"]), width="stretch")
+        support.draw(st, result, "report.service_grid", lambda: charts["service_grid"])
     with st.expander("What if? Change the team or the tiers and watch the plan move", expanded=True):
         st.caption("The same settings as the Service models page: what you change here stays in the analysis.")
         support.capacity_inputs()

@@ -253,7 +253,11 @@ class AnalysisResult:
         return pd.DataFrame(rows)
 
     def service_models_summary(self) -> list[dict[str, Any]]:
-        """One entry per service model with at least name, customers and revenue."""
+        """One entry per service model with at least name, customers and revenue (counted once per result,
+        three passes over every account; each call gets its own copies)."""
+        return [dict(entry) for entry in self.view(("service_models_summary",), self._service_models_summary)]
+
+    def _service_models_summary(self) -> list[dict[str, Any]]:
         by_name = {entry["name"]: entry for entry in self.service.to_dict().get("models", [])}
         out = []
         for model in SERVICE_MODELS:

@@ -307,6 +307,45 @@ def test_a_chart_is_built_once_per_result(monkeypatch: pytest.MonkeyPatch) -> No
     assert sorted(built) == ["lorenz", "pareto", "pareto"], built
 
 
+def _draw_both_ways() -> None:
+    """An app script: one chart drawn by `st.altair_chart`, then by `support.draw` twice (the second time
+    from the spec the first kept)."""
+    import altair as alt
+    import pandas as pd
+    import streamlit as st
+
+    import app_support as support
+    from segmentation.charts import fit_to_width
+
+    class Result:  # the one method `draw` reads of a result
+        def __init__(self) -> None:
+            self.kept: dict[object, object] = {}
+
+        def view(self, key: object, make: object) -> object:
+            if key not in self.kept:
+                self.kept[key] = make()  # type: ignore[operator]
+            return self.kept[key]
+
+    frame = pd.DataFrame({"segment": ["Steady mid-size", "Large"], "revenue": [3.0, 1.0]})
+    build = lambda: alt.Chart(frame).mark_bar().encode(x="segment", y="revenue").properties(title="By segment")  # noqa: E731
+    st.altair_chart(fit_to_width(build()), width="stretch")
+    result = Result()
+    support.draw(st, result, "bars", build)
+    support.draw(st, result, "bars", build)
+
+
+def test_a_chart_drawn_from_its_kept_spec_is_what_altair_chart_draws() -> None:
+    """`support.draw` sends the spec `st.altair_chart` sends, data included, on every run that draws it:
+    the conversion is made once per result instead of on every run (40 ms a chart, mostly the schema check)."""
+    at = AppTest.from_function(_draw_both_ways, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    drawn = [e.proto for e in at.main if getattr(e, "type", "") == "vega_lite_chart"]
+    assert len(drawn) == 3
+    assert drawn[0].spec and len(drawn[0].datasets) == 1 and drawn[0].datasets[0].data.data
+    assert drawn[1] == drawn[0] and drawn[2] == drawn[0]
+
+
 def test_service_accounts_list_is_sorted_by_priority_then_id_and_follows_the_filter() -> None:
     at = visit(start(), "service_models.py")
     table = next(d.value for d in at.dataframe if "service_model_reason" in d.value.columns)

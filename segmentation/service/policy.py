@@ -152,7 +152,7 @@ class ServicePlan:
     ) -> pd.DataFrame:
         """The list `name`: the accounts where `mask` holds, in the order of `by` (stable), with `columns`; the
         first `head` only when given. The figures are filtered and sorted once per plan; the reasons are
-        written for the rows handed out (a page showing 200 of a 98,000-account save list writes 200)."""
+        written for the rows handed out (a page showing 200 of a 98,000-account save list writes 200), once."""
         words = {REASON: self.reasons, MOVE_REASON: self.move_reasons}
         figures = [c for c in columns if c not in words]
 
@@ -164,8 +164,8 @@ class ServicePlan:
         sorted_rows: pd.DataFrame = self._made(
             f"{name} list, sorted", lambda: self._sorted(mask(), figures, by, ascending=ascending)
         )
-        if head is not None:
-            return worded(sorted_rows.head(head))
+        if head is not None:  # the first rows a page shows are kept too: writing them was most of its run
+            return self._view(f"{name} list, first {head}", lambda: worded(sorted_rows.head(head)))
         return self._view(f"{name} list", lambda: worded(sorted_rows))
 
     def _sorted(self, mask: np.ndarray, columns: list[str], by: list[str], *, ascending: bool) -> pd.DataFrame:
