@@ -81,6 +81,7 @@ from app_support.widgets import (
     bound,
     bound_entry,
     capacity_inputs,
+    lazy_expander,
     tier_inputs,
 )
 from segmentation.sharing import decode_config, encode_config
@@ -132,6 +133,7 @@ __all__ = [
     "inert",
     "init_session",
     "k_scan",
+    "lazy_expander",
     "mark_entry",
     "offer_settings",
     "page_guard",

@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from app_support.state import COMPUTED_KEY, ENTRY_ERRORS_KEY, WIDGET_PREFIX, get_config, update_config
+from app_support.state import COMPUTED_KEY, ENTRY_ERRORS_KEY, OPEN_PREFIX, WIDGET_PREFIX, get_config, update_config
 from app_support.text import inert
 from segmentation.errors import InputError
 from segmentation.formatting import format_money
@@ -65,6 +65,17 @@ def bound(
                 # The page above this widget was drawn from the old settings: draw it again.
                 st.rerun()
     return value
+
+
+def lazy_expander(label: str, name: str, draw: Callable[[], None]) -> None:
+    """An expander, closed at first, whose content `draw` draws only while it is open; opening or closing
+    it runs the page again. Streamlit builds and sends every widget of a closed expander on every run,
+    and the browser draws them: the Service page's closed policy alone held 45 widgets. Its state is the
+    widget key ``open.<name>``: a test opens it with ``at.session_state["open.<name>"] = True``."""
+    box = st.expander(label, key=OPEN_PREFIX + name, on_change="rerun")
+    if box.open:
+        with box:
+            draw()
 
 
 UNCHANGED = object()

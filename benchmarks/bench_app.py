@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 SAMPLE = ROOT / "sample_data" / "saas_accounts.csv"
 
 from app_support.stages import cached_table  # noqa: E402
-from app_support.state import CONFIG_KEY, SOURCE_KEY  # noqa: E402
+from app_support.state import CONFIG_KEY, OPEN_PREFIX, SOURCE_KEY  # noqa: E402
 from benchmarks.bench_intake import make_customers  # noqa: E402
 
 
@@ -90,6 +90,7 @@ def main() -> None:
     top_n = lambda: at.number_input(key="w.concentration.top_n")  # noqa: E731
     rows.append(("Concentration: top N 10 → 20 (new)", timed(at, top_n().set_value(20))))
     rows.append(("Concentration: top N 20 → 10 (cached)", timed(at, top_n().set_value(10))))
+    at.session_state[OPEN_PREFIX + "policy"] = True  # the policy section, drawn only while open
     at.switch_page("pages/service_models.py").run()
     csms = lambda: at.number_input(key="w.service.high_touch_csms")  # noqa: E731
     rows.append(("Service: 12 high-touch CSMs (new)", timed(at, csms().set_value(12))))

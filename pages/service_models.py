@@ -73,8 +73,10 @@ for model, capacity in plan.capacity.items():
 st.subheader("The rules in force")
 st.markdown("\n".join(f"- {support.inert(line)}" for line in summary.get("rules_in_words", [])))
 
+
 # --- policy --------------------------------------------------------------------------------
-with st.expander("Change the policy: tiers, grid, capacity, costs", expanded=False):
+def _policy() -> None:
+    """Potential columns, tiers, grid, capacity, budget, weights, costs and per-segment overrides."""
     st.markdown("**Potential.** Estimated from the data unless you have your own (e.g. from the CRM).")
     numeric = result.table.columns_with_role("numeric")
     row = list(st.columns(2))  # a list: the rows below are lists of grid cells
@@ -221,6 +223,9 @@ with st.expander("Change the policy: tiers, grid, capacity, costs", expanded=Fal
                 options=options,
             )
 
+
+support.lazy_expander("Change the policy: tiers, grid, capacity, costs", "policy", _policy)
+
 # --- what changed --------------------------------------------------------------------------
 baseline = support.default_policy_plan() if result.config.service != type(result.config.service)() else None
 if baseline is not None:
@@ -303,7 +308,9 @@ if crosstab is not None:
     st.markdown("**Today against the plan** (rows: how accounts are served today)")
     st.dataframe(crosstab)
 
-with st.expander("How today's service is read, and the move rules"):
+
+def _today_and_move_rules() -> None:
+    """The column saying how accounts are served today, and the two move thresholds."""
     columns = [c for c in result.table.customers.columns if c not in ("customer_id", "revenue")]
     detect = "Detect a column"
     none = "No such column"
@@ -345,6 +352,9 @@ with st.expander("How today's service is read, and the move rules"):
             max_value=1.0,
             step=0.05,
         )
+
+
+support.lazy_expander("How today's service is read, and the move rules", "today", _today_and_move_rules)
 
 # --- playbooks -----------------------------------------------------------------------------
 st.subheader("Playbooks")
@@ -404,7 +414,9 @@ if result.config.service.pins and st.button("Remove all pins", key="pins_clear")
     support.update_config(**{"service.pins": []})
     st.rerun()
 
-with st.expander("A note per segment (added to the playbook of its accounts)"):
+
+def _segment_notes() -> None:
+    """One note per segment, added to the playbook of its accounts."""
     notes = result.config.service.segment_playbooks
     for profile in result.segmentation.profiles:
         support.bound_entry(
@@ -416,6 +428,9 @@ with st.expander("A note per segment (added to the playbook of its accounts)"):
             shown=notes.get(str(profile.id), ""),
             from_widget=lambda text: text.strip() or None,
         )
+
+
+support.lazy_expander("A note per segment (added to the playbook of its accounts)", "segment_notes", _segment_notes)
 
 st.subheader(f"Cost to serve against {support.inert(unit)}, per segment and model")
 st.dataframe(

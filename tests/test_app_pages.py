@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_support.state import OPEN_PREFIX
 from tests.conftest import ROOT, SAMPLE_INVOICES
 
 PAGES = sorted(p.name for p in (ROOT / "pages").glob("*.py"))
@@ -18,7 +19,14 @@ def start() -> AppTest:
     return at
 
 
-def visit(at: AppTest, page: str) -> AppTest:
+OPENED = {"service_models.py": ("policy", "today", "segment_notes")}
+"""Per page, its `support.lazy_expander` sections, which `visit` opens."""
+
+
+def visit(at: AppTest, page: str, *, opened: bool = True) -> AppTest:
+    """Open `page` with its lazily drawn sections open (`opened`), as a user changing their widgets has them."""
+    for name in OPENED.get(page, ()) if opened else ():
+        at.session_state[OPEN_PREFIX + name] = True
     at.switch_page(f"pages/{page}").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -115,6 +123,29 @@ def _spy(monkeypatch: pytest.MonkeyPatch, module: object, *names: str, calls: li
         original = getattr(module, name)
         monkeypatch.setattr(module, name, lambda *a, _f=original, _n=name, **k: (calls.append(_n), _f(*a, **k))[1])
     return calls
+
+
+def test_the_service_pages_closed_sections_build_no_widgets_and_open_on_the_settings() -> None:
+    """The policy, today's-service and segment-note sections are drawn only while open: closed, none of
+    their widgets is built; opened, each shows the settings in force, also after a change made with it open,
+    then closing and opening it again."""
+    at = visit(start(), "service_models.py", opened=False)
+    keys = {str(w.key) for w in at.number_input} | {str(w.key) for w in at.selectbox}
+    assert "w.service.high_touch_csms" not in keys and "grid.high.high" not in keys
+    assert "current_model_pick" not in keys and not [t for t in at.text_input if str(t.key).startswith("segment_")]
+    assert [e.label for e in at.expander][:1] == ["Change the policy: tiers, grid, capacity, costs"]
+    at.session_state[OPEN_PREFIX + "policy"] = True
+    at.run()
+    assert at.number_input(key="w.service.high_touch_csms").value == 0
+    at.number_input(key="w.service.high_touch_csms").set_value(7).run()
+    assert not at.exception
+    at.session_state[OPEN_PREFIX + "policy"] = False
+    at.run()
+    assert "w.service.high_touch_csms" not in {str(w.key) for w in at.number_input}
+    at.session_state[OPEN_PREFIX + "policy"] = True
+    at.run()
+    assert at.number_input(key="w.service.high_touch_csms").value == 7
+    assert at.session_state["config"].service.high_touch_csms == 7
 
 
 def test_a_typed_playbook_computes_nothing_again(monkeypatch: pytest.MonkeyPatch) -> None:
