@@ -72,7 +72,7 @@ def lazy_expander(label: str, name: str, draw: Callable[[], None]) -> None:
     it runs the page again. Streamlit builds and sends every widget of a closed expander on every run,
     and the browser draws them: the Service page's closed policy alone held 45 widgets. Its state is the
     widget key ``open.<name>``: a test opens it with ``at.session_state["open.<name>"] = True``."""
-    box = st.expander(label, key=OPEN_PREFIX + name, on_change="rerun")
+    box = st.expander(inert(label), key=OPEN_PREFIX + name, on_change="rerun")
     if box.open:
         with box:
             draw()

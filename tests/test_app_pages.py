@@ -133,7 +133,7 @@ def test_the_service_pages_closed_sections_build_no_widgets_and_open_on_the_sett
     keys = {str(w.key) for w in at.number_input} | {str(w.key) for w in at.selectbox}
     assert "w.service.high_touch_csms" not in keys and "grid.high.high" not in keys
     assert "current_model_pick" not in keys and not [t for t in at.text_input if str(t.key).startswith("segment_")]
-    assert [e.label for e in at.expander][:1] == ["Change the policy: tiers, grid, capacity, costs"]
+    assert at.expander[0].label.startswith("Change the policy")
     at.session_state[OPEN_PREFIX + "policy"] = True
     at.run()
     assert at.number_input(key="w.service.high_touch_csms").value == 0
