@@ -86,6 +86,7 @@ def main() -> None:
     rows.append((f"Segments: k {k + 1} → {k} (cached)", timed(at, slider().set_value(k))))
     rename = next(t for t in at.text_input if str(t.key).startswith("rename."))
     rows.append(("Segments: rename segment 1 (text only)", timed(at, rename.set_value("Our best accounts"))))
+    at.session_state[OPEN_PREFIX + "concentration_views"] = True  # drawn only while open
     at.switch_page("pages/concentration.py").run()
     top_n = lambda: at.number_input(key="w.concentration.top_n")  # noqa: E731
     rows.append(("Concentration: top N 10 → 20 (new)", timed(at, top_n().set_value(20))))

@@ -40,6 +40,7 @@ WATCH = """() => {
 STATE = """() => [window.__lastChange, performance.now(), window.__runs,
     document.querySelector("[data-testid='stApp']").getAttribute("data-test-script-state")]"""
 QUIET_MS = 400
+IDLE = "() => document.querySelector(\"[data-testid='stApp']\").getAttribute('data-test-script-state') === 'notRunning'"
 
 
 def settle(page: object, started: float, runs_before: int, timeout: float = 120.0) -> float:
@@ -74,8 +75,11 @@ def number(page: object, label: str, value: int, expander: str) -> float:
     and press Enter; return the milliseconds."""
     box = page.get_by_label(label, exact=True)  # type: ignore[attr-defined]
     if not box.is_visible():
+        # A closed section is drawn only once open: the click runs the page, and a value typed before
+        # that run has drawn the box again would be lost.
         page.get_by_text(expander).first.click()  # type: ignore[attr-defined]
         box.wait_for()
+        page.wait_for_function(IDLE)  # type: ignore[attr-defined]
     box.fill(str(value))
     return step(page, lambda: box.press("Enter"))
 
@@ -111,10 +115,7 @@ def main() -> None:
         page.set_default_timeout(120_000)
         page.goto(url)
         page.get_by_role("heading", name="Customer segmentation studio").first.wait_for()
-        page.wait_for_function(
-            "() => document.querySelector(\"[data-testid='stApp']\")"
-            ".getAttribute('data-test-script-state') === 'notRunning'"
-        )
+        page.wait_for_function(IDLE)
         page.evaluate(WATCH)
         first = one_round(page)  # each new value computed once here
         rounds = [one_round(page) for _ in range(args.rounds)]

@@ -67,7 +67,9 @@ for flag in report.flags:
     else:
         st.caption(f"✓ {support.inert(flag.message)}")
 
-with st.expander("Adjust the views and thresholds"):
+
+def _views_and_thresholds() -> None:
+    """Top N, top x%, the ABC classes and the four concentration flags."""
     row = list(st.columns(3))
     with row[0]:
         support.bound(st.number_input, "Top N customers", "concentration.top_n", min_value=1, max_value=1000, step=1)
@@ -104,6 +106,9 @@ with st.expander("Adjust the views and thresholds"):
         support.bound(st.slider, "Flag top x% above", "concentration.flag_top_percent", min_value=0.3, max_value=1.0)
     with row[3]:
         support.bound(st.slider, "Flag one segment above", "concentration.flag_segment", min_value=0.2, max_value=1.0)
+
+
+support.lazy_expander("Adjust the views and thresholds", "concentration_views", _views_and_thresholds)
 
 # --- ABC and top customers -----------------------------------------------------------------
 SHARES = {
@@ -155,7 +160,10 @@ if economics.icp.get("sentence"):
     st.info(f"**Ideal customer profile.** {support.inert(economics.icp['sentence'])}")
 for line in economics.missing:
     st.caption(f"Not shown: {support.inert(line)}")
-with st.expander("Columns for churn, margin, acquisition cost and growth"):
+
+
+def _money_columns() -> None:
+    """The columns for churn, margin, acquisition cost and last year's revenue."""
     st.caption("Detected by name when left on 'detect'; pick the column your file uses for each.")
     candidates = [c for c in result.table.customers.columns if c not in ("customer_id", "revenue")]
     widgets = st.grid(4, min_column_width=200)  # fewer a row when narrow
@@ -178,6 +186,9 @@ with st.expander("Columns for churn, margin, acquisition cost and growth"):
                 options=[None, *candidates],
                 format_func=lambda v: "detect" if v is None else v,
             )
+
+
+support.lazy_expander("Columns for churn, margin, acquisition cost and growth", "money_columns", _money_columns)
 
 # --- inside a segment or a group -----------------------------------------------------------
 st.subheader("Concentration inside a segment or a group")

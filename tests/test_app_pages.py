@@ -19,7 +19,10 @@ def start() -> AppTest:
     return at
 
 
-OPENED = {"service_models.py": ("policy", "today", "segment_notes")}
+OPENED = {
+    "service_models.py": ("policy", "today", "segment_notes"),
+    "concentration.py": ("concentration_views", "money_columns"),
+}
 """Per page, its `support.lazy_expander` sections, which `visit` opens."""
 
 
