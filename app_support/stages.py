@@ -15,7 +15,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-# The conversion `st.altair_chart` makes on every run, made here once per chart (see `chart`).
+# The conversion `st.altair_chart` makes on every run, made here once per chart (see `_chart_spec`).
 from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 
 from app_support.state import (
@@ -333,7 +333,7 @@ def _fitted(config: AnalysisConfig, key: tuple[str, str | None]) -> AnalysisConf
     return config.updated(**{"segmentation.auto_k": True, "segmentation.k": twin})
 
 
-def chart(result: AnalysisResult, name: str, build: Callable[[], alt.TopLevelMixin]) -> dict[str, Any]:
+def _chart_spec(result: AnalysisResult, name: str, build: Callable[[], alt.TopLevelMixin]) -> dict[str, Any]:
     """The chart `name` of `result` as the Vega-Lite spec `st.altair_chart` sends (its data as Arrow), built,
     fitted to the page's width, checked against the Vega-Lite schema and converted once per result. A chart
     reads the result only; building one cost 15-60 ms a page run on the sample (the segment map projects
@@ -347,9 +347,9 @@ def chart(result: AnalysisResult, name: str, build: Callable[[], alt.TopLevelMix
 
 
 def draw(place: Any, result: AnalysisResult, name: str, build: Callable[[], alt.TopLevelMixin]) -> None:
-    """Draw the chart `name` of `result` (see `chart`) in `place` (the page, a column, a grid's next cell),
+    """Draw the chart `name` of `result` (see `_chart_spec`) in `place` (the page, a column, a grid's next cell),
     stretched to its width: what `place.altair_chart(chart, width="stretch")` draws."""
-    place.vega_lite_chart(chart(result, name, build), width="stretch")
+    place.vega_lite_chart(_chart_spec(result, name, build), width="stretch")
 
 
 def chosen_k() -> int | None:
