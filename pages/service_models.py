@@ -75,8 +75,8 @@ st.markdown("\n".join(f"- {support.inert(line)}" for line in summary.get("rules_
 
 
 # --- policy --------------------------------------------------------------------------------
-def _policy() -> None:
-    """Potential columns, tiers, grid, capacity, budget, weights, costs and per-segment overrides."""
+def _potential_and_tiers() -> None:
+    """The potential columns, the tiers and what potential means."""
     st.markdown("**Potential.** Estimated from the data unless you have your own (e.g. from the CRM).")
     numeric = result.table.columns_with_role("numeric")
     row = list(st.columns(2))  # a list: the rows below are lists of grid cells
@@ -111,6 +111,10 @@ def _policy() -> None:
                 "blend": "a blend of both",
             }[v],
         )
+
+
+def _grid() -> None:
+    """The 3 × 3 grid: a model per current-revenue tier and potential tier."""
     st.markdown(f"**Grid** (rows: current {support.inert(unit)} tier; columns: potential tier)")
     grid = result.config.service.grid
     header = st.columns(4)
@@ -133,6 +137,9 @@ def _policy() -> None:
                     label_visibility="collapsed",
                 )
 
+
+def _capacity_budget_and_costs() -> None:
+    """Capacity, the budget, the business kind, the at-risk score, the priority weights and the costs."""
     st.markdown("**Capacity** (0 CSMs = no limit; the headcount needed is shown instead)")
     support.capacity_inputs()
     st.markdown("**Budget** (what each personal model may cost, as a share of the revenue it serves)")
@@ -206,6 +213,9 @@ def _policy() -> None:
         with col:
             support.bound(st.number_input, label, path, min_value=0.0, step=100.0)
 
+
+def _segment_overrides() -> None:
+    """A model per segment, over the grid."""
     st.markdown("**Per-segment overrides**")
     overrides = dict(result.config.service.segment_overrides)
     options = ["(policy)", *SERVICE_MODELS]
@@ -222,6 +232,14 @@ def _policy() -> None:
                 from_widget=lambda picked: None if picked == "(policy)" else picked,
                 options=options,
             )
+
+
+def _policy() -> None:
+    """Potential columns, tiers, grid, capacity, budget, weights, costs and per-segment overrides."""
+    _potential_and_tiers()
+    _grid()
+    _capacity_budget_and_costs()
+    _segment_overrides()
 
 
 support.lazy_expander("Change the policy: tiers, grid, capacity, costs", "policy", _policy)
