@@ -452,9 +452,9 @@ def apply_save_and_pins(
     start = plan_model if today is None else pc.if_else(pc.equal(today, ""), plan_model, today)
     rows = np.flatnonzero(save)
 
-    def save_words(rows: np.ndarray) -> pa.Array:
-        score_words = format_each(risk_score[rows], lambda v: f"{v:.0f}", key=np.round(risk_score[rows]))
-        return concat("at risk (score ", score_words, "): ", pc.take(risk_drivers, pa.array(rows)), " → save play")
+    def save_words(read: np.ndarray) -> pa.Array:  # the rows read, among the `rows` saved
+        score_words = format_each(risk_score[read], lambda v: f"{v:.0f}", key=np.round(risk_score[read]))
+        return concat("at risk (score ", score_words, "): ", pc.take(risk_drivers, pa.array(read)), " → save play")
 
     reason = reason.put(save, save_words)
     move_from = (
